@@ -1,0 +1,126 @@
+"""One place builds everything: knowledge, storage, the command router (and later Slack and scheduler)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.commands import CommandRouter
+from bot.replies import ChatContext, Reply
+from bot.settings import Settings
+from knowledge.engine import FaqEngine, MatchResult
+from knowledge.kb import KnowledgeBase, load_kb
+from storage.db import create_db_engine, create_session_factory, current_revision, upgrade_database
+from storage.repositories import QuestionLogRepository
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DatabaseNotReady(RuntimeError):
+    """The configured database has not been migrated (run `dxbot db upgrade`)."""
+
+
+@dataclass
+class Services:
+    settings: Settings
+    kb: KnowledgeBase
+    faq: FaqEngine
+    db: Engine
+    sessions: sessionmaker[Session]
+    question_log: QuestionLogRepository
+    router: CommandRouter
+    clock: Clock = utc_now
+    lost_question_logs: int = field(default=0)
+
+    def handle(self, ctx: ChatContext, text: str) -> Reply:
+        """Every adapter's entry point: one line of chat in, one platform-neutral reply out."""
+        return self.router.dispatch(ctx, text)
+
+    def log_question(self, ctx: ChatContext, question: str, result: MatchResult) -> int | None:
+        """Keep the question for curators. A database outage must not stop answers, so it is counted."""
+        try:
+            return self.question_log.record(
+                text=question,
+                status=result.status,
+                score=result.score,
+                entry_id=result.entry.id if result.entry else None,
+                asked_at=self.clock(),
+                user_id=ctx.user_id,
+                channel=ctx.channel,
+                platform=ctx.platform,
+            )
+        except SQLAlchemyError:
+            self.lost_question_logs += 1
+            logger.warning("question log write failed; lost so far: %d", self.lost_question_logs, exc_info=True)
+            return None
+
+
+def prepare_database(engine: Engine) -> None:
+    """SQLite is migrated on start so `dxbot run` just works; PostgreSQL is migrated by `dxbot db upgrade`."""
+    if make_url(str(engine.url)).get_backend_name() == "sqlite":
+        upgrade_database(engine)
+        return
+    from alembic.script import ScriptDirectory
+
+    from storage.db import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    if current_revision(engine) != head:
+        raise DatabaseNotReady("database schema is not up to date: run `dxbot db upgrade`")
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    kb: KnowledgeBase | None = None,
+    migrate: bool = True,
+) -> Services:
+    """Build the services from settings. Nothing connects to Slack here."""
+    started = time.perf_counter()
+    kb = kb if kb is not None else load_kb(settings.kb_path)
+    faq = FaqEngine(kb)
+    db = create_db_engine(settings.database_url)
+    if migrate:
+        prepare_database(db)
+    sessions = create_session_factory(db)
+    router = CommandRouter()
+    services = Services(
+        settings=settings,
+        kb=kb,
+        faq=faq,
+        db=db,
+        sessions=sessions,
+        question_log=QuestionLogRepository(sessions),
+        router=router,
+        clock=clock or utc_now,
+    )
+    register_handlers(router, services)
+    logger.info(
+        "dxbot ready: %d FAQ entries, plan %s, built in %.2fs",
+        len(kb.entries),
+        kb.plan.version if kb.plan else "-",
+        time.perf_counter() - started,
+    )
+    return services
+
+
+def register_handlers(router: CommandRouter, services: Services) -> None:
+    from bot.handlers import faq, help
+
+    help.register(router, services)
+    faq.register(router, services)

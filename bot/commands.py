@@ -1,0 +1,90 @@
+"""Chat command parsing and dispatch, shared by every adapter.
+
+`/dx 報告 …`, `report …` and the console line `報告 …` all reach the same handler. Text that is not a
+command is a question for the FAQ engine.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.errors import UserError
+from bot.replies import ChatContext, Refusal, Reply
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[ChatContext, str], Reply]
+
+# A leading "/dx" (any width, any case) is optional in the console.
+_PREFIX = re.compile(r"^\s*[/／]\s*dx(?=\s|$)", re.IGNORECASE)
+_SPACE = re.compile(r"[\s\u3000]+")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    aliases: tuple[str, ...]
+    usage: str
+    summary: str
+    handler: Handler
+
+
+def clean_input(text: str) -> str:
+    """Strip the optional `/dx` prefix and fold runs of (full-width) spaces into one space."""
+    text = _PREFIX.sub("", text, count=1)
+    return _SPACE.sub(" ", text).strip()
+
+
+def split_command_word(text: str) -> tuple[str, str]:
+    """The first word and the rest; the word is NFKC-folded and lower-cased for lookup."""
+    word, _, rest = text.partition(" ")
+    return unicodedata.normalize("NFKC", word).lower(), rest.strip()
+
+
+class CommandRouter:
+    """Maps command words (Japanese name or English alias) to handlers; anything else is a question."""
+
+    def __init__(self) -> None:
+        self._commands: list[Command] = []
+        self._by_word: dict[str, Command] = {}
+        self._question_handler: Handler | None = None
+
+    def add(self, name: str, aliases: Sequence[str], usage: str, summary: str, handler: Handler) -> None:
+        command = Command(name, tuple(aliases), usage, summary, handler)
+        for word in (name, *aliases):
+            key = unicodedata.normalize("NFKC", word).lower()
+            if key in self._by_word:
+                raise ValueError(f"command word registered twice: {word}")
+            self._by_word[key] = command
+        self._commands.append(command)
+
+    def set_question_handler(self, handler: Handler) -> None:
+        self._question_handler = handler
+
+    @property
+    def commands(self) -> tuple[Command, ...]:
+        return tuple(self._commands)
+
+    def find(self, text: str) -> tuple[Command | None, str]:
+        """The command `text` starts with (and its arguments), or None and the whole text."""
+        cleaned = clean_input(text)
+        word, rest = split_command_word(cleaned)
+        command = self._by_word.get(word)
+        if command is None:
+            return None, cleaned
+        return command, rest
+
+    def dispatch(self, ctx: ChatContext, text: str) -> Reply:
+        command, rest = self.find(text)
+        try:
+            if command is not None:
+                return command.handler(ctx, rest)
+            if self._question_handler is None:
+                raise RuntimeError("no question handler registered")
+            return self._question_handler(ctx, rest)
+        except UserError as error:
+            return Refusal(error.message)

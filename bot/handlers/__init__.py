@@ -1,0 +1,1 @@
+"""Command handlers per area; each module has `register(router, services)`."""

@@ -1,0 +1,57 @@
+"""Questions to the FAQ engine: answer, 「もしかして」 choices, or an honest no-answer. Every one is logged."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from bot.replies import Answer, ChatContext, Choice, Choices, NoAnswer, Refusal, Reply
+from knowledge.engine import ANSWERED, AMBIGUOUS
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+logger = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 500
+
+
+def ask(services: Services, ctx: ChatContext, question: str) -> Reply:
+    question = question.strip()
+    if not question:
+        return Refusal("質問を入力してください。例: `/dx DX推進リーダーは何人？`　コマンド一覧は `/dx ヘルプ`")
+    if len(question) > MAX_QUESTION_CHARS:
+        return Refusal(f"質問が長すぎます（{len(question)}文字）。{MAX_QUESTION_CHARS}文字以内で、要点を短く書いてください。")
+    result = services.faq.match(question, top=3)
+    log_id = services.log_question(ctx, question, result)
+    if result.status == ANSWERED and result.entry is not None:
+        return Answer(
+            question=question,
+            answer=result.entry.answer,
+            source=services.kb.source_label(result.entry) or "",
+            entry_id=result.entry.id,
+            score=result.score,
+            log_id=log_id,
+        )
+    if result.status == AMBIGUOUS:
+        choices = tuple(Choice(c.entry_id, c.question, c.score) for c in result.candidates)
+        return Choices(question=question, choices=choices, log_id=log_id)
+    return NoAnswer(question=question, log_id=log_id)
+
+
+def answer_entry(services: Services, ctx: ChatContext, entry_id: str) -> Reply:
+    """The answer of one entry, chosen from 「もしかして」 choices."""
+    entry = services.faq.get(entry_id)
+    if entry is None:
+        return Refusal("その項目は見つかりませんでした。もう一度質問してください。")
+    return Answer(
+        question=entry.question,
+        answer=entry.answer,
+        source=services.kb.source_label(entry) or "",
+        entry_id=entry.id,
+        score=1.0,
+    )
+
+
+def register(router, services: Services) -> None:  # type: ignore[no-untyped-def]
+    router.set_question_handler(lambda ctx, text: ask(services, ctx, text))

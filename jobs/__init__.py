@@ -1,0 +1,1 @@
+"""Scheduled work (digest, reminders) as plain functions, plus scheduler wiring."""

@@ -1,0 +1,1 @@
+"""Curated knowledge base of the action plan and the Japanese FAQ matching engine."""
