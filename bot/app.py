@@ -69,9 +69,9 @@ class Services:
             return None
 
 
-def prepare_database(engine: Engine) -> None:
+def prepare_database(engine: Engine, migrate_postgres: bool = False) -> None:
     """SQLite is migrated on start so `dxbot run` just works; PostgreSQL is migrated by `dxbot db upgrade`."""
-    if make_url(str(engine.url)).get_backend_name() == "sqlite":
+    if migrate_postgres or make_url(str(engine.url)).get_backend_name() == "sqlite":
         upgrade_database(engine)
         return
     from alembic.script import ScriptDirectory
@@ -89,6 +89,7 @@ def create_app(
     clock: Clock | None = None,
     kb: KnowledgeBase | None = None,
     migrate: bool = True,
+    migrate_postgres: bool = False,
 ) -> Services:
     """Build the services from settings. Nothing connects to Slack here."""
     started = time.perf_counter()
@@ -96,7 +97,7 @@ def create_app(
     faq = FaqEngine(kb)
     db = create_db_engine(settings.database_url)
     if migrate:
-        prepare_database(db)
+        prepare_database(db, migrate_postgres=migrate_postgres)
     sessions = create_session_factory(db)
     router = CommandRouter()
     services = Services(

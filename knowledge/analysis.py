@@ -28,13 +28,23 @@ _ASCII_WORD = re.compile(r"[a-z0-9]")
 
 
 @dataclass(frozen=True)
+class Unit:
+    """One content word (Sudachi mode C) with its parts (mode A) when it is a compound."""
+
+    term: str
+    parts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Analysis:
     """What the engine needs of one text."""
 
     folded: str
+    units: tuple[Unit, ...]
     words: tuple[str, ...]
     concepts: tuple[str, ...]
     bigrams: tuple[str, ...]
+    concept_forms: tuple[tuple[str, str], ...] = ()
 
     @property
     def word_terms(self) -> tuple[str, ...]:
@@ -65,7 +75,11 @@ class Glossary:
 
     def concepts_in(self, folded: str) -> list[str]:
         """Concept ids whose surface forms occur in `folded`; cost grows with the glossary, not the KB."""
-        found: list[str] = []
+        return list(dict.fromkeys(concept for concept, _form in self.matches_in(folded)))
+
+    def matches_in(self, folded: str) -> list[tuple[str, str]]:
+        """(concept id, surface form found) pairs for `folded`."""
+        found: list[tuple[str, str]] = []
         for form, concept, is_ascii in self._forms:
             start = folded.find(form)
             while start >= 0:
@@ -75,8 +89,7 @@ class Glossary:
                     (start == 0 or not folded[start - 1].isascii() or not folded[start - 1].isalnum())
                     and (end == len(folded) or not folded[end].isascii() or not folded[end].isalnum())
                 ):
-                    if concept not in found:
-                        found.append(concept)
+                    found.append((concept, form))
                     break
                 start = folded.find(form, start + 1)
         return found
@@ -86,39 +99,45 @@ class Analyzer:
     """Sudachi-based analysis. Build once: loading the dictionary takes a fraction of a second."""
 
     def __init__(self, glossary: Glossary | None = None) -> None:
-        self._tokenizer = Dictionary(dict="core").create()
+        self._tokenizer = Dictionary(dict="core").tokenizer(SplitMode.C)
         self.glossary = glossary or Glossary([])
 
-    def words(self, text: str) -> list[str]:
-        """Content words as folded normalized forms, from split modes C (whole) and A (parts)."""
+    def units(self, text: str) -> list[Unit]:
+        """Content words as folded normalized forms (mode C), each with its mode-A parts."""
         normalized = normalize_text(text)
         if not normalized:
             return []
-        out: list[str] = []
+        out: list[Unit] = []
         for morpheme in self._tokenizer.tokenize(normalized, SplitMode.C):
             pos = morpheme.part_of_speech()
             if pos[0] in _SKIP_POS or pos[1] == "非自立可能":
                 continue
-            term = fold_for_match(morpheme.normalized_form())
+            # Sudachi normalizes 2.0 to 2; in this domain version numbers must stay as written.
+            form = morpheme.surface() if pos[1] == "数詞" else morpheme.normalized_form()
+            term = fold_for_match(form)
             if not term or term in _QUESTION_FOLDED:
                 continue
-            out.append(term)
-            parts = morpheme.split(SplitMode.A)
-            if len(parts) > 1:
-                for part in parts:
+            parts: list[str] = []
+            split = morpheme.split(SplitMode.A)
+            if len(split) > 1:
+                for part in split:
                     part_term = fold_for_match(part.normalized_form())
                     if part_term and part_term != term and part_term not in _QUESTION_FOLDED:
-                        out.append(part_term)
+                        parts.append(part_term)
+            out.append(Unit(term, tuple(parts)))
         return out
 
     def analyze(self, text: str) -> Analysis:
         folded = fold_for_match(text)
-        words = self.words(text)
-        concepts = self.glossary.concepts_in(folded)
+        units = self.units(text)
+        words = [w for unit in units for w in (unit.term, *unit.parts)]
+        matches = self.glossary.matches_in(folded)
         return Analysis(
             folded=folded,
+            units=tuple(units),
             words=tuple(words),
-            concepts=tuple(concepts),
+            concepts=tuple(dict.fromkeys(concept for concept, _ in matches)),
             bigrams=tuple(char_ngrams(folded, 2)),
+            concept_forms=tuple(matches),
         )
 

@@ -223,7 +223,8 @@ class FaqEngine:
             )
         shortlist = heapq.nlargest(self.rerank_depth, retrieval.items(), key=lambda item: item[1])
 
-        total_w = sum(idf_w.get(t, self._unseen_idf) for t in words) or 1.0
+        units = self._coverage_units(a)
+        total_w = sum(weight for weight, _, _ in units) or 1.0
         total_b = sum(idf_b.get(t, self._unseen_idf) for t in bigrams) or 1.0
         query_tokens = " ".join(words)
         ranked: list[tuple[int, float, Features]] = []
@@ -238,13 +239,49 @@ class FaqEngine:
                 fuzzy = max(fuzzy, similarity / 100.0)
             features = Features(
                 retrieval=score,
-                word_coverage=sum(idf_w[t] for t in words if t in entry_words) / total_w if words else 0.0,
+                word_coverage=self._word_coverage(units, entry_words) / total_w if units else 0.0,
                 bigram_coverage=sum(idf_b[t] for t in bigrams if t in entry_bigrams) / total_b,
                 fuzzy=fuzzy,
             )
             ranked.append((entry, features.confidence(), features))
         ranked.sort(key=lambda item: -item[1])
         return ranked
+
+    def _coverage_units(self, a: Analysis) -> list[tuple[float, frozenset[str], list[tuple[float, frozenset[str]]]]]:
+        """Per content word of the question: its weight, the tokens that count as a match (itself and the
+        glossary concepts that cover it), and the same for its parts, for partial credit."""
+        idf, unseen = self._idf_words, self._unseen_idf
+
+        def alternatives(term: str) -> frozenset[str]:
+            return frozenset({term, *(c for c, form in a.concept_forms if term in form)})
+
+        def weight_of(term: str) -> float:
+            return max((idf[t] for t in alternatives(term) if t in idf), default=unseen)
+
+        out = []
+        for unit in dict.fromkeys(a.units):
+            parts = [(weight_of(p), alternatives(p)) for p in unit.parts]
+            term_alternatives = alternatives(unit.term)
+            if any(t in idf for t in term_alternatives) or not parts:
+                weight = weight_of(unit.term)
+            else:
+                # An unseen compound (申請方法) is as informative as its parts, not as an unknown word.
+                weight = sum(w for w, _ in parts) / len(parts)
+            out.append((weight, term_alternatives, parts))
+        return out
+
+    @staticmethod
+    def _word_coverage(
+        units: list[tuple[float, frozenset[str], list[tuple[float, frozenset[str]]]]], entry_words: frozenset[str]
+    ) -> float:
+        covered = 0.0
+        for weight, alternatives, parts in units:
+            if not alternatives.isdisjoint(entry_words):
+                covered += weight
+            elif parts:
+                total = sum(w for w, _ in parts) or 1.0
+                covered += weight * sum(w for w, alts in parts if not alts.isdisjoint(entry_words)) / total
+        return covered
 
     def explain(self, question: str, top: int = 5) -> list[tuple[str, float, Features]]:
         """The ranked entries with their features, for tuning and `ask --explain`-style debugging."""

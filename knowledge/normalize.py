@@ -25,7 +25,8 @@ _SMALL_TO_LARGE = str.maketrans(
 # Long-vowel marks and dash look-alikes that people type for ー.
 _LONG_VOWELS = re.compile(r"[ー〜～~\-−‐‑–—―]")
 # Anything that is not a letter, digit or kana/kanji is noise for matching.
-_NOISE = re.compile(r"[^\w]|_", re.UNICODE)
+# A dot between digits is kept: 第1.3版 and 第13版 are different versions.
+_NOISE = re.compile(r"(?!(?<=\d)\.(?=\d))[^\w]|_", re.UNICODE)
 _SPACES = re.compile(r"\s+")
 
 
