@@ -14,12 +14,12 @@ Pipeline for one question:
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from knowledge.analysis import Analysis, Analyzer, Glossary
@@ -72,34 +72,70 @@ class Features:
 
 
 class _Bm25:
-    """BM25 over a list of term lists, with postings; idf is supplied by the caller."""
+    """BM25 with impact-ordered postings in numpy arrays.
 
-    def __init__(self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
+    Each posting carries its whole BM25 contribution (idf × saturated tf), precomputed at build time.
+    Postings are sorted by contribution and cut at `max_postings`: a term found in thousands of
+    documents adds little and is only read where it weighs most, which keeps the cost of a question
+    bounded by its number of terms instead of growing with the size of the knowledge base.
+    """
+
+    def __init__(
+        self,
+        docs: Sequence[Sequence[str]],
+        idf: dict[str, float],
+        k1: float = 1.2,
+        b: float = 0.75,
+        max_postings: int = 2000,
+    ) -> None:
         self.k1, self.b = k1, b
-        self.lengths = [len(d) for d in docs]
-        self.avg_length = (sum(self.lengths) / len(docs)) if docs else 1.0
-        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.size = len(docs)
+        lengths = [len(d) for d in docs]
+        self.avg_length = (sum(lengths) / len(docs)) if docs else 1.0
+        raw: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
         for doc_id, terms in enumerate(docs):
+            norm = self._norm(lengths[doc_id])
             for term, tf in Counter(terms).items():
-                self.postings[term].append((doc_id, tf))
+                ids, weights = raw[term]
+                ids.append(doc_id)
+                weights.append(idf.get(term, 0.0) * tf * (k1 + 1) / (tf + norm))
+        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for term, (ids, weights) in raw.items():
+            order = np.argsort(-np.asarray(weights, dtype=np.float64), kind="stable")[:max_postings]
+            self.postings[term] = (
+                np.asarray(ids, dtype=np.int32)[order],
+                np.asarray(weights, dtype=np.float64)[order],
+            )
 
     def _norm(self, length: int) -> float:
         return self.k1 * (1 - self.b + self.b * length / max(self.avg_length, 1e-9))
 
-    def scores(self, terms: Iterable[str], idf: dict[str, float]) -> dict[int, float]:
-        out: dict[int, float] = defaultdict(float)
+    def gather(self, terms: Iterable[str], scale: float) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Postings of `terms` with weights divided by `scale`, ready to be accumulated."""
+        ids: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
         for term in terms:
-            weight = idf.get(term)
-            if weight is None:
-                continue
-            for doc_id, tf in self.postings.get(term, ()):
-                out[doc_id] += weight * tf * (self.k1 + 1) / (tf + self._norm(self.lengths[doc_id]))
-        return out
+            posting = self.postings.get(term)
+            if posting is not None:
+                ids.append(posting[0])
+                weights.append(posting[1] / scale)
+        return ids, weights
 
     def self_score(self, terms: Sequence[str], idf: dict[str, float], default_idf: float) -> float:
         """What a document identical to the query would score: the scale for normalizing."""
         norm = self._norm(len(terms))
         return sum(idf.get(t, default_idf) * (self.k1 + 1) / (1 + norm) for t in set(terms)) or 1.0
+
+
+def _accumulate(ids: list[np.ndarray], weights: list[np.ndarray], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(doc ids, summed weights) of the documents that appear in any posting."""
+    if not ids:
+        return np.empty(0, dtype=np.int32), np.empty(0)
+    sums = np.bincount(np.concatenate(ids), weights=np.concatenate(weights), minlength=size)
+    # Every BM25 contribution is positive, so the documents hit are exactly the non-zero sums;
+    # a vectorized scan is far cheaper than sorting the gathered ids.
+    hit = np.flatnonzero(sums)
+    return hit, sums[hit]
 
 
 class FaqEngine:
@@ -156,10 +192,11 @@ class FaqEngine:
         self._unseen_idf = math.log(1 + (n + 0.5) / 0.5)
         self._idf_words = self._idf(self._entry_words, n)
         self._idf_bigrams = self._idf(self._entry_bigrams, n)
-        self._phrase_word_index = _Bm25(phrase_words)
-        self._phrase_bigram_index = _Bm25(phrase_bigrams)
-        self._answer_word_index = _Bm25(answer_words)
-        self._answer_bigram_index = _Bm25(answer_bigrams)
+        self._phrase_entry_array = np.asarray(self._phrase_entry, dtype=np.int32)
+        self._phrase_word_index = _Bm25(phrase_words, self._idf_words)
+        self._phrase_bigram_index = _Bm25(phrase_bigrams, self._idf_bigrams)
+        self._answer_word_index = _Bm25(answer_words, self._idf_words)
+        self._answer_bigram_index = _Bm25(answer_bigrams, self._idf_bigrams)
 
     @staticmethod
     def _idf(entry_terms: Sequence[frozenset[str]], n: int) -> dict[str, float]:
@@ -201,27 +238,29 @@ class FaqEngine:
         if not words and not bigrams:
             return []
         idf_w, idf_b = self._idf_words, self._idf_bigrams
-        pw = self._phrase_word_index.scores(words, idf_w)
-        pb = self._phrase_bigram_index.scores(bigrams, idf_b)
-        aw = self._answer_word_index.scores(words, idf_w)
-        ab = self._answer_bigram_index.scores(bigrams, idf_b)
-        scale_pw = self._phrase_word_index.self_score(words, idf_w, self._unseen_idf)
-        scale_pb = self._phrase_bigram_index.self_score(bigrams, idf_b, self._unseen_idf)
-        scale_aw = self._answer_word_index.self_score(words, idf_w, self._unseen_idf)
-        scale_ab = self._answer_bigram_index.self_score(bigrams, idf_b, self._unseen_idf)
-
-        phrase_best: dict[int, float] = {}
-        for phrase in set(pw) | set(pb):
-            value = 0.5 * pw.get(phrase, 0.0) / scale_pw + 0.5 * pb.get(phrase, 0.0) / scale_pb
-            entry = self._phrase_entry[phrase]
-            if value > phrase_best.get(entry, 0.0):
-                phrase_best[entry] = value
-        retrieval: dict[int, float] = dict(phrase_best)
-        for entry in set(aw) | set(ab):
-            retrieval[entry] = retrieval.get(entry, 0.0) + 0.35 * (
-                0.5 * aw.get(entry, 0.0) / scale_aw + 0.5 * ab.get(entry, 0.0) / scale_ab
-            )
-        shortlist = heapq.nlargest(self.rerank_depth, retrieval.items(), key=lambda item: item[1])
+        unseen = self._unseen_idf
+        pw_index, pb_index = self._phrase_word_index, self._phrase_bigram_index
+        aw_index, ab_index = self._answer_word_index, self._answer_bigram_index
+        # Words and bigrams are scored on their own scales (a perfect match = 1 each), then averaged.
+        ids_w, weights_w = pw_index.gather(words, 2 * pw_index.self_score(words, idf_w, unseen))
+        ids_b, weights_b = pb_index.gather(bigrams, 2 * pb_index.self_score(bigrams, idf_b, unseen))
+        phrases, phrase_scores = _accumulate(ids_w + ids_b, weights_w + weights_b, pw_index.size)
+        # An entry is as close as its closest phrasing.
+        phrase_entries = self._phrase_entry_array[phrases]
+        best = np.zeros(len(self.entries))
+        np.maximum.at(best, phrase_entries, phrase_scores)
+        # The answer text helps a little (0.35): questions often use the answer's words.
+        answer_scale = 0.35 / 2
+        ids_aw, weights_aw = aw_index.gather(words, aw_index.self_score(words, idf_w, unseen) / answer_scale)
+        ids_ab, weights_ab = ab_index.gather(bigrams, ab_index.self_score(bigrams, idf_b, unseen) / answer_scale)
+        answered, answer_scores = _accumulate(ids_aw + ids_ab, weights_aw + weights_ab, aw_index.size)
+        best[answered] += answer_scores
+        hit = np.flatnonzero(best)
+        if len(hit) == 0:
+            return []
+        depth = min(self.rerank_depth, len(hit))
+        top = hit[np.argpartition(-best[hit], depth - 1)[:depth]]
+        shortlist = [(int(entry), float(best[entry])) for entry in top]
 
         units = self._coverage_units(a)
         total_w = sum(weight for weight, _, _ in units) or 1.0

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -30,4 +41,132 @@ class QuestionLog(Base):
     __table_args__ = (
         Index("ix_question_log_asked_at", "asked_at"),
         Index("ix_question_log_status", "status"),
+    )
+
+
+# ---------------------------------------------------------------- progress reporting (issue 3)
+#
+# Initiatives are seeded from the knowledge base (the plan version stays data); departments and staff
+# come from the directory YAML or `/dx 登録`. Reports and withdrawals are append-only: nothing here is
+# ever updated in place or deleted, and the latest status is derived from the history.
+
+STAFF_ROLES = ("member", "leader", "admin")
+REPORT_STATUSES = ("not_started", "considering", "preparing", "in_progress", "done", "paused", "on_hold")
+
+
+def _in_list(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Department(Base):
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (UniqueConstraint("name", name="uq_departments_name"),)
+
+
+class StaffMember(Base):
+    """A registered staff member; the Slack user id is the key."""
+
+    __tablename__ = "staff"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), nullable=False)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (CheckConstraint(_in_list("role", STAFF_ROLES), name="ck_staff_role"),)
+
+
+class Initiative(Base):
+    """One initiative of the plan's tables ①–③; `id` is the knowledge base's stable id ("1-02")."""
+
+    __tablename__ = "initiatives"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    reform: Mapped[int] = mapped_column(Integer, nullable=False)
+    theme: Mapped[str] = mapped_column(String(200), nullable=False)
+    theme_no: Mapped[str] = mapped_column(String(8), nullable=False, default="")
+    notes: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    plan_version: Mapped[str | None] = mapped_column(String(64))
+    # False once a plan revision drops it; its history stays.
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class InitiativeDepartment(Base):
+    """An owning department of an initiative (optional; the plan names few)."""
+
+    __tablename__ = "initiative_departments"
+
+    initiative_id: Mapped[str] = mapped_column(ForeignKey("initiatives.id"), primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), primary_key=True)
+
+
+class InitiativeKpi(Base):
+    """A KPI of an initiative with its 2026年度末 target."""
+
+    __tablename__ = "initiative_kpis"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    initiative_id: Mapped[str] = mapped_column(ForeignKey("initiatives.id"), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    unit: Mapped[str] = mapped_column(String(32), nullable=False, default="")
+    target: Mapped[float | None] = mapped_column(Float)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+    __table_args__ = (UniqueConstraint("initiative_id", "name", name="uq_initiative_kpis_initiative_name"),)
+
+
+class ProgressReport(Base):
+    """One progress report. Append-only; `request_id` makes a redelivered request a no-op."""
+
+    __tablename__ = "progress_reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    initiative_id: Mapped[str] = mapped_column(ForeignKey("initiatives.id"), nullable=False)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), nullable=False)
+    reporter_id: Mapped[str] = mapped_column(ForeignKey("staff.user_id"), nullable=False)
+    # The name at the time of the report: the record stays readable if the directory changes later.
+    reporter_name: Mapped[str] = mapped_column(String(128), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    percent: Mapped[int | None] = mapped_column(Integer)
+    kpi_id: Mapped[int | None] = mapped_column(ForeignKey("initiative_kpis.id"))
+    kpi_value: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    source: Mapped[str] = mapped_column(String(16), nullable=False, default="console")
+    request_id: Mapped[str | None] = mapped_column(String(255))
+
+    __table_args__ = (
+        UniqueConstraint("request_id", name="uq_progress_reports_request_id"),
+        CheckConstraint(_in_list("status", REPORT_STATUSES), name="ck_progress_reports_status"),
+        CheckConstraint("percent IS NULL OR (percent >= 0 AND percent <= 100)", name="ck_progress_reports_percent"),
+        Index("ix_progress_reports_initiative", "initiative_id", "reported_at", "id"),
+        Index("ix_progress_reports_department", "department_id", "reported_at"),
+        Index("ix_progress_reports_reporter", "reporter_id", "reported_at"),
+        Index("ix_progress_reports_reported_at", "reported_at"),
+    )
+
+
+class ReportWithdrawal(Base):
+    """A withdrawal (取消) of one report: a new row, never a delete. A report is withdrawn at most once."""
+
+    __tablename__ = "report_withdrawals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("progress_reports.id"), nullable=False)
+    withdrawn_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    withdrawn_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    request_id: Mapped[str | None] = mapped_column(String(255))
+
+    __table_args__ = (
+        UniqueConstraint("report_id", name="uq_report_withdrawals_report_id"),
+        UniqueConstraint("request_id", name="uq_report_withdrawals_request_id"),
     )

@@ -1,0 +1,230 @@
+"""The staff directory YAML (SPEC.md, Staff directory): departments and staff with their roles.
+
+```yaml
+departments: [政策企画課, 市民生活課, 税務課]
+users:
+  - {id: U012ABC, name: 山田 花子, department: 市民生活課, role: leader}   # member | leader | admin
+```
+
+`departments` is optional; when it is given, every user's department must be in it, so a typo does not
+create a phantom department. `role` defaults to member and also accepts the Japanese words used in the
+hall (委員, リーダー, 事務局…). A file with any problem imports nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from knowledge.kb import Problem
+from storage.progress import DirectoryEntry, ImportResult, StaffRepository, StaffRole
+
+logger = logging.getLogger(__name__)
+
+USER_FIELDS = {"id", "name", "department", "role"}
+REQUIRED_USER_FIELDS = ("id", "name", "department")
+MAX_DEPARTMENT_CHARS = 64
+MAX_NAME_CHARS = 128
+_USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+
+# Spellings people use for each role; compared after NFKC and lower-casing.
+_ROLE_WORDS: dict[str, StaffRole] = {
+    "member": StaffRole.MEMBER,
+    "メンバー": StaffRole.MEMBER,
+    "委員": StaffRole.MEMBER,
+    "dx推進委員": StaffRole.MEMBER,
+    "推進委員": StaffRole.MEMBER,
+    "leader": StaffRole.LEADER,
+    "リーダー": StaffRole.LEADER,
+    "dx推進リーダー": StaffRole.LEADER,
+    "推進リーダー": StaffRole.LEADER,
+    "admin": StaffRole.ADMIN,
+    "管理者": StaffRole.ADMIN,
+    "事務局": StaffRole.ADMIN,
+}
+ROLE_HELP = "member（委員・メンバー）、leader（リーダー）、admin（管理者・事務局）"
+
+
+def parse_role(text: str) -> StaffRole | None:
+    """A role from its English code or a Japanese word; None when it is not a role."""
+    return _ROLE_WORDS.get(unicodedata.normalize("NFKC", text).strip().lower())
+
+
+def valid_user_id(text: str) -> bool:
+    return bool(_USER_ID.match(text))
+
+
+@dataclass(frozen=True)
+class Directory:
+    departments: tuple[str, ...]
+    users: tuple[DirectoryEntry, ...]
+
+
+class DirectoryError(Exception):
+    """The directory file has problems; `problems` says where (file:line) and what."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _value(node: yaml.Node) -> Any:
+    return yaml.SafeLoader(io.StringIO("")).construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _text(value: Any) -> str | None:
+    """A scalar as stripped text (YAML may read an id as a number); None for lists, maps and empties."""
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+        return None
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    return text or None
+
+
+def read_directory(path: Path) -> tuple[Directory, list[Problem]]:
+    """Parse a directory file, collecting every problem with its line."""
+    problems: list[Problem] = []
+    file = str(path)
+    empty = Directory((), ())
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        return empty, [Problem(file, 1, f"ファイルを読み込めません: {error}")]
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        return empty, [Problem(file, mark.line + 1 if mark else 1, f"YAML の書式が正しくありません: {error}")]
+    if not isinstance(root, yaml.MappingNode):
+        return empty, [Problem(file, 1, "最上位は departments と users を持つマッピングにしてください")]
+
+    sections = {str(key.value): value for key, value in root.value}
+    for key, _value_node in root.value:
+        if key.value not in ("departments", "users"):
+            problems.append(Problem(file, _line(key), f"不明な項目 '{key.value}'（departments と users だけが使えます）"))
+
+    departments: list[str] = []
+    listed: set[str] | None = None
+    if "departments" in sections:
+        node = sections["departments"]
+        if not isinstance(node, yaml.SequenceNode):
+            problems.append(Problem(file, _line(node), "departments は課名のリストにしてください"))
+        else:
+            listed = set()
+            for item in node.value:
+                name = _text(_value(item)) if isinstance(item, yaml.ScalarNode) else None
+                if name is None:
+                    problems.append(Problem(file, _line(item), "課名は空でない文字列にしてください"))
+                elif len(name) > MAX_DEPARTMENT_CHARS:
+                    problems.append(Problem(file, _line(item), f"課名が長すぎます（{MAX_DEPARTMENT_CHARS}文字まで）"))
+                elif name in listed:
+                    problems.append(Problem(file, _line(item), f"課「{name}」が重複しています"))
+                else:
+                    listed.add(name)
+                    departments.append(name)
+
+    users: list[DirectoryEntry] = []
+    node = sections.get("users")
+    if node is None:
+        problems.append(Problem(file, 1, "users がありません"))
+    elif not isinstance(node, yaml.SequenceNode):
+        problems.append(Problem(file, _line(node), "users は職員のリストにしてください"))
+    else:
+        seen: dict[str, int] = {}
+        for item in node.value:
+            entry = _parse_user(file, item, listed, problems)
+            if entry is None:
+                continue
+            if entry.user_id in seen:
+                problems.append(
+                    Problem(file, _line(item), f"id '{entry.user_id}' が重複しています（{seen[entry.user_id]}行目にもあります）")
+                )
+                continue
+            seen[entry.user_id] = _line(item)
+            users.append(entry)
+    return Directory(tuple(departments), tuple(users)), problems
+
+
+def _parse_user(file: str, item: yaml.Node, listed: set[str] | None, problems: list[Problem]) -> DirectoryEntry | None:
+    line = _line(item)
+    if not isinstance(item, yaml.MappingNode):
+        problems.append(Problem(file, line, "職員は {id, name, department, role} のマッピングで書いてください"))
+        return None
+    fields: dict[str, Any] = {}
+    ok = True
+    for key, value in item.value:
+        if key.value not in USER_FIELDS:
+            problems.append(Problem(file, _line(key), f"不明な項目 '{key.value}'（id, name, department, role が使えます）"))
+            ok = False
+            continue
+        fields[str(key.value)] = _value(value)
+    for name in REQUIRED_USER_FIELDS:
+        if _text(fields.get(name)) is None:
+            problems.append(Problem(file, line, f"{name} がありません（空にはできません）"))
+            ok = False
+    if not ok:
+        return None
+    user_id = _text(fields["id"]) or ""
+    name = _text(fields["name"]) or ""
+    department = _text(fields["department"]) or ""
+    if not valid_user_id(user_id):
+        problems.append(Problem(file, line, f"id '{user_id}' は使えません（Slack のユーザー ID、例: U012ABC）"))
+        ok = False
+    if len(name) > MAX_NAME_CHARS:
+        problems.append(Problem(file, line, f"name が長すぎます（{MAX_NAME_CHARS}文字まで）"))
+        ok = False
+    if len(department) > MAX_DEPARTMENT_CHARS:
+        problems.append(Problem(file, line, f"department が長すぎます（{MAX_DEPARTMENT_CHARS}文字まで）"))
+        ok = False
+    elif listed is not None and department not in listed:
+        problems.append(Problem(file, line, f"課「{department}」が departments にありません"))
+        ok = False
+    role_text = _text(fields.get("role"))
+    role = StaffRole.MEMBER if role_text is None else parse_role(role_text)
+    if role is None:
+        problems.append(Problem(file, line, f"role '{role_text}' は使えません。使える役割: {ROLE_HELP}"))
+        ok = False
+    if not ok or role is None:
+        return None
+    return DirectoryEntry(user_id=user_id, name=name, department=department, role=role)
+
+
+def load_directory(path: Path) -> Directory:
+    directory, problems = read_directory(path)
+    if problems:
+        raise DirectoryError(problems)
+    return directory
+
+
+def import_directory(path: Path, staff: StaffRepository, now: datetime) -> ImportResult:
+    """Validate the whole file, then load it in one transaction (DirectoryError: nothing was imported)."""
+    directory = load_directory(path)
+    result = staff.import_directory(directory.departments, directory.users, now)
+    logger.info(
+        "directory %s imported: %d departments added, staff %d added, %d updated, %d unchanged",
+        path,
+        result.departments_added,
+        result.staff_added,
+        result.staff_updated,
+        result.staff_unchanged,
+    )
+    return result
+
+
+def describe_import(result: ImportResult) -> str:
+    """The Japanese summary the CLI prints."""
+    return (
+        f"職員名簿を読み込みました: 職員 新規 {result.staff_added}人・更新 {result.staff_updated}人・"
+        f"変更なし {result.staff_unchanged}人、課 新規 {result.departments_added}件。"
+    )
