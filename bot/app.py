@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.commands import CommandRouter
+from bot.progress import ProgressService, setup_progress
 from bot.replies import ChatContext, Reply
 from bot.settings import Settings
 from knowledge.engine import FaqEngine, MatchResult
@@ -45,6 +46,7 @@ class Services:
     router: CommandRouter
     clock: Clock = utc_now
     lost_question_logs: int = field(default=0)
+    progress: ProgressService | None = None
 
     def handle(self, ctx: ChatContext, text: str) -> Reply:
         """Every adapter's entry point: one line of chat in, one platform-neutral reply out."""
@@ -110,6 +112,7 @@ def create_app(
         router=router,
         clock=clock or utc_now,
     )
+    services.progress = setup_progress(settings, kb, sessions, clock=lambda: services.clock())
     register_handlers(router, services)
     logger.info(
         "dxbot ready: %d FAQ entries, plan %s, built in %.2fs",
@@ -121,7 +124,8 @@ def create_app(
 
 
 def register_handlers(router: CommandRouter, services: Services) -> None:
-    from bot.handlers import faq, help
+    from bot.handlers import faq, help, progress
 
     help.register(router, services)
     faq.register(router, services)
+    progress.register(router, services)

@@ -117,10 +117,55 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve_slack(settings: Settings, *, socket_mode: bool, host: str, port: int) -> int:
+    """Slack in Socket Mode, or over HTTP. Credentials are checked by name only, never printed."""
+    from bot.app import DatabaseNotReady
+
+    missing = ["SLACK_BOT_TOKEN"] if not settings.slack_bot_token else []
+    if not socket_mode and not settings.slack_signing_secret:
+        missing.append("SLACK_SIGNING_SECRET")
+    if missing:
+        return _fail(f"Slack に接続するには環境変数 {'、'.join(missing)} を設定してください（docs/slack.md）。", 2)
+    try:
+        services = _build_services(settings)
+    except DatabaseNotReady:
+        return _fail("データベースが最新ではありません。先に `dxbot db upgrade` を実行してください。")
+    from slack_bolt.error import BoltError
+
+    from bot.slack.app import build_slack_app
+
+    try:
+        app = build_slack_app(services)
+    except BoltError as error:  # auth.test refused the token; the message names no secret
+        services.db.dispose()
+        return _fail(f"Slack のトークンを確認できませんでした（{error}）。SLACK_BOT_TOKEN を確認してください。")
+    try:
+        if socket_mode:
+            from bot.slack.socket import run_socket_mode
+
+            assert settings.slack_app_token is not None
+            run_socket_mode(app, settings.slack_app_token)
+        else:
+            from bot.slack.http import serve_http
+            from storage.db import database_reachable
+
+            serve_http(app, host, port, health_check=lambda: database_reachable(services.db))
+    finally:
+        services.db.dispose()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    return _serve_slack(Settings.from_env(), socket_mode=False, host=args.host, port=args.port)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if settings.slack_configured:
-        return _fail("Slack 接続はまだ実装されていません。SLACK_BOT_TOKEN を外すとコンソールで動きます。", 2)
+        # Socket Mode is the default deployment: most city halls cannot expose an HTTP endpoint.
+        socket_mode = bool(settings.slack_app_token)
+        logger.info("Slack credentials set: serving Slack over %s", "Socket Mode" if socket_mode else "HTTP")
+        return _serve_slack(settings, socket_mode=socket_mode, host=args.host, port=args.port)
     logger.info("no Slack credentials set: starting the console chat")
     args.user = None
     return cmd_chat(args)
@@ -136,6 +181,55 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------ users import / export
+
+
+def cmd_users_import(args: argparse.Namespace) -> int:
+    from bot.app import DatabaseNotReady, prepare_database, utc_now
+    from bot.directory import DirectoryError, describe_import, import_directory
+    from storage.db import create_db_engine, create_session_factory
+    from storage.progress import StaffRepository
+
+    path = Path(args.file)
+    if not path.is_file():
+        return _fail(f"ファイルが見つかりません: {path}")
+    settings = Settings.from_env()
+    engine = create_db_engine(settings.database_url)
+    try:
+        prepare_database(engine)
+        result = import_directory(path, StaffRepository(create_session_factory(engine)), utc_now())
+    except DirectoryError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return _fail(f"{len(error.problems)} 件の問題があるため、何も読み込んでいません。")
+    except DatabaseNotReady:
+        return _fail("データベースが最新ではありません。先に `dxbot db upgrade` を実行してください。")
+    finally:
+        engine.dispose()
+    print(describe_import(result))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from bot.app import DatabaseNotReady
+    from bot.export import export_progress
+
+    settings = Settings.from_env()
+    try:
+        services = _build_services(settings)
+    except DatabaseNotReady:
+        return _fail("データベースが最新ではありません。先に `dxbot db upgrade` を実行してください。")
+    try:
+        assert services.progress is not None
+        written = export_progress(services.progress, args.format, Path(args.out))
+    except OSError as error:
+        return _fail(f"書き出せませんでした: {error}")
+    finally:
+        services.db.dispose()
+    print("出力しました: " + "、".join(str(p) for p in written))
+    return 0
+
+
 def _not_yet(args: argparse.Namespace) -> int:
     return _fail(f"`dxbot {args.command}` はまだ実装されていません。", 2)
 
@@ -148,6 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("run", help="メインジョブ（Slack 資格情報があれば Slack、なければコンソール）")
+    p.add_argument("--host", default="0.0.0.0", help="HTTP で受けるときのアドレス（SLACK_APP_TOKEN がないとき）")
+    p.add_argument("--port", type=int, default=3000, help="HTTP で受けるときのポート（既定 3000）")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("chat", help="コンソールでチャット（標準入力を1行ずつ）")
@@ -156,7 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="Slack を HTTP で受ける（POST /slack/events, GET /healthz）")
     p.add_argument("--port", type=int, default=3000)
-    p.set_defaults(func=_not_yet)
+    p.add_argument("--host", default="0.0.0.0", help="受けるアドレス（既定 0.0.0.0）")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("ask", help="質問に1回答える")
     p.add_argument("question", nargs="?")
@@ -176,6 +273,23 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", metavar="SUBCOMMAND", required=True)
     p = db_sub.add_parser("upgrade", help="マイグレーションを適用する")
     p.set_defaults(func=cmd_db_upgrade)
+
+    users = sub.add_parser("users", help="職員名簿")
+    users_sub = users.add_subparsers(dest="users_command", metavar="SUBCOMMAND", required=True)
+    p = users_sub.add_parser("import", help="職員名簿（YAML）を読み込む（問題が1つでもあれば何も読み込まない）")
+    p.add_argument("file", metavar="FILE.yaml", help="departments と users を書いた YAML")
+    p.set_defaults(func=cmd_users_import)
+
+    p = sub.add_parser(
+        "export",
+        help="取組みの最新状況と報告履歴を出力する（会議資料用）",
+        description="xlsx は「状況一覧」「報告履歴」の2シート。csv は FILE に状況一覧、"
+        "FILE の拡張子の前に -history を付けたファイル（例: progress-history.csv）に報告履歴を、"
+        "BOM 付き UTF-8 で書く。日時は DXBOT_TZ（既定 Asia/Tokyo）。",
+    )
+    p.add_argument("--format", choices=["xlsx", "csv"], required=True, help="出力形式")
+    p.add_argument("--out", required=True, metavar="FILE", help="出力ファイル")
+    p.set_defaults(func=cmd_export)
     return parser
 
 

@@ -143,17 +143,27 @@ def read_directory(path: Path) -> tuple[Directory, list[Problem]]:
     else:
         seen: dict[str, int] = {}
         for item in node.value:
-            entry = _parse_user(file, item, listed, problems)
-            if entry is None:
-                continue
-            if entry.user_id in seen:
+            user_id = _raw_id(item)
+            if user_id is not None and user_id in seen:
                 problems.append(
-                    Problem(file, _line(item), f"id '{entry.user_id}' が重複しています（{seen[entry.user_id]}行目にもあります）")
+                    Problem(file, _line(item), f"id '{user_id}' が重複しています（{seen[user_id]}行目にもあります）")
                 )
                 continue
-            seen[entry.user_id] = _line(item)
-            users.append(entry)
+            if user_id is not None:
+                seen[user_id] = _line(item)
+            entry = _parse_user(file, item, listed, problems)
+            if entry is not None:
+                users.append(entry)
     return Directory(tuple(departments), tuple(users)), problems
+
+
+def _raw_id(item: yaml.Node) -> str | None:
+    if not isinstance(item, yaml.MappingNode):
+        return None
+    for key, value in item.value:
+        if key.value == "id" and isinstance(value, yaml.ScalarNode):
+            return _text(_value(value))
+    return None
 
 
 def _parse_user(file: str, item: yaml.Node, listed: set[str] | None, problems: list[Problem]) -> DirectoryEntry | None:

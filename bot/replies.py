@@ -12,6 +12,9 @@ class ChatContext:
     user_id: str | None
     channel: str | None = None
     platform: str = "console"
+    # The chat platform's id for this request (Slack trigger_id / event_id), so a redelivery of the same
+    # request does not write twice; None in the console.
+    request_id: str | None = None
 
 
 @dataclass(frozen=True)

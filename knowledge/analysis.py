@@ -8,9 +8,11 @@ from dataclasses import dataclass
 
 from sudachipy import Dictionary, SplitMode
 
-from knowledge.normalize import char_ngrams, fold_for_match, normalize_text
+from knowledge.normalize import char_ngrams, fold_for_match, hiragana_to_katakana, normalize_text
 
 # Parts of speech that carry no topic: particles, auxiliaries, symbols, pronouns, interjections…
+_HIRAGANA_ONLY = re.compile(r"[\u3041-\u309f]+")
+
 _SKIP_POS = {"助詞", "助動詞", "補助記号", "記号", "空白", "代名詞", "感動詞", "接続詞", "連体詞"}
 
 # Words that make a question a question but say nothing about its topic. Compared in folded form.
@@ -24,8 +26,6 @@ _QUESTION_WORDS = """
 """.split()
 _QUESTION_FOLDED = {fold_for_match(word) for word in _QUESTION_WORDS}
 
-_ASCII_WORD = re.compile(r"[a-z0-9]")
-
 
 @dataclass(frozen=True)
 class Unit:
@@ -33,6 +33,7 @@ class Unit:
 
     term: str
     parts: tuple[str, ...] = ()
+    weight: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -45,17 +46,40 @@ class Analysis:
     concepts: tuple[str, ...]
     bigrams: tuple[str, ...]
     concept_forms: tuple[tuple[str, str], ...] = ()
+    # Bigrams of the reading (katakana): がくどう and 学童, 監時会 and 監事会 meet here.
+    reading_bigrams: tuple[str, ...] = ()
 
     @property
     def word_terms(self) -> tuple[str, ...]:
         return self.words + self.concepts
 
 
+def _is_katakana(ch: str) -> bool:
+    return "\u30a1" <= ch <= "\u30fa" or ch == "\u30fc"
+
+
+def _word_bounded(text: str, start: int, end: int, katakana: bool = True) -> bool:
+    """A form must not be cut out of a longer word: "ai" not inside "mail", マイナ not inside マイナンバー.
+
+    ASCII and katakana runs are words of their own; kanji compounds may contain a form (推進構想)."""
+    kinds = (
+        (lambda ch: ch.isascii() and ch.isalnum(), _is_katakana)
+        if katakana
+        else (lambda ch: ch.isascii() and ch.isalnum(),)
+    )
+    for kind in kinds:
+        if kind(text[start]) and start > 0 and kind(text[start - 1]):
+            return False
+        if kind(text[end - 1]) and end < len(text) and kind(text[end]):
+            return False
+    return True
+
+
 class Glossary:
     """Synonym groups: every surface form of a group maps to one concept id (its first term)."""
 
     def __init__(self, groups: Iterable[Sequence[str]]) -> None:
-        self._forms: list[tuple[str, str, bool]] = []
+        self._forms: list[tuple[str, str]] = []
         self.groups: list[tuple[str, ...]] = []
         seen: set[str] = set()
         for group in groups:
@@ -69,9 +93,45 @@ class Glossary:
                 if not form or (form, concept) in seen:
                     continue
                 seen.add((form, concept))  # type: ignore[arg-type]
-                self._forms.append((form, concept, bool(_ASCII_WORD.fullmatch(form[0]))))
+                self._forms.append((form, concept))
         # Longest first, so ガバメントクラウド wins over クラウド when both are forms.
         self._forms.sort(key=lambda item: -len(item[0]))
+        # For rewriting text before tokenizing: forms in tokenizer space (NFKC, lower, katakana).
+        rewrites: dict[str, str] = {}
+        for terms in self.groups:
+            canonical = normalize_text(str(terms[0]))
+            for term in terms[1:]:
+                key = hiragana_to_katakana(normalize_text(str(term)))
+                if key and key != hiragana_to_katakana(canonical):
+                    rewrites.setdefault(key, canonical)
+        self._rewrites = sorted(rewrites.items(), key=lambda item: -len(item[0]))
+
+    def canonicalize(self, normalized: str) -> str:
+        """Replace abbreviations and variants by their group's first term (ガバクラ → ガバメントクラウド),
+        so that the question and the knowledge base use the same words. Longest match wins."""
+        if not self._rewrites:
+            return normalized
+        probe = hiragana_to_katakana(normalized)
+        taken = [False] * len(normalized)
+        spans: list[tuple[int, int, str]] = []
+        for form, canonical in self._rewrites:
+            start = probe.find(form)
+            while start >= 0:
+                end = start + len(form)
+                if not any(taken[start:end]) and _word_bounded(normalized, start, end):
+                    spans.append((start, end, canonical))
+                    for i in range(start, end):
+                        taken[i] = True
+                start = probe.find(form, end)
+        if not spans:
+            return normalized
+        out, last = [], 0
+        for start, end, canonical in sorted(spans):
+            out.append(normalized[last:start])
+            out.append(canonical)
+            last = end
+        out.append(normalized[last:])
+        return "".join(out)
 
     def concepts_in(self, folded: str) -> list[str]:
         """Concept ids whose surface forms occur in `folded`; cost grows with the glossary, not the KB."""
@@ -80,15 +140,12 @@ class Glossary:
     def matches_in(self, folded: str) -> list[tuple[str, str]]:
         """(concept id, surface form found) pairs for `folded`."""
         found: list[tuple[str, str]] = []
-        for form, concept, is_ascii in self._forms:
+        for form, concept in self._forms:
             start = folded.find(form)
             while start >= 0:
                 end = start + len(form)
-                # "ai" must not match inside "mail": ASCII forms need non-ASCII neighbours.
-                if not is_ascii or (
-                    (start == 0 or not folded[start - 1].isascii() or not folded[start - 1].isalnum())
-                    and (end == len(folded) or not folded[end].isascii() or not folded[end].isalnum())
-                ):
+                # Folded text has no hiragana left, so only ASCII runs can be told apart here.
+                if _word_bounded(folded, start, end, katakana=False):
                     found.append((concept, form))
                     break
                 start = folded.find(form, start + 1)
@@ -104,33 +161,57 @@ class Analyzer:
 
     def units(self, text: str) -> list[Unit]:
         """Content words as folded normalized forms (mode C), each with its mode-A parts."""
-        normalized = normalize_text(text)
+        return self._tokenize(self.glossary.canonicalize(normalize_text(text)))[0]
+
+    def _tokenize(self, normalized: str) -> tuple[list[Unit], str, list[str]]:
+        """Content-word units, the reading of the content words (katakana, folded), and question words."""
         if not normalized:
-            return []
+            return [], "", []
         out: list[Unit] = []
+        readings: list[str] = []
+        asking: list[str] = []
         for morpheme in self._tokenizer.tokenize(normalized, SplitMode.C):
             pos = morpheme.part_of_speech()
             if pos[0] in _SKIP_POS or pos[1] == "非自立可能":
+                question_word = fold_for_match(morpheme.normalized_form())
+                if question_word in _QUESTION_FOLDED and pos[0] == "代名詞":
+                    asking.append(question_word)
                 continue
+            reading = morpheme.reading_form()
+            readings.append(reading if reading and reading != "キゴウ" else morpheme.surface())
+            surface = morpheme.surface()
             # Sudachi normalizes 2.0 to 2; in this domain version numbers must stay as written.
-            form = morpheme.surface() if pos[1] == "数詞" else morpheme.normalized_form()
+            form = surface if pos[1] == "数詞" else morpheme.normalized_form()
             term = fold_for_match(form)
-            if not term or term in _QUESTION_FOLDED:
+            if not term:
+                continue
+            if term in _QUESTION_FOLDED:
+                asking.append(term)
                 continue
             parts: list[str] = []
+            if _HIRAGANA_ONLY.fullmatch(surface) and fold_for_match(surface) != term:
+                # Kana-only words are guessed at: ぎむ → 義務 is right, くす → 樟 is not. Keep the kana
+                # as the word and the guess as a part, so a wrong guess costs little.
+                parts.append(term)
+                term = fold_for_match(surface)
             split = morpheme.split(SplitMode.A)
             if len(split) > 1:
                 for part in split:
                     part_term = fold_for_match(part.normalized_form())
                     if part_term and part_term != term and part_term not in _QUESTION_FOLDED:
                         parts.append(part_term)
-            out.append(Unit(term, tuple(parts)))
-        return out
+            # Nouns carry the topic; verbs and adjectives are often just how people talk (なくす, 入る).
+            weight = 1.0 if pos[0] in ("名詞", "接頭辞") else 0.4
+            out.append(Unit(term, tuple(parts), weight))
+        return out, fold_for_match("".join(readings)), asking
 
     def analyze(self, text: str) -> Analysis:
-        folded = fold_for_match(text)
-        units = self.units(text)
-        words = [w for unit in units for w in (unit.term, *unit.parts)]
+        canonical = self.glossary.canonicalize(normalize_text(text))
+        folded = fold_for_match(canonical)
+        units, reading, asking = self._tokenize(canonical)
+        # Question words (何人, いつ, 誰) say what kind of answer is wanted: they help ranking
+        # (何人 finds the entry about how many), but are not topics the answer must cover.
+        words = [w for unit in units for w in (unit.term, *unit.parts)] + asking
         matches = self.glossary.matches_in(folded)
         return Analysis(
             folded=folded,
@@ -139,5 +220,5 @@ class Analyzer:
             concepts=tuple(dict.fromkeys(concept for concept, _ in matches)),
             bigrams=tuple(char_ngrams(folded, 2)),
             concept_forms=tuple(matches),
+            reading_bigrams=tuple(char_ngrams(reading, 2)),
         )
-

@@ -17,13 +17,18 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+import json
 from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 from rapidfuzz import fuzz
 
 from knowledge.analysis import Analysis, Analyzer, Glossary
 from knowledge.kb import FaqEntry, KnowledgeBase
+
+CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
 
 ANSWERED = "answered"
 AMBIGUOUS = "ambiguous"
@@ -47,28 +52,61 @@ class MatchResult:
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    """Decision bounds on the calibrated score (0..1)."""
+class Calibration:
+    """Two small logistic models, fitted by benchmarks/calibrate.py (never on the plan evaluation set).
 
-    answer: float = 0.62
-    margin: float = 0.05
-    sure: float = 0.80
-    suggest: float = 0.42
+    `ranking` scores one candidate: is this the entry that answers the question?
+    `decision` scores the question: will the best candidate's answer be right? It sees the best
+    candidate's features plus how far it stands above the runner-up, so it can tell a clear winner from
+    a close call between related entries, and an in-vocabulary question from one about something else.
+    `answer` and `suggest` are the thresholds on the decision score for answered and 「もしかして」.
+    """
+
+    ranking: dict[str, float]
+    decision: dict[str, float]
+    answer: float
+    suggest: float
+
+    @classmethod
+    def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return cls(data["ranking"], data["decision"], float(data["answer"]), float(data["suggest"]))
+
+
+def _logistic(weights: dict[str, float], names: Sequence[str], values: Sequence[float]) -> float:
+    z = weights.get("bias", 0.0) + sum(weights.get(n, 0.0) * v for n, v in zip(names, values, strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 @dataclass(frozen=True)
 class Features:
-    retrieval: float
-    word_coverage: float
-    bigram_coverage: float
-    fuzzy: float
+    """Evidence that one entry answers the question."""
 
-    def confidence(self) -> float:
-        # Coverage says whether the entry speaks about everything the question mentions (an unknown
-        # word such as 有給 drags it down); fuzzy similarity rescues typos and near-copies.
-        coverage = 0.6 * self.word_coverage + 0.4 * self.bigram_coverage
-        raw = 0.55 * coverage + 0.25 * self.fuzzy + 0.20 * min(1.0, self.retrieval)
-        return max(0.0, min(1.0, raw))
+    retrieval: float  # BM25 of the closest phrasing (+ a little of the answer), 1 = the question itself
+    word_coverage: float  # share of the question's content words (idf-weighted) the entry has
+    bigram_coverage: float  # the same for character bigrams: robust to typos and kana-only input
+    reading_coverage: float  # the same for bigrams of the reading: がくどう = 学童, 監時会 ≈ 監事会
+    fuzzy: float  # rapidfuzz similarity to the closest phrasing
+    dice: float  # bigram overlap with the closest phrasing, symmetric: penalizes phrasings that say more
+    known: float  # share of the question's words the knowledge base knows at all (有給, 天気: no)
+
+    NAMES: ClassVar[tuple[str, ...]] = (
+        "retrieval", "word_coverage", "bigram_coverage", "reading_coverage", "fuzzy", "dice", "known",
+        "coverage_product",
+    )
+    DECISION_NAMES: ClassVar[tuple[str, ...]] = (*NAMES, "rank_score", "rank_gap")
+
+    def vector(self) -> list[float]:
+        return [
+            min(1.5, self.retrieval),
+            self.word_coverage,
+            self.bigram_coverage,
+            self.reading_coverage,
+            self.fuzzy,
+            self.dice,
+            self.known,
+            self.word_coverage * self.bigram_coverage,
+        ]
 
 
 class _Bm25:
@@ -145,38 +183,45 @@ class FaqEngine:
         self,
         kb: KnowledgeBase,
         analyzer: Analyzer | None = None,
-        thresholds: Thresholds | None = None,
+        calibration: Calibration | None = None,
         rerank_depth: int = 30,
     ) -> None:
         self.kb = kb
         self.analyzer = analyzer or Analyzer(Glossary(kb.synonyms))
-        self.thresholds = thresholds or Thresholds()
+        self.calibration = calibration or Calibration.load()
         self.rerank_depth = rerank_depth
         self.entries = kb.entries
         self._by_id = {e.id: e for e in kb.entries}
 
         phrase_words: list[list[str]] = []
         phrase_bigrams: list[list[str]] = []
+        phrase_readings: list[list[str]] = []
         self._phrase_entry: list[int] = []
         self._phrase_folded: list[str] = []
+        self._phrase_bigram_sets: list[frozenset[str]] = []
         self._phrase_tokens: list[str] = []
         answer_words: list[list[str]] = []
         answer_bigrams: list[list[str]] = []
         self._entry_words: list[frozenset[str]] = []
         self._entry_bigrams: list[frozenset[str]] = []
+        self._entry_readings: list[frozenset[str]] = []
         self._entry_phrases: list[list[int]] = []
         for index, entry in enumerate(self.entries):
             words: set[str] = set()
             bigrams: set[str] = set()
+            readings: set[str] = set()
             phrases: list[int] = []
             for phrase in dict.fromkeys(entry.phrasings):
                 a = self.analyzer.analyze(phrase)
                 phrases.append(len(self._phrase_entry))
                 self._phrase_entry.append(index)
                 self._phrase_folded.append(a.folded)
+                self._phrase_bigram_sets.append(frozenset(a.bigrams))
                 self._phrase_tokens.append(" ".join(a.word_terms))
                 phrase_words.append(list(a.word_terms))
                 phrase_bigrams.append(list(a.bigrams))
+                phrase_readings.append(list(a.reading_bigrams))
+                readings.update(a.reading_bigrams)
                 words.update(a.word_terms)
                 bigrams.update(a.bigrams)
             answer = self.analyzer.analyze(entry.answer)
@@ -186,15 +231,20 @@ class FaqEngine:
             bigrams.update(answer.bigrams)
             self._entry_words.append(frozenset(words))
             self._entry_bigrams.append(frozenset(bigrams))
+            readings.update(answer.reading_bigrams)
+            self._entry_readings.append(frozenset(readings))
             self._entry_phrases.append(phrases)
 
         n = len(self.entries)
         self._unseen_idf = math.log(1 + (n + 0.5) / 0.5)
         self._idf_words = self._idf(self._entry_words, n)
         self._idf_bigrams = self._idf(self._entry_bigrams, n)
+        self._idf_readings = self._idf(self._entry_readings, n)
+        self._vocabulary = frozenset(self._idf_words)
         self._phrase_entry_array = np.asarray(self._phrase_entry, dtype=np.int32)
         self._phrase_word_index = _Bm25(phrase_words, self._idf_words)
         self._phrase_bigram_index = _Bm25(phrase_bigrams, self._idf_bigrams)
+        self._phrase_reading_index = _Bm25(phrase_readings, self._idf_readings)
         self._answer_word_index = _Bm25(answer_words, self._idf_words)
         self._answer_bigram_index = _Bm25(answer_bigrams, self._idf_bigrams)
 
@@ -211,26 +261,27 @@ class FaqEngine:
     # ------------------------------------------------------------------ matching
 
     def match(self, question: str, top: int = 3) -> MatchResult:
-        analysis = self.analyzer.analyze(question)
-        ranked = self._rank(analysis)
-        candidates = tuple(
-            Candidate(self.entries[i].id, self.entries[i].question, round(score, 4)) for i, score, _ in ranked[: max(top, 0)]
-        )
-        return self._decide(question, ranked, candidates)
-
-    def _decide(
-        self, question: str, ranked: list[tuple[int, float, Features]], candidates: tuple[Candidate, ...]
-    ) -> MatchResult:
-        t = self.thresholds
+        ranked = self._rank(self.analyzer.analyze(question))
         if not ranked:
-            return MatchResult(question, NO_ANSWER, 0.0, None, candidates)
-        best_index, best, _ = ranked[0]
-        second = ranked[1][1] if len(ranked) > 1 else 0.0
-        if best >= t.answer and (best - second >= t.margin or best >= t.sure):
-            return MatchResult(question, ANSWERED, round(best, 4), self.entries[best_index], candidates)
-        if best >= t.suggest:
-            return MatchResult(question, AMBIGUOUS, round(best, 4), None, candidates)
-        return MatchResult(question, NO_ANSWER, round(best, 4), None, candidates)
+            return MatchResult(question, NO_ANSWER, 0.0, None, ())
+        confidence = self.decision_score(ranked)
+        # Candidate scores are the ranking probabilities, rescaled so that the first one is the
+        # decision confidence: one 0..1 scale, order kept.
+        scale = confidence / ranked[0][1] if ranked[0][1] > 0 else 0.0
+        candidates = tuple(
+            Candidate(self.entries[i].id, self.entries[i].question, round(min(1.0, p * scale), 4))
+            for i, p, _ in ranked[: max(top, 0)]
+        )
+        score = round(confidence, 4)
+        if confidence >= self.calibration.answer:
+            return MatchResult(question, ANSWERED, score, self.entries[ranked[0][0]], candidates)
+        if confidence >= self.calibration.suggest:
+            return MatchResult(question, AMBIGUOUS, score, None, candidates)
+        return MatchResult(question, NO_ANSWER, score, None, candidates)
+
+    def decision_score(self, ranked: list[tuple[int, float, Features]]) -> float:
+        """Probability that the best candidate's answer is right for this question."""
+        return _logistic(self.calibration.decision, Features.DECISION_NAMES, decision_vector(ranked))
 
     def _rank(self, a: Analysis) -> list[tuple[int, float, Features]]:
         words = list(dict.fromkeys(a.word_terms))
@@ -242,9 +293,13 @@ class FaqEngine:
         pw_index, pb_index = self._phrase_word_index, self._phrase_bigram_index
         aw_index, ab_index = self._answer_word_index, self._answer_bigram_index
         # Words and bigrams are scored on their own scales (a perfect match = 1 each), then averaged.
-        ids_w, weights_w = pw_index.gather(words, 2 * pw_index.self_score(words, idf_w, unseen))
-        ids_b, weights_b = pb_index.gather(bigrams, 2 * pb_index.self_score(bigrams, idf_b, unseen))
-        phrases, phrase_scores = _accumulate(ids_w + ids_b, weights_w + weights_b, pw_index.size)
+        readings = list(dict.fromkeys(a.reading_bigrams))
+        pr_index, idf_r = self._phrase_reading_index, self._idf_readings
+        # Words 0.4, bigrams 0.4, reading bigrams 0.2: the reading only helps where the script differs.
+        ids_w, weights_w = pw_index.gather(words, pw_index.self_score(words, idf_w, unseen) / 0.4)
+        ids_b, weights_b = pb_index.gather(bigrams, pb_index.self_score(bigrams, idf_b, unseen) / 0.4)
+        ids_r, weights_r = pr_index.gather(readings, pr_index.self_score(readings, idf_r, unseen) / 0.2)
+        phrases, phrase_scores = _accumulate(ids_w + ids_b + ids_r, weights_w + weights_b + weights_r, pw_index.size)
         # An entry is as close as its closest phrasing.
         phrase_entries = self._phrase_entry_array[phrases]
         best = np.zeros(len(self.entries))
@@ -264,13 +319,24 @@ class FaqEngine:
 
         units = self._coverage_units(a)
         total_w = sum(weight for weight, _, _ in units) or 1.0
+        # How much of the question the knowledge base knows at all: words it has never seen (有給,
+        # 天気, 費用) mean the question is about something else, however well the rest matches.
+        known = self._word_coverage(units, self._vocabulary) / total_w if units else 0.0
         total_b = sum(idf_b.get(t, self._unseen_idf) for t in bigrams) or 1.0
+        total_r = sum(idf_r.get(t, self._unseen_idf) for t in readings) or 1.0
         query_tokens = " ".join(words)
+        query_bigrams = frozenset(bigrams)
         ranked: list[tuple[int, float, Features]] = []
         for entry, score in shortlist:
             entry_words, entry_bigrams = self._entry_words[entry], self._entry_bigrams[entry]
             fuzzy = 0.0
+            dice = 0.0
             for phrase in self._entry_phrases[entry]:
+                # Dice on bigram sets is symmetric: a phrasing that says much more than the question
+                # (DX推進リーダーの選び方 for DX推進リーダーは何人) loses to one that says just as much.
+                phrase_bigrams = self._phrase_bigram_sets[phrase]
+                if phrase_bigrams and query_bigrams:
+                    dice = max(dice, 2 * len(phrase_bigrams & query_bigrams) / (len(phrase_bigrams) + len(query_bigrams)))
                 similarity = max(
                     fuzz.ratio(a.folded, self._phrase_folded[phrase]),
                     fuzz.token_sort_ratio(query_tokens, self._phrase_tokens[phrase]) if words else 0.0,
@@ -280,9 +346,12 @@ class FaqEngine:
                 retrieval=score,
                 word_coverage=self._word_coverage(units, entry_words) / total_w if units else 0.0,
                 bigram_coverage=sum(idf_b[t] for t in bigrams if t in entry_bigrams) / total_b,
+                reading_coverage=sum(idf_r[t] for t in readings if t in self._entry_readings[entry]) / total_r,
                 fuzzy=fuzzy,
+                dice=dice,
+                known=known,
             )
-            ranked.append((entry, features.confidence(), features))
+            ranked.append((entry, _logistic(self.calibration.ranking, Features.NAMES, features.vector()), features))
         ranked.sort(key=lambda item: -item[1])
         return ranked
 
@@ -306,7 +375,7 @@ class FaqEngine:
             else:
                 # An unseen compound (申請方法) is as informative as its parts, not as an unknown word.
                 weight = sum(w for w, _ in parts) / len(parts)
-            out.append((weight, term_alternatives, parts))
+            out.append((weight * unit.weight, term_alternatives, parts))
         return out
 
     @staticmethod
@@ -325,3 +394,10 @@ class FaqEngine:
     def explain(self, question: str, top: int = 5) -> list[tuple[str, float, Features]]:
         """The ranked entries with their features, for tuning and `ask --explain`-style debugging."""
         return [(self.entries[i].id, s, f) for i, s, f in self._rank(self.analyzer.analyze(question))[:top]]
+
+
+def decision_vector(ranked: list[tuple[int, float, Features]]) -> list[float]:
+    """What the decision model sees: the best candidate's features, its score and its lead."""
+    best = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    return [*best[2].vector(), best[1], best[1] - second]

@@ -308,7 +308,7 @@ def read_yaml_kb(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
     entries: list[FaqEntry] = []
     for path in faq_files:
         entries.extend(_parse_entries(path, problems))
-    if not entries:
+    if not entries and not problems:
         problems.append(Problem(str(directory), 1, "no FAQ entries found"))
     kb = KnowledgeBase(
         entries=tuple(entries), plan=plan, reforms=reforms, synonyms=synonyms, initiatives=initiatives

@@ -63,3 +63,17 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def database_reachable(engine: Engine) -> bool:
+    """True when a trivial query succeeds (for health checks); never raises."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except SQLAlchemyError:
+        logger.warning("database health check failed", exc_info=True)
+        return False

@@ -170,3 +170,45 @@ class ReportWithdrawal(Base):
         UniqueConstraint("report_id", name="uq_report_withdrawals_report_id"),
         UniqueConstraint("request_id", name="uq_report_withdrawals_request_id"),
     )
+
+
+# ---------------------------------------------------------------- chat adapters (issue 4)
+
+FEEDBACK_VERDICTS = ("helpful", "wrong", "picked")
+
+
+class AnswerFeedback(Base):
+    """A reaction to an answer (役に立った / 違った, or the 「もしかして」 choice picked), for curators.
+
+    Append-only: a second click is a new row; readers take each user's latest.
+    """
+
+    __tablename__ = "answer_feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    question_log_id: Mapped[int | None] = mapped_column(ForeignKey("question_log.id"))
+    entry_id: Mapped[str | None] = mapped_column(String(128))
+    user_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    verdict: Mapped[str] = mapped_column(String(16), nullable=False)
+    platform: Mapped[str] = mapped_column(String(16), nullable=False, default="slack")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (
+        CheckConstraint(_in_list("verdict", FEEDBACK_VERDICTS), name="ck_answer_feedback_verdict"),
+        Index("ix_answer_feedback_question_log", "question_log_id"),
+        Index("ix_answer_feedback_created_at", "created_at"),
+    )
+
+
+class EventReceipt(Base):
+    """An inbound chat event already taken on (Slack's event_id): a redelivery finds its key and is dropped.
+
+    The primary key is the dedupe: it holds across restarts and between two bot processes.
+    """
+
+    __tablename__ = "event_receipts"
+
+    event_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (Index("ix_event_receipts_received_at", "received_at"),)

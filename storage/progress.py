@@ -547,6 +547,7 @@ class ReportRepository:
             if new.request_id is not None:
                 earlier = self._by_request_id(new.request_id)
                 if earlier is not None:
+                    logger.info("request %s was recorded by a concurrent delivery", new.request_id)
                     return RecordResult(earlier, created=False)
             raise
 

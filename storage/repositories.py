@@ -63,6 +63,11 @@ class QuestionLogRepository:
             ).all()
             return [_to_logged(row) for row in rows]
 
+    def get(self, log_id: int) -> LoggedQuestion | None:
+        with self._sessions() as session:
+            row = session.get(QuestionLog, log_id)
+            return _to_logged(row) if row is not None else None
+
     def count(self) -> int:
         with self._sessions() as session:
             return session.scalar(select(func.count()).select_from(QuestionLog)) or 0

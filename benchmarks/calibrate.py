@@ -1,0 +1,153 @@
+"""Fit the engine's calibration (knowledge/calibration.json) on data that is NOT the plan evaluation set.
+
+Training queries:
+- the bundled knowledge base split in two: each entry keeps half of its phrasings in the index, the
+  other half (the canonical question included) are asked (label: is the best candidate that entry);
+- the city-hall resident queries (tests/eval/cityfaq_queries.jsonl) asked to the plan: all out of scope;
+- plan topics asked about attributes the plan never covers (予算, 担当者, …): the hard out-of-scope kind;
+- with --with-city-domain, also the city-hall FAQ set in its own domain.
+
+Two logistic models: `ranking` per candidate (is it the right entry), then `decision` per question (is
+the best candidate right), on the best candidate's features, its ranking score and its lead. The answer
+threshold maximizes the share of answerable questions answered right plus the share of out-of-scope
+questions not answered.
+
+    python benchmarks/calibrate.py [--write] [--with-city-domain]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from knowledge.engine import CALIBRATION_FILE, Calibration, FaqEngine, Features, decision_vector  # noqa: E402
+from knowledge.evaluation import read_jsonl  # noqa: E402
+from knowledge.kb import KnowledgeBase, load_kb  # noqa: E402
+
+EVAL = ROOT / "tests" / "eval"
+
+# Attributes the plan never speaks of (none of these words occurs in the plan text). Asked about a topic
+# the plan does cover, they make the hard kind of out-of-scope question.
+UNCOVERED_ATTRIBUTES = [
+    "{}の予算はいくら？", "{}の費用は？", "{}の担当者は誰？", "{}のベンダーはどこ？", "{}の締め切りはいつ？",
+    "{}の実績件数は？", "{}の満足度は？", "{}の問題点は？", "{}の会議室はどこ？", "{}の手当は出る？",
+]
+
+Query = tuple[str, set[str]]
+
+
+def split_kb(kb: KnowledgeBase) -> tuple[KnowledgeBase, list[Query]]:
+    """Index the odd phrasings, ask the even ones (the canonical question is phrasing 0)."""
+    entries, queries = [], []
+    for entry in kb.entries:
+        phrasings = entry.phrasings
+        kept = [p for i, p in enumerate(phrasings) if i % 2 == 1]
+        asked = [p for i, p in enumerate(phrasings) if i % 2 == 0]
+        entries.append(replace(entry, question=kept[0], alternates=tuple(kept[1:])))
+        queries += [(q, {entry.id}) for q in asked]
+    return replace(kb, entries=tuple(entries)), queries
+
+
+def synthetic_out_of_scope(kb: KnowledgeBase) -> list[Query]:
+    topics = [i.name for i in kb.initiatives] + [group[0] for group in kb.synonyms]
+    return [
+        (template.format(topic), set())
+        for n, topic in enumerate(topics)
+        for template in UNCOVERED_ATTRIBUTES[n % 3 :: 3]
+    ]
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 20000, lr: float = 1.0) -> np.ndarray:
+    """Plain gradient descent on standardized inputs; returns weights for the raw inputs, bias last."""
+    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
+    xs = np.hstack([(x - mean) / std, np.ones((len(x), 1))])
+    w = np.zeros(xs.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-xs @ w))
+        w -= lr * (xs.T @ (p - y) / len(y) + l2 * np.r_[w[:-1], 0])
+    raw = w[:-1] / std
+    return np.r_[raw, w[-1] - float(np.dot(raw, mean))]
+
+
+def as_weights(names: tuple[str, ...], w: np.ndarray) -> dict[str, float]:
+    return {**{n: round(float(v), 4) for n, v in zip(names, w[:-1], strict=True)}, "bias": round(float(w[-1]), 4)}
+
+
+def main() -> None:
+    plan = load_kb()
+    train_kb, plan_queries = split_kb(plan)
+    sources: list[tuple[str, KnowledgeBase, list[Query]]] = [("plan, split phrasings", train_kb, plan_queries)]
+    city_rows = read_jsonl(EVAL / "cityfaq_queries.jsonl")
+    sources.append(("city-hall queries to the plan (out of scope)", plan, [(r["q"], set()) for r in city_rows]))
+    sources.append(("plan topics × uncovered attributes (out of scope)", plan, synthetic_out_of_scope(plan)))
+    if "--with-city-domain" in sys.argv:
+        sources.append(("city-hall FAQ", load_kb(EVAL / "cityfaq.csv"), [(r["q"], set(r["expected"])) for r in city_rows]))
+    engines = {id(kb): FaqEngine(kb) for _, kb, _ in sources}
+    for name, _, queries in sources:
+        print(f"{name}: {len(queries)} queries")
+
+    # 1. ranking model, per candidate
+    x, y = [], []
+    for _, kb, queries in sources:
+        for q, expected in queries:
+            for entry_id, _p, features in engines[id(kb)].explain(q, top=5):
+                x.append(features.vector())
+                y.append(float(entry_id in expected))
+    ranking = as_weights(Features.NAMES, fit_logistic(np.array(x), np.array(y)))
+    current = Calibration.load()
+    staged = replace(current, ranking=ranking)
+
+    # 2. decision model, per question, on the re-ranked candidates
+    dx, dy, answerable_flags = [], [], []
+    for _, kb, queries in sources:
+        engine = engines[id(kb)]
+        engine.calibration = staged
+        for q, expected in queries:
+            ranked = engine._rank(engine.analyzer.analyze(q))
+            if ranked:
+                dx.append(decision_vector(ranked))
+                dy.append(float(engine.entries[ranked[0][0]].id in expected))
+                answerable_flags.append(bool(expected))
+    decision = as_weights(Features.DECISION_NAMES, fit_logistic(np.array(dx), np.array(dy)))
+    staged = replace(staged, decision=decision)
+    scores = np.array([1 / (1 + np.exp(-(decision["bias"] + sum(decision[n] * v for n, v in zip(Features.DECISION_NAMES, row, strict=True))))) for row in dx])
+    labels = np.array(dy)
+
+    # Balanced: the share of answerable questions answered right plus the share of out-of-scope ones
+    # left unanswered, the two rates the acceptance bar asks for.
+    answerable = np.array(answerable_flags)
+
+    def balanced(t: float) -> float:
+        right = np.sum((scores >= t) & (labels == 1)) / max(1, answerable.sum())
+        rejected = np.sum((scores < t) & ~answerable) / max(1, (~answerable).sum())
+        return float(right + rejected)
+
+    best = max((balanced(float(t)), float(t)) for t in np.arange(0.05, 0.95, 0.01))
+    answer = round(best[1], 2)
+    right = int(np.sum((scores >= answer) & (labels == 1)))
+    wrong = int(np.sum((scores >= answer) & (labels == 0)))
+    print(f"answer threshold {answer}: {right}/{int(labels.sum())} right answers, {wrong} wrong, of {len(labels)} questions")
+    # 「もしかして」 down to where, in a band of 0.05, the best candidate is right less than a third of the time.
+    suggest = answer
+    for t in np.arange(answer - 0.05, 0.0, -0.01):
+        band = (scores >= t) & (scores < t + 0.05)
+        if band.sum() and labels[band].mean() < 1 / 3:
+            break
+        suggest = round(float(t), 2)
+    print(f"suggest threshold {suggest}")
+    result = {"ranking": ranking, "decision": decision, "answer": answer, "suggest": suggest}
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    if "--write" in sys.argv:
+        CALIBRATION_FILE.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"written to {CALIBRATION_FILE}")
+
+
+if __name__ == "__main__":
+    main()

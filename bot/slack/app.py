@@ -1,0 +1,477 @@
+"""The Bolt App: one factory, listeners registered per area (commands, events, actions, views).
+
+Listeners are thin: they parse the payload, call the same core as the console (`Services.handle`,
+`answer_entry`, `ProgressService`), and render the neutral reply with `bot.slack.blocks`. Slow work runs
+after the ack (`ack()` first, then `respond()` / Web API), so Slack's 3-second limit is always met.
+Expected failures come back from the core as `Refusal` / `UserError`; anything else reaches the single
+`app.error` handler.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.console import GENERIC_ERROR
+from bot.errors import UserError
+from bot.handlers.faq import answer_entry
+from bot.progress import MAX_NOTE_CHARS, ProgressService, ReportDraft, local_time
+from bot.replies import Answer, ChatContext, OpenReportForm, Reply
+from bot.slack import blocks as bk
+from storage.feedback import FeedbackRepository, Verdict
+from storage.progress import STATUS_LABELS, DepartmentRecord, ReportStatus, StaffRole
+from storage.receipts import EventReceiptRepository
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+logger = logging.getLogger(__name__)
+
+SLASH_COMMAND = "/dx"
+PLATFORM = "slack"
+RECEIPT_RETENTION = timedelta(days=2)  # Slack gives up retrying an event after about an hour
+_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+_LEADING_MENTIONS = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>\s*)+")
+
+
+class SlackNotConfigured(RuntimeError):
+    """SLACK_BOT_TOKEN is missing; the CLI explains what to set."""
+
+
+@dataclass
+class SlackDeps:
+    """What the listeners need: the core services, plus the Slack adapter's own two tables."""
+
+    services: Services
+    feedback: FeedbackRepository
+    receipts: EventReceiptRepository
+
+    @property
+    def secretariat(self) -> str:
+        plan = self.services.kb.plan
+        return plan.secretariat if plan else "政策企画課"
+
+    @property
+    def progress(self) -> ProgressService:
+        if self.services.progress is None:  # create_app always builds it
+            raise RuntimeError("progress service not configured")
+        return self.services.progress
+
+
+def build_web_client(token: str | None, api_url: str) -> WebClient:
+    """A Web API client on `api_url` (SLACK_API_URL), retrying on rate limits; connects only when used."""
+    base_url = api_url if api_url.endswith("/") else api_url + "/"
+    client = WebClient(token=token, base_url=base_url)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def build_slack_app(
+    services: Services,
+    *,
+    client: WebClient | None = None,
+    token_verification_enabled: bool = True,
+    workers: int = 16,
+) -> App:
+    """The Bolt App for `services`. With token verification, Bolt calls auth.test here (not at import)."""
+    settings = services.settings
+    if not settings.slack_bot_token:
+        raise SlackNotConfigured("SLACK_BOT_TOKEN is not set")
+    app = App(
+        name="dxbot",
+        client=client or build_web_client(settings.slack_bot_token, settings.slack_api_url),
+        # Socket Mode does not sign requests; over HTTP the CLI insists on a secret.
+        signing_secret=settings.slack_signing_secret or "",
+        token_verification_enabled=token_verification_enabled,
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dxbot-slack"),
+    )
+    deps = SlackDeps(
+        services=services,
+        feedback=FeedbackRepository(services.sessions),
+        receipts=EventReceiptRepository(services.sessions),
+    )
+    try:
+        deps.receipts.prune(services.clock() - RECEIPT_RETENTION)
+    except SQLAlchemyError:
+        logger.warning("could not prune old event receipts", exc_info=True)
+    register_middleware(app, deps)
+    register_commands(app, deps)
+    register_events(app, deps)
+    register_actions(app, deps)
+    register_views(app, deps)
+    register_error_handler(app, deps)
+    return app
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def message_text(raw: str, bot_user_id: str | None = None) -> str:
+    """The user's words from a Slack message: leading/bot mentions removed, Slack's escaping undone."""
+    text = _LEADING_MENTIONS.sub("", raw or "")
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
+    return bk.unescape(text).strip()
+
+
+def _is_ephemeral(body: dict[str, Any]) -> bool:
+    return bool((body.get("container") or {}).get("is_ephemeral"))
+
+
+def _action_user(body: dict[str, Any]) -> str | None:
+    return (body.get("user") or {}).get("id")
+
+
+def _action_channel(body: dict[str, Any]) -> str | None:
+    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+
+
+def _question_text(deps: SlackDeps, log_id: Any) -> str | None:
+    if not isinstance(log_id, int):
+        return None
+    try:
+        logged = deps.services.question_log.get(log_id)
+    except SQLAlchemyError:
+        logger.warning("question log read failed", exc_info=True)
+        return None
+    return logged.text if logged else None
+
+
+def _entry_answer(deps: SlackDeps, ctx: ChatContext, value: dict[str, Any]) -> Reply:
+    """The answer of the entry a button names, tied to the question it answers (for feedback)."""
+    reply = answer_entry(deps.services, ctx, str(value.get("e") or ""))
+    log_id = value.get("l")
+    if isinstance(reply, Answer) and isinstance(log_id, int):
+        reply = replace(reply, log_id=log_id)
+    return reply
+
+
+def _post_reply(deps: SlackDeps, client: WebClient, reply: Reply, *, channel: str, thread_ts: str | None) -> None:
+    """A reply to a mention or a DM: a normal message (everyone in the conversation sees it)."""
+    message = bk.render_reply(reply, secretariat=deps.secretariat, ephemeral=False)
+    client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=message.text, blocks=message.blocks)
+
+
+# ---------------------------------------------------------------- middleware
+
+
+def register_middleware(app: App, deps: SlackDeps) -> None:
+    def drop_redelivered_events(body: dict[str, Any], next: Any) -> BoltResponse | None:  # noqa: A002
+        """An event handled once is not handled again: Slack retries when it thinks our ack was late."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id:
+            try:
+                first = deps.receipts.claim(f"slack:{event_id}", deps.services.clock())
+            except SQLAlchemyError:
+                # Better to answer twice than not at all while the database is away.
+                logger.warning("event receipt not stored; handling event %s anyway", event_id, exc_info=True)
+                first = True
+            if not first:
+                logger.info("event %s was handled before; dropping the redelivery", event_id)
+                return BoltResponse(status=200, body="")
+        return next()  # type: ignore[no-any-return]
+
+    app.use(drop_redelivered_events)
+
+
+# ---------------------------------------------------------------- commands
+
+
+def register_commands(app: App, deps: SlackDeps) -> None:
+    @app.command(SLASH_COMMAND)
+    def on_dx(ack: Any, command: dict[str, Any], respond: Any, client: WebClient) -> None:
+        ack()  # within Slack's 3 seconds; the work below continues after the ack
+        user_id = command.get("user_id")
+        channel = command.get("channel_id")
+        trigger_id = command.get("trigger_id")
+        ctx = ChatContext(
+            user_id=user_id,
+            channel=channel,
+            platform=PLATFORM,
+            request_id=f"slack-command:{trigger_id}" if trigger_id else None,
+        )
+        reply = deps.services.handle(ctx, bk.unescape(command.get("text") or ""))
+        if isinstance(reply, OpenReportForm) and trigger_id:
+            open_report_form(deps, client, trigger_id=trigger_id, user_id=user_id)
+            return
+        message = bk.render_reply(reply, secretariat=deps.secretariat, ephemeral=True, echo_question=True)
+        respond(response_type="ephemeral", replace_original=False, text=message.text, blocks=message.blocks)
+
+
+# ---------------------------------------------------------------- events
+
+
+def register_events(app: App, deps: SlackDeps) -> None:
+    @app.event("app_mention")
+    def on_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: Any) -> None:
+        channel = event["channel"]
+        ctx = ChatContext(
+            user_id=event.get("user"),
+            channel=channel,
+            platform=PLATFORM,
+            request_id=f"slack-event:{body.get('event_id')}",
+        )
+        reply = deps.services.handle(ctx, message_text(event.get("text", ""), context.bot_user_id))
+        _post_reply(deps, client, reply, channel=channel, thread_ts=event.get("thread_ts") or event.get("ts"))
+
+    @app.event("message")
+    def on_message(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: Any) -> None:
+        # Only direct messages from people: edits, deletions, joins and bots (ourselves included) are ignored.
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        ctx = ChatContext(
+            user_id=event.get("user"),
+            channel=event["channel"],
+            platform=PLATFORM,
+            request_id=f"slack-event:{body.get('event_id')}",
+        )
+        reply = deps.services.handle(ctx, message_text(event.get("text", ""), context.bot_user_id))
+        _post_reply(deps, client, reply, channel=event["channel"], thread_ts=event.get("thread_ts"))
+
+    @app.event("app_home_opened")
+    def on_home_opened(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        user_id = event["user"]
+        client.views_publish(user_id=user_id, view=home_for(deps, user_id))
+
+
+def home_for(deps: SlackDeps, user_id: str) -> dict[str, Any]:
+    """App Home: the user's department's initiatives with their latest status, and a button to report."""
+    service = deps.progress
+    footer = (
+        "質問は `/dx <質問>`、このアプリへの DM、またはチャンネルで @メンション。"
+        f"使い方は `/dx ヘルプ`。わからないことは事務局（{deps.secretariat}）へ。"
+    )
+    staff = service.staff.get(user_id)
+    if staff is None:
+        greeting = (
+            "職員登録がまだのため、進捗の報告はできません。"
+            f"報告が必要なときは、事務局（{deps.secretariat}）に `/dx 登録` で登録してもらってください。"
+        )
+        return bk.home_view(greeting=greeting, department=None, rows=(), can_report=False, footer=footer)
+    status = service.department_status(DepartmentRecord(staff.department_id, staff.department))
+    rows = []
+    for initiative, report in status.rows:
+        if report is None:
+            rows.append(bk.HomeRow(initiative.id, initiative.name, None))
+            continue
+        percent = f" {report.percent}%" if report.percent is not None else ""
+        rows.append(
+            bk.HomeRow(
+                initiative.id,
+                initiative.name,
+                f"{report.status.label}{percent}",
+                reported=f"{local_time(report.reported_at, service.tz)}・{report.reporter_name}",
+                note=report.note,
+            )
+        )
+    greeting = f"{staff.name} さん（{staff.department}・{staff.role.label}）"
+    return bk.home_view(greeting=greeting, department=staff.department, rows=rows, can_report=True, footer=footer)
+
+
+# ---------------------------------------------------------------- actions
+
+
+def register_actions(app: App, deps: SlackDeps) -> None:
+    @app.action(re.compile(rf"^{bk.ACTION_CHOICE_PREFIX}\d+$"))
+    def on_choice(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        """A 「もしかして」 button: show that entry's answer in place of the choices."""
+        ack()
+        value = bk.decode_value(action.get("value"))
+        user_id = _action_user(body)
+        ctx = ChatContext(user_id=user_id, channel=_action_channel(body), platform=PLATFORM)
+        reply = _entry_answer(deps, ctx, value)
+        if not isinstance(reply, Answer):
+            message = bk.render_reply(reply, secretariat=deps.secretariat, ephemeral=_is_ephemeral(body))
+            respond(replace_original=True, text=message.text, blocks=message.blocks)
+            return
+        try:  # which choice resolved the question tells curators what the engine should have answered
+            deps.feedback.record(
+                question_log_id=reply.log_id,
+                entry_id=reply.entry_id,
+                user_id=user_id or "",
+                verdict=Verdict.PICKED,
+                at=deps.services.clock(),
+            )
+        except SQLAlchemyError:
+            logger.warning("choice pick not stored", exc_info=True)
+        message = bk.answer_message(
+            reply, ephemeral=_is_ephemeral(body), question=_question_text(deps, value.get("l"))
+        )
+        respond(replace_original=True, text=message.text, blocks=message.blocks)
+
+    @app.action(re.compile(rf"^({bk.ACTION_FEEDBACK_HELPFUL}|{bk.ACTION_FEEDBACK_WRONG})$"))
+    def on_feedback(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        """役に立った / 違った: stored with the question, then the buttons turn into a thank-you."""
+        ack()
+        verdict = Verdict.HELPFUL if action["action_id"] == bk.ACTION_FEEDBACK_HELPFUL else Verdict.WRONG
+        value = bk.decode_value(action.get("value"))
+        user_id = _action_user(body)
+        log_id = value.get("l") if isinstance(value.get("l"), int) else None
+        deps.feedback.record(
+            question_log_id=log_id,
+            entry_id=str(value.get("e") or "") or None,
+            user_id=user_id or "",
+            verdict=verdict,
+            at=deps.services.clock(),
+        )
+        logger.info("feedback %s on question log %s", verdict.value, log_id)
+        ctx = ChatContext(user_id=user_id, channel=_action_channel(body), platform=PLATFORM)
+        reply = _entry_answer(deps, ctx, value)
+        if isinstance(reply, Answer):
+            message = bk.answer_message(
+                reply, ephemeral=_is_ephemeral(body), feedback=verdict.value, question=_question_text(deps, log_id)
+            )
+            respond(replace_original=True, text=message.text, blocks=message.blocks)
+
+    @app.action(bk.ACTION_SHARE)
+    def on_share(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        """「チャンネルに共有」: post the answer for everyone, and remove the private copy."""
+        ack()
+        user_id = _action_user(body) or ""
+        ctx = ChatContext(user_id=user_id, channel=_action_channel(body), platform=PLATFORM)
+        reply = _entry_answer(deps, ctx, bk.decode_value(action.get("value")))
+        if not isinstance(reply, Answer):
+            message = bk.render_reply(reply, secretariat=deps.secretariat, ephemeral=True)
+            respond(replace_original=True, text=message.text, blocks=message.blocks)
+            return
+        message = bk.shared_answer_message(reply, user_id)
+        respond(response_type="in_channel", replace_original=False, text=message.text, blocks=message.blocks)
+        respond(delete_original=True)
+
+    @app.action(bk.ACTION_OPEN_REPORT)
+    def on_open_report(ack: Any, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        open_report_form(deps, client, trigger_id=body["trigger_id"], user_id=_action_user(body))
+
+
+# ---------------------------------------------------------------- the report form
+
+
+def open_report_form(deps: SlackDeps, client: WebClient, *, trigger_id: str, user_id: str | None) -> None:
+    """Open the modal (or, for someone who may not report, a view that says why)."""
+    service = deps.progress
+    try:
+        reporter = service.reporter(user_id)
+    except UserError as error:
+        client.views_open(trigger_id=trigger_id, view=bk.result_view("進捗報告", error.message))
+        return
+    initiatives = [bk.FormInitiative(i.id, i.name, i.reform) for i in service.list_initiatives()]
+    reforms = {no: bk.FormReform(info.no, info.symbol, info.name) for no, info in service.reforms().items()}
+    if not initiatives:
+        client.views_open(trigger_id=trigger_id, view=bk.result_view("進捗報告", "報告の対象になる取組みが登録されていません。"))
+        return
+    departments = [d.name for d in service.staff.departments()] if reporter.role is StaffRole.ADMIN else []
+    view = bk.report_form(
+        initiatives=initiatives,
+        reforms=reforms,
+        statuses=[(status.value, label) for status, label in STATUS_LABELS.items()],
+        reporter_label=f"{reporter.name}（{reporter.department}）",
+        private_metadata="",
+        departments=departments,
+        own_department=reporter.department,
+        note_limit=MAX_NOTE_CHARS,
+    )
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def _field(values: dict[str, Any], block_id: str) -> dict[str, Any]:
+    return (values.get(block_id) or {}).get(bk.FIELD_ACTION) or {}
+
+
+def _selected(values: dict[str, Any], block_id: str) -> str | None:
+    return (_field(values, block_id).get("selected_option") or {}).get("value")
+
+
+def read_report_form(values: dict[str, Any]) -> tuple[ReportDraft | None, dict[str, str]]:
+    """The form's state as a draft, or the errors to show next to each field (Slack's `errors`)."""
+    errors: dict[str, str] = {}
+    initiative = _selected(values, bk.FIELD_INITIATIVE)
+    if not initiative:
+        errors[bk.FIELD_INITIATIVE] = "取組みを選んでください。"
+    status_value = _selected(values, bk.FIELD_STATUS)
+    status = next((s for s in ReportStatus if s.value == status_value), None)
+    if status is None:
+        errors[bk.FIELD_STATUS] = "状況を選んでください。"
+    percent: int | None = None
+    percent_text = unicodedata.normalize("NFKC", _field(values, bk.FIELD_PERCENT).get("value") or "").strip()
+    percent_text = percent_text.removesuffix("%").strip()
+    if percent_text:
+        if not percent_text.isdigit() or int(percent_text) > 100:
+            errors[bk.FIELD_PERCENT] = "進捗率は 0〜100 の整数で入力してください（例: 60）。わからなければ空欄にしてください。"
+        else:
+            percent = int(percent_text)
+    note = (_field(values, bk.FIELD_NOTE).get("value") or "").strip()
+    if len(note) > MAX_NOTE_CHARS:
+        errors[bk.FIELD_NOTE] = f"メモが長すぎます（{len(note)}文字）。{MAX_NOTE_CHARS}文字以内にしてください。"
+    if errors or initiative is None or status is None:
+        return None, errors
+    department = _selected(values, bk.FIELD_DEPARTMENT)
+    return ReportDraft(initiative=initiative, status=status, percent=percent, note=note, department=department), {}
+
+
+def register_views(app: App, deps: SlackDeps) -> None:
+    @app.view(bk.REPORT_CALLBACK)
+    def on_report_submitted(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """The form goes through the same core as `/dx 報告 …`; problems are shown on the form's fields."""
+        from bot.handlers.progress import render_report
+
+        draft, errors = read_report_form((view.get("state") or {}).get("values") or {})
+        if draft is None:
+            ack(response_action="errors", errors=errors)
+            return
+        service = deps.progress
+        user_id = _action_user(body)
+        try:
+            reporter = service.reporter(user_id)
+            if draft.department == reporter.department:
+                draft = replace(draft, department=None)
+            outcome = service.record(reporter, draft, request_id=f"slack-view:{view.get('id')}", source=PLATFORM)
+        except UserError as error:
+            # The fields were valid; what the core refused concerns the initiative or the department.
+            block = bk.FIELD_DEPARTMENT if draft.department is not None else bk.FIELD_INITIATIVE
+            ack(response_action="errors", errors={block: bk.truncate(error.message, 300)})
+            return
+        ack(response_action="update", view=bk.result_view("進捗報告", render_report(outcome, service)))
+
+
+# ---------------------------------------------------------------- errors
+
+
+def register_error_handler(app: App, deps: SlackDeps) -> None:
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any], respond: Any, client: WebClient, response: Any) -> Any:
+        """Log the traceback; tell the user, in Japanese, that something went wrong (never the internals)."""
+        kind = body.get("type") or ("slash_command" if body.get("command") else "unknown")
+        logger.error("Slack %s failed: %s", kind, type(error).__name__, exc_info=error)
+        if kind == "view_submission" and response is not None:
+            # Not acked yet: the form itself shows the apology.
+            return BoltResponse(status=200, body={"response_action": "update", "view": bk.error_view(GENERIC_ERROR)})
+        try:
+            if respond is not None and (body.get("response_url") or body.get("response_urls")):
+                respond(response_type="ephemeral", replace_original=False, text=GENERIC_ERROR)
+                return None
+            event = body.get("event") or {}
+            if event.get("channel") and event.get("type") in ("app_mention", "message"):
+                client.chat_postMessage(
+                    channel=event["channel"],
+                    thread_ts=event.get("thread_ts") or (event.get("ts") if event.get("type") == "app_mention" else None),
+                    text=GENERIC_ERROR,
+                )
+            elif event.get("user") and kind == "event_callback":
+                logger.info("no conversation to report the error to (event %s)", event.get("type"))
+        except Exception:  # the apology itself failed (Slack away?): the original error is already logged
+            logger.warning("could not tell the user about the error", exc_info=True)
+        return None

@@ -1,0 +1,176 @@
+"""A fake Slack Web API on loopback that records every call.
+
+It answers `ok: true` for the methods the bot uses (auth.test, chat.postMessage, chat.postEphemeral,
+views.open / publish / update, apps.connections.open …) and takes posts to response_urls. Tests read
+`calls` and wait for them with `wait_for`, which blocks on a condition variable instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+BOT_USER_ID = "U0DXBOT01"
+BOT_ID = "B0DXBOT01"
+TEAM_ID = "T0GOTSU01"
+RESPONSE_URL_METHOD = "response_url"
+_JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str  # Web API method ("chat.postMessage"), or "response_url"
+    params: dict[str, Any]
+    path: str
+    authorized: bool  # a bearer token was sent (its value is not kept)
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        if "view" in self.params:
+            return list(self.params["view"].get("blocks", []))
+        return list(self.params.get("blocks") or [])
+
+
+@dataclass
+class FakeSlack:
+    calls: list[Call] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)  # method -> Slack error code to answer with
+    socket_url: str = "ws://127.0.0.1:9/link"
+    _condition: threading.Condition = field(default_factory=threading.Condition)
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _server: ThreadingHTTPServer | None = None
+
+    # -------------------------------------------------------------- lifecycle
+
+    def start(self) -> FakeSlack:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode("utf-8") if length else ""
+                status, answer = fake._handle(self.path, self.headers.get("Content-Type", ""), raw, self.headers)
+                payload = answer.encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, name="fake-slack", daemon=True).start()
+        self._server = server
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"{self.base_url}/response/{name}"
+
+    # -------------------------------------------------------------- reading what the bot did
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._condition:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(
+        self, method: str, count: int = 1, timeout: float = 5.0, where: Callable[[Call], bool] | None = None
+    ) -> list[Call]:
+        """Block until `count` calls to `method` (matching `where`) have been made; return them."""
+
+        def matching() -> list[Call]:
+            return [c for c in self.calls if c.method == method and (where is None or where(c))]
+
+        with self._condition:
+            if not self._condition.wait_for(lambda: len(matching()) >= count, timeout=timeout):
+                seen = [c.method for c in self.calls]
+                raise AssertionError(f"expected {count} call(s) to {method} within {timeout}s; got {seen}")
+            return matching()
+
+    def reset(self) -> None:
+        with self._condition:
+            self.calls.clear()
+
+    # -------------------------------------------------------------- answering
+
+    def _handle(self, path: str, content_type: str, raw: str, headers: Any) -> tuple[int, str]:
+        parts = urlsplit(path)
+        if parts.path.startswith("/response/"):
+            params = json.loads(raw) if raw else {}
+            self._record(Call(RESPONSE_URL_METHOD, params, parts.path, authorized=False))
+            return 200, "ok"
+        if not parts.path.startswith("/api/"):
+            return 404, json.dumps({"ok": False, "error": "unknown_path"})
+        method = parts.path.removeprefix("/api/")
+        params = self._params(content_type, raw, parts.query)
+        authorized = (headers.get("Authorization") or "").startswith("Bearer ")
+        self._record(Call(method, params, parts.path, authorized))
+        if method in self.failures:
+            return 200, json.dumps({"ok": False, "error": self.failures[method]})
+        return 200, json.dumps(self._answer(method, params), ensure_ascii=False)
+
+    @staticmethod
+    def _params(content_type: str, raw: str, query: str) -> dict[str, Any]:
+        params: dict[str, Any] = {k: v[0] for k, v in parse_qs(query).items()}
+        if "json" in content_type:
+            params.update(json.loads(raw) if raw else {})
+        else:
+            params.update({k: v[0] for k, v in parse_qs(raw).items()})
+            for key in _JSON_FIELDS:
+                if isinstance(params.get(key), str):
+                    params[key] = json.loads(params[key])
+        return params
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        ts = f"1732770000.{next(self._ts):06d}"
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://gotsu-city.slack.com/",
+                "team": "江津市役所",
+                "user": "dxbot",
+                "team_id": TEAM_ID,
+                "user_id": BOT_USER_ID,
+                "bot_id": BOT_ID,
+                "is_enterprise_install": False,
+            }
+        if method == "chat.postMessage":
+            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"text": params.get("text"), "ts": ts}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": ts}
+        if method.startswith("views."):
+            view = dict(params.get("view") or {})
+            view.setdefault("id", f"V{next(self._ts):08d}")
+            return {"ok": True, "view": view}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.socket_url}
+        return {"ok": True}
+
+    def _record(self, call: Call) -> None:
+        with self._condition:
+            self.calls.append(call)
+            self._condition.notify_all()

@@ -1,0 +1,118 @@
+"""The matching engine on a small FAQ of its own (table-driven), independent of the bundled plan."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.analysis import Analyzer, Glossary
+from knowledge.engine import AMBIGUOUS, ANSWERED, NO_ANSWER, FaqEngine
+from knowledge.kb import FaqEntry, KnowledgeBase
+
+
+def entry(entry_id: str, question: str, answer: str, *alternates: str) -> FaqEntry:
+    return FaqEntry(id=entry_id, question=question, answer=answer, alternates=alternates, source="test")
+
+
+KB = KnowledgeBase(
+    entries=(
+        entry("cloud", "ガバメントクラウドの利用は義務ですか？", "ガバメントクラウド利用は努力義務です。",
+              "ガバクラは義務？", "ガバメントクラウド 義務"),
+        entry("leader-size", "DX推進リーダーは何人ですか？", "DX推進リーダーは10名程度です。",
+              "DXリーダーの人数", "DX推進リーダーって何人いる？"),
+        entry("leader-role", "DX推進リーダーの役割は何ですか？", "各課の課題をもとに全庁のDX施策を検討して本部に報告します。",
+              "DXリーダーは何をする人？", "DX推進リーダー 役割"),
+        entry("hq-size", "推進本部は何人ですか？", "スマートシティ江津推進本部は47人です。",
+              "本部の人数", "推進本部 メンバー数"),
+        entry("kanjikai-size", "推進本部監事会は何人ですか？", "推進本部監事会は11人です。",
+              "監事会の人数", "監事会って何人？"),
+        entry("payment", "電子決済の取組みは何ですか？", "キャッシュレス決済の推進です。",
+              "キャッシュレス決済", "電子決済って何"),
+        entry("approval", "電子決裁の取組みはどのテーマですか？", "事務のペーパーレス化のテーマです。",
+              "決裁の電子化", "電子決裁 テーマ"),
+        entry("convenience", "住民票をコンビニで取れるようにする取組みはありますか？", "住民票等のコンビニ交付です。",
+              "コンビニ交付", "コンビニで住民票"),
+    ),
+    synonyms=(("ガバメントクラウド", "ガバクラ"), ("DX推進リーダー", "DXリーダー")),
+)
+
+
+@pytest.fixture(scope="module")
+def engine() -> FaqEngine:
+    return FaqEngine(KB)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("ガバクラは義務？", "cloud"),
+        ("がばくら ぎむ", "cloud"),  # all hiragana
+        ("ｶﾞﾊﾞｸﾗの利用って義務なの", "cloud"),  # half-width kana
+        ("ＤＸ推進リーダーの人数", "leader-size"),  # full-width
+        ("DXリーダー何人？", "leader-size"),
+        ("DXリーダーの役割って", "leader-role"),
+        ("監事会の人数は？", "kanjikai-size"),
+        ("監時会って何人", "kanjikai-size"),  # typo
+        ("推進本部の人数", "hq-size"),
+        ("電子決裁はどのテーマ", "approval"),
+        ("キャッシュレス", "payment"),
+        ("コンビニで住民票がとれる？", "convenience"),
+    ],
+)
+def test_question_finds_its_entry_first(engine: FaqEngine, question: str, expected: str) -> None:
+    result = engine.match(question)
+    assert result.candidates[0].entry_id == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["有給休暇の申請方法を教えて", "プリンターが壊れた", "明日の天気は？", "江津市の観光名所は", "駐車場の場所"],
+)
+def test_unrelated_questions_are_not_answered(engine: FaqEngine, question: str) -> None:
+    assert engine.match(question).status != ANSWERED
+
+
+def test_clear_question_is_answered_with_entry(engine: FaqEngine) -> None:
+    result = engine.match("ガバクラは義務？")
+    assert result.status == ANSWERED
+    assert result.entry is not None and result.entry.id == "cloud"
+    assert 0.0 <= result.score <= 1.0
+
+
+def test_scores_are_probabilities_and_ranked(engine: FaqEngine) -> None:
+    for question in ["DX推進リーダー", "監事会", "有給", "ガバクラ"]:
+        result = engine.match(question, top=5)
+        scores = [c.score for c in result.candidates]
+        assert all(0.0 <= s <= 1.0 for s in scores)
+        assert scores == sorted(scores, reverse=True)
+
+
+def test_vague_question_is_not_answered_outright(engine: FaqEngine) -> None:
+    # "DXリーダー" alone fits both the size and the role entry.
+    result = engine.match("DXリーダー")
+    assert result.status in (AMBIGUOUS, NO_ANSWER)
+    assert {c.entry_id for c in result.candidates[:2]} == {"leader-size", "leader-role"}
+
+
+def test_top_controls_number_of_candidates(engine: FaqEngine) -> None:
+    assert len(engine.match("DX推進リーダー", top=1).candidates) == 1
+    assert len(engine.match("DX推進リーダー", top=5).candidates) <= 5
+    assert engine.match("DX推進リーダー", top=0).candidates == ()
+
+
+@pytest.mark.parametrize("question", ["", "   ", "？？？", "!!!", "\u3000"])
+def test_empty_or_symbol_only_input_gives_no_answer(engine: FaqEngine, question: str) -> None:
+    result = engine.match(question)
+    assert result.status == NO_ANSWER
+    assert result.entry is None
+
+
+def test_glossary_expands_abbreviations() -> None:
+    analyzer = Analyzer(Glossary([("ガバメントクラウド", "ガバクラ", "ガバクラウド")]))
+    assert analyzer.analyze("がばくらは？").concepts == analyzer.analyze("ガバメントクラウドは？").concepts
+    assert analyzer.analyze("ガバクラ").concepts != ()
+
+
+def test_ascii_glossary_terms_need_word_boundaries() -> None:
+    glossary = Glossary([("人工知能", "AI")])
+    assert glossary.concepts_in("aiの活用") != []
+    assert glossary.concepts_in("mailの送り方") == []
