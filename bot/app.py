@@ -92,11 +92,13 @@ def create_app(
     kb: KnowledgeBase | None = None,
     migrate: bool = True,
     migrate_postgres: bool = False,
+    faq: FaqEngine | None = None,
 ) -> Services:
     """Build the services from settings. Nothing connects to Slack here."""
     started = time.perf_counter()
     kb = kb if kb is not None else load_kb(settings.kb_path)
-    faq = FaqEngine(kb)
+    # An engine already built for `kb` may be shared (it is read-only): tests start many bots.
+    faq = faq if faq is not None else FaqEngine(kb)
     db = create_db_engine(settings.database_url)
     if migrate:
         prepare_database(db, migrate_postgres=migrate_postgres)

@@ -299,6 +299,12 @@ class InitiativeMatcher:
                         seen.add((index, folded, reading))
                         forms.append(_Form(index, folded, reading))
         self._forms = tuple(forms)
+        exact: dict[str, set[int]] = {}
+        for form in forms:
+            if not form.reading:
+                exact.setdefault(form.folded, set()).add(form.initiative)
+        # A written name or alias typed exactly: no need to score anything.
+        self._exact = {folded: self.initiatives[next(iter(ids))] for folded, ids in exact.items() if len(ids) == 1}
 
     def get(self, initiative_id: str) -> InitiativeRecord | None:
         return self._by_id.get(initiative_id)
@@ -349,6 +355,9 @@ class InitiativeMatcher:
             raise UserError(f"ID「{first}」の取組みはありません。取組みと ID の一覧は `/dx 一覧` で見られます。")
         if by_id is not False:
             return by_id  # type: ignore[return-value]
+        exact = self._exact.get(fold_for_match(query))
+        if exact is not None:
+            return exact
         ranked = [(i, s) for i, s in self.rank(query) if s >= self.MIN_SCORE]
         if not ranked:
             raise UnknownInitiative(query)
@@ -608,7 +617,6 @@ class ProgressService:
         if len(draft.note) > MAX_NOTE_CHARS:
             raise UserError(f"メモが長すぎます（{len(draft.note)}文字）。{MAX_NOTE_CHARS}文字以内にしてください。")
         kpi = self._report_kpi(initiative, draft)
-        previous = self.reports.latest(initiative_id=initiative.id, department_id=department.id)
         result: RecordResult = self.reports.add(
             NewReport(
                 initiative_id=initiative.id,
@@ -634,8 +642,7 @@ class ProgressService:
                 reporter.user_id,
                 department.name,
             )
-        before = previous[0] if previous and previous[0].id != result.report.id else None
-        return ReportOutcome(result.report, result.created, before)
+        return ReportOutcome(result.report, result.created, result.previous)
 
     def _report_department(self, reporter: StaffRecord, requested: str | None) -> DepartmentRecord:
         if requested is None:
@@ -678,8 +685,7 @@ class ProgressService:
         if withdrawn is None:
             raise UserError("取り消せる報告がありません（取り消せるのは、自分の報告のうち取り消していない最新の1件です）。")
         logger.info("report %d withdrawn by %s", withdrawn.id, user_id)
-        current = self.reports.latest(initiative_id=withdrawn.initiative_id)
-        return UndoOutcome(withdrawn, current[0] if current else None)
+        return UndoOutcome(withdrawn, self.reports.latest_one(withdrawn.initiative_id))
 
     # -------------------------------------------------------------- reading
 

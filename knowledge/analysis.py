@@ -13,6 +13,8 @@ from knowledge.normalize import char_ngrams, fold_for_match, hiragana_to_katakan
 # Parts of speech that carry no topic: particles, auxiliaries, symbols, pronouns, interjections…
 _HIRAGANA_ONLY = re.compile(r"[\u3041-\u309f]+")
 
+_MAX_SYNONYM_GROUPS = 2
+
 _SKIP_POS = {"助詞", "助動詞", "補助記号", "記号", "空白", "代名詞", "感動詞", "接続詞", "連体詞"}
 
 # Words that make a question a question but say nothing about its topic. Compared in folded form.
@@ -34,6 +36,8 @@ class Unit:
     term: str
     parts: tuple[str, ...] = ()
     weight: float = 1.0
+    # Sudachi synonym groups (引っ越し = 転居, 死亡 = 亡くなる, 水漏れ = 漏水), as "sg:<id>" tokens.
+    synonyms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -202,7 +206,10 @@ class Analyzer:
                         parts.append(part_term)
             # Nouns carry the topic; verbs and adjectives are often just how people talk (なくす, 入る).
             weight = 1.0 if pos[0] in ("名詞", "接頭辞") else 0.4
-            out.append(Unit(term, tuple(parts), weight))
+            groups = morpheme.synonym_group_ids()
+            # A word in many groups (PC) is too vague to equate with anything.
+            synonyms = tuple(f"sg:{g}" for g in groups) if len(groups) <= _MAX_SYNONYM_GROUPS else ()
+            out.append(Unit(term, tuple(parts), weight, synonyms))
         return out, fold_for_match("".join(readings)), asking
 
     def analyze(self, text: str) -> Analysis:
@@ -211,7 +218,7 @@ class Analyzer:
         units, reading, asking = self._tokenize(canonical)
         # Question words (何人, いつ, 誰) say what kind of answer is wanted: they help ranking
         # (何人 finds the entry about how many), but are not topics the answer must cover.
-        words = [w for unit in units for w in (unit.term, *unit.parts)] + asking
+        words = [w for unit in units for w in (unit.term, *unit.parts, *unit.synonyms)] + asking
         matches = self.glossary.matches_in(folded)
         return Analysis(
             folded=folded,

@@ -59,18 +59,22 @@ class Calibration:
     `decision` scores the question: will the best candidate's answer be right? It sees the best
     candidate's features plus how far it stands above the runner-up, so it can tell a clear winner from
     a close call between related entries, and an in-vocabulary question from one about something else.
-    `answer` and `suggest` are the thresholds on the decision score for answered and 「もしかして」.
+    `answer` and `suggest` are the thresholds on the decision score for answered and 「もしかして」;
+    `tie`: a runner-up whose ranking score is at least this share of the best one makes it a close call.
     """
 
     ranking: dict[str, float]
     decision: dict[str, float]
     answer: float
     suggest: float
+    tie: float = 0.9
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(data["ranking"], data["decision"], float(data["answer"]), float(data["suggest"]))
+        return cls(
+            data["ranking"], data["decision"], float(data["answer"]), float(data["suggest"]), float(data.get("tie", 0.9))
+        )
 
 
 def _logistic(weights: dict[str, float], names: Sequence[str], values: Sequence[float]) -> float:
@@ -185,11 +189,13 @@ class FaqEngine:
         analyzer: Analyzer | None = None,
         calibration: Calibration | None = None,
         rerank_depth: int = 30,
+        answer_weight: float = 0.5,
     ) -> None:
         self.kb = kb
         self.analyzer = analyzer or Analyzer(Glossary(kb.synonyms))
         self.calibration = calibration or Calibration.load()
         self.rerank_depth = rerank_depth
+        self.answer_weight = answer_weight
         self.entries = kb.entries
         self._by_id = {e.id: e for e in kb.entries}
 
@@ -273,7 +279,10 @@ class FaqEngine:
             for i, p, _ in ranked[: max(top, 0)]
         )
         score = round(confidence, 4)
-        if confidence >= self.calibration.answer:
+        # Two entries that fit (nearly) equally well are a question for the user, however well they fit:
+        # 「WG」 alone could be about how many WGs there are or what they do.
+        tie = len(ranked) > 1 and ranked[1][1] >= self.calibration.tie * ranked[0][1]
+        if confidence >= self.calibration.answer and not tie:
             return MatchResult(question, ANSWERED, score, self.entries[ranked[0][0]], candidates)
         if confidence >= self.calibration.suggest:
             return MatchResult(question, AMBIGUOUS, score, None, candidates)
@@ -305,7 +314,7 @@ class FaqEngine:
         best = np.zeros(len(self.entries))
         np.maximum.at(best, phrase_entries, phrase_scores)
         # The answer text helps a little (0.35): questions often use the answer's words.
-        answer_scale = 0.35 / 2
+        answer_scale = self.answer_weight / 2
         ids_aw, weights_aw = aw_index.gather(words, aw_index.self_score(words, idf_w, unseen) / answer_scale)
         ids_ab, weights_ab = ab_index.gather(bigrams, ab_index.self_score(bigrams, idf_b, unseen) / answer_scale)
         answered, answer_scores = _accumulate(ids_aw + ids_ab, weights_aw + weights_ab, aw_index.size)
@@ -356,22 +365,22 @@ class FaqEngine:
         return ranked
 
     def _coverage_units(self, a: Analysis) -> list[tuple[float, frozenset[str], list[tuple[float, frozenset[str]]]]]:
-        """Per content word of the question: its weight, the tokens that count as a match (itself and the
-        glossary concepts that cover it), and the same for its parts, for partial credit."""
+        """Per content word of the question: its weight, the tokens that count as a match (itself, its
+        Sudachi synonym groups and the glossary concepts that cover it), and the same for its parts."""
         idf, unseen = self._idf_words, self._unseen_idf
 
         def alternatives(term: str) -> frozenset[str]:
             return frozenset({term, *(c for c, form in a.concept_forms if term in form)})
 
-        def weight_of(term: str) -> float:
-            return max((idf[t] for t in alternatives(term) if t in idf), default=unseen)
+        def weight_of(tokens: frozenset[str]) -> float:
+            return max((idf[t] for t in tokens if t in idf), default=unseen)
 
         out = []
         for unit in dict.fromkeys(a.units):
-            parts = [(weight_of(p), alternatives(p)) for p in unit.parts]
-            term_alternatives = alternatives(unit.term)
+            parts = [(weight_of(alternatives(p)), alternatives(p)) for p in unit.parts]
+            term_alternatives = alternatives(unit.term) | set(unit.synonyms)
             if any(t in idf for t in term_alternatives) or not parts:
-                weight = weight_of(unit.term)
+                weight = weight_of(term_alternatives)
             else:
                 # An unseen compound (申請方法) is as informative as its parts, not as an unknown word.
                 weight = sum(w for w, _ in parts) / len(parts)

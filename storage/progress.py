@@ -163,6 +163,7 @@ class NewReport:
 class RecordResult:
     report: ReportRecord
     created: bool  # False: the request id was seen before and nothing new was written
+    previous: ReportRecord | None = None  # the department's latest on this initiative before this report
 
 
 @dataclass(frozen=True)
@@ -463,6 +464,17 @@ def _ensure_department(session: Session, name: str, now: datetime) -> tuple[Depa
 
 
 def _report_query() -> Select[Any]:
+    """Reports with the names a reader needs. Built once: constructing a select costs more than running it."""
+    global _REPORT_QUERY
+    if _REPORT_QUERY is None:
+        _REPORT_QUERY = _build_report_query()
+    return _REPORT_QUERY
+
+
+_REPORT_QUERY: Select[Any] | None = None
+
+
+def _build_report_query() -> Select[Any]:
     return (
         select(
             ProgressReport,
@@ -525,6 +537,9 @@ class ReportRepository:
                 return RecordResult(earlier, created=False)
         try:
             with self._sessions.begin() as session:
+                previous = session.execute(
+                    self._latest_one_query(new.initiative_id, new.department_id)
+                ).first()
                 row = ProgressReport(
                     initiative_id=new.initiative_id,
                     department_id=new.department_id,
@@ -541,7 +556,11 @@ class ReportRepository:
                 )
                 session.add(row)
                 session.flush()
-                return RecordResult(self._one(session, row.id), created=True)
+                return RecordResult(
+                    self._one(session, row.id),
+                    created=True,
+                    previous=_report_record(previous) if previous is not None else None,
+                )
         except IntegrityError:
             # Two deliveries of the same request raced; the other one won and its report stands.
             if new.request_id is not None:
@@ -657,6 +676,24 @@ class ReportRepository:
         )
         with self._sessions() as session:
             return [_report_record(row) for row in session.execute(query)]
+
+    def latest_one(self, initiative_id: str, department_id: int | None = None) -> ReportRecord | None:
+        """The latest report not withdrawn for one initiative (and department): a cheap `latest` for one."""
+        with self._sessions() as session:
+            row = session.execute(self._latest_one_query(initiative_id, department_id)).first()
+            return _report_record(row) if row else None
+
+    @staticmethod
+    def _latest_one_query(initiative_id: str, department_id: int | None) -> Select[Any]:
+        query = (
+            _report_query()
+            .where(ProgressReport.initiative_id == initiative_id, ReportWithdrawal.id.is_(None))
+            .order_by(*_NEWEST_FIRST)
+            .limit(1)
+        )
+        if department_id is not None:
+            query = query.where(ProgressReport.department_id == department_id)
+        return query
 
     def counts_by_initiative(self) -> dict[str, int]:
         """Reports not withdrawn, per initiative."""

@@ -6,13 +6,14 @@ import json
 import logging
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from bot.console import GENERIC_ERROR
-from knowledge.engine import AMBIGUOUS
+from knowledge.engine import AMBIGUOUS, MatchResult
 from storage.feedback import Verdict
 from storage.models import AnswerFeedback, ProgressReport
 from tests.e2e.conftest import (
@@ -28,14 +29,27 @@ from tests.e2e.conftest import (
 )
 from tests.e2e.fake_slack import BOT_USER_ID, RESPONSE_URL_METHOD
 
-AMBIGUOUS_CANDIDATES = ("計画の期間は？", "計画期間", "推進体制について", "研修", "窓口の改革")
+AMBIGUOUS_QUESTION = "推進体制について教えて"
 
 
-def ambiguous_question(bot: SlackBot) -> str:
-    for question in AMBIGUOUS_CANDIDATES:
-        if bot.services.faq.match(question, top=3).status == AMBIGUOUS:
-            return question
-    pytest.fail(f"none of {AMBIGUOUS_CANDIDATES} is ambiguous for the bundled knowledge base any more")
+def ambiguous_question(bot: SlackBot, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A question the engine answers with 「もしかして」 choices.
+
+    Where an answer turns into choices is the engine's calibrated confidence band, which moves whenever the
+    knowledge base or the calibration does; so the engine's real ranking is kept and only its verdict on
+    this one question is pinned to AMBIGUOUS. Everything after the engine runs for real.
+    """
+    real_match = bot.services.faq.match
+
+    def match(question: str, top: int = 3) -> MatchResult:
+        result = real_match(question, top)
+        if question == AMBIGUOUS_QUESTION:
+            return replace(result, status=AMBIGUOUS, entry=None)
+        return result
+
+    monkeypatch.setattr(bot.services.faq, "match", match)
+    assert len(real_match(AMBIGUOUS_QUESTION, 3).candidates) == 3
+    return AMBIGUOUS_QUESTION
 
 
 def button(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
@@ -165,8 +179,8 @@ def test_concurrent_requests_are_served_in_parallel(bot: SlackBot, monkeypatch) 
     bot.fake.wait_for(RESPONSE_URL_METHOD, where=lambda c: c.path.endswith("/stuck"))
 
 
-def test_ambiguous_question_offers_choices_and_a_click_shows_that_answer(bot: SlackBot) -> None:
-    question = ambiguous_question(bot)
+def test_ambiguous_question_offers_choices_and_a_click_shows_that_answer(bot: SlackBot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    question = ambiguous_question(bot, monkeypatch)
     bot.slack.command(question)
     reply = bot.fake.wait_for(RESPONSE_URL_METHOD)[0].params
     text = block_text(reply["blocks"])
@@ -226,7 +240,7 @@ def test_share_button_posts_the_answer_in_the_channel(bot: SlackBot) -> None:
     assert "10名程度" in block_text(shared["blocks"])
     assert f"<@{LEADER}> さんが共有しました" in block_text(shared["blocks"])
     assert not [b for b in buttons(shared["blocks"]) if b["action_id"] == "dx_share"]
-    assert deleted == {"delete_original": True}
+    assert deleted["delete_original"] is True
 
 
 def test_unanswerable_question_says_so_and_names_the_secretariat(bot: SlackBot) -> None:
@@ -396,9 +410,9 @@ def test_direct_message_is_answered_in_the_dm(bot: SlackBot, payload) -> None:  
     assert "出典" in block_text(posted["blocks"])
 
 
-def test_dm_choice_click_replaces_the_message(bot: SlackBot, payload) -> None:  # type: ignore[no-untyped-def]
+def test_dm_choice_click_replaces_the_message(bot: SlackBot, payload, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     event = payload("event_message_im")
-    event["event"]["text"] = ambiguous_question(bot)
+    event["event"]["text"] = ambiguous_question(bot, monkeypatch)
     bot.slack.event(event)
     posted = bot.fake.wait_for("chat.postMessage")[0].params
     choice = button(posted["blocks"], "dx_choice_1")
@@ -508,8 +522,8 @@ def test_user_text_is_escaped_so_it_never_pings(bot: SlackBot, payload) -> None:
     # As Slack sends it: a real @channel and a real user mention stay <...>; a typed & arrives as &amp;.
     bot.slack.command("<!channel> 会議 &amp; 研修 <@U0STAFF01> の予定は？", response_url="question")
     bot.slack.command("報告 書かない窓口 実施中 60% <!channel> 見て &amp; <@U0STAFF01> <https://evil.example|click>", response_url="report")
-    bot.slack.event(payload("event_app_home_opened"))
     bot.fake.wait_for(RESPONSE_URL_METHOD, count=2)
+    bot.slack.event(payload("event_app_home_opened"))
     bot.fake.wait_for("views.publish")
     # The core got the words as typed …
     assert reports(bot)[0].note == "<!channel> 見て & <@U0STAFF01> <https://evil.example|click>"
