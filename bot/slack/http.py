@@ -109,7 +109,8 @@ def make_http_server(app: App, host: str, port: int, health_check: HealthCheck |
 
 
 def start_in_thread(server: SlackHttpServer) -> threading.Thread:
-    thread = threading.Thread(target=server.serve_forever, name="dxbot-http", daemon=True)
+    # A short poll interval makes shutdown() prompt; the server itself does not poll for requests.
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="dxbot-http", daemon=True)
     thread.start()
     return thread
 

@@ -175,20 +175,26 @@ def fake_slack() -> Iterator[FakeSlack]:
 
 
 @pytest.fixture
-def start_bot(make_services, fake_slack: FakeSlack, clock):  # type: ignore[no-untyped-def]
-    """Start a bot process (services + Bolt app + HTTP server on a free loopback port) on a database."""
+def start_bot(bundled_kb, plan_engine, fake_slack: FakeSlack, clock):  # type: ignore[no-untyped-def]
+    """Start a bot process (services + Bolt app + HTTP server on a free loopback port) on a database.
+
+    The FAQ engine is shared between bots (it is read-only and slow to build); everything else is new.
+    """
+    from bot.app import create_app
+    from bot.settings import Settings
     from bot.slack.app import build_slack_app
     from bot.slack.http import make_http_server, start_in_thread
 
     started: list[SlackBot] = []
 
     def start(database_url: str, register_staff: bool = True) -> SlackBot:
-        services = make_services(
-            database_url,
+        settings = Settings(
+            database_url=database_url,
             slack_bot_token=BOT_TOKEN,
             slack_signing_secret=SIGNING_SECRET,
             slack_api_url=fake_slack.api_url,
         )
+        services = create_app(settings, clock=clock, kb=bundled_kb, faq=plan_engine, migrate_postgres=True)
         if register_staff:
             staff = services.progress.staff
             staff.register(user_id=LEADER, name="山田 花子", department="市民生活課", role=StaffRole.LEADER, now=clock())
@@ -204,6 +210,7 @@ def start_bot(make_services, fake_slack: FakeSlack, clock):  # type: ignore[no-u
     for bot in started:
         bot.server.shutdown()
         bot.server.server_close()
+        bot.services.db.dispose()
 
 
 @pytest.fixture

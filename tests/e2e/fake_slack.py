@@ -70,7 +70,7 @@ class FakeSlack:
 
         server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, name="fake-slack", daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.05,), name="fake-slack", daemon=True).start()
         self._server = server
         return self
 

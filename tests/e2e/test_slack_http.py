@@ -39,16 +39,20 @@ def ambiguous_question(bot: SlackBot, monkeypatch: pytest.MonkeyPatch) -> str:
     knowledge base or the calibration does; so the engine's real ranking is kept and only its verdict on
     this one question is pinned to AMBIGUOUS. Everything after the engine runs for real.
     """
-    real_match = bot.services.faq.match
+    real = bot.services.faq
 
-    def match(question: str, top: int = 3) -> MatchResult:
-        result = real_match(question, top)
-        if question == AMBIGUOUS_QUESTION:
-            return replace(result, status=AMBIGUOUS, entry=None)
-        return result
+    class PinnedEngine:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
 
-    monkeypatch.setattr(bot.services.faq, "match", match)
-    assert len(real_match(AMBIGUOUS_QUESTION, 3).candidates) == 3
+        def match(self, question: str, top: int = 3) -> MatchResult:
+            result = real.match(question, top)
+            if question == AMBIGUOUS_QUESTION:
+                return replace(result, status=AMBIGUOUS, entry=None)
+            return result
+
+    monkeypatch.setattr(bot.services, "faq", PinnedEngine())
+    assert len(real.match(AMBIGUOUS_QUESTION, 3).candidates) == 3
     return AMBIGUOUS_QUESTION
 
 
