@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,9 +14,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.commands import CommandRouter
+from bot.commands import CommandRouter, command_label
+from bot.privacy import redact_personal_data
 from bot.progress import ProgressService, setup_progress
-from bot.replies import ChatContext, Reply
+from bot.replies import Answer, ChatContext, Choices, NoAnswer, OpenReportForm, Refusal, Reply, Text
 from bot.settings import Settings
 from knowledge.engine import FaqEngine, MatchResult
 from knowledge.kb import KnowledgeBase, load_kb
@@ -47,16 +49,38 @@ class Services:
     clock: Clock = utc_now
     lost_question_logs: int = field(default=0)
     progress: ProgressService | None = None
+    _lost_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def handle(self, ctx: ChatContext, text: str) -> Reply:
-        """Every adapter's entry point: one line of chat in, one platform-neutral reply out."""
-        return self.router.dispatch(ctx, text)
+        """Every adapter's entry point: one line of chat in, one platform-neutral reply out.
+
+        Logs one line per request: platform, command, outcome and latency; never the text (it may hold
+        personal data, and INFO logs are kept and shared).
+        """
+        started = time.perf_counter()
+        status = "error"
+        try:
+            reply = self.router.dispatch(ctx, text)
+            status = reply_status(reply)
+            return reply
+        finally:
+            command, _rest = self.router.find(text)
+            logger.info(
+                "request platform=%s command=%s status=%s latency_ms=%.1f",
+                ctx.platform,
+                command_label(command),
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
 
     def log_question(self, ctx: ChatContext, question: str, result: MatchResult) -> int | None:
-        """Keep the question for curators. A database outage must not stop answers, so it is counted."""
+        """Keep the question for curators. A database outage must not stop answers, so it is counted.
+
+        Personal data is redacted here too, so nothing that reaches the log table can carry it.
+        """
         try:
             return self.question_log.record(
-                text=question,
+                text=redact_personal_data(question).text,
                 status=result.status,
                 score=result.score,
                 entry_id=result.entry.id if result.entry else None,
@@ -65,10 +89,31 @@ class Services:
                 channel=ctx.channel,
                 platform=ctx.platform,
             )
-        except SQLAlchemyError:
-            self.lost_question_logs += 1
-            logger.warning("question log write failed; lost so far: %d", self.lost_question_logs, exc_info=True)
+        except SQLAlchemyError as error:
+            with self._lost_lock:
+                self.lost_question_logs += 1
+                lost = self.lost_question_logs
+            # No traceback: the statement's parameters are hidden, but one line per lost write is enough.
+            logger.warning("question log write failed (%s); lost so far: %d", type(error).__name__, lost)
             return None
+
+
+def reply_status(reply: Reply) -> str:
+    """The outcome of a request, for the request log."""
+    match reply:
+        case Answer():
+            return "answered"
+        case Choices():
+            return "ambiguous"
+        case NoAnswer():
+            return "no_answer"
+        case Refusal():
+            return "refused"
+        case OpenReportForm():
+            return "form"
+        case Text():
+            return "ok"
+    return type(reply).__name__.lower()
 
 
 def prepare_database(engine: Engine, migrate_postgres: bool = False) -> None:

@@ -117,8 +117,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_slack(settings: Settings, *, socket_mode: bool, host: str, port: int) -> int:
-    """Slack in Socket Mode, or over HTTP. Credentials are checked by name only, never printed."""
+def _serve_slack(settings: Settings, *, socket_mode: bool, host: str, port: int, with_scheduler: bool = False) -> int:
+    """Slack in Socket Mode, or over HTTP. Credentials are checked by name only, never printed.
+
+    `with_scheduler` (`dxbot run`): the weekly digest and reminders run beside it (bot/scheduling.py)."""
     from bot.app import DatabaseNotReady
 
     missing = ["SLACK_BOT_TOKEN"] if not settings.slack_bot_token else []
@@ -130,15 +132,16 @@ def _serve_slack(settings: Settings, *, socket_mode: bool, host: str, port: int)
         services = _build_services(settings)
     except DatabaseNotReady:
         return _fail("データベースが最新ではありません。先に `dxbot db upgrade` を実行してください。")
-    from slack_bolt.error import BoltError
-
-    from bot.slack.app import build_slack_app
+    from bot.slack.app import SlackSetupError, build_slack_app
 
     try:
         app = build_slack_app(services)
-    except BoltError as error:  # auth.test refused the token; the message names no secret
+    except SlackSetupError as error:  # e.g. auth.test refused the token; the message names no secret
         services.db.dispose()
-        return _fail(f"Slack のトークンを確認できませんでした（{error}）。SLACK_BOT_TOKEN を確認してください。")
+        return _fail(f"Slack に接続できませんでした（{error}）。SLACK_BOT_TOKEN を確認してください。")
+    from bot.scheduling import slack_notifier, start_scheduler, stop_scheduler
+
+    scheduler = start_scheduler(services, slack_notifier(services)) if with_scheduler else None
     try:
         if socket_mode:
             from bot.slack.socket import run_socket_mode
@@ -151,6 +154,7 @@ def _serve_slack(settings: Settings, *, socket_mode: bool, host: str, port: int)
 
             serve_http(app, host, port, health_check=lambda: database_reachable(services.db))
     finally:
+        stop_scheduler(scheduler)
         services.db.dispose()
     return 0
 
@@ -165,8 +169,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         # Socket Mode is the default deployment: most city halls cannot expose an HTTP endpoint.
         socket_mode = bool(settings.slack_app_token)
         logger.info("Slack credentials set: serving Slack over %s", "Socket Mode" if socket_mode else "HTTP")
-        return _serve_slack(settings, socket_mode=socket_mode, host=args.host, port=args.port)
-    logger.info("no Slack credentials set: starting the console chat")
+        return _serve_slack(settings, socket_mode=socket_mode, host=args.host, port=args.port, with_scheduler=True)
+    logger.info("no Slack credentials set: starting the console chat (weekly digest and reminders are disabled)")
     args.user = None
     return cmd_chat(args)
 
@@ -230,6 +234,80 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------ digest
+
+
+def _week_option(text: str):  # type: ignore[no-untyped-def]
+    from jobs.weeks import InvalidWeek, IsoWeek
+
+    try:
+        return IsoWeek.parse(text)
+    except InvalidWeek:
+        raise argparse.ArgumentTypeError(f"週は 2026-W48 のように ISO 週で指定してください（「{text}」は読めません）") from None
+
+
+def _digest_services(settings: Settings):  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    from bot.app import DatabaseNotReady
+
+    try:
+        services = _build_services(settings)
+    except DatabaseNotReady:
+        return None, None
+    return services, ZoneInfo(settings.tz)
+
+
+def cmd_digest_preview(args: argparse.Namespace) -> int:
+    from bot.scheduling import digest_repos
+    from jobs.digest import build_digest
+    from jobs.render import render_text
+    from jobs.weeks import previous_week
+
+    services, tz = _digest_services(Settings.from_env())
+    if services is None:
+        return _fail("データベースが最新ではありません。先に `dxbot db upgrade` を実行してください。")
+    try:
+        now = services.clock()
+        week = args.week or previous_week(now, tz)
+        print(render_text(build_digest(digest_repos(services), week, now, tz)), end="")
+    finally:
+        services.db.dispose()
+    return 0
+
+
+def cmd_digest_post(args: argparse.Namespace) -> int:
+    from bot.scheduling import digest_job, slack_notifier
+    from jobs.delivery import digest_with_chart, post_digest
+    from jobs.weeks import previous_week
+
+    settings = Settings.from_env()
+    missing = [name for name, value in (("SLACK_BOT_TOKEN", settings.slack_bot_token), ("DXBOT_DIGEST_CHANNEL", settings.digest_channel)) if not value]
+    if missing:
+        return _fail(f"ダイジェストを投稿するには環境変数 {'、'.join(missing)} を設定してください。", 2)
+    services, tz = _digest_services(settings)
+    if services is None:
+        return _fail("データベースが最新ではありません。先に `dxbot db upgrade` を実行してください。")
+    try:
+        job = digest_job(services, slack_notifier(services))
+        assert job is not None
+        now = services.clock()
+        week = args.week or previous_week(now, tz)
+        digest, chart = digest_with_chart(job, week, now)
+        outcome = post_digest(digest, job.notifier, job.ledger, now, channel=job.channel, chart=chart, force=args.force, retry=job.retry)
+    finally:
+        services.db.dispose()
+    if outcome.outcome == "posted":
+        print(f"{week} のダイジェストを {job.channel} に投稿しました。")
+        return 0
+    if outcome.outcome == "already_posted":
+        print(f"{week} のダイジェストは {job.channel} に投稿済みです。もう一度投稿するときは --force を付けてください。")
+        return 0
+    if outcome.outcome == "in_progress":
+        return _fail(f"{week} のダイジェストは別のプロセスが投稿しているところです。しばらくしてから確かめてください。")
+    return _fail(f"{week} のダイジェストを投稿できませんでした（{outcome.error}）。後でもう一度実行すると続きから投稿します。")
+
+
 def _not_yet(args: argparse.Namespace) -> int:
     return _fail(f"`dxbot {args.command}` はまだ実装されていません。", 2)
 
@@ -273,6 +351,17 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", metavar="SUBCOMMAND", required=True)
     p = db_sub.add_parser("upgrade", help="マイグレーションを適用する")
     p.set_defaults(func=cmd_db_upgrade)
+
+    digest = sub.add_parser("digest", help="週次ダイジェスト（推進本部向け、DX チャンネル）")
+    digest_sub = digest.add_subparsers(dest="digest_command", metavar="SUBCOMMAND", required=True)
+    week_help = "対象の週（ISO 週、例: 2026-W48）。既定は DXBOT_TZ での先週（月〜日）"
+    p = digest_sub.add_parser("preview", help="ダイジェストをテキストで表示する（投稿しない）")
+    p.add_argument("--week", type=_week_option, help=week_help)
+    p.set_defaults(func=cmd_digest_preview)
+    p = digest_sub.add_parser("post", help="ダイジェストを DXBOT_DIGEST_CHANNEL に投稿する（週・チャンネルごとに1回）")
+    p.add_argument("--week", type=_week_option, help=week_help)
+    p.add_argument("--force", action="store_true", help="投稿済みでも、もう一度投稿する")
+    p.set_defaults(func=cmd_digest_post)
 
     users = sub.add_parser("users", help="職員名簿")
     users_sub = users.add_subparsers(dest="users_command", metavar="SUBCOMMAND", required=True)

@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.errors import UserError
+from bot.errors import STORAGE_UNAVAILABLE, UserError, is_storage_outage
 from bot.replies import ChatContext, Refusal, Reply
 
 logger = logging.getLogger(__name__)
@@ -22,6 +22,9 @@ Handler = Callable[[ChatContext, str], Reply]
 # A leading "/dx" (any width, any case) is optional in the console.
 _PREFIX = re.compile(r"^\s*[/／]\s*dx(?=\s|$)", re.IGNORECASE)
 _SPACE = re.compile(r"[\s\u3000]+")
+# Every command and question, on every adapter: longer than any real use (a question is at most 500, a
+# report's memo 1,000 characters), short enough that nothing downstream has to cope with a pasted book.
+MAX_INPUT_CHARS = 1500
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,11 @@ class CommandRouter:
         return command, rest
 
     def dispatch(self, ctx: ChatContext, text: str) -> Reply:
+        length = len(clean_input(text))
+        if length > MAX_INPUT_CHARS:
+            return Refusal(
+                f"入力が長すぎます（{length:,}文字）。{MAX_INPUT_CHARS:,}文字以内で、要点を短く書いてください。"
+            )
         command, rest = self.find(text)
         try:
             if command is not None:
@@ -88,3 +96,15 @@ class CommandRouter:
             return self._question_handler(ctx, rest)
         except UserError as error:
             return Refusal(error.message)
+        except Exception as error:
+            if not is_storage_outage(error):
+                raise  # a bug: the adapter's single error handler logs it and apologises
+            logger.warning("database unavailable: %s refused (%s)", command_label(command), type(error).__name__)
+            return Refusal(STORAGE_UNAVAILABLE)
+
+
+def command_label(command: Command | None) -> str:
+    """An English name for logs: the first ASCII alias (`report`), or `question` for free text."""
+    if command is None:
+        return "question"
+    return next((alias for alias in command.aliases if alias.isascii() and alias.isalpha()), "command")

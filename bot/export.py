@@ -113,7 +113,7 @@ def build_tables(service: ProgressService) -> ExportTables:
     for initiative in service.initiatives.all(include_inactive=True):
         if not initiative.active and initiative.id not in by_initiative:
             continue
-        report = latest.get(initiative.id)
+        last = latest.get(initiative.id)
         overview.append(
             (
                 initiative.id,
@@ -121,13 +121,13 @@ def build_tables(service: ProgressService) -> ExportTables:
                 initiative.theme,
                 initiative.name,
                 "、".join(initiative.departments),
-                report.status.label if report else "未報告",
-                report.percent if report else None,
+                last.status.label if last else "未報告",
+                last.percent if last else None,
                 _kpi_summary(initiative, by_initiative.get(initiative.id, ())),
-                local(report.reported_at) if report else None,
-                report.department if report else "",
-                report.reporter_name if report else "",
-                report.note if report else "",
+                local(last.reported_at) if last else None,
+                last.department if last else "",
+                last.reporter_name if last else "",
+                last.note if last else "",
                 counts.get(initiative.id, 0),
                 "" if initiative.active else "現行の計画にない取組み",
             )

@@ -9,6 +9,7 @@ write it; such a failure is raised before anything is written, so nothing is eve
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 import unicodedata
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.directory import ROLE_HELP, parse_role, valid_user_id
 from bot.errors import UserError
+from bot.privacy import redact_personal_data
 from bot.settings import Settings
 from knowledge.kb import KnowledgeBase
 from knowledge.normalize import fold_for_match
@@ -104,6 +106,14 @@ def _percent_error(token: str) -> UserError:
     )
 
 
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_percent(token: str, *, bare: bool) -> int | None:
     """The percent in `token` (full-width digits and ％ accepted), None when it is not a percent at all.
 
@@ -112,7 +122,12 @@ def parse_percent(token: str, *, bare: bool) -> int | None:
     """
     text = unicodedata.normalize("NFKC", token).strip()
     found = _PERCENT.match(text)
-    if found is None or (found.group(3) is None and not bare):
+    if found is None:
+        core = text.removesuffix("%").removesuffix("パーセント")
+        if core != text and _is_float(core):
+            raise _percent_error(token)  # 1e309%, NaN%, inf%: meant as a percent, and none we can record
+        return None
+    if found.group(3) is None and not bare:
         return None
     sign, number, unit = found.groups()
     if sign == "-" or "." in number or int(number) > 100:
@@ -144,7 +159,10 @@ def _kpi_option(value: str) -> tuple[str | None, float]:
         raise UserError(
             f"KPI の値「{value}」を読み取れません。`KPI:<値>` または `KPI:<KPI名>=<値>` と書いてください（例: KPI:120）。"
         )
-    return (name.strip() or None), float(found.group(1).replace(",", ""))
+    amount = float(found.group(1).replace(",", ""))
+    if not math.isfinite(amount):  # hundreds of digits parse as inf: no KPI is that large
+        raise UserError("KPI の値が大きすぎます。実際の値を書いてください（例: KPI:120）。")
+    return (name.strip() or None), amount
 
 
 def parse_report(args: str) -> ReportDraft:
@@ -232,10 +250,11 @@ class AmbiguousInitiative(UserError):
 
 
 class UnknownInitiative(UserError):
-    def __init__(self, query: str) -> None:
+    def __init__(self, query: str, usage: str | None = None) -> None:
+        form = f"\n書き方: `{usage}`" if usage else ""
         super().__init__(
             f"取組み「{query}」が見つかりませんでした。取組みの名前の一部か ID（例: 1-02）で指定してください。"
-            "取組みと ID の一覧は `/dx 一覧` で見られます。"
+            f"取組みと ID の一覧は `/dx 一覧` で見られます。{form}"
         )
         self.query = query
 
@@ -344,11 +363,11 @@ class InitiativeMatcher:
         ordered = sorted(best.items(), key=lambda item: (-item[1], self.initiatives[item[0]].id))
         return [(self.initiatives[i], s) for i, s in ordered if s > 0]
 
-    def resolve(self, query: str, example: str = "/dx 状況 {id}") -> InitiativeRecord:
-        """Exactly one initiative, or UnknownInitiative / AmbiguousInitiative."""
+    def resolve(self, query: str, example: str = "/dx 状況 {id}", usage: str | None = None) -> InitiativeRecord:
+        """Exactly one initiative, or UnknownInitiative / AmbiguousInitiative (`example` shows how to pick one)."""
         query = query.strip()
         if not query:
-            raise UnknownInitiative(query)
+            raise UnknownInitiative(query, usage)
         first = query.split()[0]
         by_id = self.by_id(first)  # "1-02 書かない窓口" as copied from `/dx 一覧`
         if by_id is None:
@@ -360,7 +379,7 @@ class InitiativeMatcher:
             return exact
         ranked = [(i, s) for i, s in self.rank(query) if s >= self.MIN_SCORE]
         if not ranked:
-            raise UnknownInitiative(query)
+            raise UnknownInitiative(query, usage)
         top, top_score = ranked[0]
         if top_score >= 100.0 and (len(ranked) == 1 or ranked[1][1] < 100.0):
             return top
@@ -378,6 +397,7 @@ class ReportOutcome:
     report: ReportRecord
     created: bool
     previous: ReportRecord | None  # the department's latest on this initiative before this report
+    notices: tuple[str, ...] = ()  # e.g. personal data was redacted from the memo before it was stored
 
 
 @dataclass(frozen=True)
@@ -584,8 +604,10 @@ class ProgressService:
         hint = f"もしかして: {'、'.join(similar)}" if similar else "課名は正式名で書いてください（例: 市民生活課）。"
         return UserError(f"課「{name}」は登録されていません。{hint}")
 
-    def resolve_initiative(self, query: str, example: str = "/dx 状況 {id}") -> InitiativeRecord:
-        return self.matcher.resolve(query, example)
+    def resolve_initiative(
+        self, query: str, example: str = "/dx 状況 {id}", usage: str | None = None
+    ) -> InitiativeRecord:
+        return self.matcher.resolve(query, example, usage)
 
     # -------------------------------------------------------------- report
 
@@ -606,7 +628,7 @@ class ProgressService:
     ) -> ReportOutcome:
         """Check a draft against the data and append it. Every check happens before the single write."""
         example = "/dx 報告 {id} " + draft.status.label + (f" {draft.percent}%" if draft.percent is not None else "")
-        initiative = self.resolve_initiative(draft.initiative, example)
+        initiative = self.resolve_initiative(draft.initiative, example, REPORT_USAGE)
         if not initiative.active:
             raise UserError(
                 f"「{initiative.id} {initiative.name}」は現行の計画にない取組みのため、報告できません。`/dx 一覧` で確認してください。"
@@ -617,6 +639,7 @@ class ProgressService:
         if len(draft.note) > MAX_NOTE_CHARS:
             raise UserError(f"メモが長すぎます（{len(draft.note)}文字）。{MAX_NOTE_CHARS}文字以内にしてください。")
         kpi = self._report_kpi(initiative, draft)
+        note = redact_personal_data(draft.note.strip())  # before it is stored, not after
         result: RecordResult = self.reports.add(
             NewReport(
                 initiative_id=initiative.id,
@@ -627,7 +650,7 @@ class ProgressService:
                 percent=draft.percent,
                 kpi_id=kpi.id if kpi else None,
                 kpi_value=draft.kpi_value if kpi else None,
-                note=draft.note.strip(),
+                note=note.text,
                 reported_at=self.clock(),
                 source=source,
                 request_id=request_id,
@@ -642,7 +665,7 @@ class ProgressService:
                 reporter.user_id,
                 department.name,
             )
-        return ReportOutcome(result.report, result.created, result.previous)
+        return ReportOutcome(result.report, result.created, result.previous, note.notices)
 
     def _report_department(self, reporter: StaffRecord, requested: str | None) -> DepartmentRecord:
         if requested is None:
@@ -711,7 +734,7 @@ class ProgressService:
     def initiative_status(self, initiative: InitiativeRecord) -> InitiativeStatus:
         by_department = self.reports.latest(initiative_id=initiative.id, per_department=True)
         latest = max(by_department, key=lambda r: (r.reported_at, r.id), default=None)
-        count = self.reports.counts_by_initiative().get(initiative.id, 0)
+        count = self.reports.counts_by_initiative(initiative.id).get(initiative.id, 0)
         return InitiativeStatus(initiative, latest, tuple(by_department), count)
 
     def department_status(self, department: DepartmentRecord) -> DepartmentStatus:
@@ -745,7 +768,7 @@ class ProgressService:
     def history(self, query: str) -> InitiativeHistory:
         if not query.strip():
             raise UserError(f"取組みを指定してください。\n書き方: `{HISTORY_USAGE}`（例: `/dx 履歴 書かない窓口`）")
-        initiative = self.resolve_initiative(query, "/dx 履歴 {id}")
+        initiative = self.resolve_initiative(query, "/dx 履歴 {id}", HISTORY_USAGE)
         return InitiativeHistory(initiative, tuple(self.reports.history(initiative.id)))
 
     # -------------------------------------------------------------- register

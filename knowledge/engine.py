@@ -14,10 +14,10 @@ Pipeline for one question:
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -68,13 +68,43 @@ class Calibration:
     answer: float
     suggest: float
     tie: float = 0.9
+    # `ranking` for a knowledge base of one phrasing per entry (a CSV FAQ: no alternates), where the
+    # answer text and the single question carry the evidence differently; None: use `ranking`.
+    single_ranking: dict[str, float] | None = None
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
         data = json.loads(path.read_text(encoding="utf-8"))
         return cls(
-            data["ranking"], data["decision"], float(data["answer"]), float(data["suggest"]), float(data.get("tie", 0.9))
+            data["ranking"],
+            data["decision"],
+            float(data["answer"]),
+            float(data["suggest"]),
+            float(data.get("tie", 0.9)),
+            data.get("single_ranking"),
         )
+
+
+# Shares of the phrasing score: words, character bigrams, reading bigrams (a perfect match = 1).
+_SHARES = (0.4, 0.4, 0.2)
+_KANA_SHARES = (0.2, 0.3, 0.5)
+
+
+def _is_kana_only(folded: str) -> bool:
+    """Folded text is in katakana script: kana-only input has no other character left."""
+    return bool(folded) and all("\u30a1" <= ch <= "\u30fa" for ch in folded)
+
+
+_MAX_ABBREVIATED = 3
+
+
+def _is_katakana_char(ch: str) -> bool:
+    return "\u30a1" <= ch <= "\u30fa"
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    chars = iter(long)
+    return all(ch in chars for ch in short)
 
 
 def _logistic(weights: dict[str, float], names: Sequence[str], values: Sequence[float]) -> float:
@@ -242,11 +272,18 @@ class FaqEngine:
             self._entry_phrases.append(phrases)
 
         n = len(self.entries)
+        # One phrasing per entry on average (a CSV FAQ): the ranking model fitted on such a knowledge base.
+        self.single_phrasing = len(self._phrase_entry) < 1.5 * max(n, 1)
         self._unseen_idf = math.log(1 + (n + 0.5) / 0.5)
         self._idf_words = self._idf(self._entry_words, n)
         self._idf_bigrams = self._idf(self._entry_bigrams, n)
         self._idf_readings = self._idf(self._entry_readings, n)
         self._vocabulary = frozenset(self._idf_words)
+        # Longer words by first character, for abbreviations: マイナ → マイナンバーカード, 生保 → 生活保護.
+        self._by_first: dict[str, list[str]] = defaultdict(list)
+        for word in sorted(self._vocabulary):
+            if len(word) >= 4 and ":" not in word:
+                self._by_first[word[0]].append(word)
         self._phrase_entry_array = np.asarray(self._phrase_entry, dtype=np.int32)
         self._phrase_word_index = _Bm25(phrase_words, self._idf_words)
         self._phrase_bigram_index = _Bm25(phrase_bigrams, self._idf_bigrams)
@@ -260,6 +297,11 @@ class FaqEngine:
         for terms in entry_terms:
             df.update(terms)
         return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+
+    def ranking_weights(self) -> dict[str, float]:
+        if self.single_phrasing and self.calibration.single_ranking:
+            return self.calibration.single_ranking
+        return self.calibration.ranking
 
     def get(self, entry_id: str) -> FaqEntry | None:
         return self._by_id.get(entry_id)
@@ -292,8 +334,25 @@ class FaqEngine:
         """Probability that the best candidate's answer is right for this question."""
         return _logistic(self.calibration.decision, Features.DECISION_NAMES, decision_vector(ranked))
 
+    def _abbreviated(self, term: str) -> tuple[str, ...]:
+        """Knowledge-base words `term` may abbreviate: a katakana word's longer forms (マイナ → マイナンバ
+        カド), or for a word the knowledge base does not know, longer words with its characters in order
+        (生保 → 生活保護, クレカ → クレジツトカド). Only when few words fit: a guess, not a rule."""
+        if not 2 <= len(term) <= 4 or ":" in term:
+            return ()
+        if term in self._idf_words:
+            if len(term) < 3 or not all(_is_katakana_char(ch) for ch in term):
+                return ()
+            found = [w for w in self._by_first.get(term[0], ()) if len(w) >= len(term) + 2 and w.startswith(term)]
+        else:
+            found = [
+                w for w in self._by_first.get(term[0], ()) if len(w) >= len(term) + 2 and _is_subsequence(term, w)
+            ]
+        return tuple(found) if 0 < len(found) <= _MAX_ABBREVIATED else ()
+
     def _rank(self, a: Analysis) -> list[tuple[int, float, Features]]:
-        words = list(dict.fromkeys(a.word_terms))
+        expansions = {u.term: self._abbreviated(u.term) for u in a.units}
+        words = list(dict.fromkeys([*a.word_terms, *(w for found in expansions.values() for w in found)]))
         bigrams = list(dict.fromkeys(a.bigrams))
         if not words and not bigrams:
             return []
@@ -305,9 +364,12 @@ class FaqEngine:
         readings = list(dict.fromkeys(a.reading_bigrams))
         pr_index, idf_r = self._phrase_reading_index, self._idf_readings
         # Words 0.4, bigrams 0.4, reading bigrams 0.2: the reading only helps where the script differs.
-        ids_w, weights_w = pw_index.gather(words, pw_index.self_score(words, idf_w, unseen) / 0.4)
-        ids_b, weights_b = pb_index.gather(bigrams, pb_index.self_score(bigrams, idf_b, unseen) / 0.4)
-        ids_r, weights_r = pr_index.gather(readings, pr_index.self_score(readings, idf_r, unseen) / 0.2)
+        # A question in kana alone (じゅうみんひょう とりたい) is mostly its reading: Sudachi guesses at
+        # kana words, and their bigrams never meet the kanji of the knowledge base.
+        share_w, share_b, share_r = _KANA_SHARES if _is_kana_only(a.folded) else _SHARES
+        ids_w, weights_w = pw_index.gather(words, pw_index.self_score(words, idf_w, unseen) / share_w)
+        ids_b, weights_b = pb_index.gather(bigrams, pb_index.self_score(bigrams, idf_b, unseen) / share_b)
+        ids_r, weights_r = pr_index.gather(readings, pr_index.self_score(readings, idf_r, unseen) / share_r)
         phrases, phrase_scores = _accumulate(ids_w + ids_b + ids_r, weights_w + weights_b + weights_r, pw_index.size)
         # An entry is as close as its closest phrasing.
         phrase_entries = self._phrase_entry_array[phrases]
@@ -326,7 +388,7 @@ class FaqEngine:
         top = hit[np.argpartition(-best[hit], depth - 1)[:depth]]
         shortlist = [(int(entry), float(best[entry])) for entry in top]
 
-        units = self._coverage_units(a)
+        units = self._coverage_units(a, expansions)
         total_w = sum(weight for weight, _, _ in units) or 1.0
         # How much of the question the knowledge base knows at all: words it has never seen (有給,
         # 天気, 費用) mean the question is about something else, however well the rest matches.
@@ -335,6 +397,7 @@ class FaqEngine:
         total_r = sum(idf_r.get(t, self._unseen_idf) for t in readings) or 1.0
         query_tokens = " ".join(words)
         query_bigrams = frozenset(bigrams)
+        ranking = self.ranking_weights()
         ranked: list[tuple[int, float, Features]] = []
         for entry, score in shortlist:
             entry_words, entry_bigrams = self._entry_words[entry], self._entry_bigrams[entry]
@@ -360,11 +423,13 @@ class FaqEngine:
                 dice=dice,
                 known=known,
             )
-            ranked.append((entry, _logistic(self.calibration.ranking, Features.NAMES, features.vector()), features))
+            ranked.append((entry, _logistic(ranking, Features.NAMES, features.vector()), features))
         ranked.sort(key=lambda item: -item[1])
         return ranked
 
-    def _coverage_units(self, a: Analysis) -> list[tuple[float, frozenset[str], list[tuple[float, frozenset[str]]]]]:
+    def _coverage_units(
+        self, a: Analysis, expansions: dict[str, tuple[str, ...]] | None = None
+    ) -> list[tuple[float, frozenset[str], list[tuple[float, frozenset[str]]]]]:
         """Per content word of the question: its weight, the tokens that count as a match (itself, its
         Sudachi synonym groups and the glossary concepts that cover it), and the same for its parts."""
         idf, unseen = self._idf_words, self._unseen_idf
@@ -378,7 +443,7 @@ class FaqEngine:
         out = []
         for unit in dict.fromkeys(a.units):
             parts = [(weight_of(alternatives(p)), alternatives(p)) for p in unit.parts]
-            term_alternatives = alternatives(unit.term) | set(unit.synonyms)
+            term_alternatives = alternatives(unit.term) | set(unit.synonyms) | set((expansions or {}).get(unit.term, ()))
             if any(t in idf for t in term_alternatives) or not parts:
                 weight = weight_of(term_alternatives)
             else:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def create_db_engine(url: str) -> Engine:
@@ -23,7 +24,8 @@ def create_db_engine(url: str) -> Engine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        # hide_parameters: an error message or SQL log must never carry what users typed.
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -35,7 +37,14 @@ def create_db_engine(url: str) -> Engine:
 
         return engine
     # pre_ping: a connection dropped while the database was away is replaced, not handed out.
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    # connect_timeout: an unreachable server fails a request in seconds instead of hanging a worker for
+    # the kernel's TCP timeout (a URL may set its own).
+    connect_args: dict[str, object] = {}
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=10, hide_parameters=True, connect_args=connect_args
+    )
 
 
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -64,12 +64,16 @@ class FeedbackRepository:
 
     def between(self, start: datetime, end: datetime) -> list[FeedbackRecord]:
         """Reactions given in [start, end), oldest first."""
-        return self._select(AnswerFeedback.created_at >= as_utc(start), AnswerFeedback.created_at < as_utc(end))
+        return self._select(
+            AnswerFeedback.created_at >= as_utc(start), AnswerFeedback.created_at < as_utc(end)
+        )
 
     def _select(self, *conditions) -> list[FeedbackRecord]:  # type: ignore[no-untyped-def]
         with self._sessions() as session:
             rows = session.scalars(
-                select(AnswerFeedback).where(*conditions).order_by(AnswerFeedback.created_at, AnswerFeedback.id)
+                select(AnswerFeedback)
+                .where(*conditions)
+                .order_by(AnswerFeedback.created_at, AnswerFeedback.id)
             )
             return [
                 FeedbackRecord(

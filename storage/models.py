@@ -212,3 +212,39 @@ class EventReceipt(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
     __table_args__ = (Index("ix_event_receipts_received_at", "received_at"),)
+
+
+# ---------------------------------------------------------------- scheduled deliveries (issue 5)
+
+DELIVERY_STATUSES = ("posting", "posted", "failed")
+
+
+class Delivery(Base):
+    """The delivery ledger: one row per (kind, period, target), e.g. ('digest', '2026-W48', 'C0DX').
+
+    The unique key makes a delivery exactly-once across restarts and between processes: a sender first
+    claims the row ('posting' with a claim token and time), then marks it 'posted'; a failure marks it
+    'failed' so a later attempt may claim it again. `steps_done` and `message_ts` let a later attempt
+    continue a digest thread instead of posting the main message twice.
+    """
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    period: Mapped[str] = mapped_column(String(16), nullable=False)
+    target: Mapped[str] = mapped_column(String(64), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    claim_token: Mapped[str | None] = mapped_column(String(36))
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    steps_done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    times_posted: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(255))
+
+    __table_args__ = (
+        UniqueConstraint("kind", "period", "target", name="uq_deliveries_kind_period_target"),
+        CheckConstraint(_in_list("status", DELIVERY_STATUSES), name="ck_deliveries_status"),
+    )

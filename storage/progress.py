@@ -6,6 +6,7 @@ withdrawals are append-only, and "the latest status" is always derived from that
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -293,11 +294,11 @@ class InitiativeRepository:
                     row.active = False
                     row.updated_at = now
                     deactivated += 1
-            for key, link in links.items():
-                if key not in wanted_links:
+            for link_key, link in links.items():
+                if link_key not in wanted_links:
                     session.delete(link)  # ownership is configuration, not history
-            for key, kpi_row in kpis.items():
-                if key not in wanted_kpis:
+            for kpi_key, kpi_row in kpis.items():
+                if kpi_key not in wanted_kpis:
                     kpi_row.active = False  # a KPI may be referenced by reports: keep the row
         return SeedResult(added=added, updated=updated, deactivated=deactivated)
 
@@ -463,19 +464,11 @@ def _ensure_department(session: Session, name: str, now: datetime) -> tuple[Depa
 # ---------------------------------------------------------------- reports
 
 
-def _report_query() -> Select[Any]:
-    """Reports with the names a reader needs. Built once: constructing a select costs more than running it."""
-    global _REPORT_QUERY
-    if _REPORT_QUERY is None:
-        _REPORT_QUERY = _build_report_query()
-    return _REPORT_QUERY
-
-
-_REPORT_QUERY: Select[Any] | None = None
-
-
-def _build_report_query() -> Select[Any]:
-    return (
+@functools.cache
+def _report_query() -> Select:
+    """Reports with the names a reader needs. Built once: constructing a select costs more than running it
+    (statements are immutable, so sharing one is safe)."""
+    query: Select = (
         select(
             ProgressReport,
             Initiative.name,
@@ -491,6 +484,7 @@ def _build_report_query() -> Select[Any]:
         .outerjoin(InitiativeKpi, InitiativeKpi.id == ProgressReport.kpi_id)
         .outerjoin(ReportWithdrawal, ReportWithdrawal.report_id == ProgressReport.id)
     )
+    return query
 
 
 def _report_record(row: Any) -> ReportRecord:
@@ -684,7 +678,7 @@ class ReportRepository:
             return _report_record(row) if row else None
 
     @staticmethod
-    def _latest_one_query(initiative_id: str, department_id: int | None) -> Select[Any]:
+    def _latest_one_query(initiative_id: str, department_id: int | None) -> Select:
         query = (
             _report_query()
             .where(ProgressReport.initiative_id == initiative_id, ReportWithdrawal.id.is_(None))
@@ -695,16 +689,18 @@ class ReportRepository:
             query = query.where(ProgressReport.department_id == department_id)
         return query
 
-    def counts_by_initiative(self) -> dict[str, int]:
-        """Reports not withdrawn, per initiative."""
+    def counts_by_initiative(self, initiative_id: str | None = None) -> dict[str, int]:
+        """Reports not withdrawn, per initiative (or for one)."""
+        query = (
+            select(ProgressReport.initiative_id, func.count())
+            .outerjoin(ReportWithdrawal, ReportWithdrawal.report_id == ProgressReport.id)
+            .where(ReportWithdrawal.id.is_(None))
+            .group_by(ProgressReport.initiative_id)
+        )
+        if initiative_id is not None:
+            query = query.where(ProgressReport.initiative_id == initiative_id)
         with self._sessions() as session:
-            rows = session.execute(
-                select(ProgressReport.initiative_id, func.count())
-                .outerjoin(ReportWithdrawal, ReportWithdrawal.report_id == ProgressReport.id)
-                .where(ReportWithdrawal.id.is_(None))
-                .group_by(ProgressReport.initiative_id)
-            )
-            return {initiative_id: count for initiative_id, count in rows}
+            return {key: count for key, count in session.execute(query)}
 
     def count(self) -> int:
         with self._sessions() as session:

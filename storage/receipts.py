@@ -34,12 +34,17 @@ class EventReceiptRepository:
 
     def seen(self, event_key: str) -> bool:
         with self._sessions() as session:
-            return session.scalar(select(EventReceipt.event_key).where(EventReceipt.event_key == event_key)) is not None
+            return (
+                session.scalar(select(EventReceipt.event_key).where(EventReceipt.event_key == event_key))
+                is not None
+            )
 
     def prune(self, older_than: datetime) -> int:
         """Forget receipts older than `older_than` (Slack stops retrying within the hour)."""
         with self._sessions.begin() as session:
-            result = session.execute(delete(EventReceipt).where(EventReceipt.received_at < as_utc(older_than)))
+            result = session.execute(
+                delete(EventReceipt).where(EventReceipt.received_at < as_utc(older_than))
+            )
             removed = int(result.rowcount or 0)  # type: ignore[attr-defined]
         if removed:
             logger.info("pruned %d old event receipts", removed)

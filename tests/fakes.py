@@ -16,3 +16,43 @@ class FakeClock:
 
     def advance(self, **kwargs: float) -> None:
         self.now += timedelta(**kwargs)
+
+
+class FakeNotifier:
+    """The jobs' Notifier port in memory: records every post, upload and DM; `fail` queues errors per method."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict] = []  # type: ignore[type-arg]
+        self.uploads: list[dict] = []  # type: ignore[type-arg]
+        self.dms: list[dict] = []  # type: ignore[type-arg]
+        self.failures: dict[str, list[Exception]] = {}
+        self._ts = 0
+
+    def fail(self, method: str, *errors: Exception) -> None:
+        """The next calls to `method` ("post_message", "upload_file", "send_dm") raise `errors`, in order."""
+        self.failures.setdefault(method, []).extend(errors)
+
+    def _next_ts(self, method: str) -> str:
+        queue = self.failures.get(method)
+        if queue:
+            raise queue.pop(0)
+        self._ts += 1
+        return f"1732770000.{self._ts:06d}"
+
+    def post_message(self, channel, blocks, text, thread_ts=None):  # type: ignore[no-untyped-def]
+        ts = self._next_ts("post_message")
+        self.messages.append({"channel": channel, "blocks": list(blocks), "text": text, "thread_ts": thread_ts, "ts": ts})
+        return ts
+
+    def upload_file(self, channel, content, filename, title, thread_ts=None):  # type: ignore[no-untyped-def]
+        self._next_ts("upload_file")
+        self.uploads.append({"channel": channel, "content": content, "filename": filename, "title": title, "thread_ts": thread_ts})
+
+    def send_dm(self, user, text):  # type: ignore[no-untyped-def]
+        ts = self._next_ts("send_dm")
+        self.dms.append({"user": user, "text": text, "ts": ts})
+        return ts
+
+    @property
+    def top_level(self) -> list[dict]:  # type: ignore[type-arg]
+        return [m for m in self.messages if m["thread_ts"] is None]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from bot.privacy import redact_personal_data
 from bot.replies import Answer, ChatContext, Choice, Choices, NoAnswer, Refusal, Reply
-from knowledge.engine import ANSWERED, AMBIGUOUS
+from knowledge.engine import AMBIGUOUS, ANSWERED
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -23,6 +24,9 @@ def ask(services: Services, ctx: ChatContext, question: str) -> Reply:
     if len(question) > MAX_QUESTION_CHARS:
         return Refusal(f"質問が長すぎます（{len(question)}文字）。{MAX_QUESTION_CHARS}文字以内で、要点を短く書いてください。")
     result = services.faq.match(question, top=3)
+    # The engine may see what was typed (nothing of it is kept); the log and the echoed question may not.
+    redaction = redact_personal_data(question)
+    question, notices = redaction.text, redaction.notices
     log_id = services.log_question(ctx, question, result)
     if result.status == ANSWERED and result.entry is not None:
         return Answer(
@@ -32,11 +36,12 @@ def ask(services: Services, ctx: ChatContext, question: str) -> Reply:
             entry_id=result.entry.id,
             score=result.score,
             log_id=log_id,
+            notices=notices,
         )
     if result.status == AMBIGUOUS:
         choices = tuple(Choice(c.entry_id, c.question, c.score) for c in result.candidates)
-        return Choices(question=question, choices=choices, log_id=log_id)
-    return NoAnswer(question=question, log_id=log_id)
+        return Choices(question=question, choices=choices, log_id=log_id, notices=notices)
+    return NoAnswer(question=question, log_id=log_id, notices=notices)
 
 
 def answer_entry(services: Services, ctx: ChatContext, entry_id: str) -> Reply:

@@ -95,6 +95,7 @@ def render_report(outcome: ReportOutcome, service: ProgressService) -> str:
         lines.append(f"• メモ: {report.note}")
     lines.append(f"• 日時: {local_time(report.reported_at, service.tz)}")
     lines.append(f"取り消すときは `/dx 取消`、これまでの報告は `/dx 履歴 {report.initiative_id}`")
+    lines += [f"※ {notice}" for notice in outcome.notices]
     return "\n".join(lines)
 
 

@@ -18,16 +18,17 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltResponse
+from slack_bolt.error import BoltError
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.console import GENERIC_ERROR
-from bot.errors import UserError
+from bot.errors import STORAGE_UNAVAILABLE, UserError, is_storage_outage
 from bot.handlers.faq import answer_entry
 from bot.progress import MAX_NOTE_CHARS, ProgressService, ReportDraft, local_time
 from bot.replies import Answer, ChatContext, OpenReportForm, Reply
 from bot.slack import blocks as bk
+from bot.slack.retry import slack_retry_handlers, use_retrying_respond
 from storage.feedback import FeedbackRepository, Verdict
 from storage.progress import STATUS_LABELS, DepartmentRecord, ReportStatus, StaffRole
 from storage.receipts import EventReceiptRepository
@@ -44,8 +45,16 @@ _MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 _LEADING_MENTIONS = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>\s*)+")
 
 
-class SlackNotConfigured(RuntimeError):
-    """SLACK_BOT_TOKEN is missing; the CLI explains what to set."""
+class SlackSetupError(RuntimeError):
+    """The Slack app cannot start; the message names what to fix, never a secret."""
+
+
+class SlackNotConfigured(SlackSetupError):
+    """SLACK_BOT_TOKEN is missing."""
+
+
+class SlackTokenRejected(SlackSetupError):
+    """auth.test refused the bot token."""
 
 
 @dataclass
@@ -69,11 +78,9 @@ class SlackDeps:
 
 
 def build_web_client(token: str | None, api_url: str) -> WebClient:
-    """A Web API client on `api_url` (SLACK_API_URL), retrying on rate limits; connects only when used."""
+    """A Web API client on `api_url` (SLACK_API_URL) with bounded retries (bot/slack/retry.py); connects only when used."""
     base_url = api_url if api_url.endswith("/") else api_url + "/"
-    client = WebClient(token=token, base_url=base_url)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
-    return client
+    return WebClient(token=token, base_url=base_url, retry_handlers=slack_retry_handlers())
 
 
 def build_slack_app(
@@ -87,15 +94,18 @@ def build_slack_app(
     settings = services.settings
     if not settings.slack_bot_token:
         raise SlackNotConfigured("SLACK_BOT_TOKEN is not set")
-    app = App(
-        name="dxbot",
-        client=client or build_web_client(settings.slack_bot_token, settings.slack_api_url),
-        # Socket Mode does not sign requests; over HTTP the CLI insists on a secret.
-        signing_secret=settings.slack_signing_secret or "",
-        token_verification_enabled=token_verification_enabled,
-        process_before_response=False,
-        listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dxbot-slack"),
-    )
+    try:
+        app = App(
+            name="dxbot",
+            client=client or build_web_client(settings.slack_bot_token, settings.slack_api_url),
+            # Socket Mode does not sign requests; over HTTP the CLI insists on a secret.
+            signing_secret=settings.slack_signing_secret or "",
+            token_verification_enabled=token_verification_enabled,
+            process_before_response=False,
+            listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dxbot-slack"),
+        )
+    except BoltError as error:  # Bolt's message quotes Slack's error code, not the token
+        raise SlackTokenRejected(str(error)) from error
     deps = SlackDeps(
         services=services,
         feedback=FeedbackRepository(services.sessions),
@@ -105,6 +115,7 @@ def build_slack_app(
         deps.receipts.prune(services.clock() - RECEIPT_RETENTION)
     except SQLAlchemyError:
         logger.warning("could not prune old event receipts", exc_info=True)
+    use_retrying_respond(app)
     register_middleware(app, deps)
     register_commands(app, deps)
     register_events(app, deps)
@@ -157,7 +168,9 @@ def _entry_answer(deps: SlackDeps, ctx: ChatContext, value: dict[str, Any]) -> R
     return reply
 
 
-def _post_reply(deps: SlackDeps, client: WebClient, reply: Reply, *, channel: str, thread_ts: str | None) -> None:
+def _post_reply(
+    deps: SlackDeps, client: WebClient, reply: Reply, *, channel: str, thread_ts: str | None
+) -> None:
     """A reply to a mention or a DM: a normal message (everyone in the conversation sees it)."""
     message = bk.render_reply(reply, secretariat=deps.secretariat, ephemeral=False)
     client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=message.text, blocks=message.blocks)
@@ -278,7 +291,9 @@ def home_for(deps: SlackDeps, user_id: str) -> dict[str, Any]:
             )
         )
     greeting = f"{staff.name} さん（{staff.department}・{staff.role.label}）"
-    return bk.home_view(greeting=greeting, department=staff.department, rows=rows, can_report=True, footer=footer)
+    return bk.home_view(
+        greeting=greeting, department=staff.department, rows=rows, can_report=True, footer=footer
+    )
 
 
 # ---------------------------------------------------------------- actions
@@ -332,7 +347,10 @@ def register_actions(app: App, deps: SlackDeps) -> None:
         reply = _entry_answer(deps, ctx, value)
         if isinstance(reply, Answer):
             message = bk.answer_message(
-                reply, ephemeral=_is_ephemeral(body), feedback=verdict.value, question=_question_text(deps, log_id)
+                reply,
+                ephemeral=_is_ephemeral(body),
+                feedback=verdict.value,
+                question=_question_text(deps, log_id),
             )
             respond(replace_original=True, text=message.text, blocks=message.blocks)
 
@@ -371,7 +389,10 @@ def open_report_form(deps: SlackDeps, client: WebClient, *, trigger_id: str, use
     initiatives = [bk.FormInitiative(i.id, i.name, i.reform) for i in service.list_initiatives()]
     reforms = {no: bk.FormReform(info.no, info.symbol, info.name) for no, info in service.reforms().items()}
     if not initiatives:
-        client.views_open(trigger_id=trigger_id, view=bk.result_view("進捗報告", "報告の対象になる取組みが登録されていません。"))
+        client.views_open(
+            trigger_id=trigger_id,
+            view=bk.result_view("進捗報告", "報告の対象になる取組みが登録されていません。"),
+        )
         return
     departments = [d.name for d in service.staff.departments()] if reporter.role is StaffRole.ADMIN else []
     view = bk.report_form(
@@ -409,17 +430,23 @@ def read_report_form(values: dict[str, Any]) -> tuple[ReportDraft | None, dict[s
     percent_text = unicodedata.normalize("NFKC", _field(values, bk.FIELD_PERCENT).get("value") or "").strip()
     percent_text = percent_text.removesuffix("%").strip()
     if percent_text:
-        if not percent_text.isdigit() or int(percent_text) > 100:
-            errors[bk.FIELD_PERCENT] = "進捗率は 0〜100 の整数で入力してください（例: 60）。わからなければ空欄にしてください。"
+        if not percent_text.isdecimal() or int(percent_text) > 100:
+            errors[bk.FIELD_PERCENT] = (
+                "進捗率は 0〜100 の整数で入力してください（例: 60）。わからなければ空欄にしてください。"
+            )
         else:
             percent = int(percent_text)
     note = (_field(values, bk.FIELD_NOTE).get("value") or "").strip()
     if len(note) > MAX_NOTE_CHARS:
-        errors[bk.FIELD_NOTE] = f"メモが長すぎます（{len(note)}文字）。{MAX_NOTE_CHARS}文字以内にしてください。"
+        errors[bk.FIELD_NOTE] = (
+            f"メモが長すぎます（{len(note)}文字）。{MAX_NOTE_CHARS}文字以内にしてください。"
+        )
     if errors or initiative is None or status is None:
         return None, errors
     department = _selected(values, bk.FIELD_DEPARTMENT)
-    return ReportDraft(initiative=initiative, status=status, percent=percent, note=note, department=department), {}
+    return ReportDraft(
+        initiative=initiative, status=status, percent=percent, note=note, department=department
+    ), {}
 
 
 def register_views(app: App, deps: SlackDeps) -> None:
@@ -438,7 +465,9 @@ def register_views(app: App, deps: SlackDeps) -> None:
             reporter = service.reporter(user_id)
             if draft.department == reporter.department:
                 draft = replace(draft, department=None)
-            outcome = service.record(reporter, draft, request_id=f"slack-view:{view.get('id')}", source=PLATFORM)
+            outcome = service.record(
+                reporter, draft, request_id=f"slack-view:{view.get('id')}", source=PLATFORM
+            )
         except UserError as error:
             # The fields were valid; what the core refused concerns the initiative or the department.
             block = bk.FIELD_DEPARTMENT if draft.department is not None else bk.FIELD_INITIATIVE
@@ -452,26 +481,36 @@ def register_views(app: App, deps: SlackDeps) -> None:
 
 def register_error_handler(app: App, deps: SlackDeps) -> None:
     @app.error
-    def on_error(error: Exception, body: dict[str, Any], respond: Any, client: WebClient, response: Any) -> Any:
+    def on_error(
+        error: Exception, body: dict[str, Any], respond: Any, client: WebClient, response: Any
+    ) -> Any:
         """Log the traceback; tell the user, in Japanese, that something went wrong (never the internals)."""
         kind = body.get("type") or ("slash_command" if body.get("command") else "unknown")
         logger.error("Slack %s failed: %s", kind, type(error).__name__, exc_info=error)
+        # A database outage is not a bug: say plainly that nothing was recorded and to try again later.
+        apology = STORAGE_UNAVAILABLE if is_storage_outage(error) else GENERIC_ERROR
         if kind == "view_submission" and response is not None:
             # Not acked yet: the form itself shows the apology.
-            return BoltResponse(status=200, body={"response_action": "update", "view": bk.error_view(GENERIC_ERROR)})
+            return BoltResponse(
+                status=200, body={"response_action": "update", "view": bk.error_view(apology)}
+            )
         try:
             if respond is not None and (body.get("response_url") or body.get("response_urls")):
-                respond(response_type="ephemeral", replace_original=False, text=GENERIC_ERROR)
+                respond(response_type="ephemeral", replace_original=False, text=apology)
+                return None
+            if kind == "block_actions" and body.get("trigger_id"):  # a button in App Home or a modal
+                client.views_open(trigger_id=body["trigger_id"], view=bk.error_view(apology))
                 return None
             event = body.get("event") or {}
             if event.get("channel") and event.get("type") in ("app_mention", "message"):
                 client.chat_postMessage(
                     channel=event["channel"],
-                    thread_ts=event.get("thread_ts") or (event.get("ts") if event.get("type") == "app_mention" else None),
-                    text=GENERIC_ERROR,
+                    thread_ts=event.get("thread_ts")
+                    or (event.get("ts") if event.get("type") == "app_mention" else None),
+                    text=apology,
                 )
-            elif event.get("user") and kind == "event_callback":
-                logger.info("no conversation to report the error to (event %s)", event.get("type"))
+            else:
+                logger.info("no conversation to report the error to (%s %s)", kind, event.get("type", ""))
         except Exception:  # the apology itself failed (Slack away?): the original error is already logged
             logger.warning("could not tell the user about the error", exc_info=True)
         return None

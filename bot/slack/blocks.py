@@ -181,7 +181,9 @@ def answer_body(answer: Answer) -> list[Block]:
     return blocks
 
 
-def answer_actions(entry_id: str, log_id: int | None, *, ephemeral: bool, feedback: str | None = None) -> Block:
+def answer_actions(
+    entry_id: str, log_id: int | None, *, ephemeral: bool, feedback: str | None = None
+) -> Block:
     """役に立った / 違った (or the thanks once given), and 「チャンネルに共有」 when only the asker sees it."""
     value = encode_value(e=entry_id, l=log_id)
     elements: list[dict[str, Any]] = []
@@ -213,7 +215,10 @@ def answer_message(
 def shared_answer_message(answer: Answer, user_id: str) -> SlackMessage:
     """The answer posted for the whole channel by 「チャンネルに共有」."""
     blocks: list[Block] = [
-        {"type": "context", "elements": [mrkdwn(f"<@{user_id}> さんが共有しました: {escape(answer.question)}")]}
+        {
+            "type": "context",
+            "elements": [mrkdwn(f"<@{user_id}> さんが共有しました: {escape(answer.question)}")],
+        }
     ]
     blocks += answer_body(answer)
     return SlackMessage(text=truncate(escape(answer.answer), FALLBACK_LIMIT), blocks=_fit(blocks))
@@ -223,7 +228,9 @@ def choices_body(choices: Choices) -> list[Block]:
     lines = [CHOICES_LEAD, *(f"{i}. {c.question}" for i, c in enumerate(choices.choices, 1))]
     blocks = sections("\n".join(lines))
     buttons = [
-        button(f"{i}. {c.question}", f"{ACTION_CHOICE_PREFIX}{i}", encode_value(e=c.entry_id, l=choices.log_id))
+        button(
+            f"{i}. {c.question}", f"{ACTION_CHOICE_PREFIX}{i}", encode_value(e=c.entry_id, l=choices.log_id)
+        )
         for i, c in enumerate(choices.choices, 1)
     ]
     if buttons:
@@ -271,7 +278,9 @@ def initiative_option_groups(
         remaining -= len(members)
         reform = reforms.get(no)
         label = f"{reform.symbol} {reform.name}" if reform else f"改革 {no}"
-        groups.append({"label": plain(label), "options": [_option(f"{i.id} {i.name}", i.id) for i in members]})
+        groups.append(
+            {"label": plain(label), "options": [_option(f"{i.id} {i.name}", i.id) for i in members]}
+        )
     return groups
 
 
@@ -317,7 +326,11 @@ def report_form(
             "optional": True,
             "label": plain("進捗率（%）"),
             "hint": plain("0〜100 の整数。わからなければ空欄で構いません。"),
-            "element": {"type": "plain_text_input", "action_id": FIELD_ACTION, "placeholder": plain("例: 60")},
+            "element": {
+                "type": "plain_text_input",
+                "action_id": FIELD_ACTION,
+                "placeholder": plain("例: 60"),
+            },
         },
         {
             "type": "input",
@@ -394,7 +407,10 @@ def home_view(
     blocks: list[Block] = [{"type": "header", "text": plain("DX推進ボット", 150)}, *sections(greeting)]
     if can_report:
         blocks.append(
-            {"type": "actions", "elements": [button("進捗を報告する", ACTION_OPEN_REPORT, "home", style="primary")]}
+            {
+                "type": "actions",
+                "elements": [button("進捗を報告する", ACTION_OPEN_REPORT, "home", style="primary")],
+            }
         )
     if department is not None:
         blocks.append({"type": "divider"})

@@ -1,28 +1,37 @@
 """`dxbot serve`: Slack over HTTP with the standard library's ThreadingHTTPServer.
 
-`POST /slack/events` takes events, slash commands and interactivity alike; Bolt verifies the signature
-(unsigned, wrongly signed or stale: 401) and routes. `GET /healthz` says whether the bot and its database
-are up. One thread per request, so a slow listener never holds up another request's ack. A web framework
-would add nothing here that these ~100 lines do not.
+`POST /slack/events` takes events, slash commands and interactivity alike; Bolt routes them.
+`GET /healthz` says whether the bot and its database are up, and is the only path served without a valid
+Slack signature: every other request (any path, any method) is checked before its body is parsed
+(unsigned, wrongly signed or stale: 401). One thread per request, so a slow listener never holds up
+another request's ack. A web framework would add nothing here that these lines do not.
+
+SIGTERM (`serve_http`): stop accepting, let in-flight requests and the work after their acks finish,
+then return, so the CLI shuts the scheduler down, closes the database and exits 0.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import signal
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
+from slack_sdk.signature import SignatureVerifier
 
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1 << 20  # Slack payloads are a few KB; a modal's state stays well under this
+IDLE_TIMEOUT_SECONDS = 30  # a connection that sends nothing for this long is closed (slow-loris)
+DRAIN_SECONDS = 20  # on SIGTERM, how long in-flight requests and after-ack work may take to finish
 
 HealthCheck = Callable[[], bool]
 
@@ -35,6 +44,24 @@ class SlackHttpServer(ThreadingHTTPServer):
         super().__init__(address, _SlackRequestHandler)
         self.app = app
         self.health_check: HealthCheck = health_check or (lambda: True)
+        # The app's own secret (Bolt has no public accessor): one source of truth for both checks.
+        self.verifier = SignatureVerifier(app._signing_secret)
+        self._in_flight = 0
+        self._idle = threading.Condition()
+
+    def request_started(self) -> None:
+        with self._idle:
+            self._in_flight += 1
+
+    def request_finished(self) -> None:
+        with self._idle:
+            self._in_flight -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no request is being handled (idle keep-alive connections do not count)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout)
 
     @property
     def url(self) -> str:
@@ -47,19 +74,50 @@ class _SlackRequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "dxbot"
     sys_version = ""
+    timeout = IDLE_TIMEOUT_SECONDS
+    _counted = False
+
+    def handle_one_request(self) -> None:
+        self._counted = False
+        try:
+            super().handle_one_request()
+        finally:
+            if self._counted:
+                self.server.request_finished()
+
+    def parse_request(self) -> bool:
+        # Called once a request line has arrived: from here until the response is written it is in flight.
+        self.server.request_started()
+        self._counted = True
+        return super().parse_request()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # http.server answers an unknown method with 501; it is the client's mistake, not ours.
+        if code == 501:
+            code, message = 405, "method not allowed"
+        super().send_error(code, message, explain)
+
+    def _signed(self, body: bytes) -> bool:
+        """True when the request carries a valid, fresh Slack signature for `body`."""
+        timestamp = self.headers.get("X-Slack-Request-Timestamp") or ""
+        signature = self.headers.get("X-Slack-Signature") or ""
+        try:
+            return self.server.verifier.is_valid(body, timestamp, signature)
+        except (ValueError, TypeError):  # a timestamp that is not a number
+            return False
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         if urlsplit(self.path).path != HEALTH_PATH:
-            self._send(404, {"error": "not found"})
+            if self._signed(b""):
+                self._send(404, {"error": "not found"})
+            else:
+                self._send(401, {"error": "invalid signature"})
             return
         healthy = self.server.health_check()
         self._send(200 if healthy else 503, {"status": "ok" if healthy else "database unavailable"})
 
     def do_POST(self) -> None:  # noqa: N802
         target = urlsplit(self.path)
-        if target.path != EVENTS_PATH:
-            self._send(404, {"error": "not found"})
-            return
         length_header = self.headers.get("Content-Length")
         if length_header is None or not length_header.isdigit():
             self._send(411, {"error": "length required"})
@@ -69,12 +127,25 @@ class _SlackRequestHandler(BaseHTTPRequestHandler):
             self._send(413, {"error": "payload too large"})
             self.close_connection = True
             return
-        body = self.rfile.read(length).decode("utf-8", errors="replace")
-        headers: dict[str, list[str]] = {}
-        for name, value in self.headers.items():
-            headers.setdefault(name.lower(), []).append(value)
+        raw = self.rfile.read(length)
+        if not self._signed(raw):
+            self._send(401, {"error": "invalid signature"})
+            return
+        if target.path != EVENTS_PATH:
+            self._send(404, {"error": "not found"})
+            return
+        body = raw.decode("utf-8", errors="replace")
+        headers: dict[str, str | Sequence[str]] = {}
+        for name in set(self.headers.keys()):
+            headers[name.lower()] = self.headers.get_all(name) or []
         try:
-            response = self.server.app.dispatch(BoltRequest(body=body, query=target.query, headers=headers))
+            request = BoltRequest(body=body, query=target.query, headers=headers)
+        except Exception:  # signed, but not a payload Bolt can parse (`payload=` that is not JSON, a JSON list)
+            logger.debug("unparseable Slack payload", exc_info=True)
+            self._send(400, {"error": "malformed payload"})
+            return
+        try:
+            response = self.server.app.dispatch(request)
         except Exception:  # Bolt handles listener errors itself; this is a last resort for the connection
             logger.exception("Slack request dispatch failed")
             self._send(500, {"error": "internal error"})
@@ -103,7 +174,9 @@ class _SlackRequestHandler(BaseHTTPRequestHandler):
         logger.debug("%s %s", self.address_string(), format % args)
 
 
-def make_http_server(app: App, host: str, port: int, health_check: HealthCheck | None = None) -> SlackHttpServer:
+def make_http_server(
+    app: App, host: str, port: int, health_check: HealthCheck | None = None
+) -> SlackHttpServer:
     """Bound and listening (port 0 picks a free one); call `serve_forever()` to start."""
     return SlackHttpServer((host, port), app, health_check)
 
@@ -115,11 +188,56 @@ def start_in_thread(server: SlackHttpServer) -> threading.Thread:
     return thread
 
 
+def drain(server: SlackHttpServer, app: App, timeout: float = DRAIN_SECONDS) -> bool:
+    """After `serve_forever` returned: close the socket, then wait for in-flight requests and the listener
+    work Bolt runs after each ack (the reply a user is waiting for). True when everything finished in time."""
+    deadline = time.monotonic() + timeout
+    server.server_close()  # new connections are refused from here on
+    requests_done = server.wait_idle(timeout)
+    executor = app.listener_runner.listener_executor
+    finished = threading.Event()
+
+    def shut_executor() -> None:
+        shutdown = getattr(executor, "shutdown", None)
+        if shutdown is not None:
+            shutdown(wait=True)
+        finished.set()
+
+    threading.Thread(target=shut_executor, name="dxbot-drain", daemon=True).start()
+    listeners_done = finished.wait(max(0.0, deadline - time.monotonic()))
+    if not (requests_done and listeners_done):
+        logger.warning("shutdown: gave up waiting after %.0fs; unfinished work is dropped", timeout)
+    return requests_done and listeners_done
+
+
+def _stop_on_sigterm(server: SlackHttpServer) -> Callable[[], None]:
+    """Make SIGTERM stop `serve_forever` gracefully; returns a function that restores the old handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None  # signals reach only the main thread (tests serve from other threads)
+
+    def on_sigterm(_signum: int, _frame: object) -> None:
+        logger.info("SIGTERM: no new requests; finishing the ones in flight")
+        # shutdown() waits for serve_forever, which runs in this very thread: call it from another.
+        threading.Thread(target=server.shutdown, name="dxbot-shutdown", daemon=True).start()
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    return lambda: signal.signal(signal.SIGTERM, previous)
+
+
 def serve_http(app: App, host: str, port: int, health_check: HealthCheck | None = None) -> None:
-    """Serve until interrupted (Ctrl-C / SIGTERM via KeyboardInterrupt in the CLI)."""
+    """Serve until SIGTERM (graceful: in-flight work finishes) or Ctrl-C (KeyboardInterrupt in the CLI)."""
     server = make_http_server(app, host, port, health_check)
-    logger.info("serving Slack on http://%s:%d%s (health: %s)", host, server.server_address[1], EVENTS_PATH, HEALTH_PATH)
+    restore = _stop_on_sigterm(server)
+    logger.info(
+        "serving Slack on http://%s:%d%s (health: %s)",
+        host,
+        server.server_address[1],
+        EVENTS_PATH,
+        HEALTH_PATH,
+    )
     try:
         server.serve_forever()
     finally:
-        server.server_close()
+        restore()
+        if drain(server, app):
+            logger.info("shutdown: in-flight requests finished")

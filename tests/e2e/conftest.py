@@ -94,12 +94,17 @@ class SlackSender:
     def command(self, text: str, user_id: str = LEADER, response_url: str = "cmd", **fields: str) -> Response:
         """`/dx <text>` as Slack posts it (form-encoded), its response_url pointing at the fake."""
         payload = load_payload("slash_command")
-        payload.update(text=text, user_id=user_id, response_url=self.fake.response_url(response_url), **fields)
+        payload.update(
+            text=text, user_id=user_id, response_url=self.fake.response_url(response_url), **fields
+        )
         return self.post(urlencode(payload), "application/x-www-form-urlencoded")
 
     def interact(self, payload: dict[str, Any]) -> Response:
         """An interaction (block_actions, view_submission): form-encoded `payload=<json>`."""
-        return self.post(urlencode({"payload": json.dumps(payload, ensure_ascii=False)}), "application/x-www-form-urlencoded")
+        return self.post(
+            urlencode({"payload": json.dumps(payload, ensure_ascii=False)}),
+            "application/x-www-form-urlencoded",
+        )
 
     def event(self, payload: dict[str, Any], retry_num: int | None = None) -> Response:
         headers = {}
@@ -197,8 +202,12 @@ def start_bot(bundled_kb, plan_engine, fake_slack: FakeSlack, clock):  # type: i
         services = create_app(settings, clock=clock, kb=bundled_kb, faq=plan_engine, migrate_postgres=True)
         if register_staff:
             staff = services.progress.staff
-            staff.register(user_id=LEADER, name="山田 花子", department="市民生活課", role=StaffRole.LEADER, now=clock())
-            staff.register(user_id=ADMIN, name="江津 太郎", department="政策企画課", role=StaffRole.ADMIN, now=clock())
+            staff.register(
+                user_id=LEADER, name="山田 花子", department="市民生活課", role=StaffRole.LEADER, now=clock()
+            )
+            staff.register(
+                user_id=ADMIN, name="江津 太郎", department="政策企画課", role=StaffRole.ADMIN, now=clock()
+            )
         app = build_slack_app(services)
         server = make_http_server(app, "127.0.0.1", 0)
         start_in_thread(server)

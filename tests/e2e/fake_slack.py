@@ -3,6 +3,8 @@
 It answers `ok: true` for the methods the bot uses (auth.test, chat.postMessage, chat.postEphemeral,
 views.open / publish / update, apps.connections.open …) and takes posts to response_urls. Tests read
 `calls` and wait for them with `wait_for`, which blocks on a condition variable instead of sleeping.
+It also takes files_upload_v2 (files.getUploadURLExternal, the upload URL, files.completeUploadExternal)
+and conversations.open; `fail_next` scripts rate limits (429 + Retry-After) and server errors.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ class Call:
 class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)  # method -> Slack error code to answer with
+    # method -> answers given (and recorded) before the normal one: (HTTP status, headers, body), see fail_next
+    scripted: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = field(default_factory=dict)
+    uploads: list[bytes] = field(default_factory=list)  # file bodies posted to upload URLs (files_upload_v2)
     socket_url: str = "ws://127.0.0.1:9/link"
     _condition: threading.Condition = field(default_factory=threading.Condition)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -56,10 +61,23 @@ class FakeSlack:
 
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length).decode("utf-8") if length else ""
-                status, answer = fake._handle(self.path, self.headers.get("Content-Type", ""), raw, self.headers)
+                data = self.rfile.read(length) if length else b""
+                extra_headers: dict[str, str] = {}
+                if self.path.startswith("/upload/"):  # files_upload_v2 posts the bytes here
+                    status, answer = fake._upload(self.path, data)
+                elif (
+                    scripted := fake._scripted_answer(self.path, self.headers.get("Content-Type", ""), data)
+                ) is not None:
+                    status, extra_headers, answer = scripted
+                else:
+                    raw = data.decode("utf-8")
+                    status, answer = fake._handle(
+                        self.path, self.headers.get("Content-Type", ""), raw, self.headers
+                    )
                 payload = answer.encode("utf-8")
                 self.send_response(status)
+                for name, value in extra_headers.items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
@@ -115,6 +133,41 @@ class FakeSlack:
         with self._condition:
             self.calls.clear()
 
+    def fail_next(
+        self,
+        method: str,
+        times: int = 1,
+        status: int = 429,
+        retry_after: int | None = 1,
+        error: str = "ratelimited",
+    ) -> None:
+        """Answer the next `times` calls to `method` with HTTP `status` (429 with Retry-After by default)."""
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        with self._condition:
+            self.scripted.setdefault(method, []).extend(
+                [(status, headers, {"ok": False, "error": error})] * times
+            )
+
+    def _scripted_answer(
+        self, path: str, content_type: str, data: bytes
+    ) -> tuple[int, dict[str, str], str] | None:
+        parts = urlsplit(path)
+        method = parts.path.removeprefix("/api/")
+        with self._condition:
+            queue = self.scripted.get(method)
+            if not queue:
+                return None
+            status, headers, body = queue.pop(0)
+        raw = data.decode("utf-8", errors="replace")
+        self._record(Call(method, self._params(content_type, raw, parts.query), parts.path, authorized=True))
+        return status, headers, json.dumps(body)
+
+    def _upload(self, path: str, data: bytes) -> tuple[int, str]:
+        with self._condition:
+            self.uploads.append(data)
+        self._record(Call("upload", {"size": len(data)}, path, authorized=False))
+        return 200, "OK - " + str(len(data))
+
     # -------------------------------------------------------------- answering
 
     def _handle(self, path: str, content_type: str, raw: str, headers: Any) -> tuple[int, str]:
@@ -159,7 +212,12 @@ class FakeSlack:
                 "is_enterprise_install": False,
             }
         if method == "chat.postMessage":
-            return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": {"text": params.get("text"), "ts": ts}}
+            return {
+                "ok": True,
+                "channel": params.get("channel"),
+                "ts": ts,
+                "message": {"text": params.get("text"), "ts": ts},
+            }
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
         if method.startswith("views."):
@@ -168,6 +226,15 @@ class FakeSlack:
             return {"ok": True, "view": view}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_url}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):08d}"
+            return {"ok": True, "upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            files = params.get("files")
+            files = json.loads(files) if isinstance(files, str) else (files or [])
+            return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": "D" + str(params.get("users", "")).split(",")[0]}}
         return {"ok": True}
 
     def _record(self, call: Call) -> None:

@@ -37,7 +37,9 @@ class FakeSocketMode:
 
     def wait_connected(self, timeout: float = 5.0) -> None:
         with self._condition:
-            assert self._condition.wait_for(lambda: self._client is not None, timeout), "the bot never connected"
+            assert self._condition.wait_for(lambda: self._client is not None, timeout), (
+                "the bot never connected"
+            )
 
     def send(self, message: dict[str, Any]) -> None:
         assert self._client is not None
@@ -56,11 +58,13 @@ class FakeSocketMode:
     def close(self) -> None:
         self._closed = True
         for sock in (self._client, self._listener):
-            if sock is not None:
-                try:
-                    sock.close()
-                except OSError:
-                    pass
+            if sock is None:
+                continue
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes both ends' blocking reads now
+            except OSError:
+                pass
+            sock.close()
 
     # -------------------------------------------------------------- server side
 
@@ -76,8 +80,12 @@ class FakeSocketMode:
                 return
             request += chunk
         lines = request.decode("latin-1").split("\r\n")
-        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)}
-        accept = base64.b64encode(hashlib.sha1((headers["sec-websocket-key"] + _GUID).encode()).digest()).decode()
+        headers = {
+            k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if line)
+        }
+        accept = base64.b64encode(
+            hashlib.sha1((headers["sec-websocket-key"] + _GUID).encode()).digest()
+        ).decode()
         client.sendall(
             (
                 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"

@@ -78,7 +78,7 @@ def feedback_rows(bot: SlackBot) -> list[AnswerFeedback]:
 def test_healthz_and_unknown_paths(bot: SlackBot) -> None:
     health = bot.slack.get("/healthz")
     assert (health.status, health.json()) == (200, {"status": "ok"})
-    assert bot.slack.get("/slack/events").status == 404
+    assert bot.slack.get("/slack/events").status == 401  # only /healthz is served without a signature
     assert bot.slack.post("{}", "application/json", path="/elsewhere").status == 404
 
 
@@ -111,7 +111,13 @@ def test_requests_not_signed_by_slack_get_401_and_do_nothing(bot: SlackBot, payl
 
 
 def test_url_verification_challenge(bot: SlackBot) -> None:
-    body = json.dumps({"token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", "type": "url_verification"})
+    body = json.dumps(
+        {
+            "token": "x",
+            "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "type": "url_verification",
+        }
+    )
     response = bot.slack.post(body, "application/json")
     assert response.status == 200
     assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in response.body
@@ -139,7 +145,9 @@ def test_slash_command_question_is_answered_ephemerally_with_source_and_buttons(
         "dx_feedback_wrong",
         "dx_share",
     }
-    logged = bot.services.question_log.between(bot.services.clock().replace(hour=0), bot.services.clock().replace(hour=23))
+    logged = bot.services.question_log.between(
+        bot.services.clock().replace(hour=0), bot.services.clock().replace(hour=23)
+    )
     assert [(q.text, q.user_id, q.status) for q in logged] == [("DX推進リーダーは何人？", LEADER, "answered")]
 
 
@@ -201,7 +209,10 @@ def test_ambiguous_question_offers_choices_and_a_click_shows_that_answer(bot: Sl
     shown = bot.fake.wait_for(RESPONSE_URL_METHOD, where=lambda c: c.path.endswith("/click"))[0].params
     assert shown["replace_original"] is True
     shown_text = block_text(shown["blocks"])
-    assert entry.answer.split("\n")[0][:40].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in shown_text
+    assert (
+        entry.answer.split("\n")[0][:40].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        in shown_text
+    )
     assert f"質問: {question}" in shown_text
     # The pick is kept for curators, tied to the logged question.
     rows = feedback_rows(bot)
@@ -213,7 +224,9 @@ def test_ambiguous_question_offers_choices_and_a_click_shows_that_answer(bot: Sl
     assert json.loads(helpful["value"]) == {"e": entry.id, "l": value["l"]}
 
 
-@pytest.mark.parametrize(("action_id", "verdict"), [("dx_feedback_helpful", "helpful"), ("dx_feedback_wrong", "wrong")])
+@pytest.mark.parametrize(
+    ("action_id", "verdict"), [("dx_feedback_helpful", "helpful"), ("dx_feedback_wrong", "wrong")]
+)
 def test_feedback_click_is_stored_with_the_question_log(bot: SlackBot, action_id: str, verdict: str) -> None:
     bot.slack.command("DX推進リーダーは何人？")
     reply = bot.fake.wait_for(RESPONSE_URL_METHOD)[0].params
@@ -309,11 +322,18 @@ def test_report_alone_opens_the_form_grouped_by_reform(bot: SlackBot) -> None:
     assert view["type"] == "modal" and view["callback_id"] == "dx_report_form"
     by_block = {b.get("block_id"): b for b in view["blocks"]}
     groups = by_block["initiative"]["element"]["option_groups"]
-    assert [g["label"]["text"] for g in groups] == ["① 市民サービスの改革", "② 業務プロセスの改革", "③ 人と組織の改革"]
+    assert [g["label"]["text"] for g in groups] == [
+        "① 市民サービスの改革",
+        "② 業務プロセスの改革",
+        "③ 人と組織の改革",
+    ]
     options = [o for g in groups for o in g["options"]]
     assert len(options) == len(bot.services.progress.list_initiatives()) <= 100
     assert all(len(o["text"]["text"]) <= 75 and len(o["value"]) <= 150 for o in options)
-    assert {"text": {"type": "plain_text", "text": "1-02 書かない窓口", "emoji": True}, "value": "1-02"} in options
+    assert {
+        "text": {"type": "plain_text", "text": "1-02 書かない窓口", "emoji": True},
+        "value": "1-02",
+    } in options
     statuses = [o["text"]["text"] for o in by_block["status"]["element"]["options"]]
     assert statuses == ["未着手", "検討中", "準備中", "実施中", "完了", "休止", "保留"]
     assert {"percent", "note"} <= set(by_block)
@@ -367,7 +387,10 @@ def test_form_errors_are_shown_on_the_fields(bot: SlackBot, payload) -> None:  #
     assert reports(bot) == []
 
     values["percent"]["value"]["value"] = "７０％"  # full width, as typed on a Japanese keyboard
-    values["status"]["value"]["selected_option"] = {"text": {"type": "plain_text", "text": "完了"}, "value": "done"}
+    values["status"]["value"]["selected_option"] = {
+        "text": {"type": "plain_text", "text": "完了"},
+        "value": "done",
+    }
     answer = bot.slack.interact(submission).json()
     assert answer["response_action"] == "update"
     assert [(r.status, r.percent) for r in reports(bot)] == [("done", 70)]
@@ -393,9 +416,14 @@ def test_mention_is_answered_in_the_thread(bot: SlackBot, payload) -> None:  # t
     assert posted.params["channel"] == "C0DXCHAN1"
     assert posted.params["thread_ts"] == event["event"]["ts"]
     assert "10名程度" in block_text(posted.params["blocks"])
-    assert {b["action_id"] for b in buttons(posted.params["blocks"])} == {"dx_feedback_helpful", "dx_feedback_wrong"}
+    assert {b["action_id"] for b in buttons(posted.params["blocks"])} == {
+        "dx_feedback_helpful",
+        "dx_feedback_wrong",
+    }
     logged = bot.services.question_log.get(1)
-    assert logged is not None and logged.text == "DX推進リーダーは何人？"  # the mention itself is not part of it
+    assert (
+        logged is not None and logged.text == "DX推進リーダーは何人？"
+    )  # the mention itself is not part of it
 
 
 def test_mention_inside_a_thread_stays_in_that_thread(bot: SlackBot, payload) -> None:  # type: ignore[no-untyped-def]
@@ -525,7 +553,10 @@ def test_retried_event_is_handled_once_across_processes_and_restarts(start_bot, 
 def test_user_text_is_escaped_so_it_never_pings(bot: SlackBot, payload) -> None:  # type: ignore[no-untyped-def]
     # As Slack sends it: a real @channel and a real user mention stay <...>; a typed & arrives as &amp;.
     bot.slack.command("<!channel> 会議 &amp; 研修 <@U0STAFF01> の予定は？", response_url="question")
-    bot.slack.command("報告 書かない窓口 実施中 60% <!channel> 見て &amp; <@U0STAFF01> <https://evil.example|click>", response_url="report")
+    bot.slack.command(
+        "報告 書かない窓口 実施中 60% <!channel> 見て &amp; <@U0STAFF01> <https://evil.example|click>",
+        response_url="report",
+    )
     bot.fake.wait_for(RESPONSE_URL_METHOD, count=2)
     bot.slack.event(payload("event_app_home_opened"))
     bot.fake.wait_for("views.publish")
@@ -535,10 +566,16 @@ def test_user_text_is_escaped_so_it_never_pings(bot: SlackBot, payload) -> None:
     sent = json.dumps([c.params for c in bot.fake.calls], ensure_ascii=False)
     for raw in ("<!channel>", "<@U0STAFF01>", "<https://evil.example"):
         assert raw not in sent
-    report_reply = bot.fake.wait_for(RESPONSE_URL_METHOD, where=lambda c: c.path.endswith("/report"))[0].params
+    report_reply = bot.fake.wait_for(RESPONSE_URL_METHOD, where=lambda c: c.path.endswith("/report"))[
+        0
+    ].params
     assert "&lt;!channel&gt; 見て &amp; &lt;@U0STAFF01&gt;" in block_text(report_reply["blocks"])
-    question_reply = bot.fake.wait_for(RESPONSE_URL_METHOD, where=lambda c: c.path.endswith("/question"))[0].params
-    assert "質問: &lt;!channel&gt; 会議 &amp; 研修 &lt;@U0STAFF01&gt; の予定は？" in block_text(question_reply["blocks"])
+    question_reply = bot.fake.wait_for(RESPONSE_URL_METHOD, where=lambda c: c.path.endswith("/question"))[
+        0
+    ].params
+    assert "質問: &lt;!channel&gt; 会議 &amp; 研修 &lt;@U0STAFF01&gt; の予定は？" in block_text(
+        question_reply["blocks"]
+    )
     home = bot.fake.calls_to("views.publish")[0].params["view"]
     assert "&lt;!channel&gt;" in block_text(home["blocks"])
 
@@ -570,7 +607,9 @@ def test_unexpected_error_on_a_mention_is_reported_in_the_thread(bot: SlackBot, 
     assert "ZeroDivision" not in json.dumps(posted, ensure_ascii=False)
 
 
-def test_unexpected_error_on_form_submission_is_shown_in_the_form(bot: SlackBot, payload, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_unexpected_error_on_form_submission_is_shown_in_the_form(
+    bot: SlackBot, payload, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("database on fire")
 
@@ -579,3 +618,18 @@ def test_unexpected_error_on_form_submission_is_shown_in_the_form(bot: SlackBot,
     assert answer["response_action"] == "update"
     assert GENERIC_ERROR in block_text(answer["view"]["blocks"])
     assert "fire" not in json.dumps(answer, ensure_ascii=False)
+
+
+def test_unexpected_error_behind_an_app_home_button_opens_an_apology(
+    bot: SlackBot, payload, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    def broken(user_id):  # type: ignore[no-untyped-def]
+        raise RuntimeError("staff table gone")
+
+    monkeypatch.setattr(bot.services.progress, "reporter", broken)
+    click = payload("block_actions_home")
+    assert bot.slack.interact(click).status == 200
+    opened = bot.fake.wait_for("views.open")[0].params
+    assert opened["trigger_id"] == click["trigger_id"]
+    assert GENERIC_ERROR in block_text(opened["view"]["blocks"])
+    assert "gone" not in json.dumps(opened, ensure_ascii=False)

@@ -27,6 +27,9 @@ def socket_bot(bot: SlackBot) -> Iterator[tuple[SlackBot, FakeSocketMode]]:
     # Hang up from the server side first: the client's blocking read returns at once instead of timing out.
     handler.client.auto_reconnect_enabled = False
     endpoint.close()
+    # The client's message loop waits up to 1 s on its queue; a None wakes it to see it is closed.
+    handler.client.closed = True
+    handler.client.message_queue.put(None)
     handler.close()
 
 
@@ -77,7 +80,14 @@ def test_report_form_over_socket_mode(socket_bot) -> None:  # type: ignore[no-un
     """The modal's submission answer travels back in the ack's payload."""
     bot, endpoint = socket_bot
     submission = load_payload("view_submission_report")
-    endpoint.send({"envelope_id": "e2e-view", "payload": submission, "type": "interactive", "accepts_response_payload": True})
+    endpoint.send(
+        {
+            "envelope_id": "e2e-view",
+            "payload": submission,
+            "type": "interactive",
+            "accepts_response_payload": True,
+        }
+    )
     ack = endpoint.wait_for_ack("e2e-view")
     assert ack["payload"]["response_action"] == "update"
     assert "報告を記録しました" in block_text(ack["payload"]["view"]["blocks"])

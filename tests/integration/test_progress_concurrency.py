@@ -37,8 +37,8 @@ def test_two_reports_at_the_same_moment_are_both_recorded(staffed) -> None:  # t
     for round_no in range(5):
         replies = run_together(
             [
-                lambda: say(staffed, "ULEAD", f"報告 書かない窓口 実施中 {round_no * 10}% 山田"),
-                lambda: say(staffed, "UTAX", f"報告 書かない窓口 準備中 {round_no * 10 + 5}% 鈴木"),
+                lambda n=round_no: say(staffed, "ULEAD", f"報告 書かない窓口 実施中 {n * 10}% 山田"),
+                lambda n=round_no: say(staffed, "UTAX", f"報告 書かない窓口 準備中 {n * 10 + 5}% 鈴木"),
             ]
         )
         assert all(isinstance(r, Text) and "報告を記録しました" in r.text for r in replies), replies
@@ -52,7 +52,7 @@ def test_the_same_request_delivered_twice_at_once_is_recorded_once(staffed) -> N
     for round_no in range(5):
         request = f"Ev{round_no}"
         replies = run_together(
-            [lambda: say(staffed, "ULEAD", "報告 書かない窓口 実施中 60%", request_id=request, platform="slack")] * 2
+            [lambda r=request: say(staffed, "ULEAD", "報告 書かない窓口 実施中 60%", request_id=r, platform="slack")] * 2
         )
         assert all(isinstance(r, Text) for r in replies), replies
         texts = sorted(r.text.splitlines()[0] for r in replies)

@@ -21,8 +21,13 @@ EVAL = Path(__file__).resolve().parents[1] / "eval"
 PLAN_ANSWERED_RIGHT = 0.80
 PLAN_OUT_OF_SCOPE_REJECTED = 0.88
 PLAN_ANSWERED_WRONG_AT_MOST = 0.06
-CITY_TOP1 = 0.60
-CITY_TOP3 = 0.76
+CITY_TOP1 = 0.67
+CITY_TOP3 = 0.80
+# benchmarks/calibrate.py fits the ranking for single-phrasing FAQ sets on the even lines of
+# cityfaq_queries.jsonl; the odd lines are held out, and this is the figure that counts.
+CITY_HELD_OUT_TOP1 = 0.66
+CITY_HELD_OUT_TOP3 = 0.78
+# Character-bigram BM25 over question + answer puts the right entry first for ~53% of the held-out half.
 
 
 def test_plan_eval_set_is_large_enough() -> None:
@@ -48,3 +53,10 @@ def test_engine_generalizes_to_another_faq(city_engine: FaqEngine) -> None:
     assert report.queries >= 500
     assert report.top1_rate >= CITY_TOP1, report.summary()
     assert report.top3_rate >= CITY_TOP3, report.summary()
+
+
+def test_engine_generalizes_on_the_held_out_half(city_engine: FaqEngine) -> None:
+    report = evaluate_retrieval(city_engine, read_jsonl(EVAL / "cityfaq_queries.jsonl")[1::2])
+    assert report.queries >= 250
+    assert report.top1_rate >= CITY_HELD_OUT_TOP1, report.summary()
+    assert report.top3_rate >= CITY_HELD_OUT_TOP3, report.summary()

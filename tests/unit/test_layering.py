@@ -1,0 +1,68 @@
+"""The core does not know Slack: knowledge/, storage/ and jobs/ never import slack_bolt or slack_sdk.
+
+In bot/, only the Slack adapter (bot/slack/) may import them; the CLI reaches Slack through bot.slack.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SLACK_PACKAGES = ("slack_bolt", "slack_sdk", "slack")
+CORE = ("knowledge", "storage", "jobs")
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module `path` imports, at any depth (function-level imports included)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "__import__" and node.args:
+            if isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+                found.add(node.args[0].value)
+    return found
+
+
+def imports_slack(path: Path) -> list[str]:
+    return sorted(m for m in imported_modules(path) if m.split(".")[0] in SLACK_PACKAGES)
+
+
+def python_files(*packages: str) -> list[Path]:
+    return sorted(p for package in packages for p in (ROOT / package).rglob("*.py"))
+
+
+def test_the_scanner_sees_imports_of_every_form(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import os\nimport slack_sdk.web as web\n"
+        "def f():\n    from slack_bolt.adapter.socket_mode import SocketModeHandler\n"
+        "    return __import__('slack')\n",
+        encoding="utf-8",
+    )
+    assert imports_slack(sample) == ["slack", "slack_bolt.adapter.socket_mode", "slack_sdk.web"]
+
+
+@pytest.mark.parametrize("package", CORE)
+def test_core_packages_never_import_slack(package: str) -> None:
+    files = python_files(package)
+    assert files or package == "jobs", f"no Python files found under {package}/"
+    offenders = {str(p.relative_to(ROOT)): imports_slack(p) for p in files if imports_slack(p)}
+    assert offenders == {}
+
+
+def test_only_the_slack_adapter_imports_slack_in_bot() -> None:
+    offenders = {
+        str(p.relative_to(ROOT)): imports_slack(p)
+        for p in python_files("bot")
+        if imports_slack(p) and "slack" not in p.relative_to(ROOT / "bot").parts[:1]
+    }
+    assert offenders == {}
+    adapter = python_files("bot/slack")
+    assert any(imports_slack(p) for p in adapter)  # the scan does find the adapter's own imports
