@@ -5,17 +5,22 @@ Pipeline for one question:
    glossary concepts (ガバクラ → ガバメントクラウド), character bigrams of the folded text;
 2. retrieve: BM25 over each phrasing (question and alternates) and over the answer, words and bigrams
    as separate indexes, through inverted postings, so the cost follows the question's terms rather than
-   the size of the knowledge base;
+   the size of the knowledge base; a kana-only question leans on its reading; a clipped or abbreviated
+   word (マイナ, 生保, クレカ) also looks for the few longer knowledge-base words it may stand for;
 3. re-rank the best few with features that make a score comparable across questions: how much of the
    question's information (idf mass) the entry covers, in words and in bigrams, and rapidfuzz similarity
    to the closest phrasing;
 4. decide: answered, ambiguous (「もしかして」) or no_answer from the calibrated score and the margin.
+
+The re-ranking model is fitted per kind of knowledge base (benchmarks/calibrate.py): one for entries with
+alternates (the plan), one for FAQ sets of a single phrasing per entry (a CSV: id,question,answer).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -96,15 +101,11 @@ def _is_kana_only(folded: str) -> bool:
 
 
 _MAX_ABBREVIATED = 3
+MAX_MATCH_CHARS = 2000
 
 
 def _is_katakana_char(ch: str) -> bool:
     return "\u30a1" <= ch <= "\u30fa"
-
-
-def _is_subsequence(short: str, long: str) -> bool:
-    chars = iter(long)
-    return all(ch in chars for ch in short)
 
 
 def _logistic(weights: dict[str, float], names: Sequence[str], values: Sequence[float]) -> float:
@@ -280,10 +281,12 @@ class FaqEngine:
         self._idf_readings = self._idf(self._entry_readings, n)
         self._vocabulary = frozenset(self._idf_words)
         # Longer words by first character, for abbreviations: マイナ → マイナンバーカード, 生保 → 生活保護.
-        self._by_first: dict[str, list[str]] = defaultdict(list)
+        # One line per word, searched with a regular expression: the scan runs in C, not per word in Python.
+        by_first: dict[str, list[str]] = defaultdict(list)
         for word in sorted(self._vocabulary):
-            if len(word) >= 4 and ":" not in word:
-                self._by_first[word[0]].append(word)
+            if len(word) >= 4 and ":" not in word and "\n" not in word:
+                by_first[word[0]].append(word)
+        self._by_first = {first: "\n".join(words) for first, words in by_first.items()}
         self._phrase_entry_array = np.asarray(self._phrase_entry, dtype=np.int32)
         self._phrase_word_index = _Bm25(phrase_words, self._idf_words)
         self._phrase_bigram_index = _Bm25(phrase_bigrams, self._idf_bigrams)
@@ -309,7 +312,9 @@ class FaqEngine:
     # ------------------------------------------------------------------ matching
 
     def match(self, question: str, top: int = 3) -> MatchResult:
-        ranked = self._rank(self.analyzer.analyze(question))
+        # Only the head of a pasted wall of text is matched: Sudachi refuses input over ~48 KB (a traceback
+        # for `dxbot ask --batch`), and no real question is longer than this.
+        ranked = self._rank(self.analyzer.analyze(question[:MAX_MATCH_CHARS]))
         if not ranked:
             return MatchResult(question, NO_ANSWER, 0.0, None, ())
         confidence = self.decision_score(ranked)
@@ -340,14 +345,18 @@ class FaqEngine:
         (生保 → 生活保護, クレカ → クレジツトカド). Only when few words fit: a guess, not a rule."""
         if not 2 <= len(term) <= 4 or ":" in term:
             return ()
+        lines = self._by_first.get(term[0])
+        if lines is None:
+            return ()
         if term in self._idf_words:
             if len(term) < 3 or not all(_is_katakana_char(ch) for ch in term):
                 return ()
-            found = [w for w in self._by_first.get(term[0], ()) if len(w) >= len(term) + 2 and w.startswith(term)]
+            pattern = re.escape(term)
         else:
-            found = [
-                w for w in self._by_first.get(term[0], ()) if len(w) >= len(term) + 2 and _is_subsequence(term, w)
-            ]
+            pattern = "[^\n]*?".join(re.escape(ch) for ch in term)
+        found = [
+            w for w in re.findall(f"^{pattern}[^\n]*$", lines, flags=re.MULTILINE) if len(w) >= len(term) + 2
+        ]
         return tuple(found) if 0 < len(found) <= _MAX_ABBREVIATED else ()
 
     def _rank(self, a: Analysis) -> list[tuple[int, float, Features]]:

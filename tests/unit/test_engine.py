@@ -123,3 +123,42 @@ def test_ascii_glossary_terms_need_word_boundaries() -> None:
     glossary = Glossary([("人工知能", "AI")])
     assert glossary.concepts_in("aiの活用") != []
     assert glossary.concepts_in("mailの送り方") == []
+
+
+SINGLE = KnowledgeBase(
+    entries=(
+        entry("mynumber-lost", "マイナンバーカードをなくしました。", "警察に遺失届を出し、市民課で再交付を申請してください。"),
+        entry("welfare", "生活保護の相談はどこですか。", "福祉課の窓口で相談を受け付けています。"),
+        entry("resident-card", "住民票の写しを取りたいのですが。", "市民課窓口で請求できます。手数料は300円です。"),
+        entry("tax-card", "市税をクレジットカードで払えますか。", "納付書のバーコードでスマホ決済やカード払いができます。"),
+    ),
+)
+
+
+@pytest.fixture(scope="module")
+def single_engine() -> FaqEngine:
+    return FaqEngine(SINGLE)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("マイナ なくした", "mynumber-lost"),  # katakana clipped word: マイナ → マイナンバーカード
+        ("生保 相談", "welfare"),  # an unknown word whose characters come in order in a known one
+        ("クレカで市税", "tax-card"),
+        ("じゅうみんひょう とりたい", "resident-card"),  # kana only: the reading carries it
+    ],
+)
+def test_abbreviations_and_kana_find_their_entry(single_engine: FaqEngine, question: str, expected: str) -> None:
+    assert single_engine.match(question).candidates[0].entry_id == expected
+
+
+def test_single_phrasing_faq_uses_its_own_ranking_model(single_engine: FaqEngine, engine: FaqEngine) -> None:
+    assert single_engine.single_phrasing and not engine.single_phrasing
+    assert single_engine.ranking_weights() is not engine.ranking_weights()
+
+
+def test_abbreviation_guess_needs_few_fits(single_engine: FaqEngine) -> None:
+    assert single_engine._abbreviated("マイナ") != ()
+    assert single_engine._abbreviated("住民票") == ()  # a known word that is no katakana clip
+    assert single_engine._abbreviated("ラーメン") == ()

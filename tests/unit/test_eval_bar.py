@@ -17,16 +17,18 @@ from knowledge.kb import load_kb
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 
-# Bars sit a little under the measured figures (README), so noise does not fail CI but a regression does.
-PLAN_ANSWERED_RIGHT = 0.80
-PLAN_OUT_OF_SCOPE_REJECTED = 0.88
-PLAN_ANSWERED_WRONG_AT_MOST = 0.06
+# Bars sit a little under the measured figures (benchmarks/eval_engine.py), so noise does not fail CI but a
+# regression does. Measured: plan 83.3% answered right, 92.1% out of scope not answered, 3.2% answered wrongly;
+# cityfaq all 69.8% / 85.2%, held-out half 68.9% / 84.6% (top-1 / top-3).
+PLAN_ANSWERED_RIGHT = 0.82
+PLAN_OUT_OF_SCOPE_REJECTED = 0.90
+PLAN_ANSWERED_WRONG_AT_MOST = 0.04
 CITY_TOP1 = 0.67
-CITY_TOP3 = 0.80
+CITY_TOP3 = 0.83
 # benchmarks/calibrate.py fits the ranking for single-phrasing FAQ sets on the even lines of
 # cityfaq_queries.jsonl; the odd lines are held out, and this is the figure that counts.
 CITY_HELD_OUT_TOP1 = 0.66
-CITY_HELD_OUT_TOP3 = 0.78
+CITY_HELD_OUT_TOP3 = 0.82
 # Character-bigram BM25 over question + answer puts the right entry first for ~53% of the held-out half.
 
 
