@@ -198,12 +198,13 @@ def main() -> None:
         f"out of scope not answered {rejected / max(1, (~answerable).sum()):.1%} (fitted on these: optimistic)"
     )
     # 「もしかして」 (three choices) down to where, in a band of 0.05, the right entry is among the three
-    # less than half of the time.
+    # less than a third of the time (one useful choice in three).
     top3 = np.array(in_top3)
     suggest = answer
     for t in np.arange(answer - 0.05, 0.0, -0.01):
         band = (scores >= t) & (scores < t + 0.05)
-        if band.sum() and top3[band].mean() < 0.5:
+        print(f"  band {t:.2f}-{t + 0.05:.2f}: {int(band.sum())} questions, right entry among three {top3[band].mean() if band.sum() else 0:.2f}")
+        if band.sum() and top3[band].mean() < 1 / 3:
             break
         suggest = round(float(t), 2)
     print(f"suggest threshold {suggest}")

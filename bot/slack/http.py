@@ -39,6 +39,9 @@ HealthCheck = Callable[[], bool]
 class SlackHttpServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog is 5: with 20 people asking at once, SYNs were dropped and retried
+    # by the client a second later (p99 ≈ 1.1 s in benchmarks/load_serve.py, and a few resets).
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], app: App, health_check: HealthCheck | None = None) -> None:
         super().__init__(address, _SlackRequestHandler)
@@ -144,6 +147,9 @@ class _SlackRequestHandler(BaseHTTPRequestHandler):
             logger.debug("unparseable Slack payload", exc_info=True)
             self._send(400, {"error": "malformed payload"})
             return
+        if not _plausible_payload(request.body):
+            self._send(400, {"error": "malformed payload"})
+            return
         try:
             response = self.server.app.dispatch(request)
         except Exception:  # Bolt handles listener errors itself; this is a last resort for the connection
@@ -172,6 +178,27 @@ class _SlackRequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's signature
         # Request lines carry no secrets (Slack signs in headers, which are not logged).
         logger.debug("%s %s", self.address_string(), format % args)
+
+
+# Parts of a payload that Bolt dereferences before any listener runs: wrongly shaped, Bolt itself fails.
+_OBJECT_FIELDS = ("event", "view", "user", "team", "enterprise", "container", "channel", "message", "state")
+
+
+def _plausible_payload(body: object) -> bool:
+    """Slack's shape at the top level (signed requests only: Slack does not send anything else)."""
+    if not isinstance(body, dict):
+        return False
+    for key in _OBJECT_FIELDS:
+        if key not in body:
+            continue
+        value = body[key]
+        # Slack sends `"enterprise": null` and the like; a null event is never sent (and trips Bolt).
+        if not (isinstance(value, dict) or (value is None and key != "event")):
+            return False
+    if "actions" in body:
+        actions = body["actions"]
+        return isinstance(actions, list) and all(isinstance(a, dict) for a in actions)
+    return True
 
 
 def make_http_server(
