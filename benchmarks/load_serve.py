@@ -35,6 +35,7 @@ from urllib.parse import urlencode, urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.console import GENERIC_ERROR  # noqa: E402
 from tests.e2e.fake_slack import RESPONSE_URL_METHOD, FakeSlack  # noqa: E402
 
 QUESTIONS = [
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(
             f"requests {figures['requests']} at concurrency {figures['concurrency']}: "
-            f"HTTP 200 {figures['ok']}, answered {figures['answered']}\n"
+            f"HTTP 200 {figures['ok']}, answered {figures['answered']}, apologies {figures['errors']}\n"
             f"ack latency p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms, max {figures['max_ms']:.1f} ms\n"
             f"throughput {figures['throughput_rps']:.1f} requests/s (acks); all answered after {figures['answered_after_s']:.2f} s"
         )
@@ -197,13 +198,16 @@ def run_load(base_url: str, secret: str, fake: FakeSlack, total: int, concurrenc
         fake.wait_for(RESPONSE_URL_METHOD, count=ok, timeout=max(1.0, deadline - time.monotonic()))
     except AssertionError:
         pass  # counted below
-    answered = len(fake.calls_to(RESPONSE_URL_METHOD))
+    replies = fake.calls_to(RESPONSE_URL_METHOD)
+    # An apology is a reply, not an answer: count only replies without the generic error text.
+    answered = sum(1 for c in replies if GENERIC_ERROR not in json.dumps(c.params, ensure_ascii=False))
     latencies = [elapsed * 1000 for status, elapsed in results if status == 200]
     return {
         "requests": total,
         "concurrency": concurrency,
         "ok": ok,
         "answered": answered,
+        "errors": len(replies) - answered,
         "p50_ms": percentile(latencies, 50),
         "p99_ms": percentile(latencies, 99),
         "max_ms": max(latencies, default=float("nan")),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ _QUESTION_WORDS = """
 何 なに なん 何人 何名 誰 だれ いつ どこ どう どの どれ どんな どのよう なぜ 何故 いくつ いくら 幾つ
 ある いる する なる できる 出来る 言う いう 思う 教える 知る 分かる わかる 聞く 伺う 調べる 見る 下さる くださる
 いい 良い よい 欲しい ほしい 方 かた 人 こと もの 物 事 ため 為 よう 様 件 所 ところ 場合 等 など 時 とき
+別名 呼ぶ 呼ばれる 正式 名称 略 略称 意味 読み方 定義 詳細 概要 説明
 ください 下さい お願い 願う 質問 回答 答え 教え 知りたい 確認 について 関する 関係 的 中 内 以外 以上 感じ
 今 現在 ちょっと 少し 具体 具体的 一体 結局 本当 ほんと 実際 それ これ あれ ここ そこ 誰か 何か
 です ます でしょう だろう じゃ って っけ か ね よ の
@@ -161,6 +163,9 @@ class Analyzer:
 
     def __init__(self, glossary: Glossary | None = None) -> None:
         self._tokenizer = Dictionary(dict="core").tokenizer(SplitMode.C)
+        # A Sudachi tokenizer refuses to be used by two threads at once ("Tokenizer is already in use"),
+        # and the bot answers many people in parallel: under load 1 question in 5 failed without this.
+        self._lock = threading.Lock()
         self.glossary = glossary or Glossary([])
 
     def units(self, text: str) -> list[Unit]:
@@ -169,6 +174,10 @@ class Analyzer:
 
     def _tokenize(self, normalized: str) -> tuple[list[Unit], str, list[str]]:
         """Content-word units, the reading of the content words (katakana, folded), and question words."""
+        with self._lock:
+            return self._tokenize_unlocked(normalized)
+
+    def _tokenize_unlocked(self, normalized: str) -> tuple[list[Unit], str, list[str]]:
         if not normalized:
             return [], "", []
         out: list[Unit] = []

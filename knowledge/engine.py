@@ -33,6 +33,8 @@ from rapidfuzz import fuzz
 from knowledge.analysis import Analysis, Analyzer, Glossary
 from knowledge.kb import FaqEntry, KnowledgeBase
 
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
 CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
 
 ANSWERED = "answered"
@@ -124,10 +126,11 @@ class Features:
     fuzzy: float  # rapidfuzz similarity to the closest phrasing
     dice: float  # bigram overlap with the closest phrasing, symmetric: penalizes phrasings that say more
     known: float  # share of the question's words the knowledge base knows at all (有給, 天気: no)
+    numbers: float = 1.0  # share of the question's numbers (第1.3版, 2024年, 47人) the entry has
 
     NAMES: ClassVar[tuple[str, ...]] = (
         "retrieval", "word_coverage", "bigram_coverage", "reading_coverage", "fuzzy", "dice", "known",
-        "coverage_product",
+        "coverage_product", "numbers",
     )
     DECISION_NAMES: ClassVar[tuple[str, ...]] = (*NAMES, "rank_score", "rank_gap")
 
@@ -141,6 +144,7 @@ class Features:
             self.dice,
             self.known,
             self.word_coverage * self.bigram_coverage,
+            self.numbers,
         ]
 
 
@@ -406,6 +410,8 @@ class FaqEngine:
         total_r = sum(idf_r.get(t, self._unseen_idf) for t in readings) or 1.0
         query_tokens = " ".join(words)
         query_bigrams = frozenset(bigrams)
+        # A number in the question (1.3版, 2024年) names one thing; an entry without it is about another.
+        numbers = {u.term for u in a.units if _NUMBER.fullmatch(u.term)}
         ranking = self.ranking_weights()
         ranked: list[tuple[int, float, Features]] = []
         for entry, score in shortlist:
@@ -431,6 +437,7 @@ class FaqEngine:
                 fuzzy=fuzzy,
                 dice=dice,
                 known=known,
+                numbers=len(numbers & entry_words) / len(numbers) if numbers else 1.0,
             )
             ranked.append((entry, _logistic(ranking, Features.NAMES, features.vector()), features))
         ranked.sort(key=lambda item: -item[1])
