@@ -52,6 +52,15 @@ class SlackHttpServer(ThreadingHTTPServer):
         self._in_flight = 0
         self._idle = threading.Condition()
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up mid-request is routine; anything else is logged (not printed to stderr)."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            logger.debug("client %s went away", client_address)
+            return
+        logger.exception("HTTP request from %s failed", client_address)
+
     def request_started(self) -> None:
         with self._idle:
             self._in_flight += 1

@@ -215,3 +215,14 @@ def test_over_long_input_gets_a_japanese_reply_for_every_command(core) -> None: 
 def test_questions_keep_their_own_shorter_limit(core) -> None:  # type: ignore[no-untyped-def]
     reply = core.handle(ChatContext(user_id="U1", channel="C1"), "あ" * 600)
     assert isinstance(reply, Refusal) and "質問が長すぎます" in reply.text
+
+
+def test_faq_engine_answers_many_people_at_once(plan_engine) -> None:  # type: ignore[no-untyped-def]
+    """The bot answers in parallel threads; a shared Sudachi tokenizer used to fail 1 question in 5."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = ["DX推進リーダーは何人？", "ガバクラは義務？", "書かない窓口とは", "推進本部のメンバーは？"] * 40
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(lambda q: plan_engine.match(q, top=3), questions))
+    assert [r.question for r in results] == questions
+    assert len({(r.question, r.status, r.score) for r in results}) == 4  # same question, same result
