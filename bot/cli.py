@@ -7,7 +7,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from bot.settings import Settings
@@ -66,6 +66,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     except KnowledgeBaseError as error:
         return _fail(f"知識ベースを読み込めません:\n{error}")
     engine = FaqEngine(kb)
+    questions: Iterator[str]
     if args.batch:
         questions = (line.rstrip("\r\n") for line in sys.stdin)
     elif args.question:

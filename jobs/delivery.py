@@ -23,8 +23,9 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from jobs.digest import Digest, DigestRepos, StaleInitiative, stale_initiatives, standing_reports
+from jobs.mrkdwn import escape
 from jobs.notify import DeliveryError, Notifier, RetryPolicy, call_with_retry
-from jobs.render import escape, one_line, render_digest, title
+from jobs.render import one_line, render_digest, title
 from jobs.weeks import IsoWeek, due_digest_weeks, due_reminder_weeks
 from storage.ledger import DeliveryLedger
 from storage.progress import StaffRecord, StaffRole

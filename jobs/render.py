@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jobs.digest import Digest, FaqFigures, ReformDigest, ReportLine, status_label
+from jobs.mrkdwn import escape, split_text, truncate
 
 Block = dict[str, Any]
 
@@ -37,15 +38,6 @@ class OutgoingMessage:
     @property
     def block_text_length(self) -> int:
         return sum(block_text_length(b) for b in self.blocks)
-
-
-def escape(text: str) -> str:
-    """Slack's escaping for message text: only &, < and > (in that order)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def one_line(text: str) -> str:
@@ -208,32 +200,6 @@ def render_text(digest: Digest) -> str:
 # ---------------------------------------------------------------- Block Kit
 
 
-def _split_text(text: str, limit: int) -> list[str]:
-    """`text` in pieces of at most `limit` characters, cut at line ends (never inside an &entity;)."""
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                chunks.append(current)
-                current = ""
-            cut = limit
-            amp = line.rfind("&", 0, cut)
-            if amp != -1 and ";" not in line[amp:cut]:
-                cut = amp or limit  # do not cut "&lt;" in two
-            chunks.append(line[:cut])
-            line = line[cut:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current or not chunks:
-        chunks.append(current or " ")
-    return chunks
-
-
 def _section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
@@ -247,7 +213,7 @@ def _content_blocks(digest: Digest) -> list[Block]:
     for number, text in enumerate(_sections(digest, _SLACK)):
         if number > 0:
             blocks.append({"type": "divider"})
-        blocks += [_section(chunk) for chunk in _split_text(text, SECTION_LIMIT)]
+        blocks += [_section(chunk) for chunk in split_text(text, SECTION_LIMIT)]
     blocks.append(_context(_pointer_text(digest, _SLACK)))
     return blocks
 

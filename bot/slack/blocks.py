@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.console import render_text
 from bot.replies import Answer, Choices, NoAnswer, OpenReportForm, Refusal, Reply, Text
+from jobs.mrkdwn import escape, split_text, truncate
 
 Block = dict[str, Any]
 
@@ -49,18 +50,9 @@ FEEDBACK_THANKS = {
 }
 
 
-def escape(text: str) -> str:
-    """Slack's escaping for message text: only &, < and > (in that order)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def unescape(text: str) -> str:
     """Text as the user typed it: Slack sends &, < and > escaped in messages and commands."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def encode_value(**values: Any) -> str:
@@ -95,24 +87,7 @@ def mrkdwn(text: str) -> dict[str, Any]:
 
 def sections(text: str) -> list[Block]:
     """Escaped text as sections, split at line ends so none exceeds 3,000 characters."""
-    chunks: list[str] = []
-    current = ""
-    for line in escape(text).split("\n"):
-        while len(line) > SECTION_LIMIT:  # one very long line: split it hard
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(line[:SECTION_LIMIT])
-            line = line[SECTION_LIMIT:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > SECTION_LIMIT:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current or not chunks:
-        chunks.append(current or " ")
-    return [{"type": "section", "text": mrkdwn(chunk)} for chunk in chunks]
+    return [{"type": "section", "text": mrkdwn(chunk)} for chunk in split_text(escape(text), SECTION_LIMIT)]
 
 
 def context(text: str) -> Block:

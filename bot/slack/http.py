@@ -257,7 +257,11 @@ def _stop_on_sigterm(server: SlackHttpServer) -> Callable[[], None]:
         threading.Thread(target=server.shutdown, name="dxbot-shutdown", daemon=True).start()
 
     previous = signal.signal(signal.SIGTERM, on_sigterm)
-    return lambda: signal.signal(signal.SIGTERM, previous)
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore
 
 
 def serve_http(app: App, host: str, port: int, health_check: HealthCheck | None = None) -> None:

@@ -7,12 +7,12 @@ import re
 import pytest
 
 from jobs.digest import Digest, build_digest
+from jobs.mrkdwn import split_text
 from jobs.render import (
     HEADER_LIMIT,
     MESSAGE_BLOCK_LIMIT,
     MESSAGE_TEXT_LIMIT,
     SECTION_LIMIT,
-    _split_text,
     block_text_length,
     render_digest,
     render_text,
@@ -97,7 +97,7 @@ def test_an_empty_week_is_one_message(db: DigestDb) -> None:
 
 def test_split_never_cuts_an_entity() -> None:
     line = "x" * 2998 + "&lt;!channel&gt;" + "y" * 10
-    chunks = _split_text(line, 3000)
+    chunks = split_text(line, 3000)
     assert all(len(c) <= 3000 for c in chunks)
     assert "".join(chunks) == line
     assert chunks[1].startswith("&lt;")
