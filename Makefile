@@ -18,7 +18,9 @@ run: $(STAMP)
 	$(BIN)/dxbot run
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+	$(BIN)/ruff check bot knowledge storage jobs tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot knowledge storage jobs tests benchmarks
