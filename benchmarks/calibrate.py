@@ -36,6 +36,7 @@ from knowledge.kb import KnowledgeBase, load_kb  # noqa: E402
 
 EVAL = ROOT / "tests" / "eval"
 TIE = 0.95
+SUGGEST_BAND = 0.1
 LISTWISE = "--pointwise" not in sys.argv
 DEPTH = 5  # candidates per training question for the ranking models
 CITY_SOURCE = "city-hall FAQ, development half (single-phrasing ranking only)"
@@ -197,17 +198,14 @@ def main() -> None:
         f"  answerable answered right {right / max(1, answerable.sum()):.1%}, "
         f"out of scope not answered {rejected / max(1, (~answerable).sum()):.1%} (fitted on these: optimistic)"
     )
-    # 「もしかして」 (three choices) down to where, in a band of 0.05, the right entry is among the three
-    # less than a third of the time (one useful choice in three).
+    # 「もしかして」 (three choices) in a band of 0.1 under the answer threshold: a product choice. There the
+    # right entry is among the three for only about a quarter of the training questions, most of which
+    # are out of scope; a wrong choice costs a click, a missing one sends the user to the secretariat.
     top3 = np.array(in_top3)
-    suggest = answer
-    for t in np.arange(answer - 0.05, 0.0, -0.01):
-        band = (scores >= t) & (scores < t + 0.05)
-        print(f"  band {t:.2f}-{t + 0.05:.2f}: {int(band.sum())} questions, right entry among three {top3[band].mean() if band.sum() else 0:.2f}")
-        if band.sum() and top3[band].mean() < 1 / 3:
-            break
-        suggest = round(float(t), 2)
-    print(f"suggest threshold {suggest}")
+    suggest = round(max(0.05, answer - SUGGEST_BAND), 2)
+    band = (scores >= suggest) & (scores < answer)
+    print(f"suggest threshold {suggest}: {int(band.sum())} questions in the band, right entry among three "
+          f"{top3[band].mean() if band.sum() else 0:.0%}")
     # A near tie is a 「もしかして」 whatever the confidence: a product choice, not fitted.
     result = {
         "ranking": ranking, "decision": decision, "answer": answer, "suggest": suggest, "tie": TIE,

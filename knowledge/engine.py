@@ -321,7 +321,8 @@ class FaqEngine:
     def match(self, question: str, top: int = 3) -> MatchResult:
         # Only the head of a pasted wall of text is matched: Sudachi refuses input over ~48 KB (a traceback
         # for `dxbot ask --batch`), and no real question is longer than this.
-        ranked = self._rank(self.analyzer.analyze(question[:MAX_MATCH_CHARS]))
+        analysis = self.analyzer.analyze(question[:MAX_MATCH_CHARS])
+        ranked = self._rank(analysis)
         if not ranked:
             return MatchResult(question, NO_ANSWER, 0.0, None, ())
         confidence = self.decision_score(ranked)
@@ -333,9 +334,14 @@ class FaqEngine:
             for i, p, _ in ranked[: max(top, 0)]
         )
         score = round(confidence, 4)
-        # Two entries that fit (nearly) equally well are a question for the user, however well they fit:
-        # 「WG」 alone could be about how many WGs there are or what they do.
-        tie = len(ranked) > 1 and ranked[1][1] >= self.calibration.tie * ranked[0][1]
+        # A bare topic (「WG」, 「DX推進リーダー」) that fits two entries (nearly) equally well is a question
+        # for the user, however well they fit: how many WGs there are, or what they do? A question that
+        # says more (「WG③ 参加課」) is left to the decision model.
+        tie = (
+            len(ranked) > 1
+            and ranked[1][1] >= self.calibration.tie * ranked[0][1]
+            and _is_bare_topic(analysis)
+        )
         if confidence >= self.calibration.answer and not tie:
             return MatchResult(question, ANSWERED, score, self.entries[ranked[0][0]], candidates)
         if confidence >= self.calibration.suggest:
@@ -500,3 +506,11 @@ def decision_vector(ranked: list[tuple[int, float, Features]]) -> list[float]:
     best = ranked[0]
     second = ranked[1][1] if len(ranked) > 1 else 0.0
     return [*best[2].vector(), best[1], best[1] - second]
+
+
+def _is_bare_topic(a: Analysis) -> bool:
+    """A question that only names something: one content word, or only words of glossary terms."""
+    terms = {u.term for u in a.units}
+    if len(terms) <= 1:
+        return True
+    return all(any(term in form for _, form in a.concept_forms) for term in terms)
