@@ -8,6 +8,7 @@ assumes that: local wall times are turned into instants through zoneinfo.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -143,23 +144,23 @@ def due_digest_weeks(now: datetime, tz: ZoneInfo) -> list[IsoWeek]:
     weeks fall due on the same day (2025-W52 and 2026-W01 both on Monday 2026-01-05): both are posted,
     each once, oldest first; neither is dropped.
     """
-    this_week = current_week(now, tz)
-    due = []
-    for back in (3, 2, 1):
-        week = this_week.shift(-back)
-        at = digest_due(week, tz)
-        if at <= now < catch_up_deadline(at, tz):
-            due.append(week)
-    return due
+    return _due_weeks(now, tz, (3, 2, 1), digest_due)
 
 
 def due_reminder_weeks(now: datetime, tz: ZoneInfo) -> list[IsoWeek]:
     """Weeks whose reminders are due at `now` and not yet stale, oldest first."""
+    return _due_weeks(now, tz, (2, 1, 0), reminder_due)
+
+
+def _due_weeks(
+    now: datetime, tz: ZoneInfo, weeks_back: tuple[int, ...], due_at: Callable[[IsoWeek, ZoneInfo], datetime]
+) -> list[IsoWeek]:
+    """Of the weeks `weeks_back` before this one, those due at `now` whose catch-up window is still open."""
     this_week = current_week(now, tz)
     due = []
-    for back in (2, 1, 0):
+    for back in weeks_back:
         week = this_week.shift(-back)
-        at = reminder_due(week, tz)
+        at = due_at(week, tz)
         if at <= now < catch_up_deadline(at, tz):
             due.append(week)
     return due
