@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,6 +169,14 @@ def _string_list(value: Any) -> tuple[str, ...] | None:
     return None
 
 
+_FOLD_SPACE = re.compile(r"(?<=[。、」』）！？])[ \t]+")
+
+
+def _join_folded_lines(text: str) -> str:
+    """YAML's folded style (>-) joins lines with a space, which Japanese text does not use after 。"""
+    return _FOLD_SPACE.sub("", text.strip())
+
+
 def _parse_entries(path: Path, problems: list[Problem]) -> list[FaqEntry]:
     node = _top_level(path, "entries", problems)
     if node is None:
@@ -213,7 +222,7 @@ def _parse_entries(path: Path, problems: list[Problem]) -> list[FaqEntry]:
             FaqEntry(
                 id=str(fields["id"][0]).strip(),
                 question=str(fields["question"][0]).strip(),
-                answer=str(fields["answer"][0]).strip(),
+                answer=_join_folded_lines(str(fields["answer"][0])),
                 alternates=lists.get("alternates", ()),
                 source=str(fields["source"][0]).strip() if "source" in fields else None,
                 tags=lists.get("tags", ()),
