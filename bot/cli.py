@@ -128,15 +128,20 @@ def _serve_slack(settings: Settings, *, socket_mode: bool, host: str, port: int,
     if not socket_mode and not settings.slack_signing_secret:
         missing.append("SLACK_SIGNING_SECRET")
     if missing:
-        return _fail(f"Slack に接続するには環境変数 {'、'.join(missing)} を設定してください（docs/slack.md）。", 2)
+        return _fail(f"Slack に接続するには環境変数 {'、'.join(missing)} を設定してください（README の「Slack への接続」）。", 2)
     try:
         services = _build_services(settings)
     except DatabaseNotReady:
         return _fail("データベースが最新ではありません。先に `dxbot db upgrade` を実行してください。")
-    from bot.slack.app import SlackSetupError, build_slack_app
+    from bot.slack.app import SlackSetupError, SlackUnreachable, build_slack_app
 
     try:
         app = build_slack_app(services)
+    except SlackUnreachable as error:
+        services.db.dispose()
+        return _fail(
+            f"Slack に接続できませんでした（{error}）。ネットワーク、プロキシ、SLACK_API_URL を確認してください。"
+        )
     except SlackSetupError as error:  # e.g. auth.test refused the token; the message names no secret
         services.db.dispose()
         return _fail(f"Slack に接続できませんでした（{error}）。SLACK_BOT_TOKEN を確認してください。")

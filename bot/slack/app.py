@@ -53,6 +53,10 @@ class SlackNotConfigured(SlackSetupError):
     """SLACK_BOT_TOKEN is missing."""
 
 
+class SlackUnreachable(SlackSetupError):
+    """Slack's Web API could not be reached (network, proxy, SLACK_API_URL)."""
+
+
 class SlackTokenRejected(SlackSetupError):
     """auth.test refused the bot token."""
 
@@ -106,6 +110,8 @@ def build_slack_app(
         )
     except BoltError as error:  # Bolt's message quotes Slack's error code, not the token
         raise SlackTokenRejected(str(error)) from error
+    except OSError as error:  # auth.test could not reach Slack at all (after the client's retries)
+        raise SlackUnreachable(getattr(error, "reason", None) and str(error.reason) or type(error).__name__) from error
     deps = SlackDeps(
         services=services,
         feedback=FeedbackRepository(services.sessions),

@@ -156,3 +156,14 @@ def test_a_rejected_token_is_reported_without_the_token(
     assert "Slack に接続できませんでした" in err and "invalid_auth" in err
     assert BOT_TOKEN not in err
     assert [c.method for c in fake_slack.calls] == ["auth.test"]  # checked once, nothing served
+
+
+def test_unreachable_slack_is_a_japanese_message_not_a_traceback(bot_env, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    for name, value in bot_env.items():
+        monkeypatch.setenv(name, value)
+    closed = free_port()  # nothing listens there
+    monkeypatch.setenv("SLACK_API_URL", f"http://127.0.0.1:{closed}/api/")
+    assert main(["serve", "--host", "127.0.0.1", "--port", str(free_port())]) == 1
+    err = capsys.readouterr().err
+    assert "Slack に接続できませんでした" in err and "SLACK_API_URL を確認してください" in err
+    assert "Traceback" not in err and BOT_TOKEN not in err
