@@ -111,7 +111,8 @@ def build_slack_app(
     except BoltError as error:  # Bolt's message quotes Slack's error code, not the token
         raise SlackTokenRejected(str(error)) from error
     except OSError as error:  # auth.test could not reach Slack at all (after the client's retries)
-        raise SlackUnreachable(getattr(error, "reason", None) and str(error.reason) or type(error).__name__) from error
+        reason = getattr(error, "reason", None)  # URLError keeps the socket error here
+        raise SlackUnreachable(str(reason or error) or type(error).__name__) from error
     deps = SlackDeps(
         services=services,
         feedback=FeedbackRepository(services.sessions),
