@@ -104,6 +104,8 @@ def _is_kana_only(folded: str) -> bool:
 
 _MAX_ABBREVIATED = 3
 MAX_MATCH_CHARS = 2000
+# Phrasings of one entry compared with rapidfuzz and Dice, closest first (by BM25).
+_PHRASINGS_COMPARED = 4
 
 
 def _is_katakana_char(ch: str) -> bool:
@@ -409,6 +411,7 @@ class FaqEngine:
         depth = min(self.rerank_depth, len(hit))
         top = hit[np.argpartition(-best[hit], depth - 1)[:depth]]
         shortlist = [(int(entry), float(best[entry])) for entry in top]
+        closest = self._closest_phrasings(top, phrases, phrase_entries, phrase_scores)
 
         units = self._coverage_units(a, expansions)
         total_w = sum(weight for weight, _, _ in units) or 1.0
@@ -431,7 +434,7 @@ class FaqEngine:
             entry_words, entry_bigrams = self._entry_words[entry], self._entry_bigrams[entry]
             fuzzy = 0.0
             dice = 0.0
-            for phrase in self._entry_phrases[entry]:
+            for phrase in closest.get(entry) or self._entry_phrases[entry][:_PHRASINGS_COMPARED]:
                 # Dice on bigram sets is symmetric: a phrasing that says much more than the question
                 # (DX推進リーダーの選び方 for DX推進リーダーは何人) loses to one that says just as much.
                 phrase_bigrams = self._phrase_bigram_sets[phrase]
@@ -457,6 +460,21 @@ class FaqEngine:
             ranked.append((entry, _sigmoid(z), features))
         ranked.sort(key=lambda item: -item[1])
         return ranked
+
+    @staticmethod
+    def _closest_phrasings(
+        top: np.ndarray, phrases: np.ndarray, phrase_entries: np.ndarray, phrase_scores: np.ndarray
+    ) -> dict[int, list[int]]:
+        """For each shortlisted entry, its few phrasings closest to the question by BM25. Only these are
+        compared character by character: an entry may have ten phrasings, most of them far off."""
+        mask = np.isin(phrase_entries, top)
+        entries, candidates, scores = phrase_entries[mask], phrases[mask], phrase_scores[mask]
+        closest: dict[int, list[int]] = {}
+        for i in np.lexsort((-scores, entries)):
+            kept = closest.setdefault(int(entries[i]), [])
+            if len(kept) < _PHRASINGS_COMPARED:
+                kept.append(int(candidates[i]))
+        return closest
 
     def _coverage_units(
         self, a: Analysis, expansions: dict[str, tuple[str, ...]] | None = None
