@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -25,13 +24,14 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from bot.slack.shutdown import DRAIN_SECONDS, drain_listeners, on_sigterm
+
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 MAX_BODY_BYTES = 1 << 20  # Slack payloads are a few KB; a modal's state stays well under this
 IDLE_TIMEOUT_SECONDS = 30  # a connection that sends nothing for this long is closed (slow-loris)
-DRAIN_SECONDS = 20  # on SIGTERM, how long in-flight requests and after-ack work may take to finish
 
 HealthCheck = Callable[[], bool]
 
@@ -230,44 +230,17 @@ def drain(server: SlackHttpServer, app: App, timeout: float = DRAIN_SECONDS) -> 
     deadline = time.monotonic() + timeout
     server.server_close()  # new connections are refused from here on
     requests_done = server.wait_idle(timeout)
-    executor = app.listener_runner.listener_executor
-    finished = threading.Event()
-
-    def shut_executor() -> None:
-        shutdown = getattr(executor, "shutdown", None)
-        if shutdown is not None:
-            shutdown(wait=True)
-        finished.set()
-
-    threading.Thread(target=shut_executor, name="dxbot-drain", daemon=True).start()
-    listeners_done = finished.wait(max(0.0, deadline - time.monotonic()))
+    listeners_done = drain_listeners(app, deadline - time.monotonic())
     if not (requests_done and listeners_done):
         logger.warning("shutdown: gave up waiting after %.0fs; unfinished work is dropped", timeout)
     return requests_done and listeners_done
 
 
-def _stop_on_sigterm(server: SlackHttpServer) -> Callable[[], None]:
-    """Make SIGTERM stop `serve_forever` gracefully; returns a function that restores the old handler."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None  # signals reach only the main thread (tests serve from other threads)
-
-    def on_sigterm(_signum: int, _frame: object) -> None:
-        logger.info("SIGTERM: no new requests; finishing the ones in flight")
-        # shutdown() waits for serve_forever, which runs in this very thread: call it from another.
-        threading.Thread(target=server.shutdown, name="dxbot-shutdown", daemon=True).start()
-
-    previous = signal.signal(signal.SIGTERM, on_sigterm)
-
-    def restore() -> None:
-        signal.signal(signal.SIGTERM, previous)
-
-    return restore
-
-
 def serve_http(app: App, host: str, port: int, health_check: HealthCheck | None = None) -> None:
     """Serve until SIGTERM (graceful: in-flight work finishes) or Ctrl-C (KeyboardInterrupt in the CLI)."""
     server = make_http_server(app, host, port, health_check)
-    restore = _stop_on_sigterm(server)
+    # shutdown() waits for serve_forever, which runs in this very thread: call it from another.
+    restore = on_sigterm(lambda: threading.Thread(target=server.shutdown, name="dxbot-shutdown", daemon=True).start())
     logger.info(
         "serving Slack on http://%s:%d%s (health: %s)",
         host,

@@ -116,9 +116,14 @@ def test_dxbot_run_uses_socket_mode_when_an_app_token_is_set(
         reply = fake_slack.wait_for(RESPONSE_URL_METHOD, timeout=10)[0].params
         assert "10名程度" in block_text(reply["blocks"])
         assert fake_slack.calls_to("apps.connections.open")[0].authorized
+        # SIGTERM (systemd's stop): a clean exit after the work in flight, not a kill.
+        process.terminate()
+        _out, log = process.communicate(timeout=30)
     finally:
         endpoint.close()
-    log = stop(process)
+    assert process.returncode == 0, log[-2000:]
+    assert "SIGTERM received" in log and "in-flight work finished" in log
+    assert "Traceback" not in log
     assert APP_TOKEN not in log and BOT_TOKEN not in log
 
 
