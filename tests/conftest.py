@@ -84,3 +84,19 @@ def make_services(bundled_kb: KnowledgeBase, clock: FakeClock):  # type: ignore[
 @pytest.fixture
 def services(make_services, db_url: str):  # type: ignore[no-untyped-def]
     return make_services(db_url)
+
+
+@pytest.fixture
+def db(sqlite_url: str, bundled_kb: KnowledgeBase):  # type: ignore[no-untyped-def]
+    """A migrated SQLite database with the plan's initiatives, for digest tests (tests/digest_fixtures.py)."""
+    from tests.digest_fixtures import make_digest_db
+
+    made = make_digest_db(sqlite_url, bundled_kb)
+    yield made
+    made.engine.dispose()
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    """Where an injected sleep records how long it would have waited."""
+    return []

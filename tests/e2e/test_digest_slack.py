@@ -34,18 +34,6 @@ POSTED_AT = jst(2026, 11, 30, 9)
 
 
 @pytest.fixture
-def db(sqlite_url: str, bundled_kb: KnowledgeBase) -> DigestDb:
-    made = make_digest_db(sqlite_url, bundled_kb)
-    yield made
-    made.engine.dispose()
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
-
-
-@pytest.fixture
 def retry(sleeps: list[float]) -> RetryPolicy:
     return RetryPolicy(attempts=4, sleep=sleeps.append, jitter=lambda: 0.0)
 

@@ -4,23 +4,14 @@ from __future__ import annotations
 
 import warnings
 
-import pytest
 from fontTools.ttLib import TTFont
 from matplotlib import font_manager
 
 from jobs.chart import FONT_FAMILY, chart_labels, japanese_font_path, render_chart
 from jobs.digest import build_digest
 from jobs.weeks import IsoWeek
-from knowledge.kb import KnowledgeBase
 from storage.progress import ReportStatus
-from tests.digest_fixtures import TOKYO, DigestDb, jst, make_digest_db
-
-
-@pytest.fixture
-def db(sqlite_url: str, bundled_kb: KnowledgeBase) -> DigestDb:
-    made = make_digest_db(sqlite_url, bundled_kb)
-    yield made
-    made.engine.dispose()
+from tests.digest_fixtures import TOKYO, DigestDb, jst
 
 
 def test_the_font_matplotlib_picks_has_every_glyph_of_the_labels(db: DigestDb) -> None:

@@ -11,25 +11,12 @@ from jobs.digest import build_digest
 from jobs.notify import PermanentDeliveryError, RetryPolicy, TransientDeliveryError, call_with_retry
 from jobs.render import render_digest
 from jobs.weeks import IsoWeek
-from knowledge.kb import KnowledgeBase
 from storage.progress import ReportStatus
-from tests.digest_fixtures import TOKYO, DigestDb, jst, make_digest_db
+from tests.digest_fixtures import TOKYO, DigestDb, jst
 from tests.fakes import FakeClock, FakeNotifier
 
 W48 = IsoWeek(2026, 48)
 CHANNEL = "C0DX"
-
-
-@pytest.fixture
-def db(sqlite_url: str, bundled_kb: KnowledgeBase) -> DigestDb:
-    made = make_digest_db(sqlite_url, bundled_kb)
-    yield made
-    made.engine.dispose()
-
-
-@pytest.fixture
-def sleeps() -> list[float]:
-    return []
 
 
 @pytest.fixture

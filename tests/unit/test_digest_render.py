@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from jobs.digest import Digest, build_digest
 from jobs.mrkdwn import split_text
 from jobs.render import (
@@ -18,19 +16,11 @@ from jobs.render import (
     render_text,
 )
 from jobs.weeks import IsoWeek
-from knowledge.kb import KnowledgeBase
 from storage.progress import ReportStatus
-from tests.digest_fixtures import TOKYO, DigestDb, jst, make_digest_db
+from tests.digest_fixtures import TOKYO, DigestDb, jst
 
 W48 = IsoWeek(2026, 48)
 LONG_NOTE = "来庁者アンケートを実施し、窓口での記入負担について意見を集めた。" * 40  # ~1,000 characters
-
-
-@pytest.fixture
-def db(sqlite_url: str, bundled_kb: KnowledgeBase) -> DigestDb:
-    made = make_digest_db(sqlite_url, bundled_kb)
-    yield made
-    made.engine.dispose()
 
 
 def busy_week(db: DigestDb) -> Digest:
