@@ -59,16 +59,16 @@ class Services:
         """
         started = time.perf_counter()
         status = "error"
+        parsed = self.router.parse(text)
         try:
-            reply = self.router.dispatch(ctx, text)
+            reply = self.router.run(ctx, parsed)
             status = reply_status(reply)
             return reply
         finally:
-            command, _rest = self.router.find(text)
             logger.info(
                 "request platform=%s command=%s status=%s latency_ms=%.1f",
                 ctx.platform,
-                command_label(command),
+                command_label(parsed.command),
                 status,
                 (time.perf_counter() - started) * 1000,
             )

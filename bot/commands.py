@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.errors import STORAGE_UNAVAILABLE, UserError, is_storage_outage
 from bot.replies import ChatContext, Refusal, Reply
@@ -48,6 +49,14 @@ def split_command_word(text: str) -> tuple[str, str]:
     return unicodedata.normalize("NFKC", word).lower(), rest.strip()
 
 
+class Parsed(NamedTuple):
+    """One chat line: its command (None for a question), the arguments, and the cleaned length."""
+
+    command: Command | None
+    rest: str
+    length: int
+
+
 class CommandRouter:
     """Maps command words (Japanese name or English alias) to handlers; anything else is a question."""
 
@@ -72,22 +81,25 @@ class CommandRouter:
     def commands(self) -> tuple[Command, ...]:
         return tuple(self._commands)
 
-    def find(self, text: str) -> tuple[Command | None, str]:
-        """The command `text` starts with (and its arguments), or None and the whole text."""
+    def parse(self, text: str) -> Parsed:
+        """The command `text` starts with (and its arguments), or None and the whole cleaned text."""
         cleaned = clean_input(text)
         word, rest = split_command_word(cleaned)
         command = self._by_word.get(word)
         if command is None:
-            return None, cleaned
-        return command, rest
+            return Parsed(None, cleaned, len(cleaned))
+        return Parsed(command, rest, len(cleaned))
 
     def dispatch(self, ctx: ChatContext, text: str) -> Reply:
-        length = len(clean_input(text))
+        return self.run(ctx, self.parse(text))
+
+    def run(self, ctx: ChatContext, parsed: Parsed) -> Reply:
+        """The reply to an already parsed line (adapters that log the command parse once)."""
+        command, rest, length = parsed
         if length > MAX_INPUT_CHARS:
             return Refusal(
                 f"入力が長すぎます（{length:,}文字）。{MAX_INPUT_CHARS:,}文字以内で、要点を短く書いてください。"
             )
-        command, rest = self.find(text)
         try:
             if command is not None:
                 return command.handler(ctx, rest)
