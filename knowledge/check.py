@@ -43,11 +43,11 @@ def indistinguishable(kb: KnowledgeBase) -> list[Problem]:
     problems: list[Problem] = []
     reported: set[frozenset[str]] = set()
     for entry in kb.entries:
-        ranked = engine.explain(entry.question, top=2)
+        ranked = engine.explain(entry.question, top=10)
         if not ranked or ranked[0][0] == entry.id:
             continue
         other_id, other_score, _ = ranked[0]
-        own = next((s for i, s, _ in engine.explain(entry.question, top=10) if i == entry.id), 0.0)
+        own = next((s for i, s, _ in ranked if i == entry.id), 0.0)
         pair = frozenset({entry.id, other_id})
         if own <= other_score and pair not in reported:
             reported.add(pair)
