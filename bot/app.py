@@ -1,4 +1,4 @@
-"""One place builds everything: knowledge, storage, the command router (and later Slack and scheduler)."""
+"""One place builds everything: knowledge, storage, the command router; the Slack adapter and scheduler build on it."""
 
 from __future__ import annotations
 
