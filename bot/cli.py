@@ -64,7 +64,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     try:
         kb = load_kb(kb_path)
     except KnowledgeBaseError as error:
-        return _fail(f"知識ベースを読み込めません:\n{error}")
+        return _fail(f"{error}\n知識ベースを読み込めません。上の行を直してから、もう一度実行してください（dxbot kb check で確かめられます）。")
     engine = FaqEngine(kb)
     questions: Iterator[str]
     if args.batch:
@@ -91,10 +91,13 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
 
     path = Path(args.path) if args.path else None
     problems, summary = check_kb(path)
-    for problem in problems:
+    errors = [p for p in problems if not p.note]
+    for problem in errors:
         print(problem)
-    if problems:
-        print(f"{len(problems)} 件の問題があります。", file=sys.stderr)
+    for note in (p for p in problems if p.note):
+        print(f"{note}（メモ）", file=sys.stderr)
+    if errors:
+        print(f"{len(errors)} 件の問題があります。", file=sys.stderr)
         return 1
     print(summary, file=sys.stderr)
     return 0
@@ -344,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", action="store_true", help="標準入力の1行を1問として答える")
     p.add_argument("--json", action="store_true", help="JSON で出力")
     p.add_argument("--top", type=int, default=3, help="候補の数（既定 3）")
-    p.add_argument("--kb", help="知識ベース（YAML ディレクトリまたは id,question,answer の CSV）")
+    p.add_argument("--kb", help="知識ベース（YAML ディレクトリ、または id,question,answer か 番号,質問,回答 の CSV・xlsx）")
     p.set_defaults(func=cmd_ask)
 
     kb = sub.add_parser("kb", help="知識ベース")

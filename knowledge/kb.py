@@ -1,27 +1,33 @@
 """The knowledge base as plain data, loaded from a YAML directory or a CSV file.
 
 YAML layout (see knowledge/data/): `plan.yaml` (plan title, version, reforms), `glossary.yaml`
-(synonym groups), `initiatives.yaml` (tables ①–③), and `faq/*.yaml` (entries). Every loaded item keeps
-the file and line it came from, so `dxbot kb check` can point at problems.
+(synonym groups), `initiatives.yaml` (tables ①–③), `faq/*.yaml` (entries) and, when curators have marked
+questions as out of scope, `out_of_scope.yaml` (written by `dxbot kb apply`, read for calibration). Every
+loaded item keeps the file (relative to the knowledge base) and line it came from, so `dxbot kb check`
+can point at problems. Every message is Japanese (knowledge/messages.py).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import re
+import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from knowledge.messages import msg, yaml_error_message
+
 logger = logging.getLogger(__name__)
 
 BUNDLED_KB = Path(__file__).resolve().parent / "data"
 
-ENTRY_FIELDS = {"id", "question", "alternates", "answer", "source", "tags"}
+# `added` and `plan_version` are written by `dxbot kb apply` on the entries a curator makes from the sheet.
+ENTRY_FIELDS = ("id", "question", "alternates", "answer", "source", "tags", "plan_version", "added")
 REQUIRED_ENTRY_FIELDS = {"id", "question", "answer"}
 
 
@@ -35,9 +41,12 @@ class KnowledgeBaseError(Exception):
 
 @dataclass(frozen=True)
 class Problem:
+    """One problem at `file:line`; a `note` (e.g. empty rows skipped) is said but is not an error."""
+
     file: str
     line: int
     message: str
+    note: bool = False
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}"
@@ -57,6 +66,8 @@ class FaqEntry:
     alternates: tuple[str, ...] = ()
     source: str | None = None
     tags: tuple[str, ...] = ()
+    plan_version: str | None = None  # the plan version a curator wrote the answer against
+    added: str | None = None  # the date `dxbot kb apply` made the entry (ISO); None for authored entries
     origin: Origin | None = field(default=None, compare=False)
 
     @property
@@ -106,6 +117,8 @@ class KnowledgeBase:
     reforms: tuple[Reform, ...] = ()
     synonyms: tuple[tuple[str, ...], ...] = ()
     initiatives: tuple[Initiative, ...] = ()
+    # Questions curators marked 対象外 (out_of_scope.yaml): off-topic examples for the engine's calibration.
+    out_of_scope: tuple[str, ...] = ()
 
     def source_label(self, entry: FaqEntry) -> str | None:
         """Section and plan version, e.g. `5. 推進体制（…アクションプラン 第1.5版）`."""
@@ -113,24 +126,50 @@ class KnowledgeBase:
             return None
         if self.plan is None:
             return entry.source
-        return f"{entry.source}（{self.plan.title} {self.plan.version}）"
+        return f"{entry.source}（{self.plan.title} {entry.plan_version or self.plan.version}）"
 
 
 # ---------------------------------------------------------------- YAML with line numbers
 
 
-def _compose(path: Path, problems: list[Problem]) -> yaml.Node | None:
+def read_failure(error: OSError | UnicodeDecodeError) -> str:
+    """A Japanese message for a file that cannot be read (the OS's own text is English)."""
+    if isinstance(error, FileNotFoundError):
+        return msg("file_missing")
+    if isinstance(error, UnicodeDecodeError):
+        return msg("not_utf8")
+    return msg("file_unreadable")
+
+
+class _Source:
+    """One YAML file being read: its path, the name problems show (relative to the knowledge base)."""
+
+    def __init__(self, path: Path, root: Path, problems: list[Problem]) -> None:
+        self.path = path
+        self.name = _display_name(path, root)
+        self.problems = problems
+
+    def problem(self, line: int, message: str) -> None:
+        self.problems.append(Problem(self.name, line, message))
+
+
+def _display_name(path: Path, root: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _compose(source: _Source) -> yaml.Node | None:
+    try:
+        text = source.path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
-        problems.append(Problem(str(path), 1, f"cannot read file: {error}"))
+        source.problem(1, read_failure(error))
         return None
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problems.append(Problem(str(path), line, f"YAML error: {getattr(error, 'problem', error)}"))
+        source.problem(*yaml_error_message(error))
         return None
 
 
@@ -147,17 +186,18 @@ def _mapping_items(node: yaml.Node) -> list[tuple[str, yaml.Node, yaml.Node]]:
     return [(str(k.value), k, v) for k, v in node.value]
 
 
-def _top_level(path: Path, key: str, problems: list[Problem]) -> yaml.Node | None:
-    root = _compose(path, problems)
+def _top_level(source: _Source, key: str, *, required: bool = True) -> yaml.Node | None:
+    root = _compose(source)
     if root is None:
         return None
     if not isinstance(root, yaml.MappingNode):
-        problems.append(Problem(str(path), _line(root), "top level must be a mapping"))
+        source.problem(_line(root), msg("top_not_mapping"))
         return None
     for name, _key_node, value in _mapping_items(root):
         if name == key:
             return value
-    problems.append(Problem(str(path), 1, f"missing top-level key '{key}'"))
+    if required:
+        source.problem(1, msg("top_key_missing", key=key))
     return None
 
 
@@ -177,69 +217,86 @@ def _join_folded_lines(text: str) -> str:
     return _FOLD_SPACE.sub("", text.strip())
 
 
-def _parse_entries(path: Path, problems: list[Problem]) -> list[FaqEntry]:
-    node = _top_level(path, "entries", problems)
+def _optional_texts(fields: dict[str, Any]) -> dict[str, str]:
+    """The optional text fields of an entry that are present; a YAML date (`added`) as ISO text."""
+    out: dict[str, str] = {}
+    for name in ("source", "plan_version", "added"):
+        if name in fields:
+            value = fields[name][0]
+            out[name] = value.isoformat() if hasattr(value, "isoformat") else str(value).strip()
+    return out
+
+
+def _parse_entries(source: _Source) -> list[FaqEntry]:
+    node = _top_level(source, "entries")
     if node is None:
         return []
     if not isinstance(node, yaml.SequenceNode):
-        problems.append(Problem(str(path), _line(node), "'entries' must be a list"))
+        source.problem(_line(node), msg("entries_not_list"))
         return []
     entries: list[FaqEntry] = []
     for item in node.value:
         line = _line(item)
         if not isinstance(item, yaml.MappingNode):
-            problems.append(Problem(str(path), line, "an entry must be a mapping"))
+            source.problem(line, msg("entry_not_mapping"))
             continue
         fields: dict[str, Any] = {}
         ok = True
         for name, key_node, value_node in _mapping_items(item):
             if name not in ENTRY_FIELDS:
-                problems.append(Problem(str(path), _line(key_node), f"unknown field '{name}'"))
+                source.problem(_line(key_node), msg("unknown_field", name=name, allowed=", ".join(ENTRY_FIELDS)))
                 ok = False
                 continue
             fields[name] = (_value(value_node), _line(value_node))
         for name in sorted(REQUIRED_ENTRY_FIELDS - fields.keys()):
-            problems.append(Problem(str(path), line, f"missing field '{name}'"))
+            source.problem(line, msg("missing_field", name=name))
             ok = False
-        for name in ("id", "question", "answer", "source"):
+        for name in ("id", "question", "answer", "source", "plan_version", "added"):
             if name in fields:
                 value, value_line = fields[name]
                 if not isinstance(value, (str, int)) or not str(value).strip():
-                    problems.append(Problem(str(path), value_line, f"'{name}' must be a non-empty string"))
-                    ok = False
+                    # `added: 2026-03-05` is read by YAML as a date: written as text by kb apply, but a
+                    # hand edit may drop the quotes.
+                    if not (name == "added" and hasattr(value, "isoformat")):
+                        source.problem(value_line, msg("field_not_string", name=name))
+                        ok = False
         lists: dict[str, tuple[str, ...]] = {}
         for name in ("alternates", "tags"):
             if name in fields:
                 parsed = _string_list(fields[name][0])
                 if parsed is None:
-                    problems.append(Problem(str(path), fields[name][1], f"'{name}' must be a list of strings"))
+                    source.problem(fields[name][1], msg("field_not_list", name=name))
                     ok = False
                 else:
                     lists[name] = parsed
         if not ok:
             continue
+
+        text = _optional_texts(fields)
         entries.append(
             FaqEntry(
                 id=str(fields["id"][0]).strip(),
                 question=str(fields["question"][0]).strip(),
                 answer=_join_folded_lines(str(fields["answer"][0])),
                 alternates=lists.get("alternates", ()),
-                source=str(fields["source"][0]).strip() if "source" in fields else None,
+                source=text.get("source"),
                 tags=lists.get("tags", ()),
-                origin=Origin(str(path), line),
+                plan_version=text.get("plan_version"),
+                added=text.get("added"),
+                origin=Origin(source.name, line),
             )
         )
     return entries
 
 
-def _parse_plan(path: Path, problems: list[Problem]) -> tuple[PlanInfo | None, tuple[Reform, ...]]:
-    root = _compose(path, problems)
+def _parse_plan(source: _Source) -> tuple[PlanInfo | None, tuple[Reform, ...]]:
+    root = _compose(source)
     if root is None:
         return None, ()
     data = _value(root) or {}
     plan_data = data.get("plan") if isinstance(data, dict) else None
     if not isinstance(plan_data, dict) or not plan_data.get("title") or not plan_data.get("version"):
-        problems.append(Problem(str(path), 1, "'plan' needs 'title' and 'version'"))
+        source.problem(1, msg("plan_needs_title"))
         return None, ()
     plan = PlanInfo(
         title=str(plan_data["title"]),
@@ -253,22 +310,22 @@ def _parse_plan(path: Path, problems: list[Problem]) -> tuple[PlanInfo | None, t
     return plan, reforms
 
 
-def _parse_glossary(path: Path, problems: list[Problem]) -> tuple[tuple[str, ...], ...]:
-    node = _top_level(path, "synonyms", problems)
+def _parse_glossary(source: _Source) -> tuple[tuple[str, ...], ...]:
+    node = _top_level(source, "synonyms")
     if node is None:
         return ()
     groups: list[tuple[str, ...]] = []
     for item in node.value if isinstance(node, yaml.SequenceNode) else []:
         terms = _string_list(_value(item))
         if terms is None or len(terms) < 2:
-            problems.append(Problem(str(path), _line(item), "a synonym group must list at least two terms"))
+            source.problem(_line(item), msg("synonym_group"))
             continue
         groups.append(terms)
     return tuple(groups)
 
 
-def _parse_initiatives(path: Path, problems: list[Problem]) -> tuple[Initiative, ...]:
-    node = _top_level(path, "initiatives", problems)
+def _parse_initiatives(source: _Source) -> tuple[Initiative, ...]:
+    node = _top_level(source, "initiatives")
     if node is None:
         return ()
     out: list[Initiative] = []
@@ -291,83 +348,128 @@ def _parse_initiatives(path: Path, problems: list[Problem]) -> tuple[Initiative,
                     ),
                 )
             )
-        except (KeyError, TypeError, ValueError) as error:
-            problems.append(Problem(str(path), _line(item), f"invalid initiative: {error}"))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            source.problem(_line(item), msg("invalid_initiative"))
     return tuple(out)
+
+
+OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
+
+
+def _parse_out_of_scope(source: _Source) -> tuple[str, ...]:
+    """`examples: [{question: …, added: …}, …]`: questions curators marked 対象外."""
+    node = _top_level(source, "examples")
+    if node is None:
+        return ()
+    if not isinstance(node, yaml.SequenceNode):
+        if not (isinstance(node, yaml.ScalarNode) and node.value in ("", "null", "~")):  # `examples:` left empty
+            source.problem(_line(node), msg("out_of_scope_not_list"))
+        return ()
+    questions: list[str] = []
+    for item in node.value:
+        data = _value(item)
+        question = data.get("question") if isinstance(data, dict) else data if isinstance(data, str) else None
+        if not isinstance(question, str) or not question.strip():
+            source.problem(_line(item), msg("out_of_scope_item"))
+            continue
+        questions.append(question.strip())
+    return tuple(questions)
+
+
+_RESERVED_FILES = {"plan.yaml", "glossary.yaml", "initiatives.yaml", OUT_OF_SCOPE_FILE}
+
+
+def faq_files(directory: Path) -> list[Path]:
+    """The YAML files holding entries: `faq/*.yaml`, else the directory's own *.yaml."""
+    files = sorted((directory / "faq").glob("*.yaml")) if (directory / "faq").is_dir() else []
+    if not files:
+        files = sorted(p for p in directory.glob("*.yaml") if p.name not in _RESERVED_FILES)
+    return files
 
 
 def read_yaml_kb(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
     """Load a YAML knowledge base directory, collecting problems instead of stopping at the first."""
     problems: list[Problem] = []
+
+    def source(name: str | Path) -> _Source:
+        return _Source(directory / name, directory, problems)
+
     plan: PlanInfo | None = None
     reforms: tuple[Reform, ...] = ()
     if (directory / "plan.yaml").exists():
-        plan, reforms = _parse_plan(directory / "plan.yaml", problems)
-    synonyms = _parse_glossary(directory / "glossary.yaml", problems) if (directory / "glossary.yaml").exists() else ()
-    initiatives = (
-        _parse_initiatives(directory / "initiatives.yaml", problems)
-        if (directory / "initiatives.yaml").exists()
-        else ()
+        plan, reforms = _parse_plan(source("plan.yaml"))
+    synonyms = _parse_glossary(source("glossary.yaml")) if (directory / "glossary.yaml").exists() else ()
+    initiatives = _parse_initiatives(source("initiatives.yaml")) if (directory / "initiatives.yaml").exists() else ()
+    out_of_scope = (
+        _parse_out_of_scope(source(OUT_OF_SCOPE_FILE)) if (directory / OUT_OF_SCOPE_FILE).exists() else ()
     )
-    faq_files = sorted((directory / "faq").glob("*.yaml")) if (directory / "faq").is_dir() else []
-    if not faq_files:
-        faq_files = sorted(
-            p for p in directory.glob("*.yaml") if p.name not in {"plan.yaml", "glossary.yaml", "initiatives.yaml"}
-        )
     entries: list[FaqEntry] = []
-    for path in faq_files:
-        entries.extend(_parse_entries(path, problems))
+    for path in faq_files(directory):
+        entries.extend(_parse_entries(source(path)))
     if not entries and not problems:
-        problems.append(Problem(str(directory), 1, "no FAQ entries found"))
+        problems.append(Problem(str(directory), 1, msg("no_entries")))
+    problems += duplicate_ids(entries)
     kb = KnowledgeBase(
-        entries=tuple(entries), plan=plan, reforms=reforms, synonyms=synonyms, initiatives=initiatives
+        entries=tuple(entries),
+        plan=plan,
+        reforms=reforms,
+        synonyms=synonyms,
+        initiatives=initiatives,
+        out_of_scope=out_of_scope,
     )
     return kb, problems
 
 
-def read_csv_kb(path: Path) -> tuple[KnowledgeBase, list[Problem]]:
-    """A CSV FAQ with a header containing id,question,answer (UTF-8, BOM allowed; other columns ignored)."""
+def duplicate_ids(entries: Sequence[FaqEntry]) -> list[Problem]:
+    """Every entry whose id an earlier entry already has; the same check for YAML, CSV and xlsx."""
     problems: list[Problem] = []
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        return KnowledgeBase(entries=()), [Problem(str(path), 1, f"cannot read file: {error}")]
-    reader = csv.DictReader(io.StringIO(text))
-    header = {name.strip().lower() for name in reader.fieldnames or []}
-    missing = {"id", "question", "answer"} - header
-    if missing:
-        return KnowledgeBase(entries=()), [
-            Problem(str(path), 1, f"header must contain id,question,answer (missing: {','.join(sorted(missing))})")
-        ]
-    entries: list[FaqEntry] = []
-    for row in reader:
-        row = {(k or "").strip().lower(): (v or "") for k, v in row.items()}
-        line = reader.line_num
-        entry_id, question, answer = row["id"].strip(), row["question"].strip(), row["answer"].strip()
-        if not entry_id or not question or not answer:
-            problems.append(Problem(str(path), line, "id, question and answer must not be empty"))
+    first: dict[str, FaqEntry] = {}
+    for entry in entries:
+        earlier = first.setdefault(entry.id, entry)
+        if earlier is entry or entry.origin is None:
             continue
-        entries.append(FaqEntry(id=entry_id, question=question, answer=answer, origin=Origin(str(path), line)))
-    if not entries:
-        problems.append(Problem(str(path), 1, "no FAQ entries found"))
-    return KnowledgeBase(entries=tuple(entries)), problems
+        assert earlier.origin is not None
+        where = str(earlier.origin.line)
+        if earlier.origin.file != entry.origin.file:
+            where = f"{earlier.origin.file} の {where}"
+        problems.append(Problem(entry.origin.file, entry.origin.line, msg("duplicate_id", id=entry.id, first=where)))
+    return problems
 
 
 def read_kb(path: Path | None = None) -> tuple[KnowledgeBase, list[Problem]]:
-    """A knowledge base from a YAML directory or a CSV file (the bundled one when `path` is None)."""
+    """A knowledge base from a YAML directory, or a FAQ file (CSV or xlsx); the bundled one when None."""
+    from knowledge.faqfile import FAQ_FILE_SUFFIXES, read_faq_file
+
     path = BUNDLED_KB if path is None else Path(path)
     if path.is_dir():
         return read_yaml_kb(path)
-    if path.suffix.lower() == ".csv" and path.is_file():
-        return read_csv_kb(path)
-    return KnowledgeBase(entries=()), [Problem(str(path), 1, "not a knowledge-base directory or CSV file")]
+    if path.suffix.lower() in FAQ_FILE_SUFFIXES and path.is_file():
+        return read_faq_file(path)
+    return KnowledgeBase(entries=()), [Problem(str(path), 1, msg("not_a_kb"))]
+
+
+def errors_only(problems: Iterable[Problem]) -> list[Problem]:
+    return [p for p in problems if not p.note]
 
 
 def load_kb(path: Path | None = None) -> KnowledgeBase:
-    """Like `read_kb`; an unusable knowledge base is an error, smaller problems are logged and skipped."""
+    """Like `read_kb`, refused (KnowledgeBaseError) as `kb check` would report it when there is no entry,
+    two entries share an id, or a FAQ file (CSV, xlsx) has any error: that file is all the bot knows, so a
+    skipped row would be a silent gap. In a YAML knowledge base smaller problems are logged and skipped."""
     kb, problems = read_kb(path)
-    if not kb.entries:
-        raise KnowledgeBaseError(problems)
+    errors = errors_only(problems)
+    faq_file = path is not None and not Path(path).is_dir()
+    if not kb.entries or duplicate_ids(kb.entries) or (faq_file and errors):
+        raise KnowledgeBaseError(errors or problems)
     for problem in problems:
-        logger.warning("knowledge base problem skipped: %s", problem)
+        if problem.note:
+            logger.info("knowledge base: %s", problem)
+        else:
+            logger.warning("knowledge base problem skipped: %s", problem)
     return kb
+
+
+def fold_question(text: str) -> str:
+    """The form two questions are "the same" in (curation): width, case, spaces and final punctuation."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(text.split()).rstrip("?？。.!！")
