@@ -78,7 +78,7 @@ def main() -> None:
 
     kb = load_kb()
     with database(args.url) as url:
-        services = create_app(Settings(database_url=url), clock=StepClock(), kb=kb, migrate_postgres=True)
+        services = create_app(Settings(database_url=url), clock=StepClock(), kb=kb)
         progress = services.progress
         assert progress is not None
         staff = [

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,8 +20,9 @@ from bot.replies import Answer, ChatContext, Choices, NoAnswer, OpenReportForm, 
 from bot.settings import Settings
 from knowledge.engine import FaqEngine, MatchResult
 from knowledge.kb import KnowledgeBase, load_kb
-from storage.db import create_db_engine, create_session_factory, current_revision, upgrade_database
+from storage.db import create_db_engine, create_session_factory
 from storage.repositories import QuestionLogRepository
+from storage.schema import prepare_schema
 
 logger = logging.getLogger(__name__)
 
@@ -31,10 +31,6 @@ Clock = Callable[[], datetime]
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class DatabaseNotReady(RuntimeError):
-    """The configured database has not been migrated (run `dxbot db upgrade`)."""
 
 
 @dataclass
@@ -116,18 +112,10 @@ def reply_status(reply: Reply) -> str:
     return type(reply).__name__.lower()
 
 
-def prepare_database(engine: Engine, migrate_postgres: bool = False) -> None:
-    """SQLite is migrated on start so `dxbot run` just works; PostgreSQL is migrated by `dxbot db upgrade`."""
-    if migrate_postgres or make_url(str(engine.url)).get_backend_name() == "sqlite":
-        upgrade_database(engine)
-        return
-    from alembic.script import ScriptDirectory
-
-    from storage.db import alembic_config
-
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
-    if current_revision(engine) != head:
-        raise DatabaseNotReady("database schema is not up to date: run `dxbot db upgrade`")
+def prepare_database(engine: Engine, auto_migrate: bool = True) -> None:
+    """Every start migrates a fresh or older database, SQLite or PostgreSQL, under a lock (storage/schema.py);
+    with DXBOT_AUTO_MIGRATE=0 it only checks, and `dxbot db upgrade` migrates."""
+    prepare_schema(engine, auto_migrate=auto_migrate)
 
 
 def create_app(
@@ -136,7 +124,6 @@ def create_app(
     clock: Clock | None = None,
     kb: KnowledgeBase | None = None,
     migrate: bool = True,
-    migrate_postgres: bool = False,
     faq: FaqEngine | None = None,
 ) -> Services:
     """Build the services from settings. Nothing connects to Slack here."""
@@ -146,7 +133,7 @@ def create_app(
     faq = faq if faq is not None else FaqEngine(kb)
     db = create_db_engine(settings.database_url)
     if migrate:
-        prepare_database(db, migrate_postgres=migrate_postgres)
+        prepare_database(db, auto_migrate=settings.auto_migrate)
     sessions = create_session_factory(db)
     router = CommandRouter()
     services = Services(

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from bot.failures import expected_failure_message
 from bot.settings import Settings
 
 logger = logging.getLogger("dxbot")
@@ -125,17 +126,12 @@ def _serve_slack(settings: Settings, *, socket_mode: bool, host: str, port: int,
     """Slack in Socket Mode, or over HTTP. Credentials are checked by name only, never printed.
 
     `with_scheduler` (`dxbot run`): the weekly digest and reminders run beside it (bot/scheduling.py)."""
-    from bot.app import DatabaseNotReady
-
     missing = ["SLACK_BOT_TOKEN"] if not settings.slack_bot_token else []
     if not socket_mode and not settings.slack_signing_secret:
         missing.append("SLACK_SIGNING_SECRET")
     if missing:
         return _fail(f"Slack に接続するには環境変数 {'、'.join(missing)} を設定してください（README の「Slack への接続」）。", 2)
-    try:
-        services = _build_services(settings)
-    except DatabaseNotReady:
-        return _fail("データベースが最新ではありません。先に `dxbot db upgrade` を実行してください。")
+    services = _build_services(settings)
     from bot.slack.app import SlackSetupError, SlackUnreachable, build_slack_app
 
     try:
@@ -185,12 +181,18 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    from storage.db import create_db_engine, current_revision, upgrade_database
+    from storage.db import create_db_engine
+    from storage.schema import upgrade_schema
 
-    settings = Settings.from_env()
-    engine = create_db_engine(settings.database_url)
-    upgrade_database(engine)
-    print(f"データベースを最新の状態にしました（revision {current_revision(engine)}）。")
+    engine = create_db_engine(Settings.from_env().database_url)
+    try:
+        result = upgrade_schema(engine)
+    finally:
+        engine.dispose()
+    if result.changed:
+        print(f"データベースを最新の状態にしました（revision {result.before or 'なし'} → {result.after}）。")
+    else:
+        print(f"データベースはすでに最新です（revision {result.after}）。")
     return 0
 
 
@@ -198,7 +200,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_users_import(args: argparse.Namespace) -> int:
-    from bot.app import DatabaseNotReady, prepare_database, utc_now
+    from bot.app import prepare_database, utc_now
     from bot.directory import DirectoryError, describe_import, import_directory
     from storage.db import create_db_engine, create_session_factory
     from storage.progress import StaffRepository
@@ -209,14 +211,12 @@ def cmd_users_import(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     engine = create_db_engine(settings.database_url)
     try:
-        prepare_database(engine)
+        prepare_database(engine, auto_migrate=settings.auto_migrate)
         result = import_directory(path, StaffRepository(create_session_factory(engine)), utc_now())
     except DirectoryError as error:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         return _fail(f"{len(error.problems)} 件の問題があるため、何も読み込んでいません。")
-    except DatabaseNotReady:
-        return _fail("データベースが最新ではありません。先に `dxbot db upgrade` を実行してください。")
     finally:
         engine.dispose()
     print(describe_import(result))
@@ -224,14 +224,9 @@ def cmd_users_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from bot.app import DatabaseNotReady
     from bot.export import export_progress
 
-    settings = Settings.from_env()
-    try:
-        services = _build_services(settings)
-    except DatabaseNotReady:
-        return _fail("データベースが最新ではありません。先に `dxbot db upgrade` を実行してください。")
+    services = _build_services(Settings.from_env())
     try:
         assert services.progress is not None
         written = export_progress(services.progress, args.format, Path(args.out))
@@ -258,13 +253,7 @@ def _week_option(text: str):  # type: ignore[no-untyped-def]
 def _digest_services(settings: Settings):  # type: ignore[no-untyped-def]
     from zoneinfo import ZoneInfo
 
-    from bot.app import DatabaseNotReady
-
-    try:
-        services = _build_services(settings)
-    except DatabaseNotReady:
-        return None, None
-    return services, ZoneInfo(settings.tz)
+    return _build_services(settings), ZoneInfo(settings.tz)
 
 
 def cmd_digest_preview(args: argparse.Namespace) -> int:
@@ -274,8 +263,6 @@ def cmd_digest_preview(args: argparse.Namespace) -> int:
     from jobs.weeks import previous_week
 
     services, tz = _digest_services(Settings.from_env())
-    if services is None:
-        return _fail("データベースが最新ではありません。先に `dxbot db upgrade` を実行してください。")
     try:
         now = services.clock()
         week = args.week or previous_week(now, tz)
@@ -295,8 +282,6 @@ def cmd_digest_post(args: argparse.Namespace) -> int:
     if missing:
         return _fail(f"ダイジェストを投稿するには環境変数 {'、'.join(missing)} を設定してください。", 2)
     services, tz = _digest_services(settings)
-    if services is None:
-        return _fail("データベースが最新ではありません。先に `dxbot db upgrade` を実行してください。")
     try:
         job = digest_job(services, slack_notifier(services))
         assert job is not None
@@ -402,6 +387,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        message = expected_failure_message(error)
+        if message is None:
+            raise
+        return _fail(message)
 
 
 if __name__ == "__main__":

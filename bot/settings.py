@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
 
 
 def default_data_dir() -> Path:
@@ -26,6 +27,8 @@ class Settings:
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    # DXBOT_AUTO_MIGRATE=0: start only checks the schema; the operator runs `dxbot db upgrade`.
+    auto_migrate: bool = True
 
     @property
     def slack_configured(self) -> bool:
@@ -54,4 +57,5 @@ class Settings:
             slack_signing_secret=opt("SLACK_SIGNING_SECRET"),
             slack_app_token=opt("SLACK_APP_TOKEN"),
             slack_api_url=opt("SLACK_API_URL") or DEFAULT_SLACK_API_URL,
+            auto_migrate=(opt("DXBOT_AUTO_MIGRATE") or "1").lower() not in FALSE_WORDS,
         )

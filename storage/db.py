@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -59,12 +58,10 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade_database(engine: Engine, revision: str = "head") -> None:
-    """Apply Alembic migrations up to `revision` (the only way the schema changes)."""
-    config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
-    logger.info("database migrated to %s", revision)
+    """Apply Alembic migrations up to `revision` (the only way the schema changes), under the migration lock."""
+    from storage.schema import upgrade_schema
+
+    upgrade_schema(engine, revision)
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -72,7 +72,7 @@ def make_services(bundled_kb: KnowledgeBase, clock: FakeClock):  # type: ignore[
         from bot.app import create_app
 
         settings = Settings(database_url=database_url, **settings_overrides)
-        services = create_app(settings, clock=clock, kb=bundled_kb, migrate_postgres=True)
+        services = create_app(settings, clock=clock, kb=bundled_kb)
         built.append(services)
         return services
 

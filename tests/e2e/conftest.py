@@ -199,7 +199,7 @@ def start_bot(bundled_kb, plan_engine, fake_slack: FakeSlack, clock):  # type: i
             slack_signing_secret=SIGNING_SECRET,
             slack_api_url=fake_slack.api_url,
         )
-        services = create_app(settings, clock=clock, kb=bundled_kb, faq=plan_engine, migrate_postgres=True)
+        services = create_app(settings, clock=clock, kb=bundled_kb, faq=plan_engine)
         if register_staff:
             staff = services.progress.staff
             staff.register(

@@ -294,7 +294,6 @@ def test_kpi_values_are_recorded_against_the_initiatives_kpi(make_services, db_u
         Settings(database_url=db_url, directory_path=directory_file),
         clock=lambda: datetime(2026, 11, 24, 1, 0, tzinfo=UTC),
         kb=kb,
-        migrate_postgres=True,
     )
     try:
         reply = say(services, "ULEAD", "報告 オンライン申請 実施中 40% KPI:350件 窓口で案内")

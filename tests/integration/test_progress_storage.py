@@ -76,16 +76,8 @@ def test_downgrade_below_progress_and_up_again(db_url: str) -> None:
         engine.dispose()
 
 
-def test_start_up_migrates_sqlite_and_leaves_postgres_to_the_operator(db_url: str, bundled_kb: KnowledgeBase) -> None:
-    """A fresh SQLite database is ready without manual steps; PostgreSQL waits for `dxbot db upgrade`."""
-    from bot.app import DatabaseNotReady
-
-    if db_url.startswith("postgresql"):
-        with pytest.raises(DatabaseNotReady):
-            create_app(Settings(database_url=db_url), kb=bundled_kb)
-        engine = create_db_engine(db_url)
-        upgrade_database(engine)  # what `dxbot db upgrade` does
-        engine.dispose()
+def test_start_up_migrates_a_fresh_database(db_url: str, bundled_kb: KnowledgeBase) -> None:
+    """A fresh database, SQLite or PostgreSQL, is ready without manual steps (SPEC: First run)."""
     services = create_app(Settings(database_url=db_url), kb=bundled_kb)
     try:
         assert len(services.progress.initiatives.all()) == 28
