@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.commands import CommandRouter, command_label
 from bot.privacy import redact_personal_data
 from bot.progress import ProgressService, setup_progress
-from bot.replies import Answer, ChatContext, Choices, NoAnswer, OpenReportForm, Refusal, Reply, Text
+from bot.replies import Answer, ChatContext, Choices, Message, NoAnswer, OpenReportForm, Refusal, Reply
 from bot.settings import Settings
 from knowledge.engine import FaqEngine, MatchResult
 from knowledge.kb import KnowledgeBase, load_kb
@@ -82,7 +82,7 @@ class Services:
                 entry_id=result.entry.id if result.entry else None,
                 asked_at=self.clock(),
                 user_id=ctx.user_id,
-                channel=ctx.channel,
+                channel=ctx.conversation,
                 platform=ctx.platform,
             )
         except SQLAlchemyError as error:
@@ -107,7 +107,7 @@ def reply_status(reply: Reply) -> str:
             return "refused"
         case OpenReportForm():
             return "form"
-        case Text():
+        case Message():
             return "ok"
     return type(reply).__name__.lower()
 

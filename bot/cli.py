@@ -47,14 +47,14 @@ def _ask_payload(engine, kb, question: str, top: int) -> dict:  # type: ignore[n
     }
 
 
-def _ask_text(payload: dict) -> str:
+def _ask_text(payload: dict, contact: str | None) -> str:
     if payload["status"] == "answered":
         source = f"\n（出典: {payload['source']}）" if payload["source"] else ""
         return f"{payload['answer']}{source}"
     if payload["status"] == "ambiguous":
         choices = " / ".join(f"{i}. {c['question']}" for i, c in enumerate(payload["candidates"], 1))
         return f"もしかして: {choices}"
-    return "該当する回答が見つかりませんでした。事務局（政策企画課）にお問い合わせください。"
+    return f"該当する回答が見つかりませんでした。{contact or '担当の部署'}にお問い合わせください。"
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -79,7 +79,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(payload, ensure_ascii=False), flush=args.batch)
         else:
-            text = _ask_text(payload)
+            text = _ask_text(payload, kb.contact)
             print(text.replace("\n", " ") if args.batch else text, flush=args.batch)
     return 0
 

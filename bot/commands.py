@@ -1,7 +1,8 @@
 """Chat command parsing and dispatch, shared by every adapter.
 
 `/dx 報告 …`, `report …` and the console line `報告 …` all reach the same handler. Text that is not a
-command is a question for the FAQ engine.
+command is a question for the FAQ engine. Usages and summaries are neutral (bot/replies.py): the help
+renders them the platform's way.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from bot.errors import STORAGE_UNAVAILABLE, UserError, is_storage_outage
-from bot.replies import ChatContext, Refusal, Reply
+from bot.replies import ChatContext, Inline, Part, Reply, inlines, refusal
 
 logger = logging.getLogger(__name__)
 
@@ -29,11 +30,11 @@ MAX_INPUT_CHARS = 1500
 
 
 @dataclass(frozen=True)
-class Command:
+class ChatCommand:
     name: str
     aliases: tuple[str, ...]
-    usage: str
-    summary: str
+    usage: str  # the command's words without a prefix, e.g. "履歴 <取組み>"
+    summary: tuple[Inline, ...]
     handler: Handler
 
 
@@ -52,7 +53,7 @@ def split_command_word(text: str) -> tuple[str, str]:
 class Parsed(NamedTuple):
     """One chat line: its command (None for a question), the arguments, and the cleaned length."""
 
-    command: Command | None
+    command: ChatCommand | None
     rest: str
     length: int
 
@@ -61,12 +62,14 @@ class CommandRouter:
     """Maps command words (Japanese name or English alias) to handlers; anything else is a question."""
 
     def __init__(self) -> None:
-        self._commands: list[Command] = []
-        self._by_word: dict[str, Command] = {}
+        self._commands: list[ChatCommand] = []
+        self._by_word: dict[str, ChatCommand] = {}
         self._question_handler: Handler | None = None
 
-    def add(self, name: str, aliases: Sequence[str], usage: str, summary: str, handler: Handler) -> None:
-        command = Command(name, tuple(aliases), usage, summary, handler)
+    def add(
+        self, name: str, aliases: Sequence[str], usage: str, summary: str | Sequence[Part], handler: Handler
+    ) -> None:
+        command = ChatCommand(name, tuple(aliases), usage, inlines([summary] if isinstance(summary, str) else summary), handler)
         for word in (name, *aliases):
             key = unicodedata.normalize("NFKC", word).lower()
             if key in self._by_word:
@@ -78,7 +81,7 @@ class CommandRouter:
         self._question_handler = handler
 
     @property
-    def commands(self) -> tuple[Command, ...]:
+    def commands(self) -> tuple[ChatCommand, ...]:
         return tuple(self._commands)
 
     def parse(self, text: str) -> Parsed:
@@ -97,9 +100,7 @@ class CommandRouter:
         """The reply to an already parsed line (adapters that log the command parse once)."""
         command, rest, length = parsed
         if length > MAX_INPUT_CHARS:
-            return Refusal(
-                f"入力が長すぎます（{length:,}文字）。{MAX_INPUT_CHARS:,}文字以内で、要点を短く書いてください。"
-            )
+            return refusal(f"入力が長すぎます（{length:,}文字）。{MAX_INPUT_CHARS:,}文字以内で、要点を短く書いてください。")
         try:
             if command is not None:
                 return command.handler(ctx, rest)
@@ -107,15 +108,15 @@ class CommandRouter:
                 raise RuntimeError("no question handler registered")
             return self._question_handler(ctx, rest)
         except UserError as error:
-            return Refusal(error.message)
+            return refusal(error.blocks)
         except Exception as error:
             if not is_storage_outage(error):
                 raise  # a bug: the adapter's single error handler logs it and apologises
             logger.warning("database unavailable: %s refused (%s)", command_label(command), type(error).__name__)
-            return Refusal(STORAGE_UNAVAILABLE)
+            return refusal(STORAGE_UNAVAILABLE)
 
 
-def command_label(command: Command | None) -> str:
+def command_label(command: ChatCommand | None) -> str:
     """An English name for logs: the first ASCII alias (`report`), or `question` for free text."""
     if command is None:
         return "question"

@@ -1,54 +1,129 @@
-"""The console adapter: the same core and replies as Slack, as plain text on a terminal or a pipe."""
+"""The console adapter: the same core and replies as Slack, as plain text on a terminal or a pipe.
+
+The renderer writes no chat platform's syntax: no `*bold*`, no backticks, no `<url|label>`. A command
+is quoted 「報告 …」 without a prefix; a person's words are shown on one line, without control characters.
+"""
 
 from __future__ import annotations
 
 import logging
+import unicodedata
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from bot.replies import Answer, ChatContext, Choices, NoAnswer, OpenReportForm, Refusal, Reply, Text
+from bot.replies import (
+    CHOICES_LEAD,
+    Answer,
+    Block,
+    Bullets,
+    ChatContext,
+    Choices,
+    Code,
+    Command,
+    Heading,
+    Inline,
+    Link,
+    Message,
+    NoAnswer,
+    OpenReportForm,
+    Paragraph,
+    Plain,
+    Refusal,
+    Reply,
+    Strong,
+    Struck,
+    UserRef,
+    UserText,
+    no_answer_blocks,
+    refusal,
+)
 
 if TYPE_CHECKING:
     from bot.app import Services
 
 logger = logging.getLogger(__name__)
 
+PLATFORM = "console"
 GENERIC_ERROR = "申し訳ありません、処理中にエラーが発生しました。時間をおいてもう一度お試しください。"
+PICK_HINT = "番号を入力すると、その回答を表示します。"
 
 
-def render_text(reply: Reply, secretariat: str = "政策企画課") -> str:
+# ---------------------------------------------------------------- rendering
+
+
+def inert(text: str) -> str:
+    """A person's words on one line, with no control characters (a terminal must not obey them)."""
+    cleaned = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
+    return " ".join(cleaned.split())
+
+
+def _japanese(char: str) -> bool:
+    return "\u3000" <= char <= "\u9fff" or "\uff00" <= char <= "\uffef"
+
+
+def render_inlines(parts: Iterable[Inline]) -> str:
+    out: list[str] = []
+    after_command = False
+    for part in parts:
+        match part:
+            case Plain(text) | Strong(text) | Code(text):
+                # 「登録」で, not 「登録」 で: the spaces that set off `/dx 登録` in Slack are not needed around 「」.
+                if after_command and text[:1] == " " and _japanese(text[1:2]):
+                    text = text[1:]
+                out.append(text)
+            case Command(words):
+                if out and out[-1][-1:] == " " and _japanese(out[-1][-2:-1]):
+                    out[-1] = out[-1][:-1]
+                out.append(f"「{words}」")
+            case UserText(text):
+                out.append(inert(text))
+            case Link(url, label):
+                out.append(f"{label}（{url}）")
+            case Struck(inner):
+                out.append(render_inlines(inner))
+        after_command = isinstance(part, Command)
+    return "".join(out)
+
+
+def render_blocks(content: Sequence[Block]) -> str:
+    lines: list[str] = []
+    for block in content:
+        match block:
+            case Paragraph(parts) | Heading(parts):
+                lines.append(render_inlines(parts))
+            case Bullets(items):
+                lines += [f"• {render_inlines(item)}" for item in items]
+    return "\n".join(lines)
+
+
+def render_text(reply: Reply) -> str:
     """Plain-text rendering of a reply; Slack renders the same replies as Block Kit."""
     notices = "".join(f"\n※ {n}" for n in getattr(reply, "notices", ()))
     match reply:
         case Answer():
             return f"{reply.answer}\n（出典: {reply.source}）{notices}" if reply.source else reply.answer + notices
         case Choices():
-            lines = ["はっきりとはわかりませんでした。もしかして:"]
+            lines = [CHOICES_LEAD]
             lines += [f"  {i}. {c.question}" for i, c in enumerate(reply.choices, 1)]
-            lines.append("番号を入力すると、その回答を表示します。")
+            lines.append(PICK_HINT)
             return "\n".join(lines) + notices
         case NoAnswer():
-            return (
-                "申し訳ありません。その質問はアクションプランに記載がないか、うまく見つけられませんでした。\n"
-                f"事務局（{secretariat}）にお問い合わせください。質問は記録し、今後の回答に役立てます。"
-                + notices
-            )
-        case Text():
-            return reply.text
-        case Refusal():
-            return reply.text
-        case OpenReportForm():
-            return reply.hint
+            return render_blocks(no_answer_blocks(reply)) + notices
+        case Message(content) | Refusal(content) | OpenReportForm(content):
+            return render_blocks(content)
     raise TypeError(f"unknown reply: {reply!r}")
+
+
+# ---------------------------------------------------------------- the chat loop
 
 
 def run_console(services: Services, user_id: str, stdin: TextIO, stdout: TextIO, interactive: bool) -> None:
     """Read lines, answer each. A bare number picks from the last 「もしかして」 choices."""
     from bot.handlers.faq import answer_entry
 
-    secretariat = services.kb.plan.secretariat if services.kb.plan else "政策企画課"
-    ctx = ChatContext(user_id=user_id, channel="console", platform="console")
+    ctx = ChatContext(user=UserRef(PLATFORM, user_id), conversation="console", platform=PLATFORM)
     if interactive:
-        stdout.write("DX推進ボット（コンソール）です。質問かコマンドを入力してください。`ヘルプ` で使い方、Ctrl-D で終了。\n")
+        stdout.write("DX推進ボット（コンソール）です。質問かコマンドを入力してください。「ヘルプ」で使い方、Ctrl-D で終了。\n")
     last_choices: Choices | None = None
     while True:
         if interactive:
@@ -65,17 +140,15 @@ def run_console(services: Services, user_id: str, stdin: TextIO, stdout: TextIO,
             reply = answer_entry(services, ctx, picked) if picked else services.handle(ctx, text)
         except Exception:
             logger.exception("console command failed")
-            reply = Refusal(GENERIC_ERROR)
+            reply = refusal(GENERIC_ERROR)
         last_choices = reply if isinstance(reply, Choices) else None
-        stdout.write(render_text(reply, secretariat) + "\n")
+        stdout.write(render_text(reply) + "\n")
         if not interactive:
             stdout.write("\n")
         stdout.flush()
 
 
 def _pick(text: str, choices: Choices | None) -> str | None:
-    import unicodedata
-
     if choices is None:
         return None
     digits = unicodedata.normalize("NFKC", text).strip()

@@ -1,15 +1,23 @@
-"""Expected failures: the adapter shows the Japanese message to the user as is."""
+"""Expected failures: the adapter shows the Japanese message to the user, rendered its own way."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.replies import Block, blocks, plain_blocks
 
 
 class UserError(Exception):
     """A request the bot understood but must refuse (bad input, no permission, unknown name).
 
-    `message` is Japanese and says what was wrong and how to write it.
+    `blocks` are neutral (bot/replies.py), Japanese, and say what was wrong and how to write it; a str
+    is one paragraph. `message` is the same as plain words without markup, for logs and tests.
     """
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, *content: str | Block | Iterable[Block]) -> None:
+        self.blocks = blocks(*content)
+        self.message = plain_blocks(self.blocks)
+        super().__init__(self.message)
 
 
 # The database is away (refused, dropped, pool exhausted): expected during an outage, not a bug.

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.directory import ROLE_HELP, parse_role, valid_user_id
 from bot.errors import UserError
 from bot.privacy import redact_personal_data
+from bot.replies import Code, Command, Paragraph, UserText, bullets, para
 from bot.settings import Settings
 from knowledge.kb import KnowledgeBase
 from knowledge.normalize import fold_for_match
@@ -50,13 +51,14 @@ logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
-REPORT_USAGE = "/dx 報告 <取組み> <状況> [<n>%] [メモ]"
-REPORT_EXAMPLE = "/dx 報告 書かない窓口 実施中 60% 来庁者アンケート実施"
-ADMIN_REPORT_USAGE = "/dx 報告 <取組み> <状況> [<n>%] [メモ] 課:<課名>"
-STATUS_USAGE = "/dx 状況 [<取組み> または <課名>]"
-HISTORY_USAGE = "/dx 履歴 <取組み>"
-REGISTER_USAGE = "/dx 登録 <@ユーザー> <課名> <役割> [氏名]"
-REGISTER_EXAMPLE = "/dx 登録 <@U012ABC> 市民生活課 リーダー 山田 花子"
+# Chat commands without a prefix: each renderer writes them the platform's way (`/dx 報告 …` in Slack).
+REPORT_USAGE = "報告 <取組み> <状況> [<n>%] [メモ]"
+REPORT_EXAMPLE = "報告 書かない窓口 実施中 60% 来庁者アンケート実施"
+ADMIN_REPORT_USAGE = "報告 <取組み> <状況> [<n>%] [メモ] 課:<課名>"
+STATUS_USAGE = "状況 [<取組み> または <課名>]"
+HISTORY_USAGE = "履歴 <取組み>"
+REGISTER_USAGE = "登録 @ユーザー <課名> <役割> [氏名]"
+REGISTER_EXAMPLE = "登録 @山田花子 市民生活課 リーダー 山田 花子"
 STATUS_HELP = "、".join(STATUS_LABELS.values())
 MAX_NOTE_CHARS = 1000
 MAX_NAME_CHARS = 128
@@ -99,10 +101,15 @@ def parse_status(word: str) -> ReportStatus | None:
     return _STATUS_WORDS.get(unicodedata.normalize("NFKC", word).strip().rstrip("。"))
 
 
+def report_usage() -> tuple[Paragraph, Paragraph]:
+    """「書き方」 and 「例」, under every refusal of a report."""
+    return para("書き方: ", Command(REPORT_USAGE)), para("例: ", Command(REPORT_EXAMPLE))
+
+
 def _percent_error(token: str) -> UserError:
     return UserError(
-        f"進捗率「{token}」は使えません。0〜100 の整数に % を付けて書いてください（例: 60%）。\n"
-        f"書き方: `{REPORT_USAGE}`"
+        para("進捗率「", UserText(token), "」は使えません。0〜100 の整数に % を付けて書いてください（例: 60%）。"),
+        para("書き方: ", Command(REPORT_USAGE)),
     )
 
 
@@ -157,7 +164,10 @@ def _kpi_option(value: str) -> tuple[str | None, float]:
     found = _KPI_VALUE.match(number.strip())
     if found is None or not found.group(1).replace(",", "").strip("+-"):
         raise UserError(
-            f"KPI の値「{value}」を読み取れません。`KPI:<値>` または `KPI:<KPI名>=<値>` と書いてください（例: KPI:120）。"
+            para(
+                "KPI の値「", UserText(value), "」を読み取れません。", Code("KPI:<値>"), " または ",
+                Code("KPI:<KPI名>=<値>"), " と書いてください（例: KPI:120）。",
+            )
         )
     amount = float(found.group(1).replace(",", ""))
     if not math.isfinite(amount):  # hundreds of digits parse as inf: no KPI is that large
@@ -170,23 +180,21 @@ def parse_report(args: str) -> ReportDraft:
     text = _SPACE_BEFORE_PERCENT.sub(r"\1\2", unicodedata.normalize("NFKC", args)).strip()
     tokens = text.split()
     if not tokens:
-        raise UserError(f"取組みと状況を指定してください。\n書き方: `{REPORT_USAGE}`\n例: `{REPORT_EXAMPLE}`")
+        raise UserError("取組みと状況を指定してください。", report_usage())
     status_at = next((i for i, token in enumerate(tokens) if parse_status(token) is not None), None)
     if status_at == 0:
         raise UserError(
-            f"取組みを指定してください（状況「{tokens[0]}」の前に、取組みの名前か ID）。\n"
-            f"書き方: `{REPORT_USAGE}`\n例: `{REPORT_EXAMPLE}`　取組みと ID の一覧は `/dx 一覧`"
+            para("取組みを指定してください（状況「", UserText(tokens[0]), "」の前に、取組みの名前か ID）。"),
+            report_usage(),
+            para("取組みと ID の一覧は ", Command("一覧")),
         )
     if status_at is None:
         if len(tokens) == 1:
-            raise UserError(
-                f"状況がありません。使える状況: {STATUS_HELP}\n書き方: `{REPORT_USAGE}`\n例: `{REPORT_EXAMPLE}`"
-            )
+            raise UserError(f"状況がありません。使える状況: {STATUS_HELP}", report_usage())
         percent_at = next((i for i, t in enumerate(tokens) if i >= 2 and _PERCENT_LIKE.match(t)), None)
         suspect = tokens[percent_at - 1] if percent_at is not None else tokens[1]
         raise UserError(
-            f"状況「{suspect}」はわかりません。使える状況: {STATUS_HELP}\n"
-            f"書き方: `{REPORT_USAGE}`\n例: `{REPORT_EXAMPLE}`"
+            para("状況「", UserText(suspect), f"」はわかりません。使える状況: {STATUS_HELP}"), report_usage()
         )
     status = parse_status(tokens[status_at])
     assert status is not None
@@ -203,7 +211,9 @@ def parse_report(args: str) -> ReportDraft:
         if option is not None:
             key, value = option.group(1).lower(), option.group(2).strip()
             if not value:
-                raise UserError(f"「{token}」の後ろに値がありません。例: `課:市民生活課`、`KPI:120`")
+                raise UserError(
+                    para("「", UserText(token), "」の後ろに値がありません。例: ", Code("課:市民生活課"), "、", Code("KPI:120"))
+                )
             if key in _DEPARTMENT_WORDS:
                 if department is not None:
                     raise UserError("課: は1つだけ指定してください。")
@@ -241,20 +251,23 @@ class AmbiguousInitiative(UserError):
     """Several initiatives fit; the user picks one (nothing was recorded). Adapters may offer buttons."""
 
     def __init__(self, query: str, candidates: Sequence[InitiativeRecord], example: str) -> None:
-        lines = [f"「{query}」に当てはまる取組みが複数あります。どれですか？"]
-        lines += [f"• {c.id} {c.name}" for c in candidates]
-        lines.append(f"ID で指定して、もう一度送ってください（例: `{example.format(id=candidates[0].id)}`）。")
-        super().__init__("\n".join(lines))
+        super().__init__(
+            para("「", UserText(query), "」に当てはまる取組みが複数あります。どれですか？"),
+            bullets(f"{c.id} {c.name}" for c in candidates),
+            para("ID で指定して、もう一度送ってください（例: ", Command(example.format(id=candidates[0].id)), "）。"),
+        )
         self.query = query
         self.candidates = tuple(candidates)
 
 
 class UnknownInitiative(UserError):
     def __init__(self, query: str, usage: str | None = None) -> None:
-        form = f"\n書き方: `{usage}`" if usage else ""
         super().__init__(
-            f"取組み「{query}」が見つかりませんでした。取組みの名前の一部か ID（例: 1-02）で指定してください。"
-            f"取組みと ID の一覧は `/dx 一覧` で見られます。{form}"
+            para(
+                "取組み「", UserText(query), "」が見つかりませんでした。取組みの名前の一部か ID（例: 1-02）で指定してください。",
+                "取組みと ID の一覧は ", Command("一覧"), " で見られます。",
+            ),
+            [para("書き方: ", Command(usage))] if usage else [],
         )
         self.query = query
 
@@ -363,15 +376,15 @@ class InitiativeMatcher:
         ordered = sorted(best.items(), key=lambda item: (-item[1], self.initiatives[item[0]].id))
         return [(self.initiatives[i], s) for i, s in ordered if s > 0]
 
-    def resolve(self, query: str, example: str = "/dx 状況 {id}", usage: str | None = None) -> InitiativeRecord:
+    def resolve(self, query: str, example: str = "状況 {id}", usage: str | None = None) -> InitiativeRecord:
         """Exactly one initiative, or UnknownInitiative / AmbiguousInitiative (`example` shows how to pick one)."""
         query = query.strip()
         if not query:
             raise UnknownInitiative(query, usage)
         first = query.split()[0]
-        by_id = self.by_id(first)  # "1-02 書かない窓口" as copied from `/dx 一覧`
+        by_id = self.by_id(first)  # "1-02 書かない窓口" as copied from `一覧`
         if by_id is None:
-            raise UserError(f"ID「{first}」の取組みはありません。取組みと ID の一覧は `/dx 一覧` で見られます。")
+            raise UserError(para("ID「", UserText(first), "」の取組みはありません。取組みと ID の一覧は ", Command("一覧"), " で見られます。"))
         if by_id is not False:
             return by_id  # type: ignore[return-value]
         exact = self._exact.get(fold_for_match(query))
@@ -474,10 +487,10 @@ class RegistrationDraft:
 
 def parse_registration(args: str) -> RegistrationDraft:
     """`<@U123|name> <課名> <役割> [氏名]` (a plain id works too; 課名 and 役割 in either order)."""
-    usage = f"書き方: `{REGISTER_USAGE}`\n例: `{REGISTER_EXAMPLE}`\n役割: {ROLE_HELP}"
+    usage = (para("書き方: ", Command(REGISTER_USAGE)), para("例: ", Command(REGISTER_EXAMPLE)), para(f"役割: {ROLE_HELP}"))
     tokens = args.split()
     if len(tokens) < 3:
-        raise UserError(f"ユーザー・課名・役割を指定してください。\n{usage}")
+        raise UserError("ユーザー・課名・役割を指定してください。", usage)
     who, rest = tokens[0], tokens[1:]
     label: str | None = None
     mention = _MENTION.match(who)
@@ -486,15 +499,18 @@ def parse_registration(args: str) -> RegistrationDraft:
     else:
         user_id = unicodedata.normalize("NFKC", who).lstrip("@")
     if not valid_user_id(user_id):
-        raise UserError(f"ユーザー「{who}」を読み取れません。@メンションか Slack のユーザー ID（例: U012ABC）で指定してください。\n{usage}")
+        raise UserError(
+            para("ユーザー「", UserText(who), "」を読み取れません。@メンションか Slack のユーザー ID（例: U012ABC）で指定してください。"),
+            usage,
+        )
     role_at = next((i for i, t in enumerate(rest[:2]) if parse_role(t) is not None), None)
     if role_at is None:
-        raise UserError(f"役割がわかりません（「{' '.join(rest[:2])}」）。使える役割: {ROLE_HELP}\n{usage}")
+        raise UserError(para("役割がわかりません（「", UserText(" ".join(rest[:2])), f"」）。使える役割: {ROLE_HELP}"), usage)
     role = parse_role(rest[role_at])
     assert role is not None
     department = unicodedata.normalize("NFKC", rest[1 - role_at]).strip()
     if parse_role(department) is not None:
-        raise UserError(f"課名がありません。\n{usage}")
+        raise UserError("課名がありません。", usage)
     if len(department) > MAX_DEPARTMENT_CHARS:
         raise UserError(f"課名が長すぎます（{MAX_DEPARTMENT_CHARS}文字まで）。")
     name = " ".join(rest[2:]).strip() or label
@@ -569,9 +585,11 @@ class ProgressService:
         staff = self.staff.get(user_id) if user_id else None
         if staff is None:
             raise UserError(
-                "報告するには職員登録が必要です。"
-                f"事務局（{self.secretariat}）に `/dx 登録` で登録してもらってください。"
-                "質問や `/dx 状況`・`/dx 履歴`・`/dx 一覧` は登録なしで使えます。"
+                para(
+                    "報告するには職員登録が必要です。",
+                    f"事務局（{self.secretariat}）に ", Command("登録"), " で登録してもらってください。",
+                    "質問や ", Command("状況"), "・", Command("履歴"), "・", Command("一覧"), " は登録なしで使えます。",
+                )
             )
         return staff
 
@@ -602,11 +620,9 @@ class ProgressService:
     def _unknown_department(self, name: str) -> UserError:
         similar = self.similar_departments(name)
         hint = f"もしかして: {'、'.join(similar)}" if similar else "課名は正式名で書いてください（例: 市民生活課）。"
-        return UserError(f"課「{name}」は登録されていません。{hint}")
+        return UserError(para("課「", UserText(name), "」は登録されていません。", UserText(hint) if similar else hint))
 
-    def resolve_initiative(
-        self, query: str, example: str = "/dx 状況 {id}", usage: str | None = None
-    ) -> InitiativeRecord:
+    def resolve_initiative(self, query: str, example: str = "状況 {id}", usage: str | None = None) -> InitiativeRecord:
         return self.matcher.resolve(query, example, usage)
 
     # -------------------------------------------------------------- report
@@ -614,7 +630,7 @@ class ProgressService:
     def report_text(
         self, user_id: str | None, args: str, *, request_id: str | None = None, source: str = "console"
     ) -> ReportOutcome:
-        """`/dx 報告 …` as typed: the role is checked first, then the text, then everything against the data."""
+        """`報告 …` as typed: the role is checked first, then the text, then everything against the data."""
         reporter = self.reporter(user_id)
         return self.record(reporter, parse_report(args), request_id=request_id, source=source)
 
@@ -627,11 +643,14 @@ class ProgressService:
         source: str = "console",
     ) -> ReportOutcome:
         """Check a draft against the data and append it. Every check happens before the single write."""
-        example = "/dx 報告 {id} " + draft.status.label + (f" {draft.percent}%" if draft.percent is not None else "")
+        example = "報告 {id} " + draft.status.label + (f" {draft.percent}%" if draft.percent is not None else "")
         initiative = self.resolve_initiative(draft.initiative, example, REPORT_USAGE)
         if not initiative.active:
             raise UserError(
-                f"「{initiative.id} {initiative.name}」は現行の計画にない取組みのため、報告できません。`/dx 一覧` で確認してください。"
+                para(
+                    f"「{initiative.id} {initiative.name}」は現行の計画にない取組みのため、報告できません。",
+                    Command("一覧"), " で確認してください。",
+                )
             )
         department = self._report_department(reporter, draft.department)
         if draft.percent is not None and not 0 <= draft.percent <= 100:
@@ -675,8 +694,10 @@ class ProgressService:
             raise self._unknown_department(requested)
         if department.id != reporter.department_id and reporter.role is not StaffRole.ADMIN:
             raise UserError(
-                f"ほかの課（{department.name}）の分を報告できるのは管理者（事務局）だけです。"
-                f"自分の課（{reporter.department}）の分は 課: を付けずに報告してください。"
+                para(
+                    "ほかの課（", UserText(department.name), "）の分を報告できるのは管理者（事務局）だけです。",
+                    "自分の課（", UserText(reporter.department), "）の分は 課: を付けずに報告してください。",
+                )
             )
         return department
 
@@ -690,14 +711,14 @@ class ProgressService:
             if len(initiative.kpis) == 1:
                 return initiative.kpis[0]
             raise UserError(
-                f"「{initiative.name}」には KPI が複数あります（{names}）。`KPI:<KPI名>=<値>` で指定してください。"
+                para(f"「{initiative.name}」には KPI が複数あります（{names}）。", Code("KPI:<KPI名>=<値>"), " で指定してください。")
             )
         wanted = fold_for_match(draft.kpi_name)
         matches = [k for k in initiative.kpis if fold_for_match(k.name) == wanted] or [
             k for k in initiative.kpis if wanted and wanted in fold_for_match(k.name)
         ]
         if len(matches) != 1:
-            raise UserError(f"KPI「{draft.kpi_name}」がわかりません。「{initiative.name}」の KPI: {names}")
+            raise UserError(para("KPI「", UserText(draft.kpi_name), f"」がわかりません。「{initiative.name}」の KPI: {names}"))
         return matches[0]
 
     # -------------------------------------------------------------- undo
@@ -760,21 +781,25 @@ class ProgressService:
             similar = self.similar_departments(query)
             hint = f"課のことなら、もしかして: {'、'.join(similar)}\n" if similar else ""
             raise UserError(
-                f"「{query}」に当てはまる取組みも課も見つかりませんでした。\n{hint}"
-                f"書き方: `{STATUS_USAGE}`（取組みは名前の一部か ID、課は正式名。一覧は `/dx 一覧`）"
+                para("「", UserText(query), "」に当てはまる取組みも課も見つかりませんでした。"),
+                [para(UserText(hint.strip()))] if hint else [],
+                para("書き方: ", Command(STATUS_USAGE), "（取組みは名前の一部か ID、課は正式名。一覧は ", Command("一覧"), "）"),
             ) from None
         return self.initiative_status(initiative)
 
     def history(self, query: str) -> InitiativeHistory:
         if not query.strip():
-            raise UserError(f"取組みを指定してください。\n書き方: `{HISTORY_USAGE}`（例: `/dx 履歴 書かない窓口`）")
-        initiative = self.resolve_initiative(query, "/dx 履歴 {id}", HISTORY_USAGE)
+            raise UserError(
+                "取組みを指定してください。",
+                para("書き方: ", Command(HISTORY_USAGE), "（例: ", Command("履歴 書かない窓口"), "）"),
+            )
+        initiative = self.resolve_initiative(query, "履歴 {id}", HISTORY_USAGE)
         return InitiativeHistory(initiative, tuple(self.reports.history(initiative.id)))
 
     # -------------------------------------------------------------- register
 
     def register(self, admin_user_id: str | None, args: str) -> Registration:
-        """`/dx 登録` by an admin: add or update a staff member (a new department is created if unknown)."""
+        """`登録` by an admin: add or update a staff member (a new department is created if unknown)."""
         admin = self.staff.get(admin_user_id) if admin_user_id else None
         if admin is None or admin.role is not StaffRole.ADMIN:
             raise UserError(f"職員の登録は管理者（事務局・{self.secretariat}）だけができます。登録を事務局に依頼してください。")
@@ -784,8 +809,8 @@ class ProgressService:
             similar = self.similar_departments(draft.department)
             if similar:
                 raise UserError(
-                    f"課「{draft.department}」は登録されていません。もしかして: {'、'.join(similar)}\n"
-                    "新しい課を作るときは、職員名簿（YAML）に追加して `dxbot users import` で読み込んでください。"
+                    para("課「", UserText(draft.department), "」は登録されていません。もしかして: ", UserText("、".join(similar))),
+                    para("新しい課を作るときは、職員名簿（YAML）に追加して ", Code("dxbot users import"), " で読み込んでください。"),
                 )
         existing = self.staff.get(draft.user_id)
         name = draft.name or (existing.name if existing else draft.user_id)

@@ -120,6 +120,11 @@ class KnowledgeBase:
     # Questions curators marked 対象外 (out_of_scope.yaml): off-topic examples for the engine's calibration.
     out_of_scope: tuple[str, ...] = ()
 
+    @property
+    def contact(self) -> str | None:
+        """Whom to ask when the knowledge base has no answer: the plan's 事務局; None for a FAQ without one."""
+        return f"事務局（{self.plan.secretariat}）" if self.plan is not None else None
+
     def source_label(self, entry: FaqEntry) -> str | None:
         """Section and plan version, e.g. `5. 推進体制（…アクションプラン 第1.5版）`."""
         if entry.source is None:

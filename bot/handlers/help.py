@@ -1,32 +1,33 @@
-"""`/dx ヘルプ`: what the bot can do, built from the registered commands."""
+"""`ヘルプ`: what the bot can do, built from the registered commands."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from bot.commands import CommandRouter
-from bot.replies import ChatContext, Reply, Text
+from bot.replies import Block, ChatContext, Command, Message, Part, Reply, Strong, blocks, bullets, para
 
 if TYPE_CHECKING:
     from bot.app import Services
 
 
-def help_text(router: CommandRouter, services: Services) -> str:
+def help_blocks(router: CommandRouter, services: Services) -> tuple[Block, ...]:
     plan = services.kb.plan
-    lines = ["*DX推進ボットの使い方*"]
-    if plan:
-        lines.append(f"{plan.title}（{plan.version}）について答えます。")
-    lines.append("• `/dx <質問>` — 例: `/dx DX推進リーダーは何人？`、`/dx ガバクラは義務？`")
+    items: list[list[Part]] = [[Command("<質問>"), " — 例: ", Command("DX推進リーダーは何人？"), "、", Command("ガバクラは義務？")]]
     for command in router.commands:
         aliases = "／".join(command.aliases)
-        lines.append(f"• `{command.usage}` — {command.summary}（別名: {aliases}）")
-    secretariat = plan.secretariat if plan else "政策企画課"
-    lines.append(f"わからないことは事務局（{secretariat}）へお問い合わせください。")
-    return "\n".join(lines)
+        items.append([Command(command.usage), " — ", *command.summary, f"（別名: {aliases}）"])
+    contact = services.kb.contact or "担当の部署"
+    return blocks(
+        para(Strong("DX推進ボットの使い方")),
+        [para(f"{plan.title}（{plan.version}）について答えます。")] if plan else [],
+        bullets(items),
+        para(f"わからないことは{contact}へお問い合わせください。"),
+    )
 
 
 def register(router: CommandRouter, services: Services) -> None:
     def show_help(ctx: ChatContext, _args: str) -> Reply:
-        return Text(help_text(router, services))
+        return Message(help_blocks(router, services))
 
-    router.add("ヘルプ", ["help", "使い方", "?"], "/dx ヘルプ", "この説明を表示", show_help)
+    router.add("ヘルプ", ["help", "使い方", "?"], "ヘルプ", "この説明を表示", show_help)

@@ -1,8 +1,9 @@
-"""`/dx 報告 状況 履歴 取消 一覧 登録`: progress reporting commands, rendered as platform-neutral replies."""
+"""`報告 状況 履歴 取消 一覧 登録`: progress reporting commands, rendered as platform-neutral replies."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from bot.commands import CommandRouter
@@ -24,7 +25,23 @@ from bot.progress import (
     UndoOutcome,
     local_time,
 )
-from bot.replies import ChatContext, OpenReportForm, Reply, Text
+from bot.replies import (
+    Block,
+    ChatContext,
+    Code,
+    Command,
+    Message,
+    OpenReportForm,
+    Part,
+    Reply,
+    Strong,
+    Struck,
+    UserText,
+    blocks,
+    bullets,
+    inlines,
+    para,
+)
 from storage.progress import STATUS_LABELS, KpiRecord, Registration, ReportRecord, ReportStatus
 
 if TYPE_CHECKING:
@@ -35,21 +52,23 @@ logger = logging.getLogger(__name__)
 HISTORY_LINES = 20
 
 
-def report_form_hint() -> str:
-    """What `/dx 報告` alone explains in the console (Slack opens a form instead)."""
-    return "\n".join(
-        [
-            "進捗を報告するには、次のように書いてください:",
-            f"`{REPORT_USAGE}`",
-            f"例: `{REPORT_EXAMPLE}`",
-            "• <取組み>: 名前の一部か ID（例: 書かない窓口、1-02）。一覧は `/dx 一覧`",
-            f"• <状況>: {STATUS_HELP}",
-            "• <n>%: 進捗率 0〜100（省略可）",
-            "• メモ: 自由記述（省略可）",
-            "• KPI の実績: `KPI:<値>`（KPI が複数あるときは `KPI:<KPI名>=<値>`）",
-            f"• 管理者（事務局）がほかの課の分を報告するとき: `{ADMIN_REPORT_USAGE}`",
-            "送った報告を取り消すときは `/dx 取消`。",
-        ]
+def report_form_hint() -> tuple[Block, ...]:
+    """What `報告` alone explains in the console (Slack opens a form instead)."""
+    return blocks(
+        "進捗を報告するには、次のように書いてください:",
+        para(Command(REPORT_USAGE)),
+        para("例: ", Command(REPORT_EXAMPLE)),
+        bullets(
+            [
+                ["<取組み>: 名前の一部か ID（例: 書かない窓口、1-02）。一覧は ", Command("一覧")],
+                f"<状況>: {STATUS_HELP}",
+                "<n>%: 進捗率 0〜100（省略可）",
+                "メモ: 自由記述（省略可）",
+                ["KPI の実績: ", Code("KPI:<値>"), "（KPI が複数あるときは ", Code("KPI:<KPI名>=<値>"), "）"],
+                ["管理者（事務局）がほかの課の分を報告するとき: ", Command(ADMIN_REPORT_USAGE)],
+            ]
+        ),
+        para("送った報告を取り消すときは ", Command("取消"), "。"),
     )
 
 
@@ -74,7 +93,14 @@ def _kpi_text(report: ReportRecord, kpis: tuple[KpiRecord, ...]) -> str | None:
     return f"{report.kpi_name} {_number(report.kpi_value)}{unit}{goal}"
 
 
-def render_report(outcome: ReportOutcome, service: ProgressService) -> str:
+def _by(report: ReportRecord, service: ProgressService) -> tuple[Part, ...]:
+    """`課・報告者、日時`: who reported, and when."""
+    return (
+        UserText(report.department), "・", UserText(report.reporter_name), f"、{local_time(report.reported_at, service.tz)}"
+    )
+
+
+def render_report(outcome: ReportOutcome, service: ProgressService) -> tuple[Block, ...]:
     report = outcome.report
     initiative = service.matcher.get(report.initiative_id)
     kpis = initiative.kpis if initiative else ()
@@ -83,27 +109,30 @@ def render_report(outcome: ReportOutcome, service: ProgressService) -> str:
         if outcome.created
         else f"この報告はすでに記録済みです（報告ID {report.id}）。同じ送信を二重には記録していません。"
     )
-    status = f"• 状況: {_status_text(report)}"
+    status: list[Part] = [f"状況: {_status_text(report)}"]
     if outcome.previous is not None:
-        status += f"（前回: {_status_text(outcome.previous)}、{local_time(outcome.previous.reported_at, service.tz)}）"
-    lines = [head, f"• 取組み: {report.initiative_id} {report.initiative_name}", status]
+        status += [f"（前回: {_status_text(outcome.previous)}、{local_time(outcome.previous.reported_at, service.tz)}）"]
+    items: list[Sequence[Part]] = [[f"取組み: {report.initiative_id} {report.initiative_name}"], status]
     kpi = _kpi_text(report, kpis)
     if kpi:
-        lines.append(f"• KPI: {kpi}")
-    lines.append(f"• 課: {report.department}　報告者: {report.reporter_name}")
+        items.append([f"KPI: {kpi}"])
+    items.append(["課: ", UserText(report.department), "　報告者: ", UserText(report.reporter_name)])
     if report.note:
-        lines.append(f"• メモ: {report.note}")
-    lines.append(f"• 日時: {local_time(report.reported_at, service.tz)}")
-    lines.append(f"取り消すときは `/dx 取消`、これまでの報告は `/dx 履歴 {report.initiative_id}`")
-    lines += [f"※ {notice}" for notice in outcome.notices]
-    return "\n".join(lines)
+        items.append(["メモ: ", UserText(report.note)])
+    items.append([f"日時: {local_time(report.reported_at, service.tz)}"])
+    return blocks(
+        head,
+        bullets(items),
+        para("取り消すときは ", Command("取消"), "、これまでの報告は ", Command(f"履歴 {report.initiative_id}")),
+        [para(f"※ {notice}") for notice in outcome.notices],
+    )
 
 
-def render_overview(overview: Overview, service: ProgressService) -> str:
+def render_overview(overview: Overview, service: ProgressService) -> tuple[Block, ...]:
     if overview.total == 0:
-        return "報告の対象になる取組みが登録されていません（知識ベースに取組みがありません）。"
+        return blocks("報告の対象になる取組みが登録されていません（知識ベースに取組みがありません）。")
     now = local_time(service.clock(), service.tz)
-    lines = [f"*取組みの状況*（{now} 現在。{overview.total}件中 {overview.reported}件に報告あり）"]
+    lines = [para(Strong("取組みの状況"), f"（{now} 現在。{overview.total}件中 {overview.reported}件に報告あり）")]
     order: list[ReportStatus | None] = [*ReportStatus, None]
     for reform in overview.reforms:
         parts = [
@@ -111,135 +140,163 @@ def render_overview(overview: Overview, service: ProgressService) -> str:
             for status in order
             if reform.counts.get(status)
         ]
-        lines.append(f"{reform.symbol} {reform.name}（{reform.total}件）: {'・'.join(parts)}")
-    lines.append("取組みごとは `/dx 状況 <取組み>`、課ごとは `/dx 状況 <課名>`。取組みと ID の一覧は `/dx 一覧`")
-    return "\n".join(lines)
+        lines.append(para(f"{reform.symbol} {reform.name}（{reform.total}件）: {'・'.join(parts)}"))
+    lines.append(
+        para(
+            "取組みごとは ", Command("状況 <取組み>"), "、課ごとは ", Command("状況 <課名>"),
+            "。取組みと ID の一覧は ", Command("一覧"),
+        )
+    )
+    return tuple(lines)
 
 
-def render_initiative_status(status: InitiativeStatus, service: ProgressService) -> str:
+def render_initiative_status(status: InitiativeStatus, service: ProgressService) -> tuple[Block, ...]:
     initiative = status.initiative
     reform = service.reforms().get(initiative.reform)
     symbol = reform.symbol if reform else str(initiative.reform)
-    lines = [f"*{initiative.id} {initiative.name}*（{symbol} {initiative.theme}）"]
+    lines: list[Block] = [para(Strong(f"{initiative.id} {initiative.name}"), f"（{symbol} {initiative.theme}）")]
     if not initiative.active:
-        lines.append("※ 現行の計画にはない取組みです（過去の報告を表示しています）。")
+        lines.append(para("※ 現行の計画にはない取組みです（過去の報告を表示しています）。"))
     if initiative.departments:
-        lines.append(f"所管: {'、'.join(initiative.departments)}")
+        lines.append(para(f"所管: {'、'.join(initiative.departments)}"))
     latest = status.latest
     if latest is None:
         lines.append(
-            f"まだ報告がありません。報告は `/dx 報告 {initiative.id} <状況> [<n>%] [メモ]`（状況: {STATUS_HELP}）"
+            para(
+                "まだ報告がありません。報告は ", Command(f"報告 {initiative.id} <状況> [<n>%] [メモ]"),
+                f"（状況: {STATUS_HELP}）",
+            )
         )
-        return "\n".join(lines)
-    lines.append(
-        f"最新の状況: {_status_text(latest)}（{latest.department}・{latest.reporter_name}、"
-        f"{local_time(latest.reported_at, service.tz)}）"
-    )
+        return tuple(lines)
+    lines.append(para(f"最新の状況: {_status_text(latest)}（", *_by(latest, service), "）"))
     kpi = _kpi_text(latest, initiative.kpis)
     if kpi:
-        lines.append(f"KPI: {kpi}")
+        lines.append(para(f"KPI: {kpi}"))
     if latest.note:
-        lines.append(f"メモ: {latest.note}")
+        lines.append(para("メモ: ", UserText(latest.note)))
     if len(status.by_department) > 1:
-        lines.append("課ごとの最新:")
-        lines += [
-            f"• {r.department}: {_status_text(r)}（{local_time(r.reported_at, service.tz)}、{r.reporter_name}）"
-            for r in status.by_department
-        ]
-    lines.append(f"報告 {status.report_count}件。履歴は `/dx 履歴 {initiative.id}`")
-    return "\n".join(lines)
+        lines.append(para("課ごとの最新:"))
+        lines.append(
+            bullets(
+                [
+                    UserText(r.department), f": {_status_text(r)}（{local_time(r.reported_at, service.tz)}、",
+                    UserText(r.reporter_name), "）",
+                ]
+                for r in status.by_department
+            )
+        )
+    lines.append(para(f"報告 {status.report_count}件。履歴は ", Command(f"履歴 {initiative.id}")))
+    return tuple(lines)
 
 
-def render_department_status(status: DepartmentStatus, service: ProgressService) -> str:
+def render_department_status(status: DepartmentStatus, service: ProgressService) -> tuple[Block, ...]:
     name = status.department.name
     if not status.rows:
-        return f"{name}からの報告はまだありません。報告は `{REPORT_USAGE}`"
-    lines = [f"*{name}の取組み状況*（{len(status.rows)}件）"]
+        return blocks(para(UserText(name), "からの報告はまだありません。報告は ", Command(REPORT_USAGE)))
+    items: list[Sequence[Part]] = []
     for initiative, report in status.rows:
         if report is None:
-            lines.append(f"• {initiative.id} {initiative.name}: 未報告")
+            items.append([f"{initiative.id} {initiative.name}: 未報告"])
         else:
-            lines.append(
-                f"• {initiative.id} {initiative.name}: {_status_text(report)}"
-                f"（{local_time(report.reported_at, service.tz)}、{report.reporter_name}）"
+            items.append(
+                [
+                    f"{initiative.id} {initiative.name}: {_status_text(report)}"
+                    f"（{local_time(report.reported_at, service.tz)}、",
+                    UserText(report.reporter_name), "）",
+                ]
             )
-    return "\n".join(lines)
+    return blocks(para(Strong(f"{name}の取組み状況"), f"（{len(status.rows)}件）"), bullets(items))
 
 
-def render_history(history: InitiativeHistory, service: ProgressService) -> str:
+def render_history(history: InitiativeHistory, service: ProgressService) -> tuple[Block, ...]:
     initiative = history.initiative
     if not history.reports:
-        return (
-            f"*{initiative.id} {initiative.name}* の報告はまだありません。"
-            f"報告は `/dx 報告 {initiative.id} <状況> [<n>%] [メモ]`"
+        return blocks(
+            para(
+                Strong(f"{initiative.id} {initiative.name}"), " の報告はまだありません。報告は ",
+                Command(f"報告 {initiative.id} <状況> [<n>%] [メモ]"),
+            )
         )
     newest_first = list(reversed(history.reports))
     shown = newest_first[:HISTORY_LINES]
-    lines = [f"*{initiative.id} {initiative.name} の報告履歴*（{len(newest_first)}件、新しい順）"]
+    items: list[Sequence[Part]] = []
     for report in shown:
-        note = f" — {report.note}" if report.note else ""
-        line = (
-            f"{local_time(report.reported_at, service.tz)} {report.department} {report.reporter_name}: "
-            f"{_status_text(report)}{note}"
+        line = inlines(
+            [
+                f"{local_time(report.reported_at, service.tz)} ", UserText(report.department), " ",
+                UserText(report.reporter_name), f": {_status_text(report)}",
+                *((" — ", UserText(report.note)) if report.note else ()),
+            ]
         )
         if report.withdrawn_at is not None:
-            line = f"~{line}~（取消 {local_time(report.withdrawn_at, service.tz)}）"
-        lines.append(f"• {line}")
+            items.append([Struck(line), f"（取消 {local_time(report.withdrawn_at, service.tz)}）"])
+        else:
+            items.append(line)
+    more: list[Block] = []
     if len(newest_first) > len(shown):
-        lines.append(
-            f"古い {len(newest_first) - len(shown)}件は省略しました。全件は事務局が `dxbot export` で出力できます。"
+        more.append(
+            para(
+                f"古い {len(newest_first) - len(shown)}件は省略しました。全件は事務局が ", Code("dxbot export"),
+                " で出力できます。",
+            )
         )
-    return "\n".join(lines)
+    return blocks(
+        para(Strong(f"{initiative.id} {initiative.name} の報告履歴"), f"（{len(newest_first)}件、新しい順）"),
+        bullets(items),
+        more,
+    )
 
 
-def render_undo(outcome: UndoOutcome, service: ProgressService) -> str:
+def render_undo(outcome: UndoOutcome, service: ProgressService) -> tuple[Block, ...]:
     report = outcome.withdrawn
     lines = [
-        f"取り消しました: {report.initiative_id} {report.initiative_name} {_status_text(report)}"
-        f"（{local_time(report.reported_at, service.tz)} の報告、報告ID {report.id}）。"
-        "履歴には「取消」として残ります。"
+        para(
+            f"取り消しました: {report.initiative_id} {report.initiative_name} {_status_text(report)}"
+            f"（{local_time(report.reported_at, service.tz)} の報告、報告ID {report.id}）。"
+            "履歴には「取消」として残ります。"
+        )
     ]
     current = outcome.current
     if current is None:
-        lines.append("この取組みの報告は、ほかにありません。")
+        lines.append(para("この取組みの報告は、ほかにありません。"))
     else:
-        lines.append(
-            f"現在の状況: {_status_text(current)}（{current.department}・{current.reporter_name}、"
-            f"{local_time(current.reported_at, service.tz)}）"
-        )
-    return "\n".join(lines)
+        lines.append(para(f"現在の状況: {_status_text(current)}（", *_by(current, service), "）"))
+    return tuple(lines)
 
 
-def render_list(service: ProgressService) -> str:
+def render_list(service: ProgressService) -> tuple[Block, ...]:
     initiatives = service.list_initiatives()
     if not initiatives:
-        return "取組みが登録されていません（知識ベースに取組みがありません）。"
+        return blocks("取組みが登録されていません（知識ベースに取組みがありません）。")
     plan = service.kb.plan
     title = f"{plan.title} {plan.version}、" if plan else ""
-    lines = [f"*取組み一覧*（{title}{len(initiatives)}件）"]
+    lines: list[Block] = [para(Strong("取組み一覧"), f"（{title}{len(initiatives)}件）")]
     for no, reform in service.reforms().items():
         members = [i for i in initiatives if i.reform == no]
         if not members:
             continue
-        lines.append(f"*{reform.symbol} {reform.name}*")
-        lines += [f"  {i.id} {i.name}" for i in members]
-    lines.append(f"報告は ID か名前で: `{REPORT_USAGE}`（例: `/dx 報告 1-02 実施中 60%`）")
-    return "\n".join(lines)
+        lines.append(para(Strong(f"{reform.symbol} {reform.name}")))
+        lines.append(bullets(f"{i.id} {i.name}" for i in members))
+    lines.append(para("報告は ID か名前で: ", Command(REPORT_USAGE), "（例: ", Command("報告 1-02 実施中 60%"), "）"))
+    return tuple(lines)
 
 
-def render_registration(registration: Registration) -> str:
+def render_registration(registration: Registration) -> tuple[Block, ...]:
     staff = registration.staff
-    who = f"{staff.name}（{staff.user_id}）— {staff.department}・{staff.role.label}"
+    who: tuple[Part, ...] = (
+        UserText(staff.name), f"（{staff.user_id}）— ", UserText(staff.department), f"・{staff.role.label}"
+    )
     previous = registration.previous
     if previous is None:
-        text = f"登録しました: {who}"
+        head = para("登録しました: ", *who)
     elif (previous.name, previous.department, previous.role) == (staff.name, staff.department, staff.role):
-        text = f"すでに同じ内容で登録されています: {who}"
+        head = para("すでに同じ内容で登録されています: ", *who)
     else:
-        text = f"登録を更新しました: {who}（変更前: {previous.department}・{previous.role.label}）"
-    if registration.department_created:
-        text += f"\n新しい課「{staff.department}」を作成しました。"
-    return text
+        head = para(
+            "登録を更新しました: ", *who, "（変更前: ", UserText(previous.department), f"・{previous.role.label}）"
+        )
+    created = [para("新しい課「", UserText(staff.department), "」を作成しました。")] if registration.department_created else []
+    return blocks(head, created)
 
 
 # ---------------------------------------------------------------- commands
@@ -257,43 +314,48 @@ def register(router: CommandRouter, services: Services) -> None:
             service.reporter(ctx.user_id)  # an unregistered user learns that first, not after filling a form
             return OpenReportForm(report_form_hint())
         outcome = service.report_text(ctx.user_id, args, request_id=ctx.request_id, source=ctx.platform)
-        return Text(render_report(outcome, service))
+        return Message(render_report(outcome, service))
 
     def status(ctx: ChatContext, args: str) -> Reply:
         service = progress()
         result = service.status(args)
         if isinstance(result, Overview):
-            return Text(render_overview(result, service))
+            return Message(render_overview(result, service))
         if isinstance(result, DepartmentStatus):
-            return Text(render_department_status(result, service))
-        return Text(render_initiative_status(result, service))
+            return Message(render_department_status(result, service))
+        return Message(render_initiative_status(result, service))
 
     def history(ctx: ChatContext, args: str) -> Reply:
         service = progress()
-        return Text(render_history(service.history(args), service))
+        return Message(render_history(service.history(args), service))
 
     def undo(ctx: ChatContext, _args: str) -> Reply:
         service = progress()
-        return Text(render_undo(service.undo(ctx.user_id, request_id=ctx.request_id), service))
+        return Message(render_undo(service.undo(ctx.user_id, request_id=ctx.request_id), service))
 
     def list_initiatives(ctx: ChatContext, _args: str) -> Reply:
-        return Text(render_list(progress()))
+        return Message(render_list(progress()))
 
     def register_staff(ctx: ChatContext, args: str) -> Reply:
-        return Text(render_registration(progress().register(ctx.user_id, args)))
+        return Message(render_registration(progress().register(ctx.user_id, args)))
 
     router.add(
         "報告",
         ["report"],
         REPORT_USAGE,
-        f"取組みの進捗を報告（状況: {STATUS_HELP}）。管理者がほかの課の分を報告するときは末尾に `課:<課名>`。"
-        "`/dx 報告` だけで書き方を表示",
+        (
+            f"取組みの進捗を報告（状況: {STATUS_HELP}）。管理者がほかの課の分を報告するときは末尾に ",
+            Code("課:<課名>"),
+            "。",
+            Command("報告"),
+            " だけで書き方を表示",
+        ),
         report,
     )
     router.add("状況", ["status"], STATUS_USAGE, "最新の状況（引数なしで改革①②③ごとの集計）", status)
     router.add("履歴", ["history"], HISTORY_USAGE, "取組みの報告履歴", history)
-    router.add("取消", ["undo", "取り消し", "取消し"], "/dx 取消", "自分の最新の報告を取り消す（記録は残ります）", undo)
-    router.add("一覧", ["list"], "/dx 一覧", "取組みと ID の一覧（改革ごと）", list_initiatives)
+    router.add("取消", ["undo", "取り消し", "取消し"], "取消", "自分の最新の報告を取り消す（記録は残ります）", undo)
+    router.add("一覧", ["list"], "一覧", "取組みと ID の一覧（改革ごと）", list_initiatives)
     router.add(
         "登録",
         ["register"],

@@ -26,8 +26,9 @@ from bot.console import GENERIC_ERROR
 from bot.errors import STORAGE_UNAVAILABLE, UserError, is_storage_outage
 from bot.handlers.faq import answer_entry
 from bot.progress import MAX_NOTE_CHARS, ProgressService, ReportDraft, local_time
-from bot.replies import Answer, ChatContext, OpenReportForm, Reply
+from bot.replies import Answer, ChatContext, OpenReportForm, Reply, Surface, UserRef
 from bot.slack import blocks as bk
+from bot.slack import render
 from bot.slack.retry import slack_retry_handlers, use_retrying_respond
 from storage.feedback import FeedbackRepository, Verdict
 from storage.progress import STATUS_LABELS, DepartmentRecord, ReportStatus, StaffRole
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SLASH_COMMAND = "/dx"
+SLASH_COMMAND = render.SLASH_COMMAND
 PLATFORM = "slack"
 RECEIPT_RETENTION = timedelta(days=2)  # Slack gives up retrying an event after about an hour
 _MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
@@ -143,6 +144,25 @@ def message_text(raw: str, bot_user_id: str | None = None) -> str:
     return bk.unescape(text).strip()
 
 
+def slack_context(
+    user_id: str | None,
+    channel: str | None,
+    *,
+    request_id: str | None = None,
+    thread: str | None = None,
+    surface: Surface = "channel",
+) -> ChatContext:
+    """The core's view of a Slack request: who (a Slack user ID), where, and the request's id."""
+    return ChatContext(
+        user=UserRef(PLATFORM, user_id) if user_id else None,
+        conversation=channel,
+        platform=PLATFORM,
+        request_id=request_id,
+        thread=thread,
+        surface=surface,
+    )
+
+
 def _is_ephemeral(body: dict[str, Any]) -> bool:
     return bool((body.get("container") or {}).get("is_ephemeral"))
 
@@ -179,7 +199,7 @@ def _post_reply(
     deps: SlackDeps, client: WebClient, reply: Reply, *, channel: str, thread_ts: str | None
 ) -> None:
     """A reply to a mention or a DM: a normal message (everyone in the conversation sees it)."""
-    message = bk.render_reply(reply, secretariat=deps.secretariat, ephemeral=False)
+    message = render.render_reply(reply, ephemeral=False)
     client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=message.text, blocks=message.blocks)
 
 
@@ -215,17 +235,12 @@ def register_commands(app: App, deps: SlackDeps) -> None:
         user_id = command.get("user_id")
         channel = command.get("channel_id")
         trigger_id = command.get("trigger_id")
-        ctx = ChatContext(
-            user_id=user_id,
-            channel=channel,
-            platform=PLATFORM,
-            request_id=f"slack-command:{trigger_id}" if trigger_id else None,
-        )
+        ctx = slack_context(user_id, channel, request_id=f"slack-command:{trigger_id}" if trigger_id else None)
         reply = deps.services.handle(ctx, bk.unescape(command.get("text") or ""))
         if isinstance(reply, OpenReportForm) and trigger_id:
             open_report_form(deps, client, trigger_id=trigger_id, user_id=user_id)
             return
-        message = bk.render_reply(reply, secretariat=deps.secretariat, ephemeral=True, echo_question=True)
+        message = render.render_reply(reply, ephemeral=True, echo_question=True)
         respond(response_type="ephemeral", replace_original=False, text=message.text, blocks=message.blocks)
 
 
@@ -236,25 +251,24 @@ def register_events(app: App, deps: SlackDeps) -> None:
     @app.event("app_mention")
     def on_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: Any) -> None:
         channel = event["channel"]
-        ctx = ChatContext(
-            user_id=event.get("user"),
-            channel=channel,
-            platform=PLATFORM,
-            request_id=f"slack-event:{body.get('event_id')}",
+        thread_ts = event.get("thread_ts") or event.get("ts")
+        ctx = slack_context(
+            event.get("user"), channel, request_id=f"slack-event:{body.get('event_id')}", thread=thread_ts
         )
         reply = deps.services.handle(ctx, message_text(event.get("text", ""), context.bot_user_id))
-        _post_reply(deps, client, reply, channel=channel, thread_ts=event.get("thread_ts") or event.get("ts"))
+        _post_reply(deps, client, reply, channel=channel, thread_ts=thread_ts)
 
     @app.event("message")
     def on_message(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: Any) -> None:
         # Only direct messages from people: edits, deletions, joins and bots (ourselves included) are ignored.
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
-        ctx = ChatContext(
-            user_id=event.get("user"),
-            channel=event["channel"],
-            platform=PLATFORM,
+        ctx = slack_context(
+            event.get("user"),
+            event["channel"],
             request_id=f"slack-event:{body.get('event_id')}",
+            thread=event.get("thread_ts"),
+            surface="personal",
         )
         reply = deps.services.handle(ctx, message_text(event.get("text", ""), context.bot_user_id))
         _post_reply(deps, client, reply, channel=event["channel"], thread_ts=event.get("thread_ts"))
@@ -313,10 +327,10 @@ def register_actions(app: App, deps: SlackDeps) -> None:
         ack()
         value = bk.decode_value(action.get("value"))
         user_id = _action_user(body)
-        ctx = ChatContext(user_id=user_id, channel=_action_channel(body), platform=PLATFORM)
+        ctx = slack_context(user_id, _action_channel(body))
         reply = _entry_answer(deps, ctx, value)
         if not isinstance(reply, Answer):
-            message = bk.render_reply(reply, secretariat=deps.secretariat, ephemeral=_is_ephemeral(body))
+            message = render.render_reply(reply, ephemeral=_is_ephemeral(body))
             respond(replace_original=True, text=message.text, blocks=message.blocks)
             return
         try:  # which choice resolved the question tells curators what the engine should have answered
@@ -329,7 +343,7 @@ def register_actions(app: App, deps: SlackDeps) -> None:
             )
         except SQLAlchemyError:
             logger.warning("choice pick not stored", exc_info=True)
-        message = bk.answer_message(
+        message = render.answer_message(
             reply, ephemeral=_is_ephemeral(body), question=_question_text(deps, value.get("l"))
         )
         respond(replace_original=True, text=message.text, blocks=message.blocks)
@@ -350,10 +364,10 @@ def register_actions(app: App, deps: SlackDeps) -> None:
             at=deps.services.clock(),
         )
         logger.info("feedback %s on question log %s", verdict.value, log_id)
-        ctx = ChatContext(user_id=user_id, channel=_action_channel(body), platform=PLATFORM)
+        ctx = slack_context(user_id, _action_channel(body))
         reply = _entry_answer(deps, ctx, value)
         if isinstance(reply, Answer):
-            message = bk.answer_message(
+            message = render.answer_message(
                 reply,
                 ephemeral=_is_ephemeral(body),
                 feedback=verdict.value,
@@ -366,13 +380,13 @@ def register_actions(app: App, deps: SlackDeps) -> None:
         """「チャンネルに共有」: post the answer for everyone, and remove the private copy."""
         ack()
         user_id = _action_user(body) or ""
-        ctx = ChatContext(user_id=user_id, channel=_action_channel(body), platform=PLATFORM)
+        ctx = slack_context(user_id, _action_channel(body))
         reply = _entry_answer(deps, ctx, bk.decode_value(action.get("value")))
         if not isinstance(reply, Answer):
-            message = bk.render_reply(reply, secretariat=deps.secretariat, ephemeral=True)
+            message = render.render_reply(reply, ephemeral=True)
             respond(replace_original=True, text=message.text, blocks=message.blocks)
             return
-        message = bk.shared_answer_message(reply, user_id)
+        message = render.shared_answer_message(reply, user_id)
         respond(response_type="in_channel", replace_original=False, text=message.text, blocks=message.blocks)
         respond(delete_original=True)
 
@@ -391,7 +405,7 @@ def open_report_form(deps: SlackDeps, client: WebClient, *, trigger_id: str, use
     try:
         reporter = service.reporter(user_id)
     except UserError as error:
-        client.views_open(trigger_id=trigger_id, view=bk.result_view("進捗報告", error.message))
+        client.views_open(trigger_id=trigger_id, view=bk.result_view("進捗報告", render.blocks_mrkdwn(error.blocks)))
         return
     initiatives = [bk.FormInitiative(i.id, i.name, i.reform) for i in service.list_initiatives()]
     reforms = {no: bk.FormReform(info.no, info.symbol, info.name) for no, info in service.reforms().items()}
@@ -478,9 +492,9 @@ def register_views(app: App, deps: SlackDeps) -> None:
         except UserError as error:
             # The fields were valid; what the core refused concerns the initiative or the department.
             block = bk.FIELD_DEPARTMENT if draft.department is not None else bk.FIELD_INITIATIVE
-            ack(response_action="errors", errors={block: bk.truncate(error.message, 300)})
+            ack(response_action="errors", errors={block: bk.truncate(render.blocks_plain(error.blocks), 300)})
             return
-        ack(response_action="update", view=bk.result_view("進捗報告", render_report(outcome, service)))
+        ack(response_action="update", view=bk.result_view("進捗報告", render.blocks_mrkdwn(render_report(outcome, service))))
 
 
 # ---------------------------------------------------------------- errors

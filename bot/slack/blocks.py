@@ -1,8 +1,9 @@
-"""Block Kit rendering of the platform-neutral replies, the report form (modal) and App Home.
+"""Block Kit primitives, the report form (modal) and App Home views; replies are rendered in render.py.
 
-Every piece of text that reaches Slack goes through `escape`, so user-written words (questions, notes,
-names) can never turn into a mention, a channel ping or a link. Limits respected here: 3,000 characters
-per section, 50 blocks per message (100 per view), 75 characters per button or option, 100 options.
+Text given to `sections` / `context` is plain and escaped here; `mrkdwn_sections` / `context_mrkdwn`
+take mrkdwn already rendered (and escaped) by bot/slack/render.py. Limits respected here: 3,000
+characters per section, 50 blocks per message (100 per view), 75 characters per button or option,
+100 options.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.console import render_text
-from bot.replies import Answer, Choices, NoAnswer, OpenReportForm, Refusal, Reply, Text
 from jobs.mrkdwn import escape, split_text, truncate
 
-Block = dict[str, Any]
+SlackBlock = dict[str, Any]
+Block = SlackBlock
 
 SECTION_LIMIT = 3000
 CONTEXT_LIMIT = 2000
@@ -41,13 +41,6 @@ FIELD_PERCENT = "percent"
 FIELD_NOTE = "note"
 FIELD_DEPARTMENT = "department"
 FIELD_ACTION = "value"  # every input element in the form uses this action_id
-
-CHOICES_LEAD = "はっきりとはわかりませんでした。もしかして:"
-CHOICES_HINT = "ボタンを押すと、その回答を表示します。"
-FEEDBACK_THANKS = {
-    "helpful": "ご協力ありがとうございます（役に立った）。",
-    "wrong": "ご協力ありがとうございます（違った）。事務局が回答の改善に使います。",
-}
 
 
 def unescape(text: str) -> str:
@@ -82,16 +75,27 @@ def plain(text: str, limit: int = LABEL_LIMIT) -> dict[str, Any]:
 
 
 def mrkdwn(text: str) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": text}
+    # verbatim: Slack must not turn a URL or #channel in the text into a link of its own accord.
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
+def mrkdwn_sections(text: str) -> list[Block]:
+    """Rendered mrkdwn as sections, split at line ends so none exceeds 3,000 characters."""
+    return [{"type": "section", "text": mrkdwn(chunk)} for chunk in split_text(text, SECTION_LIMIT)]
 
 
 def sections(text: str) -> list[Block]:
-    """Escaped text as sections, split at line ends so none exceeds 3,000 characters."""
-    return [{"type": "section", "text": mrkdwn(chunk)} for chunk in split_text(escape(text), SECTION_LIMIT)]
+    """Plain text, escaped, as sections."""
+    return mrkdwn_sections(escape(text))
+
+
+def context_mrkdwn(text: str) -> Block:
+    return {"type": "context", "elements": [mrkdwn(truncate(text, CONTEXT_LIMIT))]}
 
 
 def context(text: str) -> Block:
-    return {"type": "context", "elements": [mrkdwn(truncate(escape(text), CONTEXT_LIMIT))]}
+    """Plain text, escaped, as a context line."""
+    return context_mrkdwn(escape(text))
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
@@ -101,122 +105,11 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> d
     return element
 
 
-def _fit(blocks: list[Block], limit: int = MESSAGE_BLOCK_LIMIT) -> list[Block]:
+def fit(blocks: list[Block], limit: int = MESSAGE_BLOCK_LIMIT) -> list[Block]:
     """Keep the last block (the buttons, usually) when a message would exceed the block limit."""
     if len(blocks) <= limit:
         return blocks
     return [*blocks[: limit - 2], context("（長いため省略しました）"), blocks[-1]]
-
-
-# ---------------------------------------------------------------- replies
-
-
-def render_reply(
-    reply: Reply,
-    *,
-    secretariat: str,
-    ephemeral: bool,
-    echo_question: bool = False,
-) -> SlackMessage:
-    """A neutral reply as a Slack message. `ephemeral`: only the asker sees it, so offer 「共有」."""
-    text = truncate(escape(render_text(reply, secretariat)), FALLBACK_LIMIT)
-    blocks: list[Block] = []
-    question = getattr(reply, "question", None)
-    if echo_question and question and not isinstance(reply, Text | Refusal | OpenReportForm):
-        blocks.append(context(f"質問: {question}"))
-    match reply:
-        case Answer():
-            blocks += answer_body(reply)
-            blocks.append(answer_actions(reply.entry_id, reply.log_id, ephemeral=ephemeral))
-        case Choices():
-            blocks += choices_body(reply)
-        case NoAnswer():
-            blocks += sections(render_text(NoAnswer(reply.question), secretariat))
-            blocks += [context(f"※ {n}") for n in reply.notices]
-        case Text() | Refusal():
-            blocks += sections(reply.text)
-        case OpenReportForm():
-            blocks += sections(reply.hint)
-            blocks.append(
-                {
-                    "type": "actions",
-                    "elements": [button("報告フォームを開く", ACTION_OPEN_REPORT, "open", style="primary")],
-                }
-            )
-        case _:
-            raise TypeError(f"unknown reply: {reply!r}")
-    return SlackMessage(text=text, blocks=_fit(blocks))
-
-
-def answer_body(answer: Answer) -> list[Block]:
-    blocks = sections(answer.answer)
-    if answer.source:
-        blocks.append(context(f"出典: {answer.source}"))
-    blocks += [context(f"※ {n}") for n in answer.notices]
-    return blocks
-
-
-def answer_actions(
-    entry_id: str, log_id: int | None, *, ephemeral: bool, feedback: str | None = None
-) -> Block:
-    """役に立った / 違った (or the thanks once given), and 「チャンネルに共有」 when only the asker sees it."""
-    value = encode_value(e=entry_id, l=log_id)
-    elements: list[dict[str, Any]] = []
-    if feedback is None:
-        elements += [
-            button("役に立った", ACTION_FEEDBACK_HELPFUL, value),
-            button("違った", ACTION_FEEDBACK_WRONG, value),
-        ]
-    if ephemeral:
-        elements.append(button("チャンネルに共有", ACTION_SHARE, value))
-    if not elements:
-        return context(FEEDBACK_THANKS.get(feedback or "", "ご協力ありがとうございます。"))
-    return {"type": "actions", "block_id": BLOCK_ANSWER_ACTIONS, "elements": elements}
-
-
-def answer_message(
-    answer: Answer, *, ephemeral: bool, feedback: str | None = None, question: str | None = None
-) -> SlackMessage:
-    """An answer re-rendered after a click: with the thanks in place of the feedback buttons."""
-    blocks: list[Block] = [context(f"質問: {question}")] if question else []
-    blocks += answer_body(answer)
-    actions = answer_actions(answer.entry_id, answer.log_id, ephemeral=ephemeral, feedback=feedback)
-    blocks.append(actions)
-    if feedback is not None and actions["type"] == "actions":
-        blocks.append(context(FEEDBACK_THANKS.get(feedback, "ご協力ありがとうございます。")))
-    return SlackMessage(text=truncate(escape(answer.answer), FALLBACK_LIMIT), blocks=_fit(blocks))
-
-
-def shared_answer_message(answer: Answer, user_id: str) -> SlackMessage:
-    """The answer posted for the whole channel by 「チャンネルに共有」."""
-    blocks: list[Block] = [
-        {
-            "type": "context",
-            "elements": [mrkdwn(f"<@{user_id}> さんが共有しました: {escape(answer.question)}")],
-        }
-    ]
-    blocks += answer_body(answer)
-    return SlackMessage(text=truncate(escape(answer.answer), FALLBACK_LIMIT), blocks=_fit(blocks))
-
-
-def choices_body(choices: Choices) -> list[Block]:
-    lines = [CHOICES_LEAD, *(f"{i}. {c.question}" for i, c in enumerate(choices.choices, 1))]
-    blocks = sections("\n".join(lines))
-    buttons = [
-        button(
-            f"{i}. {c.question}", f"{ACTION_CHOICE_PREFIX}{i}", encode_value(e=c.entry_id, l=choices.log_id)
-        )
-        for i, c in enumerate(choices.choices, 1)
-    ]
-    if buttons:
-        blocks.append({"type": "actions", "block_id": BLOCK_CHOICES, "elements": buttons[:25]})
-        blocks.append(context(CHOICES_HINT))
-    blocks += [context(f"※ {n}") for n in choices.notices]
-    return blocks
-
-
-def text_message(text: str) -> SlackMessage:
-    return SlackMessage(text=truncate(escape(text), FALLBACK_LIMIT), blocks=_fit(sections(text)))
 
 
 # ---------------------------------------------------------------- the report form
@@ -350,12 +243,14 @@ def report_form(
 
 
 def result_view(title: str, text: str) -> dict[str, Any]:
-    """What the modal turns into after a submission: the same confirmation the text command gives."""
+    """What the modal turns into after a submission: the same confirmation the text command gives.
+
+    `text` is rendered mrkdwn (bot/slack/render.py), already escaped."""
     return {
         "type": "modal",
         "title": plain(title, 24),
         "close": plain("閉じる", 24),
-        "blocks": _fit(sections(text), VIEW_BLOCK_LIMIT),
+        "blocks": fit(mrkdwn_sections(text), VIEW_BLOCK_LIMIT),
     }
 
 
@@ -404,8 +299,8 @@ def home_view(
         if lines:
             blocks += sections("\n".join(lines))
     blocks += [{"type": "divider"}, context(footer)]
-    return {"type": "home", "blocks": _fit(blocks, VIEW_BLOCK_LIMIT)}
+    return {"type": "home", "blocks": fit(blocks, VIEW_BLOCK_LIMIT)}
 
 
 def error_view(text: str) -> dict[str, Any]:
-    return result_view("エラー", text)
+    return result_view("エラー", escape(text))

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.replies import ChatContext, Reply
+from bot.replies import Reply
 from storage.models import Base
+from tests.rendering import chat
 
 DIRECTORY = """\
 departments: [政策企画課, 市民生活課, 税務課]
@@ -45,8 +46,7 @@ def staffed(make_services, db_url: str, directory_file: Path):  # type: ignore[n
 
 
 def say(services: Any, user_id: str | None, text: str, request_id: str | None = None, platform: str = "console") -> Reply:
-    ctx = ChatContext(user_id=user_id, channel="C1", platform=platform, request_id=request_id)
-    return services.handle(ctx, text)  # type: ignore[no-any-return]
+    return services.handle(chat(user_id, "C1", platform, request_id), text)  # type: ignore[no-any-return]
 
 
 def snapshot(services: Any) -> dict[str, list[tuple[Any, ...]]]:

@@ -49,5 +49,7 @@ def test_answer_with_source_choices_and_no_answer(tmp_path: Path) -> None:
 def test_help_and_too_long_question(tmp_path: Path) -> None:
     out = run_chat(tmp_path, ["ヘルプ", "あ" * 2000])
     replies = out.strip().split("\n\n")
-    assert "使い方" in replies[0] and "/dx 報告" in replies[0]
+    assert "使い方" in replies[0] and "「報告 <取組み> <状況>" in replies[0]
+    # The console writes commands as the console takes them, and no Slack markup.
+    assert "/dx" not in out and "`" not in out and "*" not in out
     assert "長すぎます" in replies[1]

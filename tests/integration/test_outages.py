@@ -20,11 +20,12 @@ from sqlalchemy.exc import OperationalError
 
 from bot.console import GENERIC_ERROR, run_console
 from bot.errors import STORAGE_UNAVAILABLE
-from bot.replies import Answer, Refusal, Text
+from bot.replies import Answer, Message, refusal
 from storage.db import database_reachable
 from storage.models import ProgressReport, QuestionLog
 from tests.conftest import PG_URL
 from tests.integration.conftest import say
+from tests.rendering import text_of
 from tests.tcp_proxy import TcpProxy
 
 QUESTION = "DX推進リーダーは何人？"
@@ -61,7 +62,7 @@ def test_postgres_outage_and_recovery(make_services, proxied_pg, directory_file:
     services = make_services(url, directory_path=directory_file)
     answer = say(services, "ULEAD", QUESTION)
     assert isinstance(answer, Answer) and answer.log_id is not None
-    assert "報告を記録しました" in say(services, "ULEAD", REPORT).text  # type: ignore[union-attr]
+    assert "報告を記録しました" in text_of(say(services, "ULEAD", REPORT))  # type: ignore[union-attr]
 
     proxy.cut()
     caplog.set_level(logging.WARNING)
@@ -73,7 +74,7 @@ def test_postgres_outage_and_recovery(make_services, proxied_pg, directory_file:
     # Anything that needs the database: a clear Japanese refusal, never a confirmation.
     for command in (REPORT, "取消", "状況 書かない窓口", "履歴 書かない窓口", "登録 UNEW 税務課 member"):
         reply = say(services, "ULEAD", command)
-        assert reply == Refusal(STORAGE_UNAVAILABLE), command
+        assert reply == refusal(STORAGE_UNAVAILABLE), command
     assert not database_reachable(services.db)
     # The console adapter stays up and says the same.
     out = io.StringIO()
@@ -87,7 +88,7 @@ def test_postgres_outage_and_recovery(make_services, proxied_pg, directory_file:
     assert database_reachable(services.db)
     after = say(services, "ULEAD", QUESTION)
     assert isinstance(after, Answer) and after.log_id is not None
-    assert "報告を記録しました" in say(services, "ULEAD", REPORT.replace("60%", "70%")).text  # type: ignore[union-attr]
+    assert "報告を記録しました" in text_of(say(services, "ULEAD", REPORT.replace("60%", "70%")))  # type: ignore[union-attr]
     # Exactly what was confirmed is stored: two reports, and the two questions logged while up.
     assert _count(services, ProgressReport) == 2
     assert _count(services, QuestionLog) == 2
@@ -98,11 +99,11 @@ def test_bot_starts_answering_only_once_the_database_is_back(make_services, prox
     """A connection that died while idle in the pool is not handed out again (pool_pre_ping)."""
     url, proxy = proxied_pg
     services = make_services(url, directory_path=directory_file)
-    assert isinstance(say(services, "ULEAD", REPORT), Text)
+    assert isinstance(say(services, "ULEAD", REPORT), Message)
     proxy.cut()
     proxy.restore()  # a blip: every pooled connection is dead, the server is back
     reply = say(services, "ULEAD", REPORT.replace("60%", "80%"))
-    assert isinstance(reply, Text) and "報告を記録しました" in reply.text
+    assert isinstance(reply, Message) and "報告を記録しました" in text_of(reply)
     assert services.lost_question_logs == 0
 
 
@@ -117,8 +118,8 @@ def test_report_during_outage_is_refused_and_not_confirmed(make_services, sqlite
     services = make_services(sqlite_url, directory_path=directory_file)
     monkeypatch.setattr(services.progress.reports, "add", _unreachable)
     reply = say(services, "ULEAD", REPORT)
-    assert reply == Refusal(STORAGE_UNAVAILABLE)
-    assert "何も記録" in reply.text
+    assert reply == refusal(STORAGE_UNAVAILABLE)
+    assert "何も記録" in text_of(reply)
     monkeypatch.undo()
     assert _count(services, ProgressReport) == 0
 

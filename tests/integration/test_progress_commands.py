@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.replies import OpenReportForm, Refusal, Text
+from bot.replies import Message, OpenReportForm, Refusal
 from storage.progress import ReportStatus, StaffRole
 from tests.integration.conftest import say, snapshot
+from tests.rendering import text_of
 
 REPORT_FORM = "/dx 報告 <取組み> <状況> [<n>%] [メモ]"
 
@@ -16,7 +17,7 @@ REPORT_FORM = "/dx 報告 <取組み> <状況> [<n>%] [メモ]"
 def test_a_report_is_recorded_with_who_what_when_and_confirmed(staffed, clock) -> None:  # type: ignore[no-untyped-def]
     reply = say(staffed, "ULEAD", "/dx 報告 書かない 実施中 ６０％ 来庁者アンケート実施")
 
-    assert isinstance(reply, Text)
+    assert isinstance(reply, Message)
     [report] = staffed.progress.reports.history()
     assert report.initiative_id == "1-02"
     assert report.status is ReportStatus.IN_PROGRESS
@@ -28,26 +29,27 @@ def test_a_report_is_recorded_with_who_what_when_and_confirmed(staffed, clock) -
     assert report.reported_at.tzinfo is not None
     assert report.source == "console" and report.request_id is None
     # the reply says exactly what was recorded, time in Asia/Tokyo (01:00 UTC = 10:00 JST)
-    assert f"報告を記録しました（報告ID {report.id}）" in reply.text
+    assert f"報告を記録しました（報告ID {report.id}）" in text_of(reply)
     for part in ("1-02 書かない窓口", "実施中 60%", "市民生活課", "山田 花子", "来庁者アンケート実施", "2026-11-24 10:00"):
-        assert part in reply.text
-    assert "/dx 取消" in reply.text
+        assert part in text_of(reply)
+    assert "/dx 取消" in text_of(reply)
 
 
 def test_the_reply_shows_the_previous_status(staffed, clock) -> None:  # type: ignore[no-untyped-def]
     say(staffed, "ULEAD", "報告 1-02 準備中 30%")
     clock.advance(days=7)
     reply = say(staffed, "UMEM", "報告 1-02 実施中 60%")
-    assert "前回: 準備中 30%、2026-11-24 10:00" in reply.text  # type: ignore[union-attr]
-    assert "2026-12-01 10:00" in reply.text  # type: ignore[union-attr]
+    assert "前回: 準備中 30%、2026-11-24 10:00" in text_of(reply)  # type: ignore[union-attr]
+    assert "2026-12-01 10:00" in text_of(reply)  # type: ignore[union-attr]
 
 
 def test_report_alone_opens_the_form_for_staff_and_refuses_strangers(staffed) -> None:  # type: ignore[no-untyped-def]
     form = say(staffed, "UMEM", "/dx 報告")
     assert isinstance(form, OpenReportForm)
-    assert REPORT_FORM in form.hint and "未着手" in form.hint and "課:<課名>" in form.hint
+    hint = text_of(form)
+    assert REPORT_FORM in hint and "未着手" in hint and "課:<課名>" in hint
     stranger = say(staffed, "UNOBODY", "/dx 報告")
-    assert isinstance(stranger, Refusal) and "職員登録が必要" in stranger.text
+    assert isinstance(stranger, Refusal) and "職員登録が必要" in text_of(stranger)
 
 
 @pytest.mark.parametrize(
@@ -85,17 +87,17 @@ def test_refusals_say_what_was_wrong_and_change_nothing(staffed, user, text, say
     reply = say(staffed, user, text)
 
     assert isinstance(reply, Refusal), reply
-    assert says in reply.text
+    assert says in text_of(reply)
     assert snapshot(staffed) == before
     if text.startswith("報告") and ("状況" in says or "進捗率" in says or "見つかりませんでした" in says):
-        assert REPORT_FORM in reply.text  # shows the right form
+        assert REPORT_FORM in text_of(reply)  # shows the right form
 
 
 def test_an_ambiguous_name_asks_which_and_records_nothing(staffed) -> None:  # type: ignore[no-untyped-def]
     reply = say(staffed, "ULEAD", "報告 窓口 実施中 60%")
     assert isinstance(reply, Refusal)
-    assert "1-02 書かない窓口" in reply.text and "1-04 リモート窓口" in reply.text
-    assert "/dx 報告 1-04 実施中 60%" in reply.text or "/dx 報告 1-02 実施中 60%" in reply.text
+    assert "1-02 書かない窓口" in text_of(reply) and "1-04 リモート窓口" in text_of(reply)
+    assert "/dx 報告 1-04 実施中 60%" in text_of(reply) or "/dx 報告 1-02 実施中 60%" in text_of(reply)
     assert staffed.progress.reports.count() == 0
 
 
@@ -103,14 +105,14 @@ def test_admins_report_for_any_department_members_for_their_own(staffed) -> None
     admin = say(staffed, "UADM", "報告 書かない窓口 完了 100% 税務課分を代理入力 課:税務課")
     own = say(staffed, "UMEM", "報告 書かない窓口 実施中 課:市民生活課")
     plain_admin = say(staffed, "UADM", "報告 生成AI 検討中")
-    assert all(isinstance(r, Text) for r in (admin, own, plain_admin))
+    assert all(isinstance(r, Message) for r in (admin, own, plain_admin))
     reports = staffed.progress.reports.history()
     assert [(r.department, r.reporter_id, r.note) for r in reports] == [
         ("税務課", "UADM", "税務課分を代理入力"),
         ("市民生活課", "UMEM", ""),
         ("政策企画課", "UADM", ""),
     ]
-    assert "課: 税務課" in admin.text  # type: ignore[union-attr]
+    assert "課: 税務課" in text_of(admin)  # type: ignore[union-attr]
 
 
 def test_status_overview_counts_per_reform(staffed, clock) -> None:  # type: ignore[no-untyped-def]
@@ -122,11 +124,11 @@ def test_status_overview_counts_per_reform(staffed, clock) -> None:  # type: ign
 
     reply = say(staffed, "UNOBODY", "/dx 状況")  # reading needs no registration
 
-    assert isinstance(reply, Text)
-    assert "28件中 3件に報告あり" in reply.text
-    assert "① 市民サービスの改革（15件）: 準備中 1・実施中 1・未報告 13" in reply.text
-    assert "② 業務プロセスの改革（8件）: 完了 1・未報告 7" in reply.text
-    assert "③ 人と組織の改革（5件）: 未報告 5" in reply.text
+    assert isinstance(reply, Message)
+    assert "28件中 3件に報告あり" in text_of(reply)
+    assert "① 市民サービスの改革（15件）: 準備中 1・実施中 1・未報告 13" in text_of(reply)
+    assert "② 業務プロセスの改革（8件）: 完了 1・未報告 7" in text_of(reply)
+    assert "③ 人と組織の改革（5件）: 未報告 5" in text_of(reply)
 
 
 def test_status_of_one_initiative_shows_the_latest_and_each_department(staffed, clock) -> None:  # type: ignore[no-untyped-def]
@@ -136,14 +138,14 @@ def test_status_of_one_initiative_shows_the_latest_and_each_department(staffed, 
 
     reply = say(staffed, None, "状況 かかない窓口")
 
-    assert isinstance(reply, Text)
-    assert "*1-02 書かない窓口*" in reply.text
-    assert "最新の状況: 実施中 40%（税務課・鈴木 次郎、2026-11-24 11:00）" in reply.text
-    assert "メモ: 税務窓口で開始" in reply.text
-    assert "• 市民生活課: 準備中 20%" in reply.text and "• 税務課: 実施中 40%" in reply.text
-    assert "報告 2件" in reply.text
+    assert isinstance(reply, Message)
+    assert "*1-02 書かない窓口*" in text_of(reply)
+    assert "最新の状況: 実施中 40%（税務課・鈴木 次郎、2026-11-24 11:00）" in text_of(reply)
+    assert "メモ: 税務窓口で開始" in text_of(reply)
+    assert "• 市民生活課: 準備中 20%" in text_of(reply) and "• 税務課: 実施中 40%" in text_of(reply)
+    assert "報告 2件" in text_of(reply)
     nothing = say(staffed, None, "status 1-05")
-    assert "まだ報告がありません" in nothing.text  # type: ignore[union-attr]
+    assert "まだ報告がありません" in text_of(nothing)  # type: ignore[union-attr]
 
 
 def test_status_of_a_department(staffed) -> None:  # type: ignore[no-untyped-def]
@@ -155,13 +157,13 @@ def test_status_of_a_department(staffed) -> None:  # type: ignore[no-untyped-def
     short = say(staffed, None, "状況 市民生活")  # the trailing 課 may be left out
     empty = say(staffed, None, "状況 政策企画課")
 
-    assert isinstance(reply, Text)
-    assert "*市民生活課の取組み状況*（2件）" in reply.text
-    assert "1-02 書かない窓口: 実施中 60%" in reply.text
-    assert "1-10 放課後児童クラブの連絡手段の追加: 検討中" in reply.text
-    assert "電子決済" not in reply.text
+    assert isinstance(reply, Message)
+    assert "*市民生活課の取組み状況*（2件）" in text_of(reply)
+    assert "1-02 書かない窓口: 実施中 60%" in text_of(reply)
+    assert "1-10 放課後児童クラブの連絡手段の追加: 検討中" in text_of(reply)
+    assert "電子決済" not in text_of(reply)
     assert short == reply
-    assert "政策企画課からの報告はまだありません" in empty.text  # type: ignore[union-attr]
+    assert "政策企画課からの報告はまだありません" in text_of(empty)  # type: ignore[union-attr]
 
 
 def test_history_lists_every_report_and_marks_withdrawn_ones(staffed, clock) -> None:  # type: ignore[no-untyped-def]
@@ -173,8 +175,8 @@ def test_history_lists_every_report_and_marks_withdrawn_ones(staffed, clock) -> 
 
     reply = say(staffed, "UNOBODY", "履歴 書かない窓口")
 
-    assert isinstance(reply, Text)
-    lines = reply.text.splitlines()
+    assert isinstance(reply, Message)
+    lines = text_of(reply).splitlines()
     assert "（2件、新しい順）" in lines[0]
     assert lines[1] == "• ~2026-11-25 10:00 市民生活課 山田 花子: 実施中 50% — 誤入力~（取消 2026-11-25 10:05）"
     assert lines[2] == "• 2026-11-24 10:00 市民生活課 山田 花子: 準備中 10% — 仕様検討"
@@ -190,9 +192,9 @@ def test_undo_withdraws_only_ones_own_latest_report_and_keeps_the_record(staffed
 
     first = say(staffed, "ULEAD", "/dx 取消")
 
-    assert isinstance(first, Text)
-    assert "取り消しました: 1-02 書かない窓口 実施中 60%" in first.text
-    assert "現在の状況: 準備中 30%" in first.text  # the latest status is derived from what remains
+    assert isinstance(first, Message)
+    assert "取り消しました: 1-02 書かない窓口 実施中 60%" in text_of(first)
+    assert "現在の状況: 準備中 30%" in text_of(first)  # the latest status is derived from what remains
     reports = staffed.progress.reports.history()
     assert len(reports) == 3  # nothing deleted
     assert [(r.reporter_id, r.percent, r.withdrawn) for r in reports] == [
@@ -201,11 +203,11 @@ def test_undo_withdraws_only_ones_own_latest_report_and_keeps_the_record(staffed
         ("UMEM", None, False),
     ]
     assert reports[1].withdrawn_by == "ULEAD" and reports[1].withdrawn_at == clock.now
-    assert "最新の状況: 準備中 30%" in say(staffed, None, "状況 1-02").text  # type: ignore[union-attr]
+    assert "最新の状況: 準備中 30%" in text_of(say(staffed, None, "状況 1-02"))  # type: ignore[union-attr]
 
     second = say(staffed, "ULEAD", "undo")
-    assert "取り消しました: 1-02 書かない窓口 準備中 30%" in second.text  # type: ignore[union-attr]
-    assert "この取組みの報告は、ほかにありません" in second.text  # type: ignore[union-attr]
+    assert "取り消しました: 1-02 書かない窓口 準備中 30%" in text_of(second)  # type: ignore[union-attr]
+    assert "この取組みの報告は、ほかにありません" in text_of(second)  # type: ignore[union-attr]
     third = say(staffed, "ULEAD", "取消")
     assert isinstance(third, Refusal)
     assert staffed.progress.reports.count_withdrawals() == 2
@@ -214,8 +216,8 @@ def test_undo_withdraws_only_ones_own_latest_report_and_keeps_the_record(staffed
 
 def test_list_groups_initiatives_by_reform_with_ids(staffed) -> None:  # type: ignore[no-untyped-def]
     reply = say(staffed, None, "一覧")
-    assert isinstance(reply, Text)
-    text = reply.text
+    assert isinstance(reply, Message)
+    text = text_of(reply)
     assert "28件" in text
     assert text.index("*① 市民サービスの改革*") < text.index("1-02 書かない窓口") < text.index("*② 業務プロセスの改革*")
     assert text.index("*② 業務プロセスの改革*") < text.index("2-04 電子決裁") < text.index("*③ 人と組織の改革*")
@@ -225,17 +227,17 @@ def test_list_groups_initiatives_by_reform_with_ids(staffed) -> None:  # type: i
 
 def test_admins_register_staff_who_can_then_report(staffed) -> None:  # type: ignore[no-untyped-def]
     added = say(staffed, "UADM", "/dx 登録 <@UNEW|tanaka> 税務課 リーダー")
-    assert isinstance(added, Text)
-    assert added.text == "登録しました: tanaka（UNEW）— 税務課・リーダー"
+    assert isinstance(added, Message)
+    assert text_of(added) == "登録しました: tanaka（UNEW）— 税務課・リーダー"
     staff = staffed.progress.staff.get("UNEW")
     assert (staff.name, staff.department, staff.role) == ("tanaka", "税務課", StaffRole.LEADER)
-    assert isinstance(say(staffed, "UNEW", "報告 電子決済 準備中"), Text)
+    assert isinstance(say(staffed, "UNEW", "報告 電子決済 準備中"), Message)
 
     moved = say(staffed, "UADM", "register UNEW 市民生活課 委員 田中 三郎")
-    assert "登録を更新しました: 田中 三郎（UNEW）— 市民生活課・委員（メンバー）（変更前: 税務課・リーダー）" in moved.text  # type: ignore[union-attr]
+    assert "登録を更新しました: 田中 三郎（UNEW）— 市民生活課・委員（メンバー）（変更前: 税務課・リーダー）" in text_of(moved)  # type: ignore[union-attr]
     # a new department is created when nothing similar exists
     created = say(staffed, "UADM", "登録 U777 防災危機管理室 member")
-    assert "新しい課「防災危機管理室」を作成しました" in created.text  # type: ignore[union-attr]
+    assert "新しい課「防災危機管理室」を作成しました" in text_of(created)  # type: ignore[union-attr]
     assert "防災危機管理室" in [d.name for d in staffed.progress.staff.departments()]
     # the earlier report keeps the name and department it was made with
     [report] = staffed.progress.reports.history()
@@ -243,13 +245,13 @@ def test_admins_register_staff_who_can_then_report(staffed) -> None:  # type: ig
 
 
 def test_english_aliases(staffed) -> None:  # type: ignore[no-untyped-def]
-    assert isinstance(say(staffed, "ULEAD", "report 1-02 実施中 60%"), Text)
-    assert isinstance(say(staffed, "ULEAD", "/dx REPORT テレワーク 検討中"), Text)
-    assert "最新の状況: 実施中 60%" in say(staffed, None, "status 1-02").text  # type: ignore[union-attr]
-    assert "報告履歴" in say(staffed, None, "history 3-01").text  # type: ignore[union-attr]
-    assert "3-01 テレワークの導入 検討中" in say(staffed, "ULEAD", "undo").text  # type: ignore[union-attr]
-    assert "取組み一覧" in say(staffed, None, "list").text  # type: ignore[union-attr]
-    assert "登録しました" in say(staffed, "UADM", "register <@UX> 税務課 member").text  # type: ignore[union-attr]
+    assert isinstance(say(staffed, "ULEAD", "report 1-02 実施中 60%"), Message)
+    assert isinstance(say(staffed, "ULEAD", "/dx REPORT テレワーク 検討中"), Message)
+    assert "最新の状況: 実施中 60%" in text_of(say(staffed, None, "status 1-02"))  # type: ignore[union-attr]
+    assert "報告履歴" in text_of(say(staffed, None, "history 3-01"))  # type: ignore[union-attr]
+    assert "3-01 テレワークの導入 検討中" in text_of(say(staffed, "ULEAD", "undo"))  # type: ignore[union-attr]
+    assert "取組み一覧" in text_of(say(staffed, None, "list"))  # type: ignore[union-attr]
+    assert "登録しました" in text_of(say(staffed, "UADM", "register <@UX> 税務課 member"))  # type: ignore[union-attr]
 
 
 def test_a_request_id_is_recorded_once(staffed) -> None:  # type: ignore[no-untyped-def]
@@ -265,9 +267,9 @@ def test_a_request_id_is_recorded_once(staffed) -> None:  # type: ignore[no-unty
         (80, None, "console"),
         (80, None, "console"),
     ]
-    assert "報告を記録しました" in first.text  # type: ignore[union-attr]
-    assert f"すでに記録済みです（報告ID {reports[0].id}）" in again.text  # type: ignore[union-attr]
-    assert "報告を記録しました" in other.text and all("報告を記録しました" in r.text for r in console)  # type: ignore[union-attr]
+    assert "報告を記録しました" in text_of(first)  # type: ignore[union-attr]
+    assert f"すでに記録済みです（報告ID {reports[0].id}）" in text_of(again)  # type: ignore[union-attr]
+    assert "報告を記録しました" in text_of(other) and all("報告を記録しました" in text_of(r) for r in console)  # type: ignore[union-attr]
 
 
 def test_undo_with_a_request_id_withdraws_once(staffed) -> None:  # type: ignore[no-untyped-def]
@@ -297,7 +299,7 @@ def test_kpi_values_are_recorded_against_the_initiatives_kpi(make_services, db_u
     )
     try:
         reply = say(services, "ULEAD", "報告 オンライン申請 実施中 40% KPI:350件 窓口で案内")
-        assert "KPI: オンライン申請件数 350件（2026年度末目標 1,200件）" in reply.text  # type: ignore[union-attr]
+        assert "KPI: オンライン申請件数 350件（2026年度末目標 1,200件）" in text_of(reply)  # type: ignore[union-attr]
         [report] = services.progress.reports.history()
         assert (report.kpi_name, report.kpi_value, report.kpi_unit, report.note) == (
             "オンライン申請件数",
@@ -306,11 +308,11 @@ def test_kpi_values_are_recorded_against_the_initiatives_kpi(make_services, db_u
             "窓口で案内",
         )
         named = say(services, "ULEAD", "報告 1-01 実施中 KPI:申請件数=400")
-        assert isinstance(named, Text)
+        assert isinstance(named, Message)
         wrong = say(services, "ULEAD", "報告 1-01 実施中 KPI:来庁者数=3")
-        assert isinstance(wrong, Refusal) and "KPI「来庁者数」がわかりません" in wrong.text
+        assert isinstance(wrong, Refusal) and "KPI「来庁者数」がわかりません" in text_of(wrong)
         # the owning department seeded from the knowledge base shows in the department's status
-        assert "1-01 オンライン申請: 実施中" in say(services, None, "状況 市民生活課").text  # type: ignore[union-attr]
+        assert "1-01 オンライン申請: 実施中" in text_of(say(services, None, "状況 市民生活課"))  # type: ignore[union-attr]
         assert services.progress.reports.count() == 2
     finally:
         services.db.dispose()

@@ -6,8 +6,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from bot.replies import Text
+from bot.replies import Message
 from tests.integration.conftest import say
+from tests.rendering import text_of
 
 
 def run_together(actions: list[Callable[[], Any]]) -> list[Any]:
@@ -41,7 +42,7 @@ def test_two_reports_at_the_same_moment_are_both_recorded(staffed) -> None:  # t
                 lambda n=round_no: say(staffed, "UTAX", f"報告 書かない窓口 準備中 {n * 10 + 5}% 鈴木"),
             ]
         )
-        assert all(isinstance(r, Text) and "報告を記録しました" in r.text for r in replies), replies
+        assert all(isinstance(r, Message) and "報告を記録しました" in text_of(r) for r in replies), replies
     reports = staffed.progress.reports.history()
     assert len(reports) == 10
     assert sorted(r.note for r in reports) == ["山田"] * 5 + ["鈴木"] * 5
@@ -54,8 +55,8 @@ def test_the_same_request_delivered_twice_at_once_is_recorded_once(staffed) -> N
         replies = run_together(
             [lambda r=request: say(staffed, "ULEAD", "報告 書かない窓口 実施中 60%", request_id=r, platform="slack")] * 2
         )
-        assert all(isinstance(r, Text) for r in replies), replies
-        texts = sorted(r.text.splitlines()[0] for r in replies)
+        assert all(isinstance(r, Message) for r in replies), replies
+        texts = sorted(text_of(r).splitlines()[0] for r in replies)
         # one recorded it, the other found it already there — both name the same report
         assert texts[0].startswith("この報告はすでに記録済みです") or texts[1].startswith("この報告はすでに記録済みです")
     reports = staffed.progress.reports.history()
@@ -67,6 +68,6 @@ def test_two_undos_at_once_withdraw_two_different_reports(staffed) -> None:  # t
     say(staffed, "ULEAD", "報告 1-02 実施中")
     say(staffed, "ULEAD", "報告 1-02 完了")
     replies = run_together([lambda: say(staffed, "ULEAD", "取消")] * 2)
-    assert all(isinstance(r, Text) and "取り消しました" in r.text for r in replies), replies
+    assert all(isinstance(r, Message) and "取り消しました" in text_of(r) for r in replies), replies
     assert [r.withdrawn for r in staffed.progress.reports.history()] == [False, True, True]
     assert staffed.progress.reports.count_withdrawals() == 2

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import inspect
 
-from bot.replies import Answer, ChatContext, Choices, NoAnswer
+from bot.replies import Answer, Choices, NoAnswer
 from storage.db import create_db_engine, current_revision, upgrade_database
+from tests.rendering import chat
 
 
 def test_migrations_run_from_empty(db_url: str) -> None:
@@ -21,7 +22,7 @@ def test_migrations_run_from_empty(db_url: str) -> None:
 
 
 def test_every_question_is_logged_with_its_outcome(services, clock) -> None:  # type: ignore[no-untyped-def]
-    ctx = ChatContext(user_id="U1", channel="C1", platform="slack")
+    ctx = chat("U1", "C1", "slack")
     answered = services.handle(ctx, "DX推進リーダーは何人？")
     unknown = services.handle(ctx, "有給休暇の申請方法を教えて")
     assert isinstance(answered, Answer)

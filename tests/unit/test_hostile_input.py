@@ -20,10 +20,11 @@ from bot.commands import MAX_INPUT_CHARS, clean_input, split_command_word
 from bot.console import GENERIC_ERROR, render_text
 from bot.errors import UserError
 from bot.progress import MAX_NOTE_CHARS, parse_percent, parse_registration, parse_report, parse_status
-from bot.replies import Answer, ChatContext, Choices, NoAnswer, OpenReportForm, Refusal, Text
+from bot.replies import Answer, Choices, Message, NoAnswer, OpenReportForm, Refusal
 from knowledge.engine import AMBIGUOUS, ANSWERED, NO_ANSWER
 from storage.models import Department, ProgressReport, ReportWithdrawal, StaffMember
 from tests.integration.conftest import DIRECTORY
+from tests.rendering import chat, text_of
 
 PIECES = [
     "",
@@ -188,11 +189,11 @@ def core(make_services, sqlite_url: str, tmp_path):  # type: ignore[no-untyped-d
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_core_never_fails_and_writes_only_when_it_confirms(core, user: str | None, text: str) -> None:  # type: ignore[no-untyped-def]
     before = _writes(core)
-    reply = core.handle(ChatContext(user_id=user, channel="C1"), text)
-    assert isinstance(reply, Answer | Choices | NoAnswer | Text | Refusal | OpenReportForm)
+    reply = core.handle(chat(user), text)
+    assert isinstance(reply, Answer | Choices | NoAnswer | Message | Refusal | OpenReportForm)
     rendered = render_text(reply)
     assert rendered and GENERIC_ERROR not in rendered and "Traceback" not in rendered
-    confirmed = isinstance(reply, Text) and reply.text.startswith(CONFIRMATIONS)
+    confirmed = isinstance(reply, Message) and text_of(reply).startswith(CONFIRMATIONS)
     if not confirmed:
         assert _writes(core) == before, (user, text[:80], rendered[:200])
     if user in ("UNOBODY", None):
@@ -205,16 +206,16 @@ OVER_LONG_PREFIXES = ["", "報告 書かない窓口 実施中 ", "状況 ", "�
 def test_over_long_input_gets_a_japanese_reply_for_every_command(core) -> None:  # type: ignore[no-untyped-def]
     before = _writes(core)
     for prefix in OVER_LONG_PREFIXES:
-        reply = core.handle(ChatContext(user_id="UADM", channel="C1"), prefix + "あ" * 10_000)
+        reply = core.handle(chat("UADM"), prefix + "あ" * 10_000)
         assert isinstance(reply, Refusal), prefix
-        assert "長すぎます" in reply.text and f"{MAX_INPUT_CHARS:,}文字以内" in reply.text
+        assert "長すぎます" in text_of(reply) and f"{MAX_INPUT_CHARS:,}文字以内" in text_of(reply)
     assert _writes(core) == before
     assert core.question_log.count() == 0
 
 
 def test_questions_keep_their_own_shorter_limit(core) -> None:  # type: ignore[no-untyped-def]
-    reply = core.handle(ChatContext(user_id="U1", channel="C1"), "あ" * 600)
-    assert isinstance(reply, Refusal) and "質問が長すぎます" in reply.text
+    reply = core.handle(chat("U1"), "あ" * 600)
+    assert isinstance(reply, Refusal) and "質問が長すぎます" in text_of(reply)
 
 
 def test_faq_engine_answers_many_people_at_once(plan_engine) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ from bot.errors import UserError
 from bot.progress import AmbiguousInitiative, InitiativeMatcher, SudachiReader, UnknownInitiative
 from knowledge.kb import KnowledgeBase
 from storage.progress import InitiativeRecord
+from tests.rendering import error_text
 
 
 @pytest.fixture(scope="module")
@@ -75,25 +76,25 @@ def test_resolve(matcher: InitiativeMatcher, query: str, initiative_id: str) -> 
 )
 def test_ambiguous_queries_ask_which(matcher: InitiativeMatcher, query: str, includes: set[str]) -> None:
     with pytest.raises(AmbiguousInitiative) as caught:
-        matcher.resolve(query, "/dx 報告 {id} 実施中")
+        matcher.resolve(query, "報告 {id} 実施中")
     ids = {c.id for c in caught.value.candidates}
     assert includes <= ids
     assert 2 <= len(ids) <= InitiativeMatcher.MAX_CHOICES
-    assert "どれですか" in caught.value.message
-    assert f"/dx 報告 {caught.value.candidates[0].id} 実施中" in caught.value.message
+    assert "どれですか" in error_text(caught.value)
+    assert f"/dx 報告 {caught.value.candidates[0].id} 実施中" in error_text(caught.value)
 
 
 @pytest.mark.parametrize("query", ["宇宙開発", "有給休暇", "ラーメン", "x", "！？"])
 def test_unknown_initiatives(matcher: InitiativeMatcher, query: str) -> None:
     with pytest.raises(UnknownInitiative) as caught:
         matcher.resolve(query)
-    assert "見つかりませんでした" in caught.value.message and "/dx 一覧" in caught.value.message
+    assert "見つかりませんでした" in error_text(caught.value) and "/dx 一覧" in error_text(caught.value)
 
 
 def test_an_id_that_does_not_exist_is_named(matcher: InitiativeMatcher) -> None:
     with pytest.raises(UserError) as caught:
         matcher.resolve("4-01")
-    assert "ID「4-01」の取組みはありません" in caught.value.message
+    assert "ID「4-01」の取組みはありません" in error_text(caught.value)
 
 
 def test_without_readings_kana_does_not_find_kanji(bundled_kb: KnowledgeBase) -> None:

@@ -8,6 +8,7 @@ from bot.directory import parse_role
 from bot.errors import UserError
 from bot.progress import ReportDraft, parse_percent, parse_registration, parse_report, parse_status
 from storage.progress import ReportStatus, StaffRole
+from tests.rendering import error_text
 
 S = ReportStatus
 
@@ -81,9 +82,9 @@ def test_parse_report(text: str, expected: ReportDraft) -> None:
 def test_parse_report_refusals_say_what_was_wrong(text: str, says: str) -> None:
     with pytest.raises(UserError) as caught:
         parse_report(text)
-    assert says in caught.value.message
+    assert says in error_text(caught.value)
     if "進捗率" in says or "状況" in says:
-        assert "/dx 報告 <取組み> <状況> [<n>%] [メモ]" in caught.value.message
+        assert "/dx 報告 <取組み> <状況> [<n>%] [メモ]" in error_text(caught.value)
 
 
 def test_every_status_word_of_the_spec_is_understood() -> None:
@@ -130,8 +131,8 @@ def test_parse_registration(text: str, user_id: str, department: str, role: Staf
 def test_parse_registration_refusals(text: str, says: str) -> None:
     with pytest.raises(UserError) as caught:
         parse_registration(text)
-    assert says in caught.value.message
-    assert "/dx 登録 <@ユーザー> <課名> <役割>" in caught.value.message or "課名" in caught.value.message
+    assert says in error_text(caught.value)
+    assert "/dx 登録 <@ユーザー> <課名> <役割>" in error_text(caught.value) or "課名" in error_text(caught.value)
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from bot.replies import Answer, Choice, Choices, NoAnswer, OpenReportForm, Refusal, Text
+from bot.replies import Answer, Choice, Choices, Message, NoAnswer, OpenReportForm, blocks, refusal
 from bot.slack import blocks as bk
+from bot.slack import render
 from bot.slack.app import message_text, read_report_form
 
 
@@ -62,7 +63,7 @@ def test_escaping_happens_before_splitting_and_never_grows_past_the_limit() -> N
 
 def test_answer_renders_answer_source_and_buttons() -> None:
     answer = Answer("q", "答え <!here>", "5. 推進体制（第1.5版）", "org-1", 0.9, log_id=7, notices=("注意",))
-    message = bk.render_reply(answer, secretariat="政策企画課", ephemeral=True, echo_question=True)
+    message = render.render_reply(answer, ephemeral=True, echo_question=True)
     kinds = [b["type"] for b in message.blocks]
     assert kinds == ["context", "section", "context", "context", "actions"]
     assert "&lt;!here&gt;" in message.blocks[1]["text"]["text"] and "<!here>" not in all_text(message.blocks)
@@ -74,7 +75,7 @@ def test_answer_renders_answer_source_and_buttons() -> None:
 
 def test_answer_outside_an_ephemeral_reply_has_no_share_button() -> None:
     answer = Answer("q", "a", "", "org-1", 0.9, log_id=None)
-    message = bk.render_reply(answer, secretariat="政策企画課", ephemeral=False)
+    message = render.render_reply(answer, ephemeral=False)
     actions = [e["action_id"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
     assert actions == [bk.ACTION_FEEDBACK_HELPFUL, bk.ACTION_FEEDBACK_WRONG]
     assert not [b for b in message.blocks if b["type"] == "context"]  # no source, no echo
@@ -83,7 +84,7 @@ def test_answer_outside_an_ephemeral_reply_has_no_share_button() -> None:
 def test_choice_buttons_stay_within_75_characters_and_carry_the_question_log() -> None:
     long_question = "とても長い質問" * 20
     choices = Choices("q", (Choice("a", long_question, 0.5), Choice("b", "短い", 0.4)), log_id=3)
-    message = bk.render_reply(choices, secretariat="政策企画課", ephemeral=True)
+    message = render.render_reply(choices, ephemeral=True)
     elements = next(b for b in message.blocks if b["type"] == "actions")["elements"]
     assert [e["action_id"] for e in elements] == ["dx_choice_1", "dx_choice_2"]
     assert all(len(e["text"]["text"]) <= 75 for e in elements)
@@ -94,10 +95,10 @@ def test_choice_buttons_stay_within_75_characters_and_carry_the_question_log() -
 
 @pytest.mark.parametrize(
     "reply",
-    [NoAnswer("q"), Text("一覧 <x>"), Refusal("だめ & だめ"), OpenReportForm("書き方")],
+    [NoAnswer("q"), Message(blocks("一覧 <x>")), refusal("だめ & だめ"), OpenReportForm(blocks("書き方"))],
 )
 def test_every_reply_kind_renders(reply) -> None:  # type: ignore[no-untyped-def]
-    message = bk.render_reply(reply, secretariat="政策企画課", ephemeral=True, echo_question=True)
+    message = render.render_reply(reply, ephemeral=True, echo_question=True)
     assert message.blocks and message.text
     assert "<x>" not in all_text(message.blocks)
     opens = [e for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
@@ -106,8 +107,8 @@ def test_every_reply_kind_renders(reply) -> None:  # type: ignore[no-untyped-def
 
 def test_a_message_never_has_more_than_50_blocks() -> None:
     notices = tuple(f"注意 {i}" for i in range(80))
-    message = bk.render_reply(
-        Answer("q", "a", "s", "e", 1.0, notices=notices), secretariat="x", ephemeral=True
+    message = render.render_reply(
+        Answer("q", "a", "s", "e", 1.0, notices=notices), ephemeral=True
     )
     assert len(message.blocks) <= bk.MESSAGE_BLOCK_LIMIT
     assert message.blocks[-1]["type"] == "actions"  # the buttons survive the cut

@@ -1,0 +1,246 @@
+"""The Slack renderer: platform-neutral replies (bot/replies.py) as mrkdwn and Block Kit messages.
+
+Our own words are escaped (&, <, >); `UserText` is also made inert: Slack has no escape for its
+formatting marks, so `*`, `_`, `~` and the backtick become their full-width forms, and line breaks
+become spaces. Commands are written `/dx …`. Text objects are `verbatim`, so Slack does not turn a URL
+or a channel name in the text into a link by itself; links we mean are written as `<url|label>`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from bot.replies import (
+    CHOICES_LEAD,
+    Answer,
+    Block,
+    Bullets,
+    Choices,
+    Code,
+    Command,
+    Heading,
+    Inline,
+    Link,
+    Message,
+    NoAnswer,
+    OpenReportForm,
+    Paragraph,
+    Plain,
+    Refusal,
+    Reply,
+    Strong,
+    Struck,
+    UserText,
+    no_answer_blocks,
+    plain_blocks,
+)
+from bot.slack.blocks import (
+    ACTION_CHOICE_PREFIX,
+    ACTION_FEEDBACK_HELPFUL,
+    ACTION_FEEDBACK_WRONG,
+    ACTION_OPEN_REPORT,
+    ACTION_SHARE,
+    BLOCK_ANSWER_ACTIONS,
+    BLOCK_CHOICES,
+    FALLBACK_LIMIT,
+    SlackBlock,
+    SlackMessage,
+    button,
+    context_mrkdwn,
+    encode_value,
+    fit,
+    mrkdwn_sections,
+)
+from jobs.mrkdwn import escape, truncate
+
+SLASH_COMMAND = "/dx"
+CHOICES_HINT = "ボタンを押すと、その回答を表示します。"
+FEEDBACK_THANKS = {
+    "helpful": "ご協力ありがとうございます（役に立った）。",
+    "wrong": "ご協力ありがとうございます（違った）。事務局が回答の改善に使います。",
+}
+_INERT = str.maketrans({"*": "＊", "_": "＿", "~": "～", "`": "｀", "\r": " ", "\n": " ", "\t": " "})
+
+
+# ---------------------------------------------------------------- mrkdwn
+
+
+def command_text(words: str) -> str:
+    """How a chat command is written in Slack: `/dx 報告 …`."""
+    return f"{SLASH_COMMAND} {words}".rstrip()
+
+
+def inert(text: str) -> str:
+    """A person's words as mrkdwn that cannot format, mention, ping or link anything."""
+    return escape(text.translate(_INERT)).strip()
+
+
+def inline_mrkdwn(parts: Iterable[Inline]) -> str:
+    out = []
+    for part in parts:
+        match part:
+            case Plain(text):
+                out.append(escape(text))
+            case Strong(text):
+                out.append(f"*{escape(text)}*")
+            case Code(text):
+                out.append(f"`{escape(text)}`")
+            case Command(words):
+                out.append(f"`{escape(command_text(words))}`")
+            case UserText(text):
+                out.append(inert(text))
+            case Link(url, label):
+                out.append(f"<{escape(url)}|{escape(label).replace('|', '｜')}>")
+            case Struck(inner):
+                out.append(f"~{inline_mrkdwn(inner)}~")
+    return "".join(out)
+
+
+def blocks_mrkdwn(content: Sequence[Block]) -> str:
+    """Neutral blocks as one mrkdwn text, a line per paragraph and per list item."""
+    lines: list[str] = []
+    for block in content:
+        match block:
+            case Paragraph(parts):
+                lines.append(inline_mrkdwn(parts))
+            case Heading(parts):
+                lines.append(f"*{inline_mrkdwn(parts)}*")
+            case Bullets(items):
+                lines += [f"• {inline_mrkdwn(item)}" for item in items]
+    return "\n".join(lines)
+
+
+def blocks_plain(content: Sequence[Block]) -> str:
+    """Neutral blocks as Slack plain text (a form field's error): no markup, commands as `/dx …`."""
+    return plain_blocks(content, command_text)
+
+
+def blocks_sections(content: Sequence[Block]) -> list[SlackBlock]:
+    return mrkdwn_sections(blocks_mrkdwn(content))
+
+
+def _notice_contexts(notices: Iterable[str]) -> list[SlackBlock]:
+    return [context_mrkdwn(f"※ {escape(n)}") for n in notices]
+
+
+# ---------------------------------------------------------------- replies
+
+
+def reply_mrkdwn(reply: Reply) -> str:
+    """The whole reply as one mrkdwn text: the notification / fallback text of its message."""
+    notices = "".join(f"\n※ {escape(n)}" for n in getattr(reply, "notices", ()))
+    match reply:
+        case Answer():
+            source = f"\n（出典: {escape(reply.source)}）" if reply.source else ""
+            return escape(reply.answer) + source + notices
+        case Choices():
+            lines = [CHOICES_LEAD, *(f"{i}. {escape(c.question)}" for i, c in enumerate(reply.choices, 1))]
+            return "\n".join(lines) + notices
+        case NoAnswer():
+            return blocks_mrkdwn(no_answer_blocks(reply)) + notices
+        case Message(content) | Refusal(content) | OpenReportForm(content):
+            return blocks_mrkdwn(content)
+    raise TypeError(f"unknown reply: {reply!r}")
+
+
+def render_reply(reply: Reply, *, ephemeral: bool, echo_question: bool = False) -> SlackMessage:
+    """A neutral reply as a Slack message. `ephemeral`: only the asker sees it, so offer 「共有」."""
+    text = truncate(reply_mrkdwn(reply), FALLBACK_LIMIT)
+    blocks: list[SlackBlock] = []
+    if echo_question and isinstance(reply, Answer | Choices | NoAnswer) and reply.question:
+        blocks.append(question_context(reply.question))
+    match reply:
+        case Answer():
+            blocks += answer_body(reply)
+            blocks.append(answer_actions(reply.entry_id, reply.log_id, ephemeral=ephemeral))
+        case Choices():
+            blocks += choices_body(reply)
+        case NoAnswer():
+            blocks += blocks_sections(no_answer_blocks(reply))
+            blocks += _notice_contexts(reply.notices)
+        case Message(content) | Refusal(content):
+            blocks += blocks_sections(content)
+        case OpenReportForm(hint):
+            blocks += blocks_sections(hint)
+            blocks.append(
+                {
+                    "type": "actions",
+                    "elements": [button("報告フォームを開く", ACTION_OPEN_REPORT, "open", style="primary")],
+                }
+            )
+        case _:
+            raise TypeError(f"unknown reply: {reply!r}")
+    return SlackMessage(text=text, blocks=fit(blocks))
+
+
+def question_context(question: str) -> SlackBlock:
+    return context_mrkdwn(f"質問: {inert(question)}")
+
+
+def answer_body(answer: Answer) -> list[SlackBlock]:
+    blocks = mrkdwn_sections(escape(answer.answer))
+    if answer.source:
+        blocks.append(context_mrkdwn(f"出典: {escape(answer.source)}"))
+    blocks += _notice_contexts(answer.notices)
+    return blocks
+
+
+def answer_actions(
+    entry_id: str, log_id: int | None, *, ephemeral: bool, feedback: str | None = None
+) -> SlackBlock:
+    """役に立った / 違った (or the thanks once given), and 「チャンネルに共有」 when only the asker sees it."""
+    value = encode_value(e=entry_id, l=log_id)
+    elements: list[dict[str, Any]] = []
+    if feedback is None:
+        elements += [
+            button("役に立った", ACTION_FEEDBACK_HELPFUL, value),
+            button("違った", ACTION_FEEDBACK_WRONG, value),
+        ]
+    if ephemeral:
+        elements.append(button("チャンネルに共有", ACTION_SHARE, value))
+    if not elements:
+        return context_mrkdwn(FEEDBACK_THANKS.get(feedback or "", "ご協力ありがとうございます。"))
+    return {"type": "actions", "block_id": BLOCK_ANSWER_ACTIONS, "elements": elements}
+
+
+def answer_message(
+    answer: Answer, *, ephemeral: bool, feedback: str | None = None, question: str | None = None
+) -> SlackMessage:
+    """An answer re-rendered after a click: with the thanks in place of the feedback buttons."""
+    blocks: list[SlackBlock] = [question_context(question)] if question else []
+    blocks += answer_body(answer)
+    actions = answer_actions(answer.entry_id, answer.log_id, ephemeral=ephemeral, feedback=feedback)
+    blocks.append(actions)
+    if feedback is not None and actions["type"] == "actions":
+        blocks.append(context_mrkdwn(FEEDBACK_THANKS.get(feedback, "ご協力ありがとうございます。")))
+    return SlackMessage(text=truncate(escape(answer.answer), FALLBACK_LIMIT), blocks=fit(blocks))
+
+
+def shared_answer_message(answer: Answer, user_id: str) -> SlackMessage:
+    """The answer posted for the whole channel by 「チャンネルに共有」 (the sharer is mentioned on purpose)."""
+    blocks: list[SlackBlock] = [context_mrkdwn(f"<@{user_id}> さんが共有しました: {inert(answer.question)}")]
+    blocks += answer_body(answer)
+    return SlackMessage(text=truncate(escape(answer.answer), FALLBACK_LIMIT), blocks=fit(blocks))
+
+
+def choices_body(choices: Choices) -> list[SlackBlock]:
+    lines = [CHOICES_LEAD, *(f"{i}. {escape(c.question)}" for i, c in enumerate(choices.choices, 1))]
+    blocks = mrkdwn_sections("\n".join(lines))
+    buttons = [
+        button(
+            f"{i}. {c.question}", f"{ACTION_CHOICE_PREFIX}{i}", encode_value(e=c.entry_id, l=choices.log_id)
+        )
+        for i, c in enumerate(choices.choices, 1)
+    ]
+    if buttons:
+        blocks.append({"type": "actions", "block_id": BLOCK_CHOICES, "elements": buttons[:25]})
+        blocks.append(context_mrkdwn(CHOICES_HINT))
+    blocks += _notice_contexts(choices.notices)
+    return blocks
+
+
+def message_of(content: Sequence[Block]) -> SlackMessage:
+    """Neutral blocks as a plain Slack message (no buttons)."""
+    text = blocks_mrkdwn(content)
+    return SlackMessage(text=truncate(text, FALLBACK_LIMIT), blocks=fit(mrkdwn_sections(text)))
