@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,24 +19,76 @@ logger = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 CONNECT_TIMEOUT_SECONDS = 5
 
+# When set (a time.monotonic() value), every transaction begun in this thread waits at most until then.
+_deadline: ContextVar[float | None] = ContextVar("dxbot_db_deadline", default=None)
 
-def create_db_engine(url: str) -> Engine:
-    """An Engine for `url`; SQLite gets its folder created, WAL and a busy timeout."""
+
+@contextmanager
+def database_deadline(seconds: float) -> Iterator[None]:
+    """Bound every database wait inside the block (locks, statements; PostgreSQL `lock_timeout` and
+    `statement_timeout`, SQLite `busy_timeout`) so that it ends within `seconds` from now.
+
+    A wait cut short raises OperationalError, which the core already turns into "nothing recorded".
+    Nested blocks keep the earlier deadline."""
+    outer = _deadline.get()
+    ends = time.monotonic() + seconds
+    token = _deadline.set(ends if outer is None else min(outer, ends))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def _apply_deadline(connection: Connection) -> None:
+    ends = _deadline.get()
+    if ends is None:
+        return
+    milliseconds = str(max(1, int((ends - time.monotonic()) * 1000)))
+    if connection.dialect.name == "postgresql":
+        # SET LOCAL semantics (set_config(..., true)): the bound ends with this transaction.
+        connection.execute(select(func.set_config("lock_timeout", milliseconds, True)))
+        connection.execute(select(func.set_config("statement_timeout", milliseconds, True)))
+    elif connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={milliseconds}")
+
+
+def create_db_engine(
+    url: str,
+    *,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    pool_timeout: float = 10,
+    busy_timeout: float = 30,
+    connect_timeout: int = CONNECT_TIMEOUT_SECONDS,
+) -> Engine:
+    """An Engine for `url`; SQLite gets its folder created, WAL and a busy timeout (`busy_timeout` s).
+
+    The pool is sized by the caller to the threads that use it (bot/intake.py): a worker that waits
+    for a connection is a worker that cannot answer anyone."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         # hide_parameters: an error message or SQL log must never carry what users typed.
-        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        engine = create_engine(url, connect_args={"timeout": busy_timeout}, hide_parameters=True)
+        busy_ms = int(busy_timeout * 1000)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
             cursor = dbapi_connection.cursor()
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_deadline(connection):  # type: ignore[no-untyped-def]
+            # Without a deadline a transaction gets the engine's own busy timeout back.
+            if _deadline.get() is None:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={busy_ms}")
+            else:
+                _apply_deadline(connection)
 
         return engine
     # pre_ping: a connection dropped while the database was away is replaced, not handed out.
@@ -40,10 +96,18 @@ def create_db_engine(url: str) -> Engine:
     # the kernel's TCP timeout (a URL may set its own).
     connect_args: dict[str, object] = {}
     if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
-        connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=10, hide_parameters=True, connect_args=connect_args
+        connect_args["connect_timeout"] = connect_timeout
+    engine = create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
+        hide_parameters=True,
+        connect_args=connect_args,
     )
+    event.listen(engine, "begin", _apply_deadline)
+    return engine
 
 
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -248,3 +248,42 @@ class Delivery(Base):
         UniqueConstraint("kind", "period", "target", name="uq_deliveries_kind_period_target"),
         CheckConstraint(_in_list("status", DELIVERY_STATUSES), name="ck_deliveries_status"),
     )
+
+
+# ---------------------------------------------------------------- durable intake (issue 14)
+
+INBOX_STATES = ("received", "done", "failed")
+
+
+class InboxEntry(Base):
+    """One accepted inbound request (a Slack event, command or interaction; a Teams activity), written
+    before it is acknowledged and worked from afterwards (storage/inbox.py).
+
+    `key` is the platform's own id for the request, so a redelivery finds its row; `state` says whether
+    the work is decided (received → done | failed), `result` what the user is told, `delivered_at` that
+    they were told; `lease_owner`/`lease_until` let exactly one worker (in any process) hold it at a time.
+    The payload is cleared once the outcome is decided: the inbox keeps no user text longer than needed.
+    """
+
+    __tablename__ = "inbox"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), nullable=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    payload: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    result: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(String(255))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        CheckConstraint(_in_list("state", INBOX_STATES), name="ck_inbox_state"),
+        # Resume looks for rows not yet delivered; pruning for old delivered ones.
+        Index("ix_inbox_undelivered", "delivered_at", "lease_until"),
+        Index("ix_inbox_received_at", "received_at"),
+    )
