@@ -16,13 +16,18 @@ from bot.settings import Settings
 logger = logging.getLogger("dxbot")
 
 
-def _configure_logging() -> None:
-    level = os.environ.get("DXBOT_LOG_LEVEL", "INFO").upper()
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def _surface(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """Whose screen the logs would land on (bot/logs.py): a person's console, a server's log, or a command's."""
+    from bot.logs import Surface
+
+    if args.command in ("chat", "ask"):
+        return Surface.CONSOLE
+    if args.command == "serve":
+        return Surface.SERVER
+    if args.command == "run":
+        platforms = ("SLACK_BOT_TOKEN", "TEAMS_APP_ID")
+        return Surface.SERVER if any(os.environ.get(name, "").strip() for name in platforms) else Surface.CONSOLE
+    return Surface.COMMAND
 
 
 def _fail(message: str, code: int = 1) -> int:
@@ -311,23 +316,28 @@ def _not_yet(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dxbot", description="江津市 スマートシティ推進 DX ボット")
+    verbose_help = "ログ（INFO 以上）も標準エラー出力に表示する（DXBOT_LOG_LEVEL が優先）"
+    parser.add_argument("-v", "--verbose", action="store_true", help=verbose_help)
+    # Also after the conversation and server commands (`dxbot chat --verbose`); SUPPRESS keeps the top-level value.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=verbose_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("run", help="メインジョブ（Slack 資格情報があれば Slack、なければコンソール）")
+    p = sub.add_parser("run", parents=[common], help="メインジョブ（Slack 資格情報があれば Slack、なければコンソール）")
     p.add_argument("--host", default="0.0.0.0", help="HTTP で受けるときのアドレス（SLACK_APP_TOKEN がないとき）")
     p.add_argument("--port", type=int, default=3000, help="HTTP で受けるときのポート（既定 3000）")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("chat", help="コンソールでチャット（標準入力を1行ずつ）")
+    p = sub.add_parser("chat", parents=[common], help="コンソールでチャット（標準入力を1行ずつ）")
     p.add_argument("--user", help="ユーザー ID（ディレクトリの id）")
     p.set_defaults(func=cmd_chat)
 
-    p = sub.add_parser("serve", help="Slack を HTTP で受ける（POST /slack/events, GET /healthz）")
+    p = sub.add_parser("serve", parents=[common], help="Slack を HTTP で受ける（POST /slack/events, GET /healthz）")
     p.add_argument("--port", type=int, default=3000)
     p.add_argument("--host", default="0.0.0.0", help="受けるアドレス（既定 0.0.0.0）")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("ask", help="質問に1回答える")
+    p = sub.add_parser("ask", parents=[common], help="質問に1回答える")
     p.add_argument("question", nargs="?")
     p.add_argument("--batch", action="store_true", help="標準入力の1行を1問として答える")
     p.add_argument("--json", action="store_true", help="JSON で出力")
@@ -377,12 +387,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    _configure_logging()
+    from bot.logs import configure_logging
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    configure_logging(_surface(args), verbose=args.verbose)
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
