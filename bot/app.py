@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.commands import CommandRouter, command_label
+from bot.failures import check_configured_files
 from bot.privacy import redact_personal_data
 from bot.progress import ProgressService, setup_progress
 from bot.replies import Answer, ChatContext, Choices, Message, NoAnswer, OpenReportForm, Refusal, Reply
@@ -128,6 +129,7 @@ def create_app(
 ) -> Services:
     """Build the services from settings. Nothing connects to Slack here."""
     started = time.perf_counter()
+    check_configured_files(settings.directory_path)
     kb = kb if kb is not None else load_kb(settings.kb_path)
     # An engine already built for `kb` may be shared (it is read-only): tests start many bots.
     faq = faq if faq is not None else FaqEngine(kb)

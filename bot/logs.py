@@ -2,7 +2,7 @@
 
 Servers (Slack or Teams over HTTP or Socket Mode) log at INFO: one line per request, start and stop.
 The console (`dxbot chat`, `dxbot run` without credentials) and `dxbot ask` are a person's screen: only
-errors show there. Other one-shot commands print their own Japanese result and log warnings only.
+errors show there. Other one-shot commands print their own Japanese result, and errors.
 `--verbose` brings INFO back; `DXBOT_LOG_LEVEL` overrides both.
 """
 
@@ -16,9 +16,17 @@ from enum import Enum
 
 
 class Surface(Enum):
-    SERVER = logging.INFO
-    CONSOLE = logging.ERROR
-    COMMAND = logging.WARNING
+    SERVER = "server"
+    CONSOLE = "console"
+    COMMAND = "command"
+
+
+DEFAULT_LEVELS = {
+    Surface.SERVER: logging.INFO,
+    Surface.CONSOLE: logging.ERROR,
+    # A one-shot command prints its own Japanese result; its retries and notes are for --verbose.
+    Surface.COMMAND: logging.ERROR,
+}
 
 
 # Alembic announces each plugin it sets up and its dialect at INFO; our own line says what was migrated.
@@ -31,17 +39,33 @@ def log_level(surface: Surface, verbose: bool = False, environ: Mapping[str, str
     level = logging.getLevelName(named) if named else None
     if isinstance(level, int):
         return level
-    return min(surface.value, logging.INFO) if verbose else surface.value
+    return min(DEFAULT_LEVELS[surface], logging.INFO) if verbose else DEFAULT_LEVELS[surface]
+
+
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time (a test's capture, a redirected stream), never a stale one."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self):  # type: ignore[no-untyped-def]
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:  # type: ignore[no-untyped-def]
+        pass
 
 
 def configure_logging(surface: Surface, verbose: bool = False, environ: Mapping[str, str] | None = None) -> None:
-    """(Re)configure the root logger for `surface`; called again when `dxbot run` knows which it serves."""
+    """(Re)configure the root logger for `surface`: one stderr handler of ours, others' handlers untouched."""
     level = log_level(surface, verbose, environ)
-    logging.basicConfig(
-        level=level,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        force=True,
-    )
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, StderrHandler)]:
+        root.removeHandler(handler)
+    handler = StderrHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level)
     for name in CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(logging.DEBUG if level <= logging.DEBUG else logging.WARNING)

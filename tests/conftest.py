@@ -17,6 +17,18 @@ from tests.fakes import FakeClock
 PG_URL = os.environ.get("DXBOT_TEST_PG_URL", "")
 
 
+@pytest.fixture(autouse=True)
+def _restore_root_logger() -> Iterator[None]:
+    """A test that runs `bot.cli.main` in-process reconfigures logging; the next test starts as before."""
+    import logging
+
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    yield
+    root.setLevel(level)
+    root.handlers[:] = handlers
+
+
 @pytest.fixture(scope="session")
 def bundled_kb() -> KnowledgeBase:
     return load_kb()

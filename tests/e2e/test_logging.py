@@ -79,7 +79,7 @@ def test_log_levels() -> None:
     assert log_level(Surface.CONSOLE, environ={}) == logging.ERROR
     assert log_level(Surface.CONSOLE, verbose=True, environ={}) == logging.INFO
     assert log_level(Surface.SERVER, environ={}) == logging.INFO
-    assert log_level(Surface.COMMAND, environ={}) == logging.WARNING
+    assert log_level(Surface.COMMAND, environ={}) == logging.ERROR
     assert log_level(Surface.CONSOLE, environ={"DXBOT_LOG_LEVEL": "debug"}) == logging.DEBUG
     assert log_level(Surface.SERVER, verbose=True, environ={"DXBOT_LOG_LEVEL": "WARNING"}) == logging.WARNING
     assert log_level(Surface.CONSOLE, environ={"DXBOT_LOG_LEVEL": "loud"}) == logging.ERROR, "unknown: the default"
