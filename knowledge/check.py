@@ -35,6 +35,12 @@ def structural_problems(kb: KnowledgeBase, yaml_kb: bool) -> list[Problem]:
             )
         if not entry.tags:
             problems.append(Problem(file, line, msg("no_tags", id=entry.id)))
+    ids = {entry.id for entry in kb.entries}
+    for entry in kb.entries:
+        for related in entry.related:
+            if related not in ids or related == entry.id:
+                file, line = _where(entry)
+                problems.append(Problem(file, line, msg("unknown_related", id=entry.id, related=related)))
     return problems
 
 

@@ -16,18 +16,22 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from knowledge.messages import msg, yaml_error_message
 
+if TYPE_CHECKING:
+    from knowledge.tables import PlanTables
+
 logger = logging.getLogger(__name__)
 
 BUNDLED_KB = Path(__file__).resolve().parent / "data"
 
-# `added` and `plan_version` are written by `dxbot kb apply` on the entries a curator makes from the sheet.
-ENTRY_FIELDS = ("id", "question", "alternates", "answer", "source", "tags", "plan_version", "added")
+# `added` and `plan_version` are written by `dxbot kb apply` on the entries a curator makes from the sheet;
+# `related` lists entries to offer as follow-ups.
+ENTRY_FIELDS = ("id", "question", "alternates", "answer", "source", "tags", "plan_version", "added", "related")
 REQUIRED_ENTRY_FIELDS = {"id", "question", "answer"}
 
 
@@ -68,6 +72,8 @@ class FaqEntry:
     tags: tuple[str, ...] = ()
     plan_version: str | None = None  # the plan version a curator wrote the answer against
     added: str | None = None  # the date `dxbot kb apply` made the entry (ISO); None for authored entries
+    # Ids of entries to offer as follow-up choices after this answer (DXとは → DのX, Xの意味, 人に優しいDX).
+    related: tuple[str, ...] = ()
     origin: Origin | None = field(default=None, compare=False)
 
     @property
@@ -119,6 +125,8 @@ class KnowledgeBase:
     initiatives: tuple[Initiative, ...] = ()
     # Questions curators marked 対象外 (out_of_scope.yaml): off-topic examples for the engine's calibration.
     out_of_scope: tuple[str, ...] = ()
+    # The plan's tables (knowledge/tables.py), for answers computed from them; None for a CSV FAQ.
+    tables: PlanTables | None = None
 
     @property
     def contact(self) -> str | None:
@@ -266,7 +274,7 @@ def _parse_entries(source: _Source) -> list[FaqEntry]:
                         source.problem(value_line, msg("field_not_string", name=name))
                         ok = False
         lists: dict[str, tuple[str, ...]] = {}
-        for name in ("alternates", "tags"):
+        for name in ("alternates", "tags", "related"):
             if name in fields:
                 parsed = _string_list(fields[name][0])
                 if parsed is None:
@@ -288,6 +296,7 @@ def _parse_entries(source: _Source) -> list[FaqEntry]:
                 tags=lists.get("tags", ()),
                 plan_version=text.get("plan_version"),
                 added=text.get("added"),
+                related=lists.get("related", ()),
                 origin=Origin(source.name, line),
             )
         )
@@ -414,6 +423,9 @@ def read_yaml_kb(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
     if not entries and not problems:
         problems.append(Problem(str(directory), 1, msg("no_entries")))
     problems += duplicate_ids(entries)
+    from knowledge.tables import read_tables
+
+    tables = read_tables(directory, problems)
     kb = KnowledgeBase(
         entries=tuple(entries),
         plan=plan,
@@ -421,6 +433,7 @@ def read_yaml_kb(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
         synonyms=synonyms,
         initiatives=initiatives,
         out_of_scope=out_of_scope,
+        tables=tables,
     )
     return kb, problems
 

@@ -42,6 +42,7 @@ MESSAGES: dict[str, str] = {
     "no_source": "項目「{id}」に出典（source）がありません",
     "few_alternates": "項目「{id}」の言い換え（alternates）が {count} 個です。{minimum} 個以上にしてください",
     "no_tags": "項目「{id}」にタグ（tags）がありません",
+    "unknown_related": "項目「{id}」の関連項目（related）「{related}」がありません。ある項目のidを書いてください",
     "indistinguishable": (
         "項目「{id}」は「{other}」（{where}）と区別できません。この項目の質問で「{other}」が上位になります"
         "（{other_score} 対 {own_score}）。質問か言い換えを書き分けてください"
