@@ -168,6 +168,15 @@ class Analyzer:
         self._lock = threading.Lock()
         self.glossary = glossary or Glossary([])
 
+    def parts_of_speech(self, text: str) -> list[tuple[str, tuple[str, ...]]]:
+        """(surface, Sudachi part of speech) of each morpheme: for telling a person's name (人名) or a
+        product (固有名詞) in an answer (knowledge/intent.py)."""
+        normalized = normalize_text(text)
+        if not normalized:
+            return []
+        with self._lock:
+            return [(m.surface(), tuple(m.part_of_speech())) for m in self._tokenizer.tokenize(normalized, SplitMode.C)]
+
     def units(self, text: str) -> list[Unit]:
         """Content words as folded normalized forms (mode C), each with its mode-A parts."""
         return self._tokenize(self.glossary.canonicalize(normalize_text(text)))[0]

@@ -23,7 +23,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -32,6 +32,9 @@ from rapidfuzz import fuzz
 
 from knowledge.analysis import Analysis, Analyzer, Glossary
 from knowledge.kb import FaqEntry, KnowledgeBase
+from knowledge.normalize import fold_for_match
+from knowledge.question_types import CANDIDATES_CONSIDERED, Asks, QuestionTypeCheck
+from knowledge.table_answers import TableAnswerer
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -56,6 +59,14 @@ class MatchResult:
     score: float
     entry: FaqEntry | None
     candidates: tuple[Candidate, ...]
+    # When the plan covers the topic but not what is asked (a name, a cost…): the plain statement to show,
+    # e.g. 「計画には担当者の名前は書かれていません。DX推進リーダーは10名程度です（5. 推進体制）」.
+    # The status is then no_answer: it is not counted as answered.
+    note: str | None = None
+    # Entries to offer as follow-up choices after the answer (the entry's `related`), in order.
+    related: tuple[FaqEntry, ...] = ()
+    # What the question asks for (knowledge/question_types.py), when the engine checked it.
+    asked: frozenset[Asks] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -302,6 +313,20 @@ class FaqEngine:
         self._phrase_reading_index = _Bm25(phrase_readings, self._idf_readings)
         self._answer_word_index = _Bm25(answer_words, self._idf_words)
         self._answer_bigram_index = _Bm25(answer_bigrams, self._idf_bigrams)
+        # Answers computed from the plan's tables, and the check of what a question asks for
+        # (knowledge/table_answers.py, knowledge/question_types.py): the steps around the ranking.
+        self._tables = (
+            TableAnswerer(kb.tables, self.analyzer, [w for i in kb.initiatives for w in (i.name, i.theme, *i.aliases)])
+            if kb.tables is not None
+            else None
+        )
+        self._question_types = QuestionTypeCheck(self.get, self.analyzer)
+        # A question that is word for word one of an entry's phrasings (after folding) is that entry's:
+        # curators wrote it for exactly this question (「ロジックモデルとは」), whatever the ranking says.
+        self._exact: dict[str, FaqEntry] = {}
+        for entry in self.entries:
+            for phrase in entry.phrasings:
+                self._exact.setdefault(fold_for_match(phrase), entry)
 
     @staticmethod
     def _idf(entry_terms: Sequence[frozenset[str]], n: int) -> dict[str, float]:
@@ -321,6 +346,24 @@ class FaqEngine:
     # ------------------------------------------------------------------ matching
 
     def match(self, question: str, top: int = 3) -> MatchResult:
+        """Tables first (a combination question is computed), then the entries, then the question type."""
+        question_head = question[:MAX_MATCH_CHARS]
+        result = self.match_entries(question, top=max(top, CANDIDATES_CONSIDERED))
+        computed = self._tables.answer(question_head) if self._tables is not None else None
+        exact = self._exact.get(fold_for_match(question_head))
+        if computed is not None and computed.entry is not None:
+            result = replace(result, status=ANSWERED, score=1.0, entry=computed.entry)
+        elif computed is not None:
+            result = replace(result, status=NO_ANSWER, score=0.0, entry=None, note=computed.note)
+        elif exact is not None:
+            result = _answer_with(result, exact)
+        else:
+            result = self._question_types.check(question_head, result)
+        related = tuple(e for e in (self.get(i) for i in result.entry.related) if e) if result.entry else ()
+        return replace(result, candidates=result.candidates[: max(top, 0)], related=related)
+
+    def match_entries(self, question: str, top: int = 3) -> MatchResult:
+        """The best entries for `question` and the answer / 「もしかして」 / decline decision."""
         # Only the head of a pasted wall of text is matched: Sudachi refuses input over ~48 KB (a traceback
         # for `dxbot ask --batch`), and no real question is longer than this.
         analysis = self.analyzer.analyze(question[:MAX_MATCH_CHARS])
@@ -517,6 +560,15 @@ class FaqEngine:
     def explain(self, question: str, top: int = 5) -> list[tuple[str, float, Features]]:
         """The ranked entries with their features, for tuning and `ask --explain`-style debugging."""
         return [(self.entries[i].id, s, f) for i, s, f in self._rank(self.analyzer.analyze(question))[:top]]
+
+
+def _answer_with(result: MatchResult, entry: FaqEntry) -> MatchResult:
+    """`result` answered by `entry`, which becomes the first candidate."""
+    first = next((c for c in result.candidates if c.entry_id == entry.id), None)
+    score = max(result.score, first.score if first else 0.0)
+    others = tuple(c for c in result.candidates if c.entry_id != entry.id)
+    candidates = (Candidate(entry.id, entry.question, round(score, 4)), *others)
+    return replace(result, status=ANSWERED, score=round(score, 4), entry=entry, candidates=candidates)
 
 
 def decision_vector(ranked: list[tuple[int, float, Features]]) -> list[float]:

@@ -1,0 +1,258 @@
+"""What a question asks for, and whether an entry's answer can give it.
+
+「DX推進リーダーの名前を教えて」 asks for a person's name; the entry that says 「10名程度です」 is about the
+right topic but gives a count, and a count is not a name. 「いつまで」 needs an end, 「いつから」 a start.
+`asked_types` reads the question; `fills` reads an answer. `QuestionTypeCheck.check` is the engine's last
+step: an answer that cannot fill what is asked is replaced by a close candidate that can, or by a plain
+statement that the plan does not say it (`MatchResult.note`, status no_answer: not counted as answered).
+
+Only types an answer visibly has or lacks are checked (a count, a date, a name, an amount, a product, a
+long form, a department). Definitions, yes/no and lists are left to the ranking: any answer on the topic
+can serve them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from knowledge.kb import FaqEntry
+from knowledge.normalize import fold_for_match
+
+if TYPE_CHECKING:
+    from knowledge.analysis import Analyzer
+    from knowledge.engine import MatchResult
+
+
+class Asks(Enum):
+    PERSON_NAME = "person_name"
+    COUNT = "count"
+    WHEN = "when"
+    SINCE = "since"
+    UNTIL = "until"
+    AMOUNT = "amount"
+    PRODUCT = "product"
+    CONTACT = "contact"
+    LONG_FORM = "long_form"
+    DEPARTMENT = "department"
+
+
+def _plain(text: str) -> str:
+    """NFKC, lower case, no spaces: how both questions and answers are read here."""
+    return "".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def _any(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(patterns))
+
+
+# ---------------------------------------------------------------- reading the question
+
+_THING_BEFORE_NAME = _any(
+    r"(wg|[1-9]|取組み?|取り組み|テーマ|システム|計画|法|版|改革|組織|会議|プロジェクト|サービス|ツール|ファイル|資料|"
+    r"事業|施策|制度|アプリ|ソフト|課|部署|団体|会社|本部|委員会|監事会|グループ)(の|って|は)?(名前|なまえ|名称)"
+)
+_PERSON_NAME = _any(r"名前|なまえ|氏名|フルネーム|実名|誰さん|どなたさん")
+_COUNT = _any(
+    r"何人|なんにん|何名|なんめい|人数|何個|何件|何つ|いくつ|幾つ|何か所|何カ所|何ヶ所|何回|何チーム|何グループ|"
+    r"何業務|何手続|何年間|何分野|何団体|何種類|何社|何部署|何テーマ|何項目|何本|何組織|(?<![値字])(の数|数は|数って)(?![値字式学])"
+)
+_SINCE = _any(r"いつから|何年から|何年度から|何月から|開始時期|始まっ|始まる|はじま|スタート|いつ始|いつ頃から")
+_UNTIL = _any(r"いつまで|何年まで|何年度まで|何月まで|期限|締め?切り?|〆切|終わる|終わり|おわり|終了|完了予定|いつ終")
+_WHEN = _any(r"いつ|何年|何月|何日|時期|日付|日程|何年度|何時|開催日|日時|次回")
+_AMOUNT = _any(
+    r"いくら|費用|予算|金額|値段|料金|コスト|何円|経費|単価|額は|何万|お金|財源|補助金|"
+    r"[一-龥](料|費)(は|って|を|が|も|の額|\?|？|$)"
+)
+_PRODUCT = _any(
+    r"(どの|どこの|何の|なんの|何という|なんという)(サービス|製品|ツール|ソフト|アプリ|ai|チャット|sns|クラウド|プラットフォーム|会社)|"
+    r"ベンダー|メーカー|業者|委託先|(サービス|製品|ツール|ソフト|アプリ|会社|企業)(名|の名前)|"
+    r"(何|なに|どれ)を(使|導入|採用|契約)|何使|どこと契約"
+)
+_CONTACT = _any(r"電話番号|何番|メールアドレス|メアド|url|ファックス|fax|内線|アドレス")
+_LONG_FORM = _any(r"何の略|なんの略|略称|正式名称|正式名|正式には|略さず|略さない|何を略|略語|の略\?|の略？")
+_DEPARTMENT = _any(
+    r"どの課|どこの課|何課が|何課の|担当課|所管課|担当部署|どの部署|どこの部署|どの部局|所管は|所管部署|"
+    r"どこが担当|担当はどこ|どこの担当|担当の課"
+)
+# An ASCII acronym (BPR, CDO, KPI) whose long form a 「何の略」 question asks for.
+_ACRONYM = re.compile(r"[a-z][a-z0-9\-]*[a-z0-9]")
+# 「DXのDは何の略」 asks what one letter stands for, not for the long form.
+_LETTER_OF = re.compile(r"[a-z]{2,}の[a-z](?![a-z])|「[a-z]」")
+
+
+def asked_types(question: str) -> frozenset[Asks]:
+    """The checked types a question asks for (possibly none)."""
+    q = _plain(question)
+    asks: set[Asks] = set()
+    if _PERSON_NAME.search(q) and not _THING_BEFORE_NAME.search(q):
+        asks.add(Asks.PERSON_NAME)
+    if _COUNT.search(q):
+        asks.add(Asks.COUNT)
+    if _SINCE.search(q):
+        asks.add(Asks.SINCE)
+    elif _UNTIL.search(q):
+        asks.add(Asks.UNTIL)
+    elif _WHEN.search(q):
+        asks.add(Asks.WHEN)
+    if _AMOUNT.search(q):
+        asks.add(Asks.AMOUNT)
+    if _PRODUCT.search(q):
+        asks.add(Asks.PRODUCT)
+    if _CONTACT.search(q):
+        asks.add(Asks.CONTACT)
+    if _LONG_FORM.search(q) and not _LETTER_OF.search(q) and _acronyms(q):
+        asks.add(Asks.LONG_FORM)
+    if _DEPARTMENT.search(q):
+        asks.add(Asks.DEPARTMENT)
+    return frozenset(asks)
+
+
+def _acronyms(plain_question: str) -> list[str]:
+    return [a for a in _ACRONYM.findall(plain_question) if len(a) >= 2]
+
+
+# ---------------------------------------------------------------- reading an answer
+
+_COUNTED = re.compile(
+    r"(\d+(\.\d+)?|[一二三四五六七八九十]+)\s*(人|名|課|つ|件|個|業務|手続|年間|か所|カ所|箇所|分野|種類|団体|回|倍|割|%|組織|テーマ|項目|社|部署|本)"
+)
+_DATE = re.compile(r"\d{4}年|\d+年度|年度末|令和\d|r\d+年度|\d+月|\d+日|毎年|年\d+回|半年|前年度|今年度|来年度")
+_START = re.compile(r"から|以降|開始|始ま|成立|設置|策定|発行|閣議決定|改訂|追記|より|以来")
+_END = re.compile(r"まで|末|終了|期限|迄")
+_RANGE = re.compile(r"\d{4}年度?(から|~|〜|-)\d{4}年度?")
+_MONEY = re.compile(r"\d[\d,]*\s*(円|万円|億円)|無料|有料|円")
+_CONTACT_VALUE = re.compile(r"\d{2,4}-\d{2,4}-\d{3,4}|@|https?://|内線\d")
+_ORGANIZATION = re.compile(r"[一-龥]課|事務局|本部|委員会|監事会|市長|各課|関係課|担当課")
+
+
+def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> bool:
+    """Whether `entry`'s answer can give what `asks` wants."""
+    answer = _plain(entry.answer)
+    if asks is Asks.COUNT:
+        return bool(_COUNTED.search(answer))
+    if asks is Asks.WHEN:
+        return bool(_DATE.search(answer))
+    if asks is Asks.SINCE:
+        return bool(_DATE.search(answer) and (_START.search(answer) or _RANGE.search(answer)))
+    if asks is Asks.UNTIL:
+        return bool(_DATE.search(answer) and (_END.search(answer) or _RANGE.search(answer)))
+    if asks is Asks.AMOUNT:
+        return bool(_MONEY.search(answer))
+    if asks is Asks.CONTACT:
+        return bool(_CONTACT_VALUE.search(answer))
+    if asks is Asks.DEPARTMENT:
+        return bool(_ORGANIZATION.search(answer))
+    if asks is Asks.LONG_FORM:
+        return any(_has_long_form(answer, a) for a in _acronyms(_plain(question)))
+    asked = _plain(question)
+    if asks is Asks.PERSON_NAME:
+        return any(pos[1:3] == ("固有名詞", "人名") for _, pos in analyzer.parts_of_speech(entry.answer))
+    if asks is Asks.PRODUCT:
+        return any(
+            pos[1] == "固有名詞" and pos[2] in ("一般", "組織名") and len(surface) >= 2 and _plain(surface) not in asked
+            for surface, pos in analyzer.parts_of_speech(entry.answer)
+        )
+    return True
+
+
+def _has_long_form(answer: str, acronym: str) -> bool:
+    """BPR（ビジネス・プロセス・リエンジニアリング） or デジタル・トランスフォーメーション（DX）."""
+    a = re.escape(acronym)
+    return bool(
+        re.search(rf"{a}[(（][^)）]{{4,}}[)）]", answer) or re.search(rf"[ァ-ヶー・]{{4,}}[(（]{a}[)）]", answer)
+    )
+
+
+# ---------------------------------------------------------------- what the reply says
+
+
+def missing_statement(asks: Asks, question: str) -> str:
+    """「計画には…は書かれていません」: what the plan lacks, in the question's terms."""
+    q = _plain(question)
+    what = {
+        Asks.PERSON_NAME: "担当者の名前",
+        Asks.COUNT: "人数" if re.search(r"何人|何名|人数|なんにん|なんめい", q) else "その数",
+        Asks.WHEN: "その時期",
+        Asks.SINCE: "いつから始めるか（開始の時期）",
+        Asks.UNTIL: "いつまでか（期限・終了の時期）",
+        Asks.AMOUNT: "費用や金額",
+        Asks.PRODUCT: "利用するサービスや製品の名前",
+        Asks.CONTACT: "電話番号やメールアドレス",
+        Asks.LONG_FORM: f"{'・'.join(a.upper() for a in _acronyms(q))}の正式名称（略さない言い方）",
+        Asks.DEPARTMENT: "担当の課",
+    }[asks]
+    return f"計画には{what}は書かれていません。"
+
+
+# A sentence that leans on the question or on the sentence before cannot stand alone in a note.
+_NOT_SELF_CONTAINED = re.compile(r"^(両方|はい|いいえ|また|なお|これ|それ|つまり|このため|その|ただし|さらに)")
+
+
+def topic_summary(entries: list[FaqEntry], question: str, analyzer: Analyzer) -> str:
+    """What the plan does say on the topic: the sentence of the closest entries that covers most of the
+    question's words (the first one on a tie) that stands on its own, with its section."""
+    terms = {u.term for u in analyzer.analyze(question).units}
+    best: tuple[int, str, FaqEntry] | None = None
+    for entry in entries:
+        for sentence in (s.strip() for s in entry.answer.split("。")):
+            if not sentence or _NOT_SELF_CONTAINED.match(sentence):
+                continue
+            folded = fold_for_match(sentence)
+            covered = sum(1 for t in terms if t in folded)
+            if best is None or covered > best[0]:
+                best = (covered, sentence, entry)
+    if best is None:
+        entry = entries[0]
+        sentence = entry.answer.split("。")[0].strip()
+    else:
+        _, sentence, entry = best
+    return f"{sentence}（{entry.source}）" if entry.source else f"{sentence}。"
+
+
+# ---------------------------------------------------------------- the engine's last step
+
+# How far down the candidates an entry that fills the type may come from, and how close it must be.
+CANDIDATES_CONSIDERED = 5
+CLOSE_ENOUGH = 0.6
+
+
+@dataclass(frozen=True)
+class QuestionTypeCheck:
+    get_entry: Callable[[str], FaqEntry | None]
+    analyzer: Analyzer
+
+    def check(self, question: str, result: MatchResult) -> MatchResult:
+        """`result` as the entries gave it, kept, moved to a candidate that fills the type, or a note."""
+        from knowledge.engine import AMBIGUOUS, ANSWERED, NO_ANSWER
+
+        if result.status == NO_ANSWER or not result.candidates:
+            return result
+        asks = asked_types(question)
+        if not asks:
+            return result
+        entries = [(c, self.get_entry(c.entry_id)) for c in result.candidates[:CANDIDATES_CONSIDERED]]
+        if result.status == ANSWERED and result.entry is not None:
+            if self._fills_all(asks, result.entry, question):
+                return result
+            best = result.candidates[0].score
+            for candidate, entry in entries[1:]:
+                if entry is not None and candidate.score >= CLOSE_ENOUGH * best and self._fills_all(asks, entry, question):
+                    return replace(result, entry=entry, score=candidate.score, asked=asks)
+        elif result.status == AMBIGUOUS:
+            if any(e is not None and self._fills_all(asks, e, question) for _, e in entries[:3]):
+                return result
+        top = result.entry or entries[0][1]
+        if top is None:
+            return result
+        unfilled = next(a for a in Asks if a in asks and not fills(a, top, question, self.analyzer))
+        closest = [e for _, e in entries[:3] if e is not None]
+        note = missing_statement(unfilled, question) + topic_summary(closest, question, self.analyzer)
+        return replace(result, status=NO_ANSWER, entry=None, note=note, asked=asks)
+
+    def _fills_all(self, asks: frozenset[Asks], entry: FaqEntry, question: str) -> bool:
+        return all(fills(a, entry, question, self.analyzer) for a in asks)

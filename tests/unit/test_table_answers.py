@@ -1,0 +1,65 @@
+"""Combination questions over the plan's tables are computed from the tables (knowledge/table_answers.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.engine import ANSWERED, NO_ANSWER, FaqEngine
+
+# (question, entry id, facts the answer must contain, names it must not contain)
+COMPUTED = [
+    ("WG①とWG③の両方に入っている課", "table:wg-members", ["税務課", "健康医療対策課", "2課"], []),
+    ("WG②の参加課を全部", "table:wg-members", ["総務課", "地域振興課", "農林水産課", "商工観光課", "政策企画課", "5課"], ["人事課"]),
+    ("ＷＧ２に参加してる課はどこ？", "table:wg-members", ["総務課", "商工観光課"], ["税務課"]),
+    ("人事課が関わるWGとBPRの年度", "table:wg-of-department", ["WG③", "生成AI活用", "R4年度"], ["WG①"]),
+    ("2023年度にBPRした課", "table:bpr-by-year", ["子育て支援", "保険年金", "地域振興", "土木建設"], ["人事"]),
+    ("令和4年度のBPR対象はどこ", "table:bpr-by-year", ["人事", "税務", "水道", "社会教育"], ["子育て"]),
+    ("ＢＰＲ 何課でやった？（2022〜2023年度）", "table:bpr-by-year", ["人事", "土木建設", "8つ"], ["農林水産"]),
+    ("高齢者障がい者福祉課はどのWG", "table:wg-of-department", ["WG①", "フロントヤード改革"], ["WG②"]),
+    ("高齢者障害者福祉課ってどのワーキンググループ？", "table:wg-of-department", ["WG①"], ["WG③"]),
+    ("ぜいむかはどのわーきんぐぐるーぷ？", "table:wg-of-department", ["WG①", "WG③"], ["WG②"]),
+    ("税務課はWG②に入ってる？", "table:wg-of-department", ["いいえ", "WG①", "WG③"], []),
+    ("複数のWGに入ってる課", "table:wg-members", ["税務課", "健康医療対策課", "政策企画課", "3課"], ["人事課（"]),
+    ("WG①だけに入っている課", "table:wg-members", ["市民生活課", "子育て支援課"], ["税務課、", "健康医療対策課、"]),
+    ("WG③に入っていてWG①に入っていない課", "table:wg-members", ["人事課", "社会教育課", "水道課", "政策企画課"], []),
+    ("WG1と3のどちらかに入っている課", "table:wg-members", ["11課"], ["総務課"]),
+    ("2024年度のWG②はどうなった", "table:wg-status", ["ナッジユニット", "取組み休止"], []),
+    ("2024年度のWG⑤はその後どうなりましたか", "table:wg-status", ["2025年度のWG②と③で実施"], []),
+]
+
+
+@pytest.mark.parametrize(("question", "entry_id", "facts", "absent"), COMPUTED)
+def test_combination_questions_are_computed(
+    plan_engine: FaqEngine, question: str, entry_id: str, facts: list[str], absent: list[str]
+) -> None:
+    result = plan_engine.match(question)
+    assert result.status == ANSWERED and result.entry is not None, result
+    assert result.entry.id == entry_id
+    for fact in facts:
+        assert fact in result.entry.answer, (fact, result.entry.answer)
+    for name in absent:
+        assert name not in result.entry.answer, (name, result.entry.answer)
+    assert result.entry.source and "推進体制" in result.entry.source or "BPR" in (result.entry.source or "")
+
+
+@pytest.mark.parametrize(
+    ("question", "statement"),
+    [
+        ("WG④の参加課は？", "計画には2024年度のWGの参加課は書かれていません"),
+        ("2025年度のBPRはどの課？", "計画には2025年度のBPRの対象は書かれていません"),
+    ],
+)
+def test_what_the_tables_do_not_have_is_said_and_not_answered(plan_engine: FaqEngine, question: str, statement: str) -> None:
+    result = plan_engine.match(question)
+    assert result.status == NO_ANSWER and result.entry is None
+    assert result.note is not None and result.note.startswith(statement), result.note
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["BPRとは", "WGの役割は？", "推進体制図でWGの下に書かれている課名は何を表していますか？", "BPRの推進はどのテーマ？",
+     "BPRやってない課はDXに手をつけちゃダメ？", "人事異動はいつ", "WG1つあたりのメンバーは何人"],
+)
+def test_questions_that_only_mention_a_table_are_left_to_the_entries(plan_engine: FaqEngine, question: str) -> None:
+    result = plan_engine.match(question)
+    assert result.entry is None or not result.entry.id.startswith("table:"), result.entry
