@@ -125,11 +125,12 @@ class _Reader:
 
     def __init__(self, path: Path, problems: list[Problem]) -> None:
         self.path = path
+        self.name = _display_name(path)
         self.problems = problems
 
     def problem(self, node: yaml.Node | None, message: str) -> None:
         line = node.start_mark.line + 1 if node is not None else 1
-        self.problems.append(Problem(str(self.path), line, message))
+        self.problems.append(Problem(self.name, line, message))
 
     def root(self) -> yaml.MappingNode | None:
         try:
@@ -140,7 +141,7 @@ class _Reader:
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             line = mark.line + 1 if mark is not None else 1
-            self.problems.append(Problem(str(self.path), line, "YAMLの書き方に誤りがあります"))
+            self.problems.append(Problem(self.name, line, "YAMLの書き方に誤りがあります"))
             return None
         if not isinstance(node, yaml.MappingNode):
             self.problem(node, "表のファイルは「source:」などの項目を持つ形で書いてください")
@@ -316,7 +317,7 @@ def read_tables(directory: Path, problems: list[Problem]) -> PlanTables | None:
     for path in sorted(folder.glob("*.yaml")):
         if path.name not in readers:
             problems.append(
-                Problem(str(path), 1, f"不明な表のファイルです（使えるのは {'、'.join(sorted(readers))}）")
+                Problem(_display_name(path), 1, f"不明な表のファイルです（使えるのは {'、'.join(sorted(readers))}）")
             )
             continue
         key, read = readers[path.name]
@@ -330,9 +331,14 @@ def read_tables(directory: Path, problems: list[Problem]) -> PlanTables | None:
                 if squash(value.text) not in plan_text:
                     line = value.node.start_mark.line + 1 if value.node is not None else 1
                     problems.append(
-                        Problem(str(path), line, f"「{value.text}」が計画本文（{SOURCES_DIR}/）に見当たりません")
+                        Problem(_display_name(path), line, f"「{value.text}」が計画本文（{SOURCES_DIR}/）に見当たりません")
                     )
     return PlanTables(**found)
+
+
+def _display_name(path: Path) -> str:
+    """As the knowledge base's other problems name their file: relative to the knowledge base."""
+    return f"{TABLES_DIR}/{path.name}"
 
 
 def read_plan_text(directory: Path) -> str:
