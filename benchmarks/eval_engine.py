@@ -1,6 +1,9 @@
 """Print the engine's quality figures on the repo's own evaluation sets.
 
-    python benchmarks/eval_engine.py [--failures]
+    python benchmarks/eval_engine.py [--failures] [--kinds]
+
+The plan figures are those of tests/eval/plan_v2/dev.jsonl (the tuning set; `--failures` lists its misses).
+The sealed set is scored by benchmarks/score_sealed.py, aggregates only, once per change kept.
 """
 
 from __future__ import annotations
@@ -26,9 +29,17 @@ EVAL = ROOT / "tests" / "eval"
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--failures", action="store_true")
+    parser.add_argument("--kinds", action="store_true", help="figures per kind of question (plan_v2)")
     args = parser.parse_args()
 
     engine = FaqEngine(load_kb())
+    started = time.perf_counter()
+    report = evaluate_plan_set(engine, read_jsonl(EVAL / "plan_v2" / "dev.jsonl"))
+    print(f"plan_v2/dev.jsonl: {report.summary()}  [{time.perf_counter() - started:.1f}s]")
+    if args.kinds:
+        print(report.kinds_summary())
+    if args.failures:
+        print("\n".join("  " + f for f in report.failures))
     for name in ("plan_eval.jsonl",):
         started = time.perf_counter()
         report = evaluate_plan_set(engine, read_jsonl(EVAL / name))

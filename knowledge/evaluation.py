@@ -28,11 +28,18 @@ def contains_facts(answer: str, all_of: Iterable[str], any_of: Iterable[str]) ->
 
 @dataclass
 class PlanEvalReport:
+    """The plan figures: answerable questions answered right / wrong / not answered; out-of-scope ones not
+    answered; first-day questions right. An answer with a `note` (the plan lacks what is asked) is not an
+    answer. `kinds` counts (questions, right, wrong) per kind of question (tests/eval/plan_v2/README.md)."""
+
     answerable: int = 0
     answered_right: int = 0
     answered_wrong: int = 0
     out_of_scope: int = 0
     oos_rejected: int = 0
+    first_day: int = 0
+    first_day_right: int = 0
+    kinds: dict[str, list[int]] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -40,39 +47,73 @@ class PlanEvalReport:
         return self.answered_right / self.answerable if self.answerable else 0.0
 
     @property
+    def wrong_rate(self) -> float:
+        return self.answered_wrong / self.answerable if self.answerable else 0.0
+
+    @property
+    def declined(self) -> int:
+        return self.answerable - self.answered_right - self.answered_wrong
+
+    @property
     def rejection_rate(self) -> float:
         return self.oos_rejected / self.out_of_scope if self.out_of_scope else 0.0
 
+    @property
+    def first_day_rate(self) -> float:
+        return self.first_day_right / self.first_day if self.first_day else 1.0
+
     def summary(self) -> str:
-        return (
+        text = (
             f"answerable: {self.answered_right}/{self.answerable} answered with the right facts "
-            f"({self.answer_accuracy:.1%}), {self.answered_wrong} answered wrongly; "
+            f"({self.answer_accuracy:.1%}), {self.answered_wrong} answered wrongly ({self.wrong_rate:.1%}), "
+            f"{self.declined} not answered; "
             f"out of scope: {self.oos_rejected}/{self.out_of_scope} not answered ({self.rejection_rate:.1%})"
+        )
+        if self.first_day:
+            text += f"; first-day: {self.first_day_right}/{self.first_day} right"
+        return text
+
+    def kinds_summary(self) -> str:
+        """One line per kind: questions, right (answerable) or not answered (out of scope), wrong."""
+        return "\n".join(
+            f"  {kind:<18} {n:>4} questions, {right:>4} right, {wrong:>3} wrong"
+            for kind, (n, right, wrong) in sorted(self.kinds.items())
         )
 
 
 def evaluate_plan_set(engine: FaqEngine, rows: list[dict]) -> PlanEvalReport:
-    """Rows as in eval-sample.jsonl: {q, all, any, tag}."""
+    """Rows as in tests/eval/plan_v2/dev.jsonl: {q, tag, all, any, kinds}."""
     report = PlanEvalReport()
     for row in rows:
         result = engine.match(row["q"])
+        kinds = row.get("kinds") or []
+        answered = result.status == ANSWERED and result.entry is not None
         if row["tag"] == "out_of_scope":
             report.out_of_scope += 1
-            if result.status != ANSWERED:
-                report.oos_rejected += 1
-            else:
+            right = not answered
+            report.oos_rejected += right
+            if not right:
                 report.failures.append(f"OOS answered: {row['q']} -> {result.entry.id if result.entry else '?'} {result.score:.2f}")
-            continue
-        report.answerable += 1
-        if result.status == ANSWERED and result.entry is not None:
-            if contains_facts(result.entry.answer, row.get("all", []), row.get("any", [])):
-                report.answered_right += 1
-            else:
-                report.answered_wrong += 1
-                report.failures.append(f"wrong: {row['q']} -> {result.entry.id} {result.score:.2f}")
         else:
-            top = result.candidates[0].entry_id if result.candidates else "-"
-            report.failures.append(f"{result.status}: {row['q']} (top {top} {result.score:.2f})")
+            report.answerable += 1
+            right = answered and contains_facts(result.entry.answer, row.get("all", []), row.get("any", []))  # type: ignore[union-attr]
+            report.answered_right += right
+            if answered and not right:
+                report.answered_wrong += 1
+                report.failures.append(f"wrong: {row['q']} -> {result.entry.id} {result.score:.2f}")  # type: ignore[union-attr]
+            elif not answered:
+                top = result.candidates[0].entry_id if result.candidates else "-"
+                noted = " [note]" if result.note else ""
+                report.failures.append(f"{result.status}{noted}: {row['q']} (top {top} {result.score:.2f})")
+        wrong = answered and not right
+        if "first_day" in kinds:
+            report.first_day += 1
+            report.first_day_right += right
+        for kind in kinds:
+            counts = report.kinds.setdefault(kind, [0, 0, 0])
+            counts[0] += 1
+            counts[1] += right
+            counts[2] += wrong
     return report
 
 
