@@ -32,8 +32,14 @@ from rapidfuzz import fuzz
 
 from knowledge.analysis import Analysis, Analyzer, Glossary
 from knowledge.kb import FaqEntry, KnowledgeBase
-from knowledge.normalize import fold_for_match
-from knowledge.question_types import CANDIDATES_CONSIDERED, Asks, QuestionTypeCheck
+from knowledge.normalize import fold_for_match, normalize_text
+from knowledge.question_types import (
+    CANDIDATES_CONSIDERED,
+    Asks,
+    QuestionTypeCheck,
+    defined_topic,
+    definition_topic,
+)
 from knowledge.table_answers import TableAnswerer
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -316,17 +322,27 @@ class FaqEngine:
         # Answers computed from the plan's tables, and the check of what a question asks for
         # (knowledge/table_answers.py, knowledge/question_types.py): the steps around the ranking.
         self._tables = (
-            TableAnswerer(kb.tables, self.analyzer, [w for i in kb.initiatives for w in (i.name, i.theme, *i.aliases)])
+            TableAnswerer(kb.tables, self.analyzer, kb.initiatives, kb.reforms)
             if kb.tables is not None
             else None
         )
-        self._question_types = QuestionTypeCheck(self.get, self.analyzer)
+        complete = kb.plan is not None
+        self._question_types = QuestionTypeCheck(
+            self.get, self.analyzer, self._vocabulary.__contains__ if complete else None, notes=complete
+        )
         # A question that is word for word one of an entry's phrasings (after folding) is that entry's:
         # curators wrote it for exactly this question (「ロジックモデルとは」), whatever the ranking says.
         self._exact: dict[str, FaqEntry] = {}
+        # The same for a definition question by its topic: 「KPIって何のこと？」 finds the entry with the phrasing
+        # 「KPIとは」 (the intent-level entry of KPI); a topic two entries define is nobody's.
+        definitions: dict[str, set[str]] = defaultdict(set)
         for entry in self.entries:
             for phrase in entry.phrasings:
                 self._exact.setdefault(fold_for_match(phrase), entry)
+                topic = defined_topic(phrase)
+                if topic is not None:
+                    definitions[self._topic_key(topic)].add(entry.id)
+        self._definitions = {key: self._by_id[ids.pop()] for key, ids in definitions.items() if len(ids) == 1}
 
     @staticmethod
     def _idf(entry_terms: Sequence[frozenset[str]], n: int) -> dict[str, float]:
@@ -334,6 +350,9 @@ class FaqEngine:
         for terms in entry_terms:
             df.update(terms)
         return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+
+    def _topic_key(self, topic: str) -> str:
+        return fold_for_match(self.analyzer.glossary.canonicalize(normalize_text(topic)))
 
     def ranking_weights(self) -> dict[str, float]:
         if self.single_phrasing and self.calibration.single_ranking:
@@ -351,8 +370,14 @@ class FaqEngine:
         result = self.match_entries(question, top=max(top, CANDIDATES_CONSIDERED))
         computed = self._tables.answer(question_head) if self._tables is not None else None
         exact = self._exact.get(fold_for_match(question_head))
+        if exact is None and (topic := definition_topic(question_head)) is not None:
+            exact = self._definitions.get(self._topic_key(topic))
         if computed is not None and computed.entry is not None:
-            result = replace(result, status=ANSWERED, score=1.0, entry=computed.entry)
+            note = self._question_types.check_entry(question_head, computed.entry)
+            if note is None:
+                result = replace(result, status=ANSWERED, score=1.0, entry=computed.entry)
+            else:
+                result = replace(result, status=NO_ANSWER, score=0.0, entry=None, note=note)
         elif computed is not None:
             result = replace(result, status=NO_ANSWER, score=0.0, entry=None, note=computed.note)
         elif exact is not None:

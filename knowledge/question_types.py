@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 class Asks(Enum):
     PERSON_NAME = "person_name"
+    POSITION = "position"  # 座長は誰, 会長は誰: the answer must name that position
     COUNT = "count"
     WHEN = "when"
     SINCE = "since"
@@ -39,6 +40,9 @@ class Asks(Enum):
     CONTACT = "contact"
     LONG_FORM = "long_form"
     DEPARTMENT = "department"
+    REASON = "reason"
+    NEXT = "next"  # 次の開催, 次回: a date still to come
+    UNKNOWN_TERM = "unknown_term"  # 参加病院: a thing the knowledge base never mentions
 
 
 def _plain(text: str) -> str:
@@ -62,11 +66,15 @@ _COUNT = _any(
     r"何業務|何手続|何年間|何分野|何団体|何種類|何社|何部署|何テーマ|何項目|何本|何組織|(?<![値字])(の数|数は|数って)(?![値字式学])"
 )
 _SINCE = _any(r"いつから|何年から|何年度から|何月から|開始時期|始まっ|始まる|はじま|スタート|いつ始|いつ頃から")
-_UNTIL = _any(r"いつまで|何年まで|何年度まで|何月まで|期限|締め?切り?|〆切|終わる|終わり|おわり|終了|完了予定|いつ終")
+_UNTIL = _any(
+    r"いつまで|何年まで|何年度まで|何月まで|何日まで|何時まで|期限(は|って|を|が|いつ|$)|締め?切り?(は|って|を|$)|"
+    r"〆切|終了(は|って|予定|時期)|完了予定|いつ終"
+)
 _WHEN = _any(r"いつ|何年|何月|何日|時期|日付|日程|何年度|何時|開催日|日時|次回")
+# Names of benefits and fees (児童手当, 水道料金) are topics, not a question about an amount.
 _AMOUNT = _any(
-    r"いくら|費用|予算|金額|値段|料金|コスト|何円|経費|単価|額は|何万|お金|財源|補助金|"
-    r"[一-龥](料|費)(は|って|を|が|も|の額|\?|？|$)"
+    r"いくら|何円|金額|値段|費用|予算|コスト|経費|単価|何万|額は|手数料|受験料|受講料|利用料|使用料|委託料|参加費|"
+    r"会費|交通費|旅費|人件費|維持費|運用費|導入費|報酬|給料|給与|料金(は|って|が|を教え)"
 )
 _PRODUCT = _any(
     r"(どの|どこの|何の|なんの|何という|なんという)(サービス|製品|ツール|ソフト|アプリ|ai|チャット|sns|クラウド|プラットフォーム|会社)|"
@@ -79,6 +87,12 @@ _DEPARTMENT = _any(
     r"どの課|どこの課|何課が|何課の|担当課|所管課|担当部署|どの部署|どこの部署|どの部局|所管は|所管部署|"
     r"どこが担当|担当はどこ|どこの担当|担当の課"
 )
+_POSITION = re.compile(
+    r"(座長|委員長|議長|会長|責任者|代表者?|トップ|まとめ役|取りまとめ役|班長|部会長|リーダー|事務局長|窓口担当)"
+    r"(って|は|を|が|に)?(誰|だれ|どなた|どこ|どの人|何者)"
+)
+_REASON = _any(r"なぜ|なんで|どうして|理由|わけは|訳は")
+_NEXT = _any(r"次の|次回|今度の|今後の予定|予定日|開催予定|いつ開催|次はいつ")
 # An ASCII acronym (BPR, CDO, KPI) whose long form a 「何の略」 question asks for.
 _ACRONYM = re.compile(r"[a-z][a-z0-9\-]*[a-z0-9]")
 # 「DXのDは何の略」 asks what one letter stands for, not for the long form.
@@ -95,9 +109,9 @@ def asked_types(question: str) -> frozenset[Asks]:
         asks.add(Asks.COUNT)
     if _SINCE.search(q):
         asks.add(Asks.SINCE)
-    elif _UNTIL.search(q):
+    if _UNTIL.search(q):
         asks.add(Asks.UNTIL)
-    elif _WHEN.search(q):
+    if not asks & {Asks.SINCE, Asks.UNTIL} and _WHEN.search(q):
         asks.add(Asks.WHEN)
     if _AMOUNT.search(q):
         asks.add(Asks.AMOUNT)
@@ -109,7 +123,43 @@ def asked_types(question: str) -> frozenset[Asks]:
         asks.add(Asks.LONG_FORM)
     if _DEPARTMENT.search(q):
         asks.add(Asks.DEPARTMENT)
+    if _POSITION.search(q):
+        asks.add(Asks.POSITION)
+    if _REASON.search(q):
+        asks.add(Asks.REASON)
+    if _NEXT.search(q) and (asks & {Asks.WHEN, Asks.SINCE, Asks.UNTIL} or "開催" in q):
+        asks.add(Asks.NEXT)
     return frozenset(asks)
+
+
+_DEFINITION = re.compile(
+    r"^(?P<topic>.+?)\s*(?:とは(?:何|なに|なん)?(?:ですか|でしょうか|のこと|か)?|"
+    r"って(?:何|なに|なん)(?:ですか|のこと|なの|だっけ|でしょう|でしょうか|ですか)?|"
+    r"ってどういう(?:意味|こと)(?:ですか)?|の意味(?:は|って)?(?:何|なに)?(?:ですか)?|って)[?？!！。]*$"
+)
+
+
+def definition_topic(question: str) -> str | None:
+    """「KPIって何のこと？」 → 「KPI」: what a definition question asks about (None for other questions)."""
+    text = unicodedata.normalize("NFKC", question).strip().strip("「」『』\"'")
+    found = _DEFINITION.match(text)
+    if found is None:
+        return None
+    topic = found.group("topic").strip().strip("「」『』\"'")
+    return topic or None
+
+
+_DEFINED_IN_PHRASING = re.compile(r"^(?P<topic>[^、。？?]+?)\s*とは")
+
+
+def defined_topic(phrasing: str) -> str | None:
+    """The topic an entry's phrasing defines: 「書かない窓口とはどんな取組みで…」 → 「書かない窓口」."""
+    text = unicodedata.normalize("NFKC", phrasing).strip()
+    found = _DEFINED_IN_PHRASING.match(text) or _DEFINITION.match(text)
+    if found is None:
+        return None
+    topic = found.group("topic").strip().strip("「」『』\"'")
+    return topic or None
 
 
 def _acronyms(plain_question: str) -> list[str]:
@@ -121,12 +171,17 @@ def _acronyms(plain_question: str) -> list[str]:
 _COUNTED = re.compile(
     r"(\d+(\.\d+)?|[一二三四五六七八九十]+)\s*(人|名|課|つ|件|個|業務|手続|年間|か所|カ所|箇所|分野|種類|団体|回|倍|割|%|組織|テーマ|項目|社|部署|本)"
 )
-_DATE = re.compile(r"\d{4}年|\d+年度|年度末|令和\d|r\d+年度|\d+月|\d+日|毎年|年\d+回|半年|前年度|今年度|来年度")
+_DATE = re.compile(
+    r"\d+\s*(年|年度|月|日|時|か月|ヶ月|カ月|週間?|回目)|年度末|令和\d|r\d+年度|毎(年|月|週|日)|年\d+回|半年|前年度|今年度|"
+    r"来年度|曜日|誕生日|以内|午前|午後|翌日|前日|当日|随時"
+)
 _START = re.compile(r"から|以降|開始|始ま|成立|設置|策定|発行|閣議決定|改訂|追記|より|以来")
 _END = re.compile(r"まで|末|終了|期限|迄")
 _RANGE = re.compile(r"\d{4}年度?(から|~|〜|-)\d{4}年度?")
-_MONEY = re.compile(r"\d[\d,]*\s*(円|万円|億円)|無料|有料|円")
+_MONEY = re.compile(r"\d[\d,]*\s*(円|万円|億円)|無料|有料|無償|円|負担|助成|割引|免除|実費")
 _CONTACT_VALUE = re.compile(r"\d{2,4}-\d{2,4}-\d{3,4}|@|https?://|内線\d")
+_BECAUSE = re.compile(r"ため|ので|から|理由|目的|により|によって|結果|受け|踏まえ|べく|よう")
+_TO_COME = re.compile(r"予定|次期|今後|以降|これから|行います|行う|策定|こととし|することと")
 _ORGANIZATION = re.compile(r"[一-龥]課|事務局|本部|委員会|監事会|市長|各課|関係課|担当課")
 
 
@@ -147,6 +202,15 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
         return bool(_CONTACT_VALUE.search(answer))
     if asks is Asks.DEPARTMENT:
         return bool(_ORGANIZATION.search(answer))
+    if asks is Asks.REASON:
+        return bool(_BECAUSE.search(answer))
+    if asks is Asks.NEXT:
+        return bool(_DATE.search(answer) and _TO_COME.search(answer))
+    if asks is Asks.UNKNOWN_TERM:
+        return False  # no answer of the knowledge base has a word it never uses
+    if asks is Asks.POSITION:
+        found = _POSITION.search(_plain(question))
+        return found is not None and found.group(1) in answer
     if asks is Asks.LONG_FORM:
         return any(_has_long_form(answer, a) for a in _acronyms(_plain(question)))
     asked = _plain(question)
@@ -171,7 +235,7 @@ def _has_long_form(answer: str, acronym: str) -> bool:
 # ---------------------------------------------------------------- what the reply says
 
 
-def missing_statement(asks: Asks, question: str) -> str:
+def missing_statement(asks: Asks, question: str, source_name: str = "計画") -> str:
     """「計画には…は書かれていません」: what the plan lacks, in the question's terms."""
     q = _plain(question)
     what = {
@@ -185,12 +249,20 @@ def missing_statement(asks: Asks, question: str) -> str:
         Asks.CONTACT: "電話番号やメールアドレス",
         Asks.LONG_FORM: f"{'・'.join(a.upper() for a in _acronyms(q))}の正式名称（略さない言い方）",
         Asks.DEPARTMENT: "担当の課",
+        Asks.POSITION: f"{_position(q)}が誰か",
+        Asks.REASON: "その理由",
+        Asks.NEXT: "次の予定（日程）",
     }[asks]
-    return f"計画には{what}は書かれていません。"
+    return f"{source_name}には{what}は書かれていません。"
 
 
 # A sentence that leans on the question or on the sentence before cannot stand alone in a note.
 _NOT_SELF_CONTAINED = re.compile(r"^(両方|はい|いいえ|また|なお|これ|それ|つまり|このため|その|ただし|さらに)")
+
+
+def _position(plain_question: str) -> str:
+    found = _POSITION.search(plain_question)
+    return found.group(1) if found else "担当者"
 
 
 def topic_summary(entries: list[FaqEntry], question: str, analyzer: Analyzer) -> str:
@@ -221,10 +293,40 @@ CANDIDATES_CONSIDERED = 5
 CLOSE_ENOUGH = 0.6
 
 
+# A word the knowledge base never uses is a thing it says nothing about, when it is clearly a word: two
+# kanji or more (病院, 予算) or three katakana (アカウント). Shorter ones are too often a typo or a guess
+# of Sudachi at kana input (ジカ of じんじか).
+_CLEAR_WORD = re.compile(r"[一-龥]{2,}|[ァ-ヶ]{3,}")
+
+
 @dataclass(frozen=True)
 class QuestionTypeCheck:
     get_entry: Callable[[str], FaqEntry | None]
     analyzer: Analyzer
+    # Whether the knowledge base uses a word (folded, as the analyzer gives it); None: never say so.
+    known_word: Callable[[str], bool] | None = None
+    # Notes only for a knowledge base that is the whole of its source (the plan: what its entries lack,
+    # the plan lacks). A city's FAQ often answers by pointing elsewhere (「空き状況はホームページで公表」),
+    # which still helps: there an answer that cannot fill the type only gives way to a candidate that can.
+    notes: bool = True
+    # How the reply names the source in 「…には…は書かれていません」.
+    source_name: str = "計画"
+
+    def unknown_terms(self, question: str) -> list[str]:
+        """Clear nouns of the question that no entry, synonym or glossary term of the knowledge base has."""
+        if self.known_word is None:
+            return []
+        known = self.known_word
+        a = self.analyzer.analyze(question)
+        return [
+            u.term
+            for u in a.units
+            if u.weight == 1.0
+            and _CLEAR_WORD.fullmatch(u.term)
+            and not known(u.term)
+            and not any(known(t) for t in (*u.synonyms, *u.parts))
+            and not any(u.term in form for _, form in a.concept_forms)
+        ]
 
     def check(self, question: str, result: MatchResult) -> MatchResult:
         """`result` as the entries gave it, kept, moved to a candidate that fills the type, or a note."""
@@ -232,7 +334,9 @@ class QuestionTypeCheck:
 
         if result.status == NO_ANSWER or not result.candidates:
             return result
-        asks = asked_types(question)
+        # An unknown word only stops an answer: choices still help when it is a typo (行動変格).
+        unknown = self.unknown_terms(question) if result.status == ANSWERED else []
+        asks = asked_types(question) | ({Asks.UNKNOWN_TERM} if unknown else set())
         if not asks:
             return result
         entries = [(c, self.get_entry(c.entry_id)) for c in result.candidates[:CANDIDATES_CONSIDERED]]
@@ -244,15 +348,33 @@ class QuestionTypeCheck:
                 if entry is not None and candidate.score >= CLOSE_ENOUGH * best and self._fills_all(asks, entry, question):
                     return replace(result, entry=entry, score=candidate.score, asked=asks)
         elif result.status == AMBIGUOUS:
-            if any(e is not None and self._fills_all(asks, e, question) for _, e in entries[:3]):
+            filling = [(c, e) for c, e in entries[:3] if e is not None and self._fills_all(asks, e, question)]
+            if self.notes and len(filling) == 1 and filling[0][0] is result.candidates[0]:
+                # A close call that the type decides: of the choices only the first can give what is asked.
+                candidate, entry = filling[0]
+                return replace(result, status=ANSWERED, entry=entry, score=candidate.score, asked=asks)
+            if filling:
                 return result
         top = result.entry or entries[0][1]
-        if top is None:
+        if top is None or not self.notes:
             return result
         unfilled = next(a for a in Asks if a in asks and not fills(a, top, question, self.analyzer))
         closest = [e for _, e in entries[:3] if e is not None]
-        note = missing_statement(unfilled, question) + topic_summary(closest, question, self.analyzer)
+        statement = (
+            f"{self.source_name}には「{'」「'.join(unknown)}」についての記載はありません。"
+            if unfilled is Asks.UNKNOWN_TERM
+            else missing_statement(unfilled, question, self.source_name)
+        )
+        note = statement + topic_summary(closest, question, self.analyzer)
         return replace(result, status=NO_ANSWER, entry=None, note=note, asked=asks)
+
+    def check_entry(self, question: str, entry: FaqEntry) -> str | None:
+        """For an answer that was not ranked (computed from a table): the note when it cannot fill the type."""
+        asks = asked_types(question)
+        unfilled = next((a for a in Asks if a in asks and not fills(a, entry, question, self.analyzer)), None)
+        if unfilled is None:
+            return None
+        return missing_statement(unfilled, question, self.source_name) + topic_summary([entry], question, self.analyzer)
 
     def _fills_all(self, asks: frozenset[Asks], entry: FaqEntry, question: str) -> bool:
         return all(fills(a, entry, question, self.analyzer) for a in asks)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from knowledge.analysis import Analyzer
-from knowledge.kb import FaqEntry
+from knowledge.kb import FaqEntry, Initiative, Reform
 from knowledge.normalize import fold_for_match, fold_kana, hiragana_to_katakana, normalize_text
 from knowledge.tables import BprYear, PlanTables, WgTable, WorkingGroup, circled
 
@@ -24,6 +24,7 @@ WG_OF_DEPARTMENT = "table:wg-of-department"
 BPR_BY_YEAR = "table:bpr-by-year"
 BPR_OF_DEPARTMENT = "table:bpr-of-department"
 WG_STATUS = "table:wg-status"
+APPEARANCES = "table:appearances"
 
 
 _DIGIT_RANGE = re.compile(r"(?<=\d)\s*[〜～~\-−‐]\s*(?=[\dwW])")
@@ -46,6 +47,7 @@ _WG_NUMBERS = re.compile(
 _WG_RANGE = re.compile(r"wg([1-9])カラ(?:wg)?([1-9])")
 _YEARS = re.compile(r"(20\d\d)年度?")
 # 2022〜2023年度, 2022・2023年度: both years.
+_YEAR_BOUND = re.compile(r"(20\d\d)年度?(マデ|以降|カラ)")
 _YEAR_PAIR = re.compile(r"(20\d\d)(?:年度?)?(?:カラ|・|、|ト)(20\d\d)年")
 # A department the tables do not know: 財政課. Question words ending in 課 are not departments.
 _ANY_DEPARTMENT = re.compile(r"(?<![一-龥])[一-龥]{2,8}課")
@@ -68,6 +70,8 @@ _EXCEPT = _words("以外", "除", "入っていない", "入つていない", "�
 _SEVERAL = _words("複数", "2つ以上", "二つ以上", "2つの", "二つの", "両方", "掛け持ち", "かけもち", "兼")
 _ALL = _words("全部", "すべて", "全て", "ぜんぶ", "一覧", "全体", "全")
 _BPR = re.compile("bpr")
+# 「フロントヤード改革は計画のどことどこに出てくる？」「SNSは取組みとWGの両方にある？」
+_ASKS_WHERE = _words("どことどこ", "出てく", "載って", "のって", "登場", "両方にある", "どちらにも", "どこにある", "どこに出")
 # 「BPRした課は？」 asks which; 「BPRしていない課もDXしてよい？」 asks something else.
 _ASKS_WHICH = _words(
     "どこ", "どの課", "どの分野", "どの部署", "何課", "対象", "一覧", "全部", "すべて", "全て", "いつ", "何年度",
@@ -96,6 +100,7 @@ class _Question:
     text: str  # folded, canonical
     groups: list[int]
     group_tables: set[str]  # "current"/"previous": tables whose WG names were used
+    named_forms: list[str]  # the WG names or aliases the question used (フロントヤード改革, SNS)
     years: list[str]
     departments: list[str]
     unknown_departments: list[str]
@@ -106,8 +111,14 @@ class _Question:
 
 
 class TableAnswerer:
-    def __init__(self, tables: PlanTables, analyzer: Analyzer, topic_words: Iterable[str] = ()) -> None:
-        """`topic_words`: folded names of the knowledge base's other topics (initiatives, themes)."""
+    def __init__(
+        self,
+        tables: PlanTables,
+        analyzer: Analyzer,
+        initiatives: Sequence[Initiative] = (),
+        reforms: Sequence[Reform] = (),
+    ) -> None:
+        """`initiatives` and `reforms`: the plan's tables ①–③ (initiatives.yaml), for where a name appears."""
         self.tables = tables
         self.analyzer = analyzer
         self.current = tables.wg_current
@@ -117,6 +128,9 @@ class TableAnswerer:
         for year in tables.bpr.years if tables.bpr else ():
             names += [f + "課" if f + "課" not in names else f for f in year.fields]
         self._departments = [self._department(n) for n in dict.fromkeys(names)]
+        self.initiatives = tuple(initiatives)
+        self.reforms = {r.no: r for r in reforms}
+        topic_words = [w for i in initiatives for w in (i.name, i.theme, *i.aliases)]
         self._topic_words = "\n".join(_fold(w) for w in topic_words)
 
     def _department(self, name: str) -> _Department:
@@ -145,13 +159,16 @@ class TableAnswerer:
             else:
                 groups += [int(found.group(3)), int(found.group(4))]
         group_tables: set[str] = set()
+        named_forms: list[str] = []
         # A WG's name (生成AI活用) is also a topic of its own: it names the WG only next to 「WG」 or to a
         # membership word, unless no initiative shares it (ナッジユニット).
         named = "wg" in text or bool(_MEMBERSHIP.search(text))
         for key, table in (("current", self.current), ("previous", self.previous)):
             for group in table.groups if table else ():
-                forms = (group.name, *group.aliases) if named else (group.name,) if self._unique_name(group) else ()
-                if any(_fold(f) in text for f in forms):
+                used = [f for f in (group.name, *group.aliases) if _fold(f) in text]
+                if used:
+                    named_forms.append(max(used, key=len))
+                if used and (named or (group.name in used and self._unique_name(group))):
                     groups.append(group.number)
                     group_tables.add(key)
         pairs = [y for pair in _YEAR_PAIR.findall(text) for y in pair]
@@ -160,7 +177,9 @@ class TableAnswerer:
         known = [f for d in self._departments for f in (d.name, *d.forms)]
         plain = _NOT_DEPARTMENTS.sub("", canonical)
         unknown = [d for d in _ANY_DEPARTMENT.findall(plain) if _fold(d) not in known]
-        return _Question(text, list(dict.fromkeys(groups)), group_tables, years, departments, unknown, rest)
+        return _Question(
+            text, list(dict.fromkeys(groups)), group_tables, list(dict.fromkeys(named_forms)), years, departments, unknown, rest
+        )
 
     def _find_departments(self, text: str, question: str) -> tuple[list[str], str]:
         found: list[tuple[int, str]] = []
@@ -197,11 +216,47 @@ class TableAnswerer:
             return self._unknown_department(q, bpr=bpr, wg=wg)
         if bpr and not q.groups:
             return self._bpr_by_year(q)
+        if q.named_forms and q.has(_ASKS_WHERE) and "課" not in q.rest:
+            found = self._appearances(q)
+            if found is not None:
+                return found
         if q.groups or (wg and q.group_tables):
             return self._groups(q)
         if wg and q.has(_ASKS_DEPARTMENT) and (q.has(_SEVERAL) or q.has(_ALL) or q.has(_BOTH)):
             return self._all_groups(q)
         return None
+
+    def _appearances(self, q: _Question) -> TableAnswer | None:
+        """Where a name appears in the tables: as an initiative or a theme (tables ①–③) and as a WG."""
+        term = max(q.named_forms, key=len)
+        folded = _fold(term)
+        places: list[str] = []
+        sources: list[str] = []
+        themes: dict[tuple[int, str, str], list[str]] = {}
+        for initiative in self.initiatives:
+            if folded in _fold(initiative.theme) or folded in _fold(initiative.name):
+                themes.setdefault((initiative.reform, initiative.theme_no, initiative.theme), []).append(initiative.name)
+        for (reform_no, number, name), names in themes.items():
+            places.append(f"{self._table_name(reform_no)}のテーマ{number}「{name}」（取組み：{'、'.join(names)}）")
+        for initiative in self.initiatives:
+            if folded in _fold(initiative.notes) and initiative.name not in {n for ns in themes.values() for n in ns}:
+                note = next(n for n in re.split("[／/]", initiative.notes) if folded in _fold(n))
+                places.append(f"{self._table_name(initiative.reform)}の「{initiative.name}」の備考（{note}）")
+        if places:
+            sources.append("3. DXの進め方 STEP2")
+        for table in (self.current, self.previous):
+            for group in table.groups if table else ():
+                if any(folded == _fold(f) or folded in _fold(group.name) for f in (group.name, *group.aliases)):
+                    places.append(f"{table.year}の{group.label}")  # type: ignore[union-attr]
+                    sources.append(table.source)  # type: ignore[union-attr]
+        if len(places) < 2:
+            return None
+        body = f"「{term}」は、{'、'.join(places)}に出てきます。"
+        return self._entry(APPEARANCES, f"「{term}」が出てくるところ", body, "／".join(dict.fromkeys(sources)))
+
+    def _table_name(self, reform_no: int) -> str:
+        reform = self.reforms.get(reform_no)
+        return f"表{reform.symbol}「{reform.name}」" if reform else "表"
 
     def _table_for(self, q: _Question) -> WgTable | None:
         """2024年度 names the previous table, so do its WG names (ナッジユニット) and numbers (WG④)."""
@@ -363,8 +418,15 @@ class TableAnswerer:
         table = self.bpr
         if table is None or q.has(_NEGATION) or not (q.years or q.has(_ASKS_WHICH)):
             return None
-        wanted = [table.of_year(y) for y in q.years] if q.years else list(table.years)
-        missing = [y for y, row in zip(q.years, wanted, strict=False) if row is None]
+        wanted: list[BprYear | None] = [table.of_year(y) for y in q.years] if q.years else list(table.years)
+        bound = _YEAR_BOUND.search(q.text)
+        if bound is not None:
+            # 「R6まで」: every year up to it; 「2023年度以降」: from it.
+            limit = f"{bound.group(1)}年度"
+            upto = bound.group(2) == _fold("まで")
+            wanted = [row for row in table.years if (row.year <= limit if upto else row.year >= limit)]
+            q.years = []
+        missing = [y for y, row in zip(q.years, wanted, strict=True) if row is None] if q.years else []
         if missing:
             return TableAnswer(
                 note=f"計画には{missing[0]}のBPRの対象は書かれていません。"
@@ -374,9 +436,9 @@ class TableAnswerer:
         parts = [f"{_year_label(row)}は{'、'.join(row.fields)}" for row in rows]
         body = f"BPRの対象は、{'、'.join(parts)}です。"
         if len(rows) > 1 and q.has(_ASKS_COUNT):
-            body += f"合わせて{sum(len(r.fields) for r in rows)}つです。"
+            body += f"合わせて{sum(len(r.fields) for r in rows)}課です。"
         elif len(rows) == 1 and q.has(_ASKS_COUNT):
-            body += f"{len(rows[0].fields)}つです。"
+            body += f"{len(rows[0].fields)}課です。"
         question = f"{'・'.join(r.label for r in rows)}のBPRの対象"
         return self._entry(BPR_BY_YEAR, question, body, table.source)
 

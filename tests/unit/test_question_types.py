@@ -6,7 +6,7 @@ import pytest
 
 from knowledge.engine import ANSWERED, NO_ANSWER, FaqEngine
 from knowledge.kb import FaqEntry
-from knowledge.question_types import Asks, asked_types, fills
+from knowledge.question_types import Asks, asked_types, definition_topic, fills
 
 ASKED = [
     ("DX推進リーダーの名前を教えて", {Asks.PERSON_NAME}),
@@ -26,6 +26,13 @@ ASKED = [
     ("政策企画課の電話番号は？", {Asks.CONTACT}),
     ("電子決裁の担当課はどこ？", {Asks.DEPARTMENT}),
     ("DXとは何ですか", set()),
+    ("WG①の座長は誰？", {Asks.POSITION}),
+    ("ナッジユニットはなぜ休止した？", {Asks.REASON}),
+    ("DX推進委員会の次の開催はいつ？", {Asks.NEXT, Asks.WHEN}),
+    ("計画はいつからいつまで？", {Asks.SINCE, Asks.UNTIL}),
+    ("児童手当 申請", set()),
+    ("納付期限すぎた 延滞金", set()),
+    ("市議会の資料って紙なくす話ある？", set()),
 ]
 
 
@@ -70,6 +77,7 @@ def test_a_person_name_and_a_product_are_told_by_their_part_of_speech(plan_engin
         ("DX推進リーダーの名前を教えて", "計画には担当者の名前は書かれていません。", "10名程度"),
         ("生成AIはどのサービスを使っている？", "計画には利用するサービスや製品の名前は書かれていません。", "生成AI"),
         ("CDOって何の略？", "計画にはCDOの正式名称（略さない言い方）は書かれていません。", "市長"),
+        ("救急医療ICTネットワークの参加病院は？", "計画には「病院」についての記載はありません。", "救急医療ICTネットワーク"),
     ],
 )
 def test_a_topic_the_plan_covers_without_what_is_asked_gets_a_plain_statement(
@@ -104,3 +112,35 @@ def test_an_answer_links_its_related_entries_as_follow_ups(plan_engine: FaqEngin
     result = plan_engine.match("DXとは何ですか")
     assert [e.id for e in result.related][:1] == ["kind-dx-what"]
     assert all(e.id != "dx-what" for e in result.related)
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [("KPIって何のこと？", "KPI"), ("「人に優しいDX」とは何ですか？", "人に優しいDX"), ("DXってなに", "DX"),
+     ("推進本部の人数は？", None), ("BPRは何課でやった？", None)],
+)
+def test_the_topic_of_a_definition_question(question: str, topic: str | None) -> None:
+    assert definition_topic(question) == topic
+
+
+def test_a_definition_question_finds_the_entry_that_defines_its_topic(plan_engine: FaqEngine) -> None:
+    for question in ("KPIって何のこと？", "スマートシティ江津推進本部って何？", "推進本部監事会って何？"):
+        result = plan_engine.match(question)
+        assert result.status == ANSWERED and result.entry is not None, question
+    assert plan_engine.match("KPIって何のこと？").entry.id == "kpi-what"  # type: ignore[union-attr]
+
+
+def test_a_faq_without_a_plan_gets_no_notes_but_a_candidate_that_fills_the_type(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from knowledge.kb import load_kb
+
+    path = tmp_path / "faq.csv"
+    path.write_text(
+        "id,question,answer\n"
+        "hours,市役所の開庁時間は？,平日の午前8時30分から午後5時15分までです。\n"
+        "place,市役所はどこ？,江津市江津町1166番地にあります。\n"
+        "nursery,待機児童の状況は？,各保育施設の空き状況は毎月ホームページで公表しています。\n",
+        encoding="utf-8",
+    )
+    engine = FaqEngine(load_kb(path))
+    result = engine.match("待機児童は何人？")
+    assert result.note is None
