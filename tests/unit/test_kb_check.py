@@ -64,7 +64,7 @@ def test_missing_unknown_and_duplicate_fields(tmp_path: Path, capsys: pytest.Cap
     code, out = problems_of(capsys, kb)
     assert code == 1
     assert "faq/a.yaml:8: id「a」が重複しています（最初は 2 行目）。どちらかの id を変えてください" in out
-    assert "faq/a.yaml:16: 「colour」は使えない項目名です（使えるのは id, question, alternates, answer, source, tags, plan_version, added）" in out
+    assert "faq/a.yaml:16: 「colour」は使えない項目名です（使えるのは id, question, alternates, answer, source, tags, plan_version, added, related）" in out
     assert "faq/a.yaml:14: 項目に「answer:」がありません" in out
 
 

@@ -13,7 +13,7 @@ from knowledge.messages import MESSAGES, msg
 
 # Words a Japanese message may still contain: field and file names the curator types, formats, commands.
 ALLOWED_ASCII = {
-    "id", "question", "answer", "alternates", "source", "tags", "plan", "title", "version", "entries",
+    "id", "question", "answer", "alternates", "source", "tags", "related", "plan", "title", "version", "entries",
     "examples", "name", "reform", "theme", "yaml", "csv", "xlsx", "utf", "shift_jis", "cp932", "excel", "faq",
 }
 ASCII_WORD = re.compile(r"[A-Za-z_][A-Za-z_0-9]+")
@@ -69,4 +69,4 @@ def test_no_problem_is_reported_in_english(tmp_path: Path) -> None:
         assert any(p.match(problem.message) for p in patterns), problem
         english = {w for w in ASCII_WORD.findall(problem.message) if w.casefold() not in ALLOWED_ASCII}
         # The only ASCII left is what the file itself says (ids, the unknown field's name).
-        assert english <= {"colour", "plan_version", "added", "e", "f", "a"}, problem
+        assert english <= {"colour", "plan_version", "added", "related", "e", "f", "a"}, problem
