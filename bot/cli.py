@@ -198,6 +198,43 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _date_option(text: str):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日付は 2025-12-01 のように指定してください（「{text}」は読めません）") from None
+
+
+def cmd_db_purge(args: argparse.Namespace) -> int:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.app import prepare_database, utc_now
+    from jobs.retention import retention_cutoff
+    from storage.db import create_db_engine, create_session_factory
+    from storage.retention import RetentionRepository
+
+    settings = Settings.from_env()
+    tz = ZoneInfo(settings.tz)
+    if args.before is not None:
+        before = datetime.combine(args.before, datetime.min.time(), tzinfo=tz)
+    else:
+        before = retention_cutoff(utc_now(), settings.question_log_days).astimezone(tz)
+    engine = create_db_engine(settings.database_url)
+    try:
+        prepare_database(engine, auto_migrate=settings.auto_migrate)
+        purged = RetentionRepository(create_session_factory(engine)).purge_before(before)
+    finally:
+        engine.dispose()
+    print(
+        f"{before:%Y-%m-%d %H:%M}（{tz.key}）より前の質問ログ {purged.questions} 件と"
+        f"回答への評価 {purged.feedback} 件を削除しました。"
+    )
+    return 0
+
+
 # ------------------------------------------------------------------ users import / export
 
 
@@ -352,6 +389,13 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", metavar="SUBCOMMAND", required=True)
     p = db_sub.add_parser("upgrade", help="マイグレーションを適用する")
     p.set_defaults(func=cmd_db_upgrade)
+    p = db_sub.add_parser(
+        "purge",
+        help="古い質問ログと回答への評価（個人データ）を削除する",
+        description="既定では DXBOT_QUESTION_LOG_DAYS（既定 365）日より前のものを削除する。毎日 03:30 にも自動で実行される。",
+    )
+    p.add_argument("--before", type=_date_option, metavar="DATE", help="この日（DXBOT_TZ の 0 時）より前を削除（例: 2025-12-01）")
+    p.set_defaults(func=cmd_db_purge)
 
     digest = sub.add_parser("digest", help="週次ダイジェスト（推進本部向け、DX チャンネル）")
     digest_sub = digest.add_subparsers(dest="digest_command", metavar="SUBCOMMAND", required=True)
@@ -397,7 +441,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as error:
-        message = expected_failure_message(error, Settings.from_env().database_url)
+        # Not Settings.from_env(): the failure may be a setting that it refuses.
+        message = expected_failure_message(error, os.environ.get("DXBOT_DATABASE_URL", ""))
         if message is None:
             raise
         return _fail(message)

@@ -14,8 +14,10 @@ from zoneinfo import ZoneInfo
 from jobs.delivery import DigestJob, catch_up, send_reminders
 from jobs.digest import DigestRepos
 from jobs.notify import Notifier, RetryPolicy
+from jobs.retention import purge_question_log
 from jobs.schedule import JobDeps, register_jobs
 from storage.ledger import DeliveryLedger
+from storage.retention import RetentionRepository
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -74,6 +76,9 @@ def start_scheduler(services: Services, notifier: Notifier | None) -> Any | None
         clock=services.clock,
         run_digest=(lambda now: catch_up(now, job)) if job is not None else None,
         run_reminders=lambda now: send_reminders(now, repos=repos, notifier=notifier, ledger=ledger, tz=tz),
+        run_retention=lambda now: purge_question_log(
+            now, repo=RetentionRepository(services.sessions), days=services.settings.question_log_days
+        ),
     )
     scheduler = BackgroundScheduler(timezone=tz)
     ids = register_jobs(scheduler, deps)

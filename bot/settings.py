@@ -16,6 +16,18 @@ def default_data_dir() -> Path:
     return Path.cwd() / "data"
 
 
+def _positive_days(value: str | None, default: int = 365) -> int:
+    from bot.failures import ConfigurationError
+
+    if value is None:
+        return default
+    if not value.isdecimal() or int(value) < 1:
+        raise ConfigurationError(
+            f"DXBOT_QUESTION_LOG_DAYS は 1 以上の日数で指定してください（「{value}」は使えません。既定は {default}）。"
+        )
+    return int(value)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -29,6 +41,8 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     # DXBOT_AUTO_MIGRATE=0: start only checks the schema; the operator runs `dxbot db upgrade`.
     auto_migrate: bool = True
+    # Questions asked (and feedback) older than this are purged daily: they hold personal data.
+    question_log_days: int = 365
 
     @property
     def slack_configured(self) -> bool:
@@ -58,4 +72,5 @@ class Settings:
             slack_app_token=opt("SLACK_APP_TOKEN"),
             slack_api_url=opt("SLACK_API_URL") or DEFAULT_SLACK_API_URL,
             auto_migrate=(opt("DXBOT_AUTO_MIGRATE") or "1").lower() not in FALSE_WORDS,
+            question_log_days=_positive_days(opt("DXBOT_QUESTION_LOG_DAYS")),
         )

@@ -30,6 +30,8 @@ MISFIRE_GRACE_SECONDS = 6 * 3600
 DIGEST_JOB_ID = "dx-digest"
 REMINDER_JOB_ID = "dx-reminders"
 CATCH_UP_JOB_ID = "dx-digest-catch-up"
+RETENTION_JOB_ID = "dx-retention"
+RETENTION_CATCH_UP_JOB_ID = "dx-retention-catch-up"
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class JobDeps:
     clock: Callable[[], datetime]
     run_digest: Callable[[datetime], Any] | None = None  # None: no digest channel configured
     run_reminders: Callable[[datetime], Any] | None = None
+    run_retention: Callable[[datetime], Any] | None = None  # purge of old question-log rows and feedback
 
 
 def digest_trigger(tz: ZoneInfo) -> CronTrigger:
@@ -48,6 +51,11 @@ def digest_trigger(tz: ZoneInfo) -> CronTrigger:
 
 def reminder_trigger(tz: ZoneInfo) -> CronTrigger:
     return CronTrigger(day_of_week="mon-fri", hour=15, minute=0, timezone=tz)
+
+
+def retention_trigger(tz: ZoneInfo) -> CronTrigger:
+    """Every day at 03:30, when nobody is asking: a purge of a year's oldest day is one short DELETE."""
+    return CronTrigger(hour=3, minute=30, timezone=tz)
 
 
 def _guarded(name: str, action: Callable[[datetime], Any], clock: Callable[[], datetime]) -> Callable[[], None]:
@@ -62,7 +70,7 @@ def _guarded(name: str, action: Callable[[datetime], Any], clock: Callable[[], d
 
 
 def register_jobs(scheduler: Any, deps: JobDeps) -> list[str]:
-    """Add the digest, catch-up and reminder jobs to `scheduler` (not started here); returns their ids."""
+    """Add the digest, catch-up, reminder and retention jobs to `scheduler` (not started here); returns their ids."""
     options = {"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS, "max_instances": 1, "replace_existing": True}
     added = []
     if deps.run_digest is not None:
@@ -77,4 +85,16 @@ def register_jobs(scheduler: Any, deps: JobDeps) -> list[str]:
         run = _guarded("reminders", deps.run_reminders, deps.clock)
         scheduler.add_job(run, reminder_trigger(deps.tz), id=REMINDER_JOB_ID, name="stale reminders", **options)
         added.append(REMINDER_JOB_ID)
+    if deps.run_retention is not None:
+        run = _guarded("retention", deps.run_retention, deps.clock)
+        scheduler.add_job(run, retention_trigger(deps.tz), id=RETENTION_JOB_ID, name="question-log retention", **options)
+        # A bot that was down at 03:30 purges as soon as it is back (older-than is recomputed, so it is idempotent).
+        scheduler.add_job(
+            run,
+            DateTrigger(run_date=deps.clock(), timezone=deps.tz),
+            id=RETENTION_CATCH_UP_JOB_ID,
+            name="retention catch-up",
+            **options,
+        )
+        added += [RETENTION_JOB_ID, RETENTION_CATCH_UP_JOB_ID]
     return added

@@ -42,6 +42,7 @@ COMMANDS: dict[str, tuple[list[str], set[str]]] = {
     "ask": (["ask", "DX推進リーダーは何人？"], {"unreadable-kb", "missing-kb"}),
     "kb check": (["kb", "check", "{kb}"], {"unreadable-kb", "missing-kb"}),
     "db upgrade": (["db", "upgrade"], DATABASE),
+    "db purge": (["db", "purge"], DATABASE),
     "digest preview": (["digest", "preview"], APP),
     "digest post": (["digest", "post"], APP),
     "users import": (["users", "import", "{tmp}/staff.yaml"], DATABASE),
