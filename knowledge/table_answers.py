@@ -25,6 +25,10 @@ BPR_BY_YEAR = "table:bpr-by-year"
 BPR_OF_DEPARTMENT = "table:bpr-of-department"
 WG_STATUS = "table:wg-status"
 APPEARANCES = "table:appearances"
+BODIES = "table:bodies"
+REVISIONS = "table:revisions"
+INITIATIVES = "table:initiatives"
+BPR_AND_WG = "table:bpr-and-wg"
 
 
 _DIGIT_RANGE = re.compile(r"(?<=\d)\s*[〜～~\-−‐]\s*(?=[\dwW])")
@@ -70,6 +74,30 @@ _EXCEPT = _words("以外", "除", "入っていない", "入つていない", "�
 _SEVERAL = _words("複数", "2つ以上", "二つ以上", "2つの", "二つの", "両方", "掛け持ち", "かけもち", "兼")
 _ALL = _words("全部", "すべて", "全て", "ぜんぶ", "一覧", "全体", "全")
 _BPR = re.compile("bpr")
+_VERSION_WORD = _words("版", "改訂", "バージョン")
+_NAMED_VERSION = re.compile(r"(\d+\.\d+)版?")
+# Words of any revision, which cannot tell one version from another.
+_REVISION_WORDS = {
+    _f for _w in ("版", "改訂", "追記", "追加", "変更", "修正", "変わる", "内容", "全部", "全て", "すべて", "発行", "出る",
+                  "入る", "加わる", "載る", "行う", "初めて", "最初", "版数", "改訂履歴", "履歴", "どれ", "ある", "為る",
+                  "教える", "新た", "新しい", "見直す", "直す", "時", "バージョン", "回", "年", "年度", "月", "日", "何",
+                  "いつ", "どこ", "部分", "箇所", "ところ", "こと", "の", "計画", "アクションプラン")
+    for _f in (fold_for_match(_w),)
+}
+# How the question names the kind of change, and the plan's word for it.
+_CHANGE_KINDS = [
+    (_words("追加", "追記", "加わ", "加え", "載せ"), fold_for_match("追記")),
+    (_words("修正", "直し", "直さ", "直っ"), fold_for_match("修正")),
+    (_words("変更", "変わ", "変え"), fold_for_match("変更")),
+]
+_EVERY = _words("全部に", "すべてに", "全てに", "3つとも", "三つとも", "いずれにも", "どれにも", "全wg")
+_ASKS_SIZE = _words("人数", "何人", "何名", "規模", "人いる", "名いる")
+_ASKS_MEMBERS = _words("メンバー", "構成", "誰が", "どんな人", "選ばれ", "選定", "誰で", "誰から", "どこから")
+_ASKS_ROLE = _words("役割", "何をする", "何する", "仕事", "役目", "任務", "担う", "何を担")
+_ASKS_REFORM = _words("改革", "表", "どこ")
+_ASKS_THEME = _words("テーマ")
+_ASKS_NOTES = _words("備考")
+_EACH = _words("それぞれ", "どちら", "どっち", "各", "ずつ", "違い", "比べ")
 # 「フロントヤード改革は計画のどことどこに出てくる？」「SNSは取組みとWGの両方にある？」
 _ASKS_WHERE = _words("どことどこ", "出てく", "載って", "のって", "登場", "両方にある", "どちらにも", "どこにある", "どこに出")
 # 「BPRした課は？」 asks which; 「BPRしていない課もDXしてよい？」 asks something else.
@@ -86,6 +114,10 @@ class TableAnswer:
 
     entry: FaqEntry | None = None
     note: str | None = None
+
+
+def _stem_label(row: BprYear, department: str) -> str:
+    return f"{_stem(department)}（{row.label}のBPR）"
 
 
 @dataclass(frozen=True)
@@ -130,6 +162,18 @@ class TableAnswerer:
         self._departments = [self._department(n) for n in dict.fromkeys(names)]
         self.initiatives = tuple(initiatives)
         self.reforms = {r.no: r for r in reforms}
+        self._bodies_by_name = {b.name: b for b in tables.bodies.bodies} if tables.bodies else {}
+        self._body_forms = sorted(
+            ((_fold(self.analyzer.glossary.canonicalize(normalize_text(f))), b.name)
+             for b in self._bodies_by_name.values() for f in b.names),
+            key=lambda p: -len(p[0]),
+        )
+        self._initiatives_by_name = {i.name: i for i in self.initiatives}
+        self._initiative_forms = sorted(
+            ((_fold(self.analyzer.glossary.canonicalize(normalize_text(f))), i.name)
+             for i in self.initiatives for f in (i.name, *i.aliases) if len(f) >= 2),
+            key=lambda p: -len(p[0]),
+        )
         topic_words = [w for i in initiatives for w in (i.name, i.theme, *i.aliases)]
         self._topic_words = "\n".join(_fold(w) for w in topic_words)
 
@@ -210,10 +254,22 @@ class TableAnswerer:
         q = self._read(question)
         bpr = q.has(_BPR)
         wg = "wg" in q.text
+        bodies = self._find(q.text, self._body_forms)
+        initiatives = self._find(q.text, self._initiative_forms)
+        if q.has(_VERSION_WORD, q.text) and (found := self._revisions(q, question)):
+            return found
+        if len(bodies) >= 2 and not q.groups and not q.departments and (found := self._bodies(q, bodies)):
+            return found
+        if len(initiatives) >= 2 and not wg and not bpr and (found := self._initiatives(q, initiatives)):
+            return found
+        if not initiatives and not wg and not bpr and (found := self._reform_overview(q)):
+            return found
         if q.departments and (bpr or wg or q.has(_MEMBERSHIP)):
-            return self._department_profile(q, bpr=bpr, wg=wg or not bpr)
+            return self._department_profile(q, bpr=bpr, wg=wg or not bpr, bodies=bodies)
         if q.unknown_departments and (bpr or (wg and q.has(_MEMBERSHIP, q.text))):
             return self._unknown_department(q, bpr=bpr, wg=wg)
+        if bpr and (q.groups or wg) and (found := self._bpr_and_groups(q)):
+            return found
         if bpr and not q.groups:
             return self._bpr_by_year(q)
         if q.named_forms and q.has(_ASKS_WHERE) and "課" not in q.rest:
@@ -222,9 +278,154 @@ class TableAnswerer:
                 return found
         if q.groups or (wg and q.group_tables):
             return self._groups(q)
-        if wg and q.has(_ASKS_DEPARTMENT) and (q.has(_SEVERAL) or q.has(_ALL) or q.has(_BOTH)):
+        if wg and q.has(_ASKS_DEPARTMENT) and (
+            q.has(_SEVERAL) or q.has(_ALL) or q.has(_BOTH) or q.has(_EVERY) or q.has(_ASKS_COUNT)
+        ):
             return self._all_groups(q)
         return None
+
+    @staticmethod
+    def _find(text: str, forms: list[tuple[str, str]]) -> list[str]:
+        """Names found in `text` (longest form first, no overlaps), in the order the question says them."""
+        found: list[tuple[int, str]] = []
+        rest = text
+        for form, name in forms:
+            at = rest.find(form)
+            if at >= 0:
+                found.append((at, name))
+                rest = rest[:at] + "#" * len(form) + rest[at + len(form) :]
+        return list(dict.fromkeys(name for _, name in sorted(found)))
+
+    def _revisions(self, q: _Question, question: str) -> TableAnswer | None:
+        """The revision history as a table: which versions changed something, which came out in a year."""
+        table = self.tables.revisions
+        if table is None or len(_NAMED_VERSION.findall(q.text)) == 1:
+            return None  # one named version (第1.3版の改訂点) is an entry's question
+        words = [
+            fold_for_match(surface)
+            for surface, pos in self.analyzer.parts_of_speech(self.analyzer.glossary.canonicalize(normalize_text(question)))
+            if pos[0] == "名詞" and pos[1] not in ("数詞", "代名詞")
+        ]
+        kinds = {kind for pattern, kind in _CHANGE_KINDS if pattern.search(q.text)}
+        terms = [w for w in words if w and pos_noun(w) and w not in _REVISION_WORDS]
+        year = re.search(r"(20\d\d)年(?!度)", q.text)
+        if terms:
+            found = [(v, [c for c in v.changes if all(t in fold_for_match(c) for t in terms)]) for v in table.versions]
+            found = [(v, lines) for v, lines in found if lines]
+            of_kind = [(v, [c for c in lines if all(k in fold_for_match(c) for k in kinds)]) for v, lines in found]
+            of_kind = [(v, lines) for v, lines in of_kind if lines]
+            if kinds and of_kind:
+                found = of_kind
+            if not found or len(found) == len(table.versions):
+                return None
+            listed = "、".join(f"{v.version}（{v.issued}：{'／'.join(lines)}）" for v, lines in found)
+            body = f"改訂履歴でこれに当たるのは、{listed}です。"
+            return self._entry(REVISIONS, "改訂履歴で当てはまる版", body, table.source)
+        if year is not None:
+            issued = [v for v in table.versions if v.issued.startswith(f"{year.group(1)}年")]
+            if not issued:
+                return TableAnswer(note=f"計画の改訂履歴には{year.group(1)}年に発行された版は書かれていません。")
+            listed = "、".join(f"{v.version}（{v.issued}）" for v in issued)
+            return self._entry(REVISIONS, f"{year.group(1)}年に発行された版", f"{year.group(1)}年に発行されたのは、{listed}です。", table.source)
+        return None
+
+    def _bodies(self, q: _Question, names: list[str]) -> TableAnswer | None:
+        """Several bodies and what they are: 「推進本部と監事会の人数」, 「DX推進リーダーとWGのメンバー」."""
+        wanted = [
+            key for key, pattern in (("size", _ASKS_SIZE), ("members", _ASKS_MEMBERS), ("roles", _ASKS_ROLE))
+            if q.has(pattern)
+        ]
+        if not wanted or self.tables.bodies is None:
+            return None
+        labels = {"size": "人数", "members": "メンバー", "roles": "役割"}
+        sentences = []
+        for name in names:
+            body = self._bodies_by_name[name]
+            parts = []
+            for key in wanted:
+                value = "、".join(body.roles) if key == "roles" else getattr(body, key)
+                parts.append(f"{labels[key]}は{value}" if value else f"{labels[key]}は計画に書かれていません")
+            sentences.append(f"「{body.name}」の{'、'.join(parts)}。")
+        question = f"{'と'.join(names)}の{'・'.join(labels[k] for k in wanted)}"
+        return self._entry(BODIES, question, "".join(sentences), self.tables.bodies.source)
+
+    def _initiatives(self, q: _Question, names: list[str]) -> TableAnswer | None:
+        """Several initiatives and where they stand: 「テレワークと電子決裁はそれぞれどの改革？」."""
+        if not (q.has(_ASKS_REFORM) or q.has(_ASKS_THEME) or q.has(_ASKS_NOTES)) or q.has(_words("違い")):
+            return None
+        sentences = []
+        for name in names:
+            initiative = self._initiatives_by_name[name]
+            note = f"（備考：{initiative.notes}）" if initiative.notes else "（備考なし）" if q.has(_ASKS_NOTES) else ""
+            sentences.append(
+                f"「{name}」は{self._table_name(initiative.reform)}のテーマ{initiative.theme_no}「{initiative.theme}」{note}。"
+            )
+        return self._entry(INITIATIVES, f"{'と'.join(names)}の改革・テーマ", "".join(sentences), "3. DXの進め方 STEP2")
+
+    def _reform_overview(self, q: _Question) -> TableAnswer | None:
+        """How many themes or initiatives a table ①–③ has: 「表①のテーマ数」, 「市民サービスの改革の取組みはいくつ」."""
+        if not q.has(_ASKS_COUNT) or not self.reforms:
+            return None
+        reform = next(
+            (r for r in self.reforms.values() if f"表{r.no}" in q.text or _fold(r.name) in q.text), None
+        )
+        if reform is None:
+            return None
+        mine = [i for i in self.initiatives if i.reform == reform.no]
+        table = self._table_name(reform.no)
+        if q.has(_ASKS_THEME):
+            themes = list(dict.fromkeys((i.theme_no, i.theme) for i in mine))
+            listed = "、".join(f"{no}{name}" for no, name in themes)
+            body = f"{table}のテーマは{len(themes)}つです：{listed}。"
+            return self._entry(INITIATIVES, f"{table}のテーマの数", body, "3. DXの進め方 STEP2")
+        if q.has(_words("取組", "取り組み", "とりくみ")):
+            body = f"{table}の具体的な取組みは{len(mine)}つです：{'、'.join(i.name for i in mine)}。"
+            return self._entry(INITIATIVES, f"{table}の取組みの数", body, "3. DXの進め方 STEP2")
+        return None
+
+    def _bpr_departments(self, rows: Sequence[BprYear]) -> list[tuple[str, BprYear]]:
+        """BPR fields as department names where the plan has that department (人事 → 人事課)."""
+        known = set(self.tables.departments())
+        return [(f + "課" if f + "課" in known else f, row) for row in rows for f in row.fields]
+
+    def _bpr_and_groups(self, q: _Question) -> TableAnswer | None:
+        """BPR and WG together: 「BPRをした課の中でWG③に入っている課」, 「2022年度にBPRした課はどのWG？」."""
+        table, bpr = self.current, self.bpr
+        if table is None or bpr is None:
+            return None
+        rows = [r for r in (bpr.of_year(y) for y in q.years) if r is not None] if q.years else list(bpr.years)
+        done = self._bpr_departments(rows)
+        where = _membership(table)
+        if q.groups:
+            groups = [g for g in (table.group(n) for n in q.groups) if g is not None]
+            if not groups or not (q.has(_ASKS_DEPARTMENT) or q.has(_MEMBERSHIP)):
+                return None
+            labels = "と".join(g.label for g in groups)
+            if q.has(_NEGATION) or q.has(_EXCEPT):
+                done_names = {d for d, _ in done}
+                members = list(dict.fromkeys(d for g in groups for d in g.departments))
+                without = [d for d in members if d not in done_names]
+                lead = f"{table.year}の{labels}に参加している課のうち、BPRの対象（{_bpr_span(rows)}）に書かれていない課は"
+                body = f"{lead}、{'、'.join(without)}の{len(without)}課です。" if without else f"{lead}ありません。"
+                body += f"（BPRの対象：{_bpr_all(rows)}）"
+                return self._entry(BPR_AND_WG, f"{labels}の課でBPRの対象でない課", body, f"{bpr.source}／{table.source}")
+            both = [(d, row) for d, row in done if all(d in g.departments for g in groups)]
+            if both:
+                listed = "、".join(f"{d}（{row.label}）" for d, row in both)
+                body = f"BPRの対象で{table.year}の{labels}にも参加している課は、{listed}の{len(both)}課です。"
+            else:
+                body = f"BPRの対象で{table.year}の{labels}にも参加している課はありません。"
+            body += f"（BPRの対象：{_bpr_all(rows)}）"
+            return self._entry(BPR_AND_WG, f"BPRの対象で{labels}に参加している課", body, f"{bpr.source}／{table.source}")
+        if not re.search(_fold("どの") + "wg|wgニ|wgハ|wgヘ|wgデ", q.text):
+            return None
+        parts = []
+        for department, row in done:
+            groups = where.get(department, [])
+            joined = "、".join(_short(g) for g in groups) if groups else "WGの参加課に記載なし"
+            parts.append(f"{_stem_label(row, department)}：{joined}")
+        body = f"BPRの対象と{table.year}のWGは、{'、'.join(parts)}です。"
+        return self._entry(BPR_AND_WG, "BPRの対象の課が参加しているWG", body, f"{bpr.source}／{table.source}")
 
     def _appearances(self, q: _Question) -> TableAnswer | None:
         """Where a name appears in the tables: as an initiative or a theme (tables ①–③) and as a WG."""
@@ -329,6 +530,15 @@ class TableAnswerer:
         if table is None:
             return None
         where = _membership(table)
+        if q.has(_EVERY):
+            every = [d for d, gs in where.items() if len(gs) == len(table.groups)]
+            names = "、".join(g.label for g in table.groups)
+            body = (
+                f"{table.year}の{len(table.groups)}つのWG（{names}）すべてに参加している課は、{'、'.join(every)}です。"
+                if every
+                else f"{table.year}の{len(table.groups)}つのWG（{names}）すべてに参加している課はありません。"
+            )
+            return self._entry(WG_MEMBERS, "すべてのWGに参加している課", body, table.source)
         if q.has(_SEVERAL) or (q.has(_BOTH) and not q.has(_ALL)):
             several = [(d, gs) for d, gs in where.items() if len(gs) > 1]
             if not several:
@@ -361,9 +571,15 @@ class TableAnswerer:
             )
         return f"{table.year}の{group.label}の状況は書かれていません。"
 
-    def _department_profile(self, q: _Question, bpr: bool, wg: bool) -> TableAnswer | None:
+    def _department_profile(self, q: _Question, bpr: bool, wg: bool, bodies: Sequence[str] = ()) -> TableAnswer | None:
         sentences: list[str] = []
         sources: list[str] = []
+        for department in q.departments:
+            for body in self._bodies_by_name.values():
+                if body.members == department:
+                    sentences.append(f"{department}は{body.name}です（{'、'.join(body.roles)}）。")
+                    if self.tables.bodies is not None:
+                        sources.append(self.tables.bodies.source)
         table = self.current
         if wg and table is not None:
             asked = [table.group(n) for n in q.groups]
@@ -379,7 +595,9 @@ class TableAnswerer:
                     if outside:
                         sentences.append(f"{head}{department}は{table.year}の{'と'.join(a.label for a in outside)}には参加していません。")
                 if mine:
-                    sentences.append(f"{department}が参加している{table.year}のWGは、{'、'.join(g.label for g in mine)}です。")
+                    sentences.append(
+                        f"{department}が参加している{table.year}のWGは、{'、'.join(g.label for g in mine)}の{len(mine)}つです。"
+                    )
                 elif department.endswith("課"):
                     sentences.append(f"{table.year}のWGの参加課に{department}は書かれていません。")
             sources.append(table.source)
@@ -437,6 +655,8 @@ class TableAnswerer:
         body = f"BPRの対象は、{'、'.join(parts)}です。"
         if len(rows) > 1 and q.has(_ASKS_COUNT):
             body += f"合わせて{sum(len(r.fields) for r in rows)}課です。"
+            if table.summary and not q.years and bound is None:
+                body += f"なお、STEP1には「{table.summary}」とあります。"
         elif len(rows) == 1 and q.has(_ASKS_COUNT):
             body += f"{len(rows[0].fields)}課です。"
         question = f"{'・'.join(r.label for r in rows)}のBPRの対象"
@@ -445,6 +665,11 @@ class TableAnswerer:
     @staticmethod
     def _entry(entry_id: str, question: str, answer: str, source: str) -> TableAnswer:
         return TableAnswer(entry=FaqEntry(id=entry_id, question=question, answer=answer, source=source, tags=("表",)))
+
+
+def pos_noun(folded: str) -> bool:
+    """Not a bare kana particle-like leftover (ノ, ハ): a word worth looking for."""
+    return len(folded) >= 2 or bool(re.fullmatch(r"[一-龥a-z0-9]", folded))
 
 
 def _membership(table: WgTable) -> dict[str, list[WorkingGroup]]:

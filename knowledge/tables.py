@@ -63,6 +63,8 @@ class BprYear:
 class BprTable:
     source: str
     years: tuple[BprYear, ...]
+    # What the plan says of them as a whole (STEP1: 「2022年度・2023年度では、合計8つの課を対象に実施しました」).
+    summary: str = ""
 
     def of_year(self, year: str) -> BprYear | None:
         return next((y for y in self.years if y.year == year), None)
@@ -90,11 +92,25 @@ class BodyTable:
 
 
 @dataclass(frozen=True)
+class Version:
+    version: str  # 第1.3版
+    issued: str  # 2024年9月30日
+    changes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RevisionTable:
+    source: str
+    versions: tuple[Version, ...]
+
+
+@dataclass(frozen=True)
 class PlanTables:
     wg_current: WgTable | None = None
     wg_previous: WgTable | None = None
     bpr: BprTable | None = None
     bodies: BodyTable | None = None
+    revisions: RevisionTable | None = None
 
     def departments(self) -> tuple[str, ...]:
         """Every department the tables name, in the plan's order."""
@@ -238,8 +254,9 @@ def _read_bpr(path: Path, problems: list[Problem]) -> tuple[BprTable | None, lis
     root = reader.root()
     if root is None:
         return None, []
-    top = reader.fields(root, {"source", "years"}, {"source", "years"})
-    values: list[_Value] = []
+    top = reader.fields(root, {"source", "years", "summary"}, {"source", "years"})
+    summary = reader.text(top.get("summary"), "summary")
+    values: list[_Value] = [_Value(summary, top.get("summary"))] if summary else []
     years: list[BprYear] = []
     for item in reader.items(top.get("years"), "years"):
         fields = reader.fields(item, {"year", "label", "fields"}, {"year", "label", "fields"})
@@ -259,7 +276,7 @@ def _read_bpr(path: Path, problems: list[Problem]) -> tuple[BprTable | None, lis
         years.append(BprYear(year, label, names))
     if len({y.year for y in years}) != len(years):
         reader.problem(top.get("years"), "同じ年度が2度書かれています")
-    return BprTable(reader.text(top.get("source"), "source"), tuple(years)), values
+    return BprTable(reader.text(top.get("source"), "source"), tuple(years), summary), values
 
 
 def _read_bodies(path: Path, problems: list[Problem]) -> tuple[BodyTable | None, list[_Value]]:
@@ -293,6 +310,35 @@ def _read_bodies(path: Path, problems: list[Problem]) -> tuple[BodyTable | None,
     return BodyTable(reader.text(top.get("source"), "source"), tuple(bodies)), values
 
 
+_VERSION = re.compile(r"第\d+(\.\d+)?版")
+_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+
+
+def _read_revisions(path: Path, problems: list[Problem]) -> tuple[RevisionTable | None, list[_Value]]:
+    reader = _Reader(path, problems)
+    root = reader.root()
+    if root is None:
+        return None, []
+    top = reader.fields(root, {"source", "versions"}, {"source", "versions"})
+    values: list[_Value] = []
+    versions: list[Version] = []
+    for item in reader.items(top.get("versions"), "versions"):
+        fields = reader.fields(item, {"version", "issued", "changes"}, {"version", "issued", "changes"})
+        version = reader.text(fields.get("version"), "version")
+        issued = reader.text(fields.get("issued"), "issued")
+        if version and not _VERSION.fullmatch(version):
+            reader.problem(fields.get("version"), f"版は「第1.3版」の形で書いてください: 「{version}」")
+        if issued and not _DATE.fullmatch(issued):
+            reader.problem(fields.get("issued"), f"発行日は「2024年9月30日」の形で書いてください: 「{issued}」")
+        changes = reader.texts(fields.get("changes"), "changes")
+        values += [_Value(version, fields.get("version")), _Value(issued, fields.get("issued"))]
+        values += [_Value(c, fields["changes"]) for c in changes]
+        versions.append(Version(version, issued, changes))
+    if len({v.version for v in versions}) != len(versions):
+        reader.problem(top.get("versions"), "同じ版が2度書かれています")
+    return RevisionTable(reader.text(top.get("source"), "source"), tuple(versions)), values
+
+
 @dataclass(frozen=True)
 class _Value:
     """A table value and where it is written, to check it against the plan's text."""
@@ -313,6 +359,7 @@ def read_tables(directory: Path, problems: list[Problem]) -> PlanTables | None:
         "wg_2024.yaml": ("wg_previous", lambda p: _read_wg(p, problems, with_members=False)),
         "bpr.yaml": ("bpr", lambda p: _read_bpr(p, problems)),
         "bodies.yaml": ("bodies", lambda p: _read_bodies(p, problems)),
+        "revisions.yaml": ("revisions", lambda p: _read_revisions(p, problems)),
     }
     for path in sorted(folder.glob("*.yaml")):
         if path.name not in readers:

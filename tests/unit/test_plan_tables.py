@@ -48,6 +48,12 @@ def test_a_wrong_reiwa_year_and_an_unknown_field_are_reported(kb_copy: Path) -> 
     assert any("項目「fields」がありません" in p for p in problems), problems
 
 
+def test_a_version_not_in_the_revision_history_is_reported(kb_copy: Path) -> None:
+    path = kb_copy / "tables" / "revisions.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("issued: 2024年9月30日", "issued: 2024年9月31日"), encoding="utf-8")
+    assert any("「2024年9月31日」が計画本文" in p for p in _problems(kb_copy))
+
+
 def test_department_names_must_be_departments(kb_copy: Path) -> None:
     path = kb_copy / "tables" / "wg_2025.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("[総務課,", "[総務,"), encoding="utf-8")

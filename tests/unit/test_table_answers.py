@@ -29,6 +29,21 @@ COMPUTED = [
     ("WG③に入っていてWG①に入っていない課", "table:wg-members", ["人事課", "社会教育課", "水道課", "政策企画課"], []),
     ("WG1と3のどちらかに入っている課", "table:wg-members", ["11課"], ["総務課"]),
     ("2024年度のWG②はどうなった", "table:wg-status", ["ナッジユニット", "取組み休止"], []),
+    ("3つのWG全部に入っている課は？", "table:wg-members", ["ありません"], ["税務課"]),
+    ("WGに参加している課はいくつ？", "table:wg-members", ["15課"], []),
+    ("政策企画課はいくつのWGに参加？", "table:wg-of-department", ["2つ", "WG②", "WG③", "事務局"], ["WG①"]),
+    ("BPRをした課の中でWG③に入っている課", "table:bpr-and-wg", ["人事課", "税務課", "水道課", "社会教育課", "4課"], []),
+    ("WG③の課でBPRしていないのは？", "table:bpr-and-wg", ["健康医療対策課", "政策企画課", "2課"], []),
+    ("2022年度にBPRした課はどのWGに入ってる？", "table:bpr-and-wg", ["人事", "税務", "WG①", "WG③"], []),
+    ("推進本部と監事会の人数は？", "table:bodies", ["47人", "11人"], []),
+    ("DX推進リーダーとWGのメンバーはどこから選ばれる？", "table:bodies", ["全職員の中から選定"], []),
+    ("テレワークと電子決裁はそれぞれどの改革？", "table:initiatives", ["人と組織の改革", "働き方改革", "業務プロセスの改革"], []),
+    ("表①のテーマ数", "table:initiatives", ["9つ", "窓口改革"], []),
+    ("業務プロセスの改革の取組みは何個", "table:initiatives", ["8つ"], []),
+    ("BPRは何課で実施した？", "table:bpr-by-year", ["合計8つの課", "10課"], []),
+    ("推進体制図が修正された版を全部教えて", "table:revisions", ["第1.2版", "第1.3版", "第1.41版"], ["第1.4版（"]),
+    ("個別業務一覧が修正された版", "table:revisions", ["第1.41版"], ["第1.1版"]),
+    ("2024年に発行された版は？", "table:revisions", ["第1.2版", "第1.3版"], ["第1.4版"]),
     ("2024年度のWG⑤はその後どうなりましたか", "table:wg-status", ["2025年度のWG②と③で実施"], []),
 ]
 
@@ -63,7 +78,7 @@ def test_what_the_tables_do_not_have_is_said_and_not_answered(plan_engine: FaqEn
 
 @pytest.mark.parametrize(
     "question",
-    ["BPRとは", "WGの役割は？", "推進体制図でWGの下に書かれている課名は何を表していますか？", "BPRの推進はどのテーマ？",
+    ["BPRとは", "WGの役割は？", "最新版は何版？", "第1.3版の改訂内容", "電子決済と電子決裁の違いは？", "推進体制図でWGの下に書かれている課名は何を表していますか？", "BPRの推進はどのテーマ？",
      "BPRやってない課はDXに手をつけちゃダメ？", "人事異動はいつ", "WG1つあたりのメンバーは何人"],
 )
 def test_questions_that_only_mention_a_table_are_left_to_the_entries(plan_engine: FaqEngine, question: str) -> None:
