@@ -30,8 +30,11 @@ if TYPE_CHECKING:
 
 class Asks(Enum):
     PERSON_NAME = "person_name"
+    PLACE = "place"  # 開催場所, 会場
     POSITION = "position"  # 座長は誰, 会長は誰: the answer must name that position
     COUNT = "count"
+    VALUE = "value"  # 目標値, 何%: a figure the plan would have to give
+    DAY = "day"  # 開催日, 何月何日: a day or a month, not only a year
     WHEN = "when"
     SINCE = "since"
     UNTIL = "until"
@@ -65,6 +68,17 @@ _COUNT = _any(
     r"何人|なんにん|何名|なんめい|人数|何個|何件|何つ|いくつ|幾つ|何か所|何カ所|何ヶ所|何回|何チーム|何グループ|"
     r"何業務|何手続|何年間|何分野|何団体|何種類|何社|何部署|何テーマ|何項目|何本|何組織|(?<![値字])(の数|数は|数って)(?![値字式学])"
 )
+_VALUE = _any(r"目標値|数値は|何%|何パーセント|何割|達成率|割合|普及率|交付率|利用率|進捗率|進み具合|進捗状況は")
+_DAY = _any(r"開催日|日程|日時|何日|何月|何曜|日付|開催予定|次回")
+# The counter a count question names, and the counters of an answer that can fill it.
+_COUNTERS = (
+    (re.compile(r"何人|何名|人数|なんにん|なんめい|者数"), "人名"),
+    (re.compile(r"何課|何部署|課の数|課数"), "課"),
+    (re.compile(r"何回|回数|頻度"), "回"),
+    (re.compile(r"何年間"), "年間"),
+    (re.compile(r"何業務"), "業務"),
+    (re.compile(r"何手続|手続の数|手続き数"), "手続"),
+)
 _SINCE = _any(r"いつから|何年から|何年度から|何月から|開始時期|始まっ|始まる|はじま|スタート|いつ始|いつ頃から")
 _UNTIL = _any(
     r"いつまで|何年まで|何年度まで|何月まで|何日まで|何時まで|期限(は|って|を|が|いつ|$)|締め?切り?(は|って|を|$)|"
@@ -88,9 +102,10 @@ _DEPARTMENT = _any(
     r"どこが担当|担当はどこ|どこの担当|担当の課"
 )
 _POSITION = re.compile(
-    r"(座長|委員長|議長|会長|責任者|代表者?|トップ|まとめ役|取りまとめ役|班長|部会長|リーダー|事務局長|窓口担当)"
-    r"(って|は|を|が|に)?(誰|だれ|どなた|どこ|どの人|何者)"
+    r"(座長|委員長|議長|会長|責任者|代表者?|トップ|まとめ役|取りまとめ役|班長|部会長|リーダー|事務局長|窓口担当|担当者|"
+    r"策定委員|委員)(って|は|を|が|に)?(誰|だれ|どなた|どこ|どの人|何者|[?？]|$)"
 )
+_PLACE = _any(r"場所|会場|開催地|どこで(開催|やる|行う|行わ|する)|所在地")
 _REASON = _any(r"なぜ|なんで|どうして|理由|わけは|訳は")
 _NEXT = _any(r"次の|次回|今度の|今後の予定|予定日|開催予定|いつ開催|次はいつ")
 # An ASCII acronym (BPR, CDO, KPI) whose long form a 「何の略」 question asks for.
@@ -113,6 +128,10 @@ def asked_types(question: str) -> frozenset[Asks]:
         asks.add(Asks.UNTIL)
     if not asks & {Asks.SINCE, Asks.UNTIL} and _WHEN.search(q):
         asks.add(Asks.WHEN)
+    if _VALUE.search(q):
+        asks.add(Asks.VALUE)
+    if _DAY.search(q):
+        asks.add(Asks.DAY)
     if _AMOUNT.search(q):
         asks.add(Asks.AMOUNT)
     if _PRODUCT.search(q):
@@ -125,6 +144,8 @@ def asked_types(question: str) -> frozenset[Asks]:
         asks.add(Asks.DEPARTMENT)
     if _POSITION.search(q):
         asks.add(Asks.POSITION)
+    if _PLACE.search(q):
+        asks.add(Asks.PLACE)
     if _REASON.search(q):
         asks.add(Asks.REASON)
     if _NEXT.search(q) and (asks & {Asks.WHEN, Asks.SINCE, Asks.UNTIL} or "開催" in q):
@@ -189,7 +210,17 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
     """Whether `entry`'s answer can give what `asks` wants."""
     answer = _plain(entry.answer)
     if asks is Asks.COUNT:
-        return bool(_COUNTED.search(answer))
+        # 「年に何回」 is not answered by 「47人」: the counter asked must be the one counted.
+        counted = [m.group(3) for m in _COUNTED.finditer(answer)]
+        asked = _plain(question)
+        wanted = next((units for pattern, units in _COUNTERS if pattern.search(asked)), None)
+        if wanted is None:
+            return bool(counted)
+        return any(c in wanted or (wanted == "課" and c == "つ") for c in counted)
+    if asks is Asks.VALUE:
+        return bool(re.search(r"\d+(\.\d+)?\s*(%|パーセント|割|倍|ポイント)", answer))
+    if asks is Asks.DAY:
+        return bool(re.search(r"\d+\s*(月|日)|曜日|毎月|毎週", answer))
     if asks is Asks.WHEN:
         return bool(_DATE.search(answer))
     if asks is Asks.SINCE:
@@ -202,6 +233,11 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
         return bool(_CONTACT_VALUE.search(answer))
     if asks is Asks.DEPARTMENT:
         return bool(_ORGANIZATION.search(answer))
+    if asks is Asks.PLACE:
+        return bool(re.search(r"場所|会場|センター|会館|ホール|庁舎|市役所|[一-龥]館|[一-龥]室|オンライン|別ファイル", answer)) or any(
+            pos[1:3] == ("固有名詞", "地名") and surface not in question
+            for surface, pos in analyzer.parts_of_speech(entry.answer)
+        )
     if asks is Asks.REASON:
         return bool(_BECAUSE.search(answer))
     if asks is Asks.NEXT:
@@ -241,6 +277,8 @@ def missing_statement(asks: Asks, question: str, source_name: str = "計画") ->
     what = {
         Asks.PERSON_NAME: "担当者の名前",
         Asks.COUNT: "人数" if re.search(r"何人|何名|人数|なんにん|なんめい", q) else "その数",
+        Asks.VALUE: "その数値（目標値や割合）",
+        Asks.DAY: "その日程",
         Asks.WHEN: "その時期",
         Asks.SINCE: "いつから始めるか（開始の時期）",
         Asks.UNTIL: "いつまでか（期限・終了の時期）",
@@ -249,6 +287,7 @@ def missing_statement(asks: Asks, question: str, source_name: str = "計画") ->
         Asks.CONTACT: "電話番号やメールアドレス",
         Asks.LONG_FORM: f"{'・'.join(a.upper() for a in _acronyms(q))}の正式名称（略さない言い方）",
         Asks.DEPARTMENT: "担当の課",
+        Asks.PLACE: "場所",
         Asks.POSITION: f"{_position(q)}が誰か",
         Asks.REASON: "その理由",
         Asks.NEXT: "次の予定（日程）",
