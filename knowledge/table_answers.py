@@ -99,7 +99,10 @@ _ASKS_THEME = _words("テーマ")
 _ASKS_NOTES = _words("備考")
 _EACH = _words("それぞれ", "どちら", "どっち", "各", "ずつ", "違い", "比べ")
 # 「フロントヤード改革は計画のどことどこに出てくる？」「SNSは取組みとWGの両方にある？」
-_ASKS_WHERE = _words("どことどこ", "出てく", "載って", "のって", "登場", "両方にある", "どちらにも", "どこにある", "どこに出")
+_ASKS_WHERE = _words(
+    "どことどこ", "出てく", "載って", "のって", "登場", "両方にある", "どちらにも", "どこにある", "どこに出", "どちらにある",
+    "どっちにある", "どちらに", "どっちに",
+)
 # 「BPRした課は？」 asks which; 「BPRしていない課もDXしてよい？」 asks something else.
 _ASKS_WHICH = _words(
     "どこ", "どの課", "どの分野", "どの部署", "何課", "対象", "一覧", "全部", "すべて", "全て", "いつ", "何年度",
@@ -169,6 +172,14 @@ class TableAnswerer:
             key=lambda p: -len(p[0]),
         )
         self._initiatives_by_name = {i.name: i for i in self.initiatives}
+        themes: list[tuple[str, str]] = []
+        for i in self.initiatives:
+            key = f"{i.reform}\0{i.theme_no}\0{i.theme}"
+            inner = re.findall(r"[（(]([^）)]+)[）)]", i.theme)
+            outer = re.sub(r"[（(][^）)]*[）)]", "", i.theme)
+            for form in {i.theme, outer, *inner}:
+                themes.append((_fold(self.analyzer.glossary.canonicalize(normalize_text(form))), key))
+        self._theme_forms = sorted(set(themes), key=lambda p: -len(p[0]))
         self._initiative_forms = sorted(
             ((_fold(self.analyzer.glossary.canonicalize(normalize_text(f))), i.name)
              for i in self.initiatives for f in (i.name, *i.aliases) if len(f) >= 2),
@@ -262,7 +273,7 @@ class TableAnswerer:
             return found
         if len(initiatives) >= 2 and not wg and not bpr and (found := self._initiatives(q, initiatives)):
             return found
-        if not initiatives and not wg and not bpr and (found := self._reform_overview(q)):
+        if not initiatives and not wg and not bpr and (found := self._reforms_and_themes(q) or self._reform_overview(q)):
             return found
         if q.departments and (bpr or wg or q.has(_MEMBERSHIP)):
             return self._department_profile(q, bpr=bpr, wg=wg or not bpr, bodies=bodies)
@@ -379,8 +390,40 @@ class TableAnswerer:
             body = f"{table}のテーマは{len(themes)}つです：{listed}。"
             return self._entry(INITIATIVES, f"{table}のテーマの数", body, "3. DXの進め方 STEP2")
         if q.has(_words("取組", "取り組み", "とりくみ")):
-            body = f"{table}の具体的な取組みは{len(mine)}つです：{'、'.join(i.name for i in mine)}。"
+            if q.has(_ASKS_NOTES):
+                # 「備考が空欄の取組み」/「備考がある取組み」
+                empty = q.has(_words("空欄", "空白", "ない", "無い", "なし", "書いていない", "書かれていない"))
+                mine = [i for i in mine if not i.notes] if empty else [i for i in mine if i.notes]
+                what = "備考が空欄の" if empty else "備考に記載がある"
+                body = f"{table}で{what}取組みは{len(mine)}件です：{'、'.join(i.name for i in mine)}。"
+                return self._entry(INITIATIVES, f"{table}で{what}取組み", body, "3. DXの進め方 STEP2")
+            body = f"{table}の具体的な取組みは{len(mine)}件です：{'、'.join(i.name for i in mine)}。"
             return self._entry(INITIATIVES, f"{table}の取組みの数", body, "3. DXの進め方 STEP2")
+        return None
+
+    def _reforms_and_themes(self, q: _Question) -> TableAnswer | None:
+        """Several tables or several themes at once: 「表②と表③の取組み数」, 「働き方改革と人材育成の取組み」."""
+        if not q.has(_words("取組", "取り組み", "とりくみ", "何がある", "一覧", "テーマ")):
+            return None
+        reforms = [r for r in self.reforms.values() if f"表{r.no}" in q.text or _fold(r.name) in q.text]
+        if len(reforms) >= 2:
+            parts = []
+            for reform in reforms:
+                mine = [i for i in self.initiatives if i.reform == reform.no]
+                if q.has(_ASKS_THEME) and not q.has(_words("取組", "取り組み")):
+                    themes = list(dict.fromkeys(f"{i.theme_no}{i.theme}" for i in mine))
+                    parts.append(f"{self._table_name(reform.no)}のテーマは{len(themes)}つ（{'、'.join(themes)}）")
+                else:
+                    parts.append(f"{self._table_name(reform.no)}の取組みは{len(mine)}件（{'、'.join(i.name for i in mine)}）")
+            return self._entry(INITIATIVES, "表ごとの取組み", "、".join(parts) + "です。", "3. DXの進め方 STEP2")
+        themes = self._find(q.text, self._theme_forms)
+        if len(themes) >= 2:
+            parts = []
+            for key in themes:
+                reform_no, number, name = key.split("\0")
+                names = [i.name for i in self.initiatives if i.theme == name and str(i.reform) == reform_no]
+                parts.append(f"{self._table_name(int(reform_no))}のテーマ{number}「{name}」の取組みは{'、'.join(names)}")
+            return self._entry(INITIATIVES, "テーマごとの取組み", "。".join(parts) + "です。", "3. DXの進め方 STEP2")
         return None
 
     def _bpr_departments(self, rows: Sequence[BprYear]) -> list[tuple[str, BprYear]]:
@@ -483,6 +526,11 @@ class TableAnswerer:
             )
         if not groups:
             return None
+        if (
+            self.previous is not None and self.current is not None
+            and self.previous.year in q.years and self.current.year in q.years
+        ):
+            return self._compare_years(q)
         if table is self.previous:
             return self._status(q, table, groups)
         if not (q.has(_ASKS_DEPARTMENT) or q.has(_MEMBERSHIP)):
@@ -549,6 +597,22 @@ class TableAnswerer:
         body = f"{table.year}のWGに参加している課は、全部で{len(where)}課です：{'、'.join(where)}。"
         body += "（" + "／".join(f"{g.label}：{'、'.join(g.departments)}" for g in table.groups) + "）"
         return self._entry(WG_MEMBERS, "WGに参加している課（全部）", body, table.source)
+
+    def _compare_years(self, q: _Question) -> TableAnswer | None:
+        """A WG number in both years: 「WG③は2024年度と2025年度で何が違う？」."""
+        previous, current = self.previous, self.current
+        if previous is None or current is None:
+            return None
+        sentences = []
+        for number in q.groups:
+            before, now = previous.group(number), current.group(number)
+            if before is not None:
+                sentences.append(self._status_sentence(previous, before))
+            if now is not None:
+                sentences.append(f"{current.year}の{now.label}には、{'、'.join(now.departments)}が参加しています。")
+            else:
+                sentences.append(f"{current.year}にはWG{circled(number)}はありません。")
+        return self._entry(WG_STATUS, "WGの2024年度と2025年度", "".join(sentences), f"{previous.source}／{current.source}")
 
     def _status(self, q: _Question, table: WgTable, groups: list[WorkingGroup]) -> TableAnswer | None:
         if q.has(_ASKS_DEPARTMENT) and not q.has(_ASKS_STATUS):
