@@ -172,6 +172,15 @@ class TableAnswerer:
             key=lambda p: -len(p[0]),
         )
         self._initiatives_by_name = {i.name: i for i in self.initiatives}
+        # Positions in the bodies' member lists (市長（CDO）、副市長・教育長（副CDO）…): role → (body, segment).
+        self._role_seats: dict[str, list[tuple[str, str]]] = {}
+        for body in self._bodies_by_name.values():
+            for segment in re.split("、", body.members):
+                bare = re.sub(r"[（(][^）)]*[）)]|など$", "", segment)
+                for role in bare.split("・"):
+                    if role and not re.search(r"\d|中から|各課", role):
+                        self._role_seats.setdefault(role, []).append((body.name, segment))
+        self._role_forms = sorted(((_fold(r), r) for r in self._role_seats), key=lambda p: -len(p[0]))
         themes: list[tuple[str, str]] = []
         for i in self.initiatives:
             key = f"{i.reform}\0{i.theme_no}\0{i.theme}"
@@ -269,6 +278,8 @@ class TableAnswerer:
         initiatives = self._find(q.text, self._initiative_forms)
         if q.has(_VERSION_WORD, q.text) and (found := self._revisions(q, question)):
             return found
+        if not q.groups and not q.departments and (found := self._roles(q, bodies)):
+            return found
         if len(bodies) >= 2 and not q.groups and not q.departments and (found := self._bodies(q, bodies)):
             return found
         if len(initiatives) >= 2 and not wg and not bpr and (found := self._initiatives(q, initiatives)):
@@ -339,6 +350,24 @@ class TableAnswerer:
             listed = "、".join(f"{v.version}（{v.issued}）" for v in issued)
             return self._entry(REVISIONS, f"{year.group(1)}年に発行された版", f"{year.group(1)}年に発行されたのは、{listed}です。", table.source)
         return None
+
+    def _roles(self, q: _Question, bodies: list[str]) -> TableAnswer | None:
+        """A position and the bodies it sits in: 「参事はどの組織に入っている？」, 「副市長は推進本部で何？」."""
+        roles = self._find(q.text, self._role_forms)
+        if len(roles) != 1 or self.tables.bodies is None:
+            return None
+        role = roles[0]
+        # The body a role sits in is asked, or the role inside a body the question names.
+        asks_body = q.has(_words("どの組織", "どこの組織", "どこに入", "どこのメンバー", "どの会", "何の組織", "どこに所属", "どこに属"))
+        named = [b for b in bodies if b != role]
+        if not (asks_body or (named and q.has(_words("何", "立場", "役職", "役割", "位置づけ", "どういう")))):
+            return None
+        places = [(b, seg) for b, seg in self._role_seats[role] if not named or b in named]
+        if not places:
+            return None
+        listed = "、".join(f"{b}（メンバー：{seg}）" for b, seg in places)
+        body = f"「{role}」は、{listed}に入っています。"
+        return self._entry(BODIES, f"{role}が入っている組織", body, self.tables.bodies.source)
 
     def _bodies(self, q: _Question, names: list[str]) -> TableAnswer | None:
         """Several bodies and what they are: 「推進本部と監事会の人数」, 「DX推進リーダーとWGのメンバー」."""
