@@ -212,8 +212,8 @@ def _run_child(*args: str) -> dict:
 
 STARTUP_SNIPPET = (
     "import time; t=time.perf_counter();"
-    "from bot.app import create_app; from bot.settings import Settings;"
-    "create_app(Settings(database_url='sqlite:///:memory:'));"
+    "from bot.bootstrap import bootstrap; from bot.settings import Settings;"
+    "bootstrap(Settings(database_url='sqlite:///:memory:'));"
     "print(time.perf_counter()-t)"
 )
 
@@ -252,7 +252,7 @@ def main() -> None:
         return
 
     plan = plan_startup(args.runs)
-    print(f"start-up with the bundled plan KB (create_app, in-process, excl. interpreter): median {plan:.2f} s")
+    print(f"start-up with the bundled plan KB (bootstrap, in-process, excl. interpreter): median {plan:.2f} s")
     rows = {}
     with tempfile.TemporaryDirectory(prefix="dxbot-bench-") as tmp:
         for size in [int(s) for s in args.sizes.split(",")]:

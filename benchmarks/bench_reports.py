@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.app import create_app  # noqa: E402
+from bot.bootstrap import bootstrap  # noqa: E402
 from bot.replies import ChatContext, Text  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from knowledge.kb import load_kb  # noqa: E402
@@ -78,7 +78,7 @@ def main() -> None:
 
     kb = load_kb()
     with database(args.url) as url:
-        services = create_app(Settings(database_url=url), clock=StepClock(), kb=kb)
+        services = bootstrap(Settings(database_url=url), clock=StepClock(), kb=kb)
         progress = services.progress
         assert progress is not None
         staff = [

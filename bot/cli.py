@@ -9,9 +9,13 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.failures import expected_failure_message
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Bot
 
 logger = logging.getLogger("dxbot")
 
@@ -109,18 +113,21 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ chat / run
 
 
-def _build_services(settings: Settings):  # type: ignore[no-untyped-def]
-    from bot.app import create_app
+def _bootstrap(settings: Settings) -> Bot:
+    """The one composition root (bot/bootstrap.py); imported here, not at the top, so `dxbot --help` stays fast."""
+    from bot.bootstrap import bootstrap
 
-    return create_app(settings)
+    return bootstrap(settings)
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    services = _build_services(settings)
     from bot.console import run_console
 
-    run_console(services, args.user or os.environ.get("USER") or "console", sys.stdin, sys.stdout, sys.stdin.isatty())
+    bot = _bootstrap(Settings.from_env())
+    try:
+        run_console(bot, args.user or os.environ.get("USER") or "console", sys.stdin, sys.stdout, sys.stdin.isatty())
+    finally:
+        bot.close()
     return 0
 
 
@@ -133,22 +140,22 @@ def _serve_slack(settings: Settings, *, socket_mode: bool, host: str, port: int,
         missing.append("SLACK_SIGNING_SECRET")
     if missing:
         return _fail(f"Slack に接続するには環境変数 {'、'.join(missing)} を設定してください（README の「Slack への接続」）。", 2)
-    services = _build_services(settings)
+    bot = _bootstrap(settings)
     from bot.slack.app import SlackSetupError, SlackUnreachable, build_slack_app
 
     try:
-        app = build_slack_app(services)
+        app = build_slack_app(bot)
     except SlackUnreachable as error:
-        services.db.dispose()
+        bot.close()
         return _fail(
             f"Slack に接続できませんでした（{error}）。ネットワーク、プロキシ、SLACK_API_URL を確認してください。"
         )
     except SlackSetupError as error:  # e.g. auth.test refused the token; the message names no secret
-        services.db.dispose()
+        bot.close()
         return _fail(f"Slack に接続できませんでした（{error}）。SLACK_BOT_TOKEN を確認してください。")
     from bot.scheduling import slack_notifier, start_scheduler, stop_scheduler
 
-    scheduler = start_scheduler(services, slack_notifier(services)) if with_scheduler else None
+    scheduler = start_scheduler(bot, slack_notifier(settings)) if with_scheduler else None
     try:
         if socket_mode:
             from bot.slack.socket import run_socket_mode
@@ -159,10 +166,10 @@ def _serve_slack(settings: Settings, *, socket_mode: bool, host: str, port: int,
             from bot.slack.http import serve_http
             from storage.db import database_reachable
 
-            serve_http(app, host, port, health_check=lambda: database_reachable(services.db))
+            serve_http(app, host, port, health_check=lambda: database_reachable(bot.db))
     finally:
         stop_scheduler(scheduler)
-        services.db.dispose()
+        bot.close()
     return 0
 
 
@@ -211,10 +218,11 @@ def cmd_db_purge(args: argparse.Namespace) -> int:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from bot.app import prepare_database, utc_now
+    from bot.clock import utc_now
     from jobs.retention import retention_cutoff
     from storage.db import create_db_engine, create_session_factory
     from storage.retention import RetentionRepository
+    from storage.schema import prepare_schema
 
     settings = Settings.from_env()
     tz = ZoneInfo(settings.tz)
@@ -224,7 +232,7 @@ def cmd_db_purge(args: argparse.Namespace) -> int:
         before = retention_cutoff(utc_now(), settings.question_log_days).astimezone(tz)
     engine = create_db_engine(settings.database_url)
     try:
-        prepare_database(engine, auto_migrate=settings.auto_migrate)
+        prepare_schema(engine, auto_migrate=settings.auto_migrate)
         purged = RetentionRepository(create_session_factory(engine)).purge_before(before)
     finally:
         engine.dispose()
@@ -239,10 +247,11 @@ def cmd_db_purge(args: argparse.Namespace) -> int:
 
 
 def cmd_users_import(args: argparse.Namespace) -> int:
-    from bot.app import prepare_database, utc_now
+    from bot.clock import utc_now
     from bot.directory import DirectoryError, describe_import, import_directory
     from storage.db import create_db_engine, create_session_factory
     from storage.progress import StaffRepository
+    from storage.schema import prepare_schema
 
     path = Path(args.file)
     if not path.is_file():
@@ -250,7 +259,7 @@ def cmd_users_import(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     engine = create_db_engine(settings.database_url)
     try:
-        prepare_database(engine, auto_migrate=settings.auto_migrate)
+        prepare_schema(engine, auto_migrate=settings.auto_migrate)
         result = import_directory(path, StaffRepository(create_session_factory(engine)), utc_now())
     except DirectoryError as error:
         for problem in error.problems:
@@ -265,14 +274,13 @@ def cmd_users_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from bot.export import export_progress
 
-    services = _build_services(Settings.from_env())
+    bot = _bootstrap(Settings.from_env())
     try:
-        assert services.progress is not None
-        written = export_progress(services.progress, args.format, Path(args.out))
+        written = export_progress(bot.progress, args.format, Path(args.out))
     except OSError as error:
         return _fail(f"書き出せませんでした: {error}")
     finally:
-        services.db.dispose()
+        bot.close()
     print("出力しました: " + "、".join(str(p) for p in written))
     return 0
 
@@ -289,25 +297,18 @@ def _week_option(text: str):  # type: ignore[no-untyped-def]
         raise argparse.ArgumentTypeError(f"週は 2026-W48 のように ISO 週で指定してください（「{text}」は読めません）") from None
 
 
-def _digest_services(settings: Settings):  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
-    return _build_services(settings), ZoneInfo(settings.tz)
-
-
 def cmd_digest_preview(args: argparse.Namespace) -> int:
-    from bot.scheduling import digest_repos
     from jobs.digest import build_digest
     from jobs.render import render_text
     from jobs.weeks import previous_week
 
-    services, tz = _digest_services(Settings.from_env())
+    bot = _bootstrap(Settings.from_env())
     try:
-        now = services.clock()
-        week = args.week or previous_week(now, tz)
-        print(render_text(build_digest(digest_repos(services), week, now, tz)), end="")
+        now = bot.clock()
+        week = args.week or previous_week(now, bot.tz)
+        print(render_text(build_digest(bot.digest_repos(), week, now, bot.tz)), end="")
     finally:
-        services.db.dispose()
+        bot.close()
     return 0
 
 
@@ -320,16 +321,16 @@ def cmd_digest_post(args: argparse.Namespace) -> int:
     missing = [name for name, value in (("SLACK_BOT_TOKEN", settings.slack_bot_token), ("DXBOT_DIGEST_CHANNEL", settings.digest_channel)) if not value]
     if missing:
         return _fail(f"ダイジェストを投稿するには環境変数 {'、'.join(missing)} を設定してください。", 2)
-    services, tz = _digest_services(settings)
+    bot = _bootstrap(settings)
     try:
-        job = digest_job(services, slack_notifier(services))
+        job = digest_job(bot, slack_notifier(settings))
         assert job is not None
-        now = services.clock()
-        week = args.week or previous_week(now, tz)
+        now = bot.clock()
+        week = args.week or previous_week(now, bot.tz)
         digest, chart = digest_with_chart(job, week, now)
         outcome = post_digest(digest, job.notifier, job.ledger, now, channel=job.channel, chart=chart, force=args.force, retry=job.retry)
     finally:
-        services.db.dispose()
+        bot.close()
     if outcome.outcome == "posted":
         print(f"{week} のダイジェストを {job.channel} に投稿しました。")
         return 0

@@ -39,7 +39,7 @@ from bot.replies import (
 )
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.bootstrap import Bot
 
 logger = logging.getLogger(__name__)
 
@@ -117,10 +117,8 @@ def render_text(reply: Reply) -> str:
 # ---------------------------------------------------------------- the chat loop
 
 
-def run_console(services: Services, user_id: str, stdin: TextIO, stdout: TextIO, interactive: bool) -> None:
+def run_console(bot: Bot, user_id: str, stdin: TextIO, stdout: TextIO, interactive: bool) -> None:
     """Read lines, answer each. A bare number picks from the last 「もしかして」 choices."""
-    from bot.handlers.faq import answer_entry
-
     ctx = ChatContext(user=UserRef(PLATFORM, user_id), conversation="console", platform=PLATFORM)
     if interactive:
         stdout.write("DX推進ボット（コンソール）です。質問かコマンドを入力してください。「ヘルプ」で使い方、Ctrl-D で終了。\n")
@@ -137,7 +135,7 @@ def run_console(services: Services, user_id: str, stdin: TextIO, stdout: TextIO,
             continue
         try:
             picked = _pick(text, last_choices)
-            reply = answer_entry(services, ctx, picked) if picked else services.handle(ctx, text)
+            reply = bot.questions.answer_entry(ctx, picked) if picked else bot.handle(ctx, text)
         except Exception:
             logger.exception("console command failed")
             reply = refusal(GENERIC_ERROR)

@@ -25,14 +25,19 @@ from typing import Any
 import yaml
 
 from knowledge.kb import Problem
-from storage.progress import DirectoryEntry, ImportResult, StaffRepository, StaffRole
+from storage.progress import (
+    MAX_DEPARTMENT_CHARS,
+    MAX_NAME_CHARS,
+    DirectoryEntry,
+    ImportResult,
+    StaffRepository,
+    StaffRole,
+)
 
 logger = logging.getLogger(__name__)
 
 USER_FIELDS = {"id", "name", "department", "role"}
 REQUIRED_USER_FIELDS = ("id", "name", "department")
-MAX_DEPARTMENT_CHARS = 64
-MAX_NAME_CHARS = 128
 _USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 
 # Spellings people use for each role; compared after NFKC and lower-casing.

@@ -20,8 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.progress import ProgressService
-from storage.progress import InitiativeRecord, ReportRecord, as_utc
+from bot.progress.service import ProgressService
+from storage.progress import InitiativeRecord, ReportRecord, as_utc, format_number
 
 FORMATS = ("xlsx", "csv")
 OVERVIEW_SHEET = "状況一覧"
@@ -74,18 +74,14 @@ class ExportTables:
     history: tuple[Row, ...]
 
 
-def _number(value: float) -> str:
-    return f"{value:,.10g}"
-
-
 def _kpi_summary(initiative: InitiativeRecord, reports: Sequence[ReportRecord]) -> str:
     """Each KPI with its latest reported value (withdrawn reports ignored) and the 2026年度末 target."""
     parts = []
     for kpi in initiative.kpis:
         values = [r for r in reports if r.kpi_id == kpi.id and r.kpi_value is not None and not r.withdrawn]
         latest = max(values, key=lambda r: (r.reported_at, r.id), default=None)
-        value = f" {_number(latest.kpi_value)}{kpi.unit}" if latest and latest.kpi_value is not None else " 未報告"
-        target = f"（目標 {_number(kpi.target)}{kpi.unit}）" if kpi.target is not None else ""
+        value = f" {format_number(latest.kpi_value)}{kpi.unit}" if latest and latest.kpi_value is not None else " 未報告"
+        target = f"（目標 {format_number(kpi.target)}{kpi.unit}）" if kpi.target is not None else ""
         parts.append(f"{kpi.name}:{value}{target}")
     return "; ".join(parts)
 

@@ -10,7 +10,8 @@ import io
 import logging
 from functools import cache
 
-from jobs.digest import STATUS_ORDER, Digest, status_label
+from jobs.digest import STATUS_ORDER, Digest
+from storage.progress import status_label
 
 logger = logging.getLogger(__name__)
 

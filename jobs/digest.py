@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 from jobs.weeks import IsoWeek, local_date, local_midnight
 from knowledge.kb import KnowledgeBase
 from storage.progress import (
-    STATUS_LABELS,
     DepartmentRecord,
     InitiativeRecord,
     ReportRecord,
     ReportStatus,
     StaffRecord,
     StaffRole,
+    reform_infos,
 )
 from storage.repositories import LoggedQuestion
 
@@ -32,7 +32,6 @@ STALE_AFTER = timedelta(weeks=4)
 TOP_UNANSWERED = 5
 STATUS_COMMAND = "/dx 状況"
 HISTORY_COMMAND = "/dx 履歴"
-_DEFAULT_SYMBOLS = "①②③④⑤⑥⑦⑧⑨"
 
 
 # ---------------------------------------------------------------- what the digest reads
@@ -178,16 +177,6 @@ def _question_key(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split()).rstrip("?？。")
 
 
-def _reform_titles(kb: KnowledgeBase, initiatives: Sequence[InitiativeRecord]) -> dict[int, tuple[str, str]]:
-    titles = {r.no: (r.symbol, r.name) for r in kb.reforms}
-    for initiative in initiatives:
-        if initiative.reform not in titles:
-            no = initiative.reform
-            symbol = _DEFAULT_SYMBOLS[no - 1] if 1 <= no <= 9 else str(no)
-            titles[no] = (symbol, f"改革{symbol}")
-    return dict(sorted(titles.items()))
-
-
 def build_digest(repos: DigestRepos, week: IsoWeek, now: datetime, tz: ZoneInfo) -> Digest:
     """The digest of `week` (Monday–Sunday in `tz`), built at `now`."""
     start, end = week.bounds(tz)
@@ -218,16 +207,15 @@ def build_digest(repos: DigestRepos, week: IsoWeek, now: datetime, tz: ZoneInfo)
         previous[(report.initiative_id, report.department_id)] = report
         last_report[report.initiative_id] = report
 
-    titles = _reform_titles(repos.kb, initiatives)
     reforms = []
-    for no, (symbol, name) in titles.items():
+    for no, info in reform_infos(repos.kb.reforms, initiatives).items():
         counts: dict[ReportStatus | None, int] = {status: 0 for status in ReportStatus}
         counts[None] = 0
         for initiative in initiatives:
             if initiative.reform == no:
                 latest = last_report.get(initiative.id)
                 counts[latest.status if latest else None] += 1
-        reforms.append(ReformDigest(no, symbol, name, tuple(week_lines.get(no, ())), counts))
+        reforms.append(ReformDigest(no, info.symbol, info.name, tuple(week_lines.get(no, ())), counts))
 
     stale = stale_initiatives(initiatives, history, as_of)
 
@@ -328,6 +316,3 @@ def standing_reports(repos: DigestRepos, as_of: datetime) -> list[ReportRecord]:
 
 STATUS_ORDER: tuple[ReportStatus | None, ...] = (None, *ReportStatus)
 
-
-def status_label(status: ReportStatus | None) -> str:
-    return STATUS_LABELS[status] if status is not None else "未報告"

@@ -15,8 +15,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jobs.digest import Digest, FaqFigures, ReformDigest, ReportLine, status_label
+from jobs.digest import Digest, FaqFigures, ReformDigest, ReportLine
 from jobs.mrkdwn import escape, split_text, truncate
+from storage.progress import format_number, status_label
 
 Block = dict[str, Any]
 
@@ -68,10 +69,6 @@ _PLAIN = _Style(esc=lambda s: s, bold=lambda s: s, code=lambda s: s)
 
 def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}%"
-
-
-def _number(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
 def _local_day(value: datetime, tz: str) -> str:
@@ -148,10 +145,10 @@ def _kpi_text(digest: Digest, s: _Style) -> str:
         name = s.esc(f"{kpi.initiative_id} {one_line(kpi.initiative_name)}: {one_line(kpi.name)}")
         unit = s.esc(kpi.unit)
         if kpi.value is None:
-            lines.append(f"• {name} — 目標 {_number(kpi.target)}{unit}、実績の報告なし")
+            lines.append(f"• {name} — 目標 {format_number(kpi.target)}{unit}、実績の報告なし")
         else:
             lines.append(
-                f"• {name} — {_number(kpi.value)}{unit} / 目標 {_number(kpi.target)}{unit}（{_percent(kpi.ratio)}）"
+                f"• {name} — {format_number(kpi.value)}{unit} / 目標 {format_number(kpi.target)}{unit}（{_percent(kpi.ratio)}）"
             )
     return "\n".join(lines)
 

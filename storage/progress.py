@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.kb import Initiative as KbInitiative
+from knowledge.kb import Reform as KbReform
 from storage.models import (
     Department,
     Initiative,
@@ -74,6 +75,55 @@ ROLE_LABELS: dict[StaffRole, str] = {
     StaffRole.LEADER: "リーダー",
     StaffRole.ADMIN: "管理者（事務局）",
 }
+
+
+STATUS_HELP = "、".join(STATUS_LABELS.values())
+NOT_REPORTED = "未報告"
+
+# Lengths people may type; the columns (storage/models.py) are at least this wide.
+MAX_NOTE_CHARS = 1000
+MAX_NAME_CHARS = 128
+MAX_DEPARTMENT_CHARS = 64
+
+
+def status_label(status: ReportStatus | None) -> str:
+    """A status's label; None (no report yet) is 未報告."""
+    return STATUS_LABELS[status] if status is not None else NOT_REPORTED
+
+
+def status_text(status: ReportStatus, percent: int | None) -> str:
+    """`実施中 60%`: how a status with its percent reads everywhere (replies, App Home, digest)."""
+    return f"{status.label} {percent}%" if percent is not None else status.label
+
+
+def format_number(value: float) -> str:
+    """A KPI value or target: thousands separated, no trailing zeros (`1,200`, `12.5`)."""
+    return f"{value:,.10g}"
+
+
+@dataclass(frozen=True)
+class ReformInfo:
+    no: int
+    symbol: str
+    name: str
+
+    @property
+    def title(self) -> str:
+        return f"{self.symbol} {self.name}"
+
+
+_DEFAULT_SYMBOLS = "①②③④⑤⑥⑦⑧⑨"
+
+
+def reform_infos(reforms: Sequence[KbReform], initiatives: Sequence[InitiativeRecord] = ()) -> dict[int, ReformInfo]:
+    """The plan's reforms ①②③ by number; a reform only an (older) initiative names gets a default title."""
+    infos = {r.no: ReformInfo(r.no, r.symbol, r.name) for r in reforms}
+    for initiative in initiatives:
+        if initiative.reform not in infos:
+            no = initiative.reform
+            symbol = _DEFAULT_SYMBOLS[no - 1] if 1 <= no <= 9 else str(no)
+            infos[no] = ReformInfo(no, symbol, f"改革{symbol}")
+    return dict(sorted(infos.items()))
 
 
 # ---------------------------------------------------------------- plain data

@@ -81,10 +81,10 @@ def make_services(bundled_kb: KnowledgeBase, clock: FakeClock):  # type: ignore[
     built = []
 
     def make(database_url: str, **settings_overrides):  # type: ignore[no-untyped-def]
-        from bot.app import create_app
+        from bot.bootstrap import bootstrap
 
         settings = Settings(database_url=database_url, **settings_overrides)
-        services = create_app(settings, clock=clock, kb=bundled_kb)
+        services = bootstrap(settings, clock=clock, kb=bundled_kb)
         built.append(services)
         return services
 

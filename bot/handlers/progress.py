@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from bot.commands import CommandRouter
 from bot.directory import ROLE_HELP
-from bot.progress import (
+from bot.progress.parsing import (
     ADMIN_REPORT_USAGE,
     HISTORY_USAGE,
     REGISTER_USAGE,
     REPORT_EXAMPLE,
     REPORT_USAGE,
-    STATUS_HELP,
     STATUS_USAGE,
+)
+from bot.progress.service import (
     DepartmentStatus,
     InitiativeHistory,
     InitiativeStatus,
@@ -42,10 +42,16 @@ from bot.replies import (
     inlines,
     para,
 )
-from storage.progress import STATUS_LABELS, KpiRecord, Registration, ReportRecord, ReportStatus
-
-if TYPE_CHECKING:
-    from bot.app import Services
+from storage.progress import (
+    STATUS_HELP,
+    STATUS_LABELS,
+    KpiRecord,
+    Registration,
+    ReportRecord,
+    ReportStatus,
+    format_number,
+    status_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -75,13 +81,8 @@ def report_form_hint() -> tuple[Block, ...]:
 # ---------------------------------------------------------------- rendering
 
 
-def _number(value: float) -> str:
-    return f"{value:,.10g}"
-
-
 def _status_text(report: ReportRecord) -> str:
-    percent = f" {report.percent}%" if report.percent is not None else ""
-    return f"{report.status.label}{percent}"
+    return status_text(report.status, report.percent)
 
 
 def _kpi_text(report: ReportRecord, kpis: tuple[KpiRecord, ...]) -> str | None:
@@ -89,8 +90,8 @@ def _kpi_text(report: ReportRecord, kpis: tuple[KpiRecord, ...]) -> str | None:
         return None
     unit = report.kpi_unit or ""
     target = next((k.target for k in kpis if k.id == report.kpi_id), None)
-    goal = f"（2026年度末目標 {_number(target)}{unit}）" if target is not None else ""
-    return f"{report.kpi_name} {_number(report.kpi_value)}{unit}{goal}"
+    goal = f"（2026年度末目標 {format_number(target)}{unit}）" if target is not None else ""
+    return f"{report.kpi_name} {format_number(report.kpi_value)}{unit}{goal}"
 
 
 def _by(report: ReportRecord, service: ProgressService) -> tuple[Part, ...]:
@@ -302,14 +303,8 @@ def render_registration(registration: Registration) -> tuple[Block, ...]:
 # ---------------------------------------------------------------- commands
 
 
-def register(router: CommandRouter, services: Services) -> None:
-    def progress() -> ProgressService:
-        if services.progress is None:  # pragma: no cover - create_app always builds it
-            raise RuntimeError("progress service not configured")
-        return services.progress
-
+def register(router: CommandRouter, service: ProgressService) -> None:
     def report(ctx: ChatContext, args: str) -> Reply:
-        service = progress()
         if not args.strip():
             service.reporter(ctx.user_id)  # an unregistered user learns that first, not after filling a form
             return OpenReportForm(report_form_hint())
@@ -317,7 +312,6 @@ def register(router: CommandRouter, services: Services) -> None:
         return Message(render_report(outcome, service))
 
     def status(ctx: ChatContext, args: str) -> Reply:
-        service = progress()
         result = service.status(args)
         if isinstance(result, Overview):
             return Message(render_overview(result, service))
@@ -326,18 +320,16 @@ def register(router: CommandRouter, services: Services) -> None:
         return Message(render_initiative_status(result, service))
 
     def history(ctx: ChatContext, args: str) -> Reply:
-        service = progress()
         return Message(render_history(service.history(args), service))
 
     def undo(ctx: ChatContext, _args: str) -> Reply:
-        service = progress()
         return Message(render_undo(service.undo(ctx.user_id, request_id=ctx.request_id), service))
 
     def list_initiatives(ctx: ChatContext, _args: str) -> Reply:
-        return Message(render_list(progress()))
+        return Message(render_list(service))
 
     def register_staff(ctx: ChatContext, args: str) -> Reply:
-        return Message(render_registration(progress().register(ctx.user_id, args)))
+        return Message(render_registration(service.register(ctx.user_id, args)))
 
     router.add(
         "報告",

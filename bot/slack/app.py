@@ -1,7 +1,7 @@
 """The Bolt App: one factory, listeners registered per area (commands, events, actions, views).
 
-Listeners are thin: they parse the payload, call the same core as the console (`Services.handle`,
-`answer_entry`, `ProgressService`), and render the neutral reply with `bot.slack.blocks`. Slow work runs
+Listeners are thin: they parse the payload, call the same core as the console (`Bot.handle`,
+`QuestionService.answer_entry`, `ProgressService`), and render the neutral reply with `bot.slack.render`. Slow work runs
 after the ack (`ack()` first, then `respond()` / Web API), so Slack's 3-second limit is always met.
 Expected failures come back from the core as `Refusal` / `UserError`; anything else reaches the single
 `app.error` handler.
@@ -24,18 +24,25 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.console import GENERIC_ERROR
 from bot.errors import STORAGE_UNAVAILABLE, UserError, is_storage_outage
-from bot.handlers.faq import answer_entry
-from bot.progress import MAX_NOTE_CHARS, ProgressService, ReportDraft, local_time
+from bot.progress.parsing import ReportDraft
+from bot.progress.service import ProgressService, local_time
 from bot.replies import Answer, ChatContext, OpenReportForm, Reply, Surface, UserRef
 from bot.slack import blocks as bk
 from bot.slack import render
 from bot.slack.retry import slack_retry_handlers, use_retrying_respond
 from storage.feedback import FeedbackRepository, Verdict
-from storage.progress import STATUS_LABELS, DepartmentRecord, ReportStatus, StaffRole
+from storage.progress import (
+    MAX_NOTE_CHARS,
+    STATUS_LABELS,
+    DepartmentRecord,
+    ReportStatus,
+    StaffRole,
+    status_text,
+)
 from storage.receipts import EventReceiptRepository
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.bootstrap import Bot
 
 logger = logging.getLogger(__name__)
 
@@ -64,22 +71,22 @@ class SlackTokenRejected(SlackSetupError):
 
 @dataclass
 class SlackDeps:
-    """What the listeners need: the core services, plus the Slack adapter's own two tables."""
+    """What the listeners need: the built bot, plus the Slack adapter's own table of event receipts."""
 
-    services: Services
-    feedback: FeedbackRepository
+    bot: Bot
     receipts: EventReceiptRepository
 
     @property
-    def secretariat(self) -> str:
-        plan = self.services.kb.plan
-        return plan.secretariat if plan else "政策企画課"
+    def contact(self) -> str:
+        return self.bot.kb.contact or "事務局"
 
     @property
     def progress(self) -> ProgressService:
-        if self.services.progress is None:  # create_app always builds it
-            raise RuntimeError("progress service not configured")
-        return self.services.progress
+        return self.bot.progress
+
+    @property
+    def feedback(self) -> FeedbackRepository:
+        return self.bot.feedback
 
 
 def build_web_client(token: str | None, api_url: str) -> WebClient:
@@ -89,14 +96,14 @@ def build_web_client(token: str | None, api_url: str) -> WebClient:
 
 
 def build_slack_app(
-    services: Services,
+    bot: Bot,
     *,
     client: WebClient | None = None,
     token_verification_enabled: bool = True,
     workers: int = 16,
 ) -> App:
-    """The Bolt App for `services`. With token verification, Bolt calls auth.test here (not at import)."""
-    settings = services.settings
+    """The Bolt App for `bot`. With token verification, Bolt calls auth.test here (not at import)."""
+    settings = bot.settings
     if not settings.slack_bot_token:
         raise SlackNotConfigured("SLACK_BOT_TOKEN is not set")
     try:
@@ -114,13 +121,9 @@ def build_slack_app(
     except OSError as error:  # auth.test could not reach Slack at all (after the client's retries)
         reason = getattr(error, "reason", None)  # URLError keeps the socket error here
         raise SlackUnreachable(str(reason or error) or type(error).__name__) from error
-    deps = SlackDeps(
-        services=services,
-        feedback=FeedbackRepository(services.sessions),
-        receipts=EventReceiptRepository(services.sessions),
-    )
+    deps = SlackDeps(bot=bot, receipts=EventReceiptRepository(bot.sessions))
     try:
-        deps.receipts.prune(services.clock() - RECEIPT_RETENTION)
+        deps.receipts.prune(bot.clock() - RECEIPT_RETENTION)
     except SQLAlchemyError:
         logger.warning("could not prune old event receipts", exc_info=True)
     use_retrying_respond(app)
@@ -179,7 +182,7 @@ def _question_text(deps: SlackDeps, log_id: Any) -> str | None:
     if not isinstance(log_id, int):
         return None
     try:
-        logged = deps.services.question_log.get(log_id)
+        logged = deps.bot.question_log.get(log_id)
     except SQLAlchemyError:
         logger.warning("question log read failed", exc_info=True)
         return None
@@ -188,11 +191,8 @@ def _question_text(deps: SlackDeps, log_id: Any) -> str | None:
 
 def _entry_answer(deps: SlackDeps, ctx: ChatContext, value: dict[str, Any]) -> Reply:
     """The answer of the entry a button names, tied to the question it answers (for feedback)."""
-    reply = answer_entry(deps.services, ctx, str(value.get("e") or ""))
     log_id = value.get("l")
-    if isinstance(reply, Answer) and isinstance(log_id, int):
-        reply = replace(reply, log_id=log_id)
-    return reply
+    return deps.bot.questions.answer_entry(ctx, str(value.get("e") or ""), log_id if isinstance(log_id, int) else None)
 
 
 def _post_reply(
@@ -212,7 +212,7 @@ def register_middleware(app: App, deps: SlackDeps) -> None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id:
             try:
-                first = deps.receipts.claim(f"slack:{event_id}", deps.services.clock())
+                first = deps.receipts.claim(f"slack:{event_id}", deps.bot.clock())
             except SQLAlchemyError:
                 # Better to answer twice than not at all while the database is away.
                 logger.warning("event receipt not stored; handling event %s anyway", event_id, exc_info=True)
@@ -236,7 +236,7 @@ def register_commands(app: App, deps: SlackDeps) -> None:
         channel = command.get("channel_id")
         trigger_id = command.get("trigger_id")
         ctx = slack_context(user_id, channel, request_id=f"slack-command:{trigger_id}" if trigger_id else None)
-        reply = deps.services.handle(ctx, bk.unescape(command.get("text") or ""))
+        reply = deps.bot.handle(ctx, bk.unescape(command.get("text") or ""))
         if isinstance(reply, OpenReportForm) and trigger_id:
             open_report_form(deps, client, trigger_id=trigger_id, user_id=user_id)
             return
@@ -255,7 +255,7 @@ def register_events(app: App, deps: SlackDeps) -> None:
         ctx = slack_context(
             event.get("user"), channel, request_id=f"slack-event:{body.get('event_id')}", thread=thread_ts
         )
-        reply = deps.services.handle(ctx, message_text(event.get("text", ""), context.bot_user_id))
+        reply = deps.bot.handle(ctx, message_text(event.get("text", ""), context.bot_user_id))
         _post_reply(deps, client, reply, channel=channel, thread_ts=thread_ts)
 
     @app.event("message")
@@ -270,7 +270,7 @@ def register_events(app: App, deps: SlackDeps) -> None:
             thread=event.get("thread_ts"),
             surface="personal",
         )
-        reply = deps.services.handle(ctx, message_text(event.get("text", ""), context.bot_user_id))
+        reply = deps.bot.handle(ctx, message_text(event.get("text", ""), context.bot_user_id))
         _post_reply(deps, client, reply, channel=event["channel"], thread_ts=event.get("thread_ts"))
 
     @app.event("app_home_opened")
@@ -286,13 +286,13 @@ def home_for(deps: SlackDeps, user_id: str) -> dict[str, Any]:
     service = deps.progress
     footer = (
         "質問は `/dx <質問>`、このアプリへの DM、またはチャンネルで @メンション。"
-        f"使い方は `/dx ヘルプ`。わからないことは事務局（{deps.secretariat}）へ。"
+        f"使い方は `/dx ヘルプ`。わからないことは{deps.contact}へ。"
     )
     staff = service.staff.get(user_id)
     if staff is None:
         greeting = (
             "職員登録がまだのため、進捗の報告はできません。"
-            f"報告が必要なときは、事務局（{deps.secretariat}）に `/dx 登録` で登録してもらってください。"
+            f"報告が必要なときは、{deps.contact}に `/dx 登録` で登録してもらってください。"
         )
         return bk.home_view(greeting=greeting, department=None, rows=(), can_report=False, footer=footer)
     status = service.department_status(DepartmentRecord(staff.department_id, staff.department))
@@ -301,12 +301,11 @@ def home_for(deps: SlackDeps, user_id: str) -> dict[str, Any]:
         if report is None:
             rows.append(bk.HomeRow(initiative.id, initiative.name, None))
             continue
-        percent = f" {report.percent}%" if report.percent is not None else ""
         rows.append(
             bk.HomeRow(
                 initiative.id,
                 initiative.name,
-                f"{report.status.label}{percent}",
+                status_text(report.status, report.percent),
                 reported=f"{local_time(report.reported_at, service.tz)}・{report.reporter_name}",
                 note=report.note,
             )
@@ -339,7 +338,7 @@ def register_actions(app: App, deps: SlackDeps) -> None:
                 entry_id=reply.entry_id,
                 user_id=user_id or "",
                 verdict=Verdict.PICKED,
-                at=deps.services.clock(),
+                at=deps.bot.clock(),
             )
         except SQLAlchemyError:
             logger.warning("choice pick not stored", exc_info=True)
@@ -361,7 +360,7 @@ def register_actions(app: App, deps: SlackDeps) -> None:
             entry_id=str(value.get("e") or "") or None,
             user_id=user_id or "",
             verdict=verdict,
-            at=deps.services.clock(),
+            at=deps.bot.clock(),
         )
         logger.info("feedback %s on question log %s", verdict.value, log_id)
         ctx = slack_context(user_id, _action_channel(body))

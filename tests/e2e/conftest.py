@@ -185,7 +185,7 @@ def start_bot(bundled_kb, plan_engine, fake_slack: FakeSlack, clock):  # type: i
 
     The FAQ engine is shared between bots (it is read-only and slow to build); everything else is new.
     """
-    from bot.app import create_app
+    from bot.bootstrap import bootstrap
     from bot.settings import Settings
     from bot.slack.app import build_slack_app
     from bot.slack.http import make_http_server, start_in_thread
@@ -199,7 +199,7 @@ def start_bot(bundled_kb, plan_engine, fake_slack: FakeSlack, clock):  # type: i
             slack_signing_secret=SIGNING_SECRET,
             slack_api_url=fake_slack.api_url,
         )
-        services = create_app(settings, clock=clock, kb=bundled_kb, faq=plan_engine)
+        services = bootstrap(settings, clock=clock, kb=bundled_kb, engine=plan_engine)
         if register_staff:
             staff = services.progress.staff
             staff.register(

@@ -242,7 +242,7 @@ def test_database_outage_questions_answered_reports_refused_over_slack(bot: Slac
     assert "何も記録" in text and "報告を記録しました" not in text
     monkeypatch.undo()
     assert count(bot, ProgressReport) == 0
-    assert bot.services.lost_question_logs == 1
+    assert bot.services.questions.lost_logs == 1
 
 
 # ---------------------------------------------------------------- personal data
@@ -273,7 +273,7 @@ def test_one_log_line_per_request_without_the_message_text(bot: SlackBot, caplog
     reply_to(bot, f"報告 書かない窓口 実施中 50% {secret_words[1]}")
     reply_to(bot, "状況", user_id=STAFF)
     reply_to(bot, "登録 <@U0NEW0001> 税務課 member", user_id=LEADER)
-    lines = [r.getMessage() for r in caplog.records if r.name == "bot.app" and r.getMessage().startswith("request ")]
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.chat" and r.getMessage().startswith("request ")]
     assert len(lines) == 4
     pattern = re.compile(r"^request platform=slack command=(\w+) status=(\w+) latency_ms=\d+\.\d$")
     parsed = [pattern.match(line).groups() for line in lines]  # type: ignore[union-attr]
@@ -292,7 +292,7 @@ def test_secrets_never_appear_in_logs_or_replies(start_bot, sqlite_url: str, cap
     reply_to(bot, "DX推進リーダーは何人？")
     reply_to(bot, "報告 書かない窓口 実施中 60%")
     reply_to(bot, "報告 ない取組み 実施中")
-    monkeypatch.setattr(bot.services.faq, "match", lambda *_a, **_k: 1 / 0)
+    monkeypatch.setattr(bot.services.engine, "match", lambda *_a, **_k: 1 / 0)
     # (Not `acked`: when a listener fails within ~10 ms of its ack, Bolt's runner can lose the ack; open issue.)
     assert GENERIC_ERROR in reply_to(bot, "壊れた質問", acked=False)
     monkeypatch.undo()

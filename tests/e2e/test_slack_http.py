@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.console import GENERIC_ERROR
+from bot.knowledge_store import Knowledge
 from knowledge.engine import AMBIGUOUS, MatchResult
 from storage.feedback import Verdict
 from storage.models import AnswerFeedback, ProgressReport
@@ -39,7 +40,7 @@ def ambiguous_question(bot: SlackBot, monkeypatch: pytest.MonkeyPatch) -> str:
     knowledge base or the calibration does; so the engine's real ranking is kept and only its verdict on
     this one question is pinned to AMBIGUOUS. Everything after the engine runs for real.
     """
-    real = bot.services.faq
+    real = bot.services.engine
 
     class PinnedEngine:
         def __getattr__(self, name: str) -> Any:
@@ -51,7 +52,7 @@ def ambiguous_question(bot: SlackBot, monkeypatch: pytest.MonkeyPatch) -> str:
                 return replace(result, status=AMBIGUOUS, entry=None)
             return result
 
-    monkeypatch.setattr(bot.services, "faq", PinnedEngine())
+    bot.services.knowledge.replace(Knowledge(bot.services.kb, PinnedEngine()))  # type: ignore[arg-type]
     assert len(real.match(AMBIGUOUS_QUESTION, 3).candidates) == 3
     return AMBIGUOUS_QUESTION
 
@@ -201,7 +202,7 @@ def test_ambiguous_question_offers_choices_and_a_click_shows_that_answer(bot: Sl
     assert len(choices) >= 2
     picked = choices[1]
     value = json.loads(picked["value"])
-    entry = bot.services.faq.get(value["e"])
+    entry = bot.services.engine.get(value["e"])
     assert entry is not None and picked["text"]["text"].startswith("2. ")
 
     response = bot.slack.click(picked)

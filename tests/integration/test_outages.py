@@ -69,7 +69,7 @@ def test_postgres_outage_and_recovery(make_services, proxied_pg, directory_file:
     # Questions: answered from memory; the lost log write is counted, in the log too.
     during = say(services, "ULEAD", QUESTION)
     assert isinstance(during, Answer) and during.answer == answer.answer and during.log_id is None
-    assert services.lost_question_logs == 1
+    assert services.questions.lost_logs == 1
     assert "question log write failed" in caplog.text and "lost so far: 1" in caplog.text
     # Anything that needs the database: a clear Japanese refusal, never a confirmation.
     for command in (REPORT, "取消", "状況 書かない窓口", "履歴 書かない窓口", "登録 UNEW 税務課 member"):
@@ -81,7 +81,7 @@ def test_postgres_outage_and_recovery(make_services, proxied_pg, directory_file:
     run_console(services, "ULEAD", io.StringIO(f"{QUESTION}\n{REPORT}\n"), out, interactive=False)
     assert answer.answer in out.getvalue() and STORAGE_UNAVAILABLE in out.getvalue()
     assert GENERIC_ERROR not in out.getvalue()
-    assert services.lost_question_logs == 2
+    assert services.questions.lost_logs == 2
 
     proxy.restore()
     # Recovery by itself: the pool's pre-ping replaces the dead connections.
@@ -104,7 +104,7 @@ def test_bot_starts_answering_only_once_the_database_is_back(make_services, prox
     proxy.restore()  # a blip: every pooled connection is dead, the server is back
     reply = say(services, "ULEAD", REPORT.replace("60%", "80%"))
     assert isinstance(reply, Message) and "報告を記録しました" in text_of(reply)
-    assert services.lost_question_logs == 0
+    assert services.questions.lost_logs == 0
 
 
 # ---------------------------------------------------------------- SQLite: injected driver errors
@@ -127,10 +127,10 @@ def test_report_during_outage_is_refused_and_not_confirmed(make_services, sqlite
 def test_lost_question_log_writes_are_counted_not_silent(make_services, sqlite_url: str, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
     services = make_services(sqlite_url)
     monkeypatch.setattr(services.question_log, "record", _unreachable)
-    caplog.set_level(logging.WARNING, logger="bot.app")
+    caplog.set_level(logging.WARNING, logger="bot.questions")
     for _ in range(3):
         assert isinstance(say(services, "U1", QUESTION), Answer)
-    assert services.lost_question_logs == 3
+    assert services.questions.lost_logs == 3
     lines = [r.getMessage() for r in caplog.records if "question log write failed" in r.getMessage()]
     assert [line.rsplit(" ", 1)[-1] for line in lines] == ["1", "2", "3"]
     assert all(QUESTION not in line for line in lines)  # the count, not the question

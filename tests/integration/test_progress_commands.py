@@ -283,7 +283,7 @@ def test_undo_with_a_request_id_withdraws_once(staffed) -> None:  # type: ignore
 def test_kpi_values_are_recorded_against_the_initiatives_kpi(make_services, db_url, directory_file, bundled_kb) -> None:  # type: ignore[no-untyped-def]
     from dataclasses import replace
 
-    from bot.app import create_app
+    from bot.bootstrap import bootstrap
     from bot.settings import Settings
     from knowledge.kb import Kpi
 
@@ -292,7 +292,7 @@ def test_kpi_values_are_recorded_against_the_initiatives_kpi(make_services, db_u
         for i in bundled_kb.initiatives
     )
     kb = replace(bundled_kb, initiatives=initiatives)
-    services = create_app(
+    services = bootstrap(
         Settings(database_url=db_url, directory_path=directory_file),
         clock=lambda: datetime(2026, 11, 24, 1, 0, tzinfo=UTC),
         kb=kb,

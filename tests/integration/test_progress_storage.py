@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from bot.app import create_app
+from bot.bootstrap import bootstrap
 from bot.settings import Settings
 from knowledge.kb import KnowledgeBase, Kpi
 from storage.db import create_db_engine, current_revision, upgrade_database
@@ -78,7 +78,7 @@ def test_downgrade_below_progress_and_up_again(db_url: str) -> None:
 
 def test_start_up_migrates_a_fresh_database(db_url: str, bundled_kb: KnowledgeBase) -> None:
     """A fresh database, SQLite or PostgreSQL, is ready without manual steps (SPEC: First run)."""
-    services = create_app(Settings(database_url=db_url), kb=bundled_kb)
+    services = bootstrap(Settings(database_url=db_url), kb=bundled_kb)
     try:
         assert len(services.progress.initiatives.all()) == 28
     finally:

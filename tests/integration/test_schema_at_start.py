@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from bot.app import create_app
+from bot.bootstrap import bootstrap
 from bot.settings import Settings
 from knowledge.kb import KnowledgeBase
 from storage.db import create_db_engine, current_revision, upgrade_database
@@ -166,7 +166,7 @@ def test_a_schema_newer_than_the_code_is_refused_in_one_japanese_line(sqlite_url
     upgrade_database(create_db_engine(sqlite_url))
     _set_revision(sqlite_url, "9999_from_the_future")
     with pytest.raises(SchemaTooNew):
-        create_app(Settings(database_url=sqlite_url), kb=bundled_kb)
+        bootstrap(Settings(database_url=sqlite_url), kb=bundled_kb)
     with pytest.raises(SchemaTooNew):
         upgrade_database(create_db_engine(sqlite_url))
     for args in (["chat"], ["db", "upgrade"]):
@@ -187,7 +187,7 @@ def test_a_schema_newer_than_the_code_is_refused_in_one_japanese_line(sqlite_url
 def test_auto_migrate_off_leaves_the_schema_to_db_upgrade(empty_db: str, bundled_kb: KnowledgeBase) -> None:
     settings = Settings(database_url=empty_db, auto_migrate=False)
     with pytest.raises(SchemaNotReady):
-        create_app(settings, kb=bundled_kb)
+        bootstrap(settings, kb=bundled_kb)
     engine = create_db_engine(empty_db)
     try:
         assert "progress_reports" not in inspect(engine).get_table_names(), "nothing was created"

@@ -19,10 +19,11 @@ from sqlalchemy import func, select
 from bot.commands import MAX_INPUT_CHARS, clean_input, split_command_word
 from bot.console import GENERIC_ERROR, render_text
 from bot.errors import UserError
-from bot.progress import MAX_NOTE_CHARS, parse_percent, parse_registration, parse_report, parse_status
+from bot.progress.parsing import parse_percent, parse_registration, parse_report, parse_status
 from bot.replies import Answer, Choices, Message, NoAnswer, OpenReportForm, Refusal
 from knowledge.engine import AMBIGUOUS, ANSWERED, NO_ANSWER
 from storage.models import Department, ProgressReport, ReportWithdrawal, StaffMember
+from storage.progress import MAX_NOTE_CHARS
 from tests.integration.conftest import DIRECTORY
 from tests.rendering import chat, text_of
 

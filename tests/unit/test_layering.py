@@ -66,3 +66,79 @@ def test_only_the_slack_adapter_imports_slack_in_bot() -> None:
     assert offenders == {}
     adapter = python_files("bot/slack")
     assert any(imports_slack(p) for p in adapter)  # the scan does find the adapter's own imports
+
+
+# ---------------------------------------------------------------- bot/: one composition root, no import cycle
+
+
+def bot_module(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def bot_import_graph() -> dict[str, set[str]]:
+    """Which bot modules each bot module imports (at any depth, TYPE_CHECKING imports included)."""
+    modules = {bot_module(p): p for p in python_files("bot")}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        edges = set()
+        for imported in imported_modules(path):
+            # `from bot.handlers import faq` names the module bot.handlers.faq, not only the package.
+            candidates = [imported, *(f"{imported}.{n}" for n in _imported_names(path, imported))]
+            edges |= {c for c in candidates if c in modules and c != name}
+        graph[name] = edges
+    return graph
+
+
+def _imported_names(path: Path, module: str) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == module and node.level == 0
+        for alias in node.names
+    ]
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle as a path (first module repeated at the end), or None."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt) :] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (found := visit(start)):
+            return found
+    return None
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_no_import_cycle_between_bot_modules() -> None:
+    graph = bot_import_graph()
+    assert "bot.bootstrap" in graph and "bot.handlers.progress" in graph["bot.bootstrap"]  # the scan sees edges
+    assert find_cycle(graph) is None
+
+
+def test_handlers_and_services_never_import_the_composition_root() -> None:
+    graph = bot_import_graph()
+    importers = sorted(m for m, edges in graph.items() if "bot.bootstrap" in edges)
+    # Only what is built *from* the root may name it: the CLI, the adapters and the scheduler wiring.
+    allowed = ("bot.cli", "bot.console", "bot.scheduling", "bot.slack.", "bot.teams.")
+    assert [m for m in importers if not m.startswith(allowed)] == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.errors import UserError
-from bot.progress import AmbiguousInitiative, InitiativeMatcher, SudachiReader, UnknownInitiative
+from bot.progress.matching import AmbiguousInitiative, InitiativeMatcher, SudachiReader, UnknownInitiative
 from knowledge.kb import KnowledgeBase
 from storage.progress import InitiativeRecord
 from tests.rendering import error_text

@@ -6,7 +6,7 @@ import pytest
 
 from bot.directory import parse_role
 from bot.errors import UserError
-from bot.progress import ReportDraft, parse_percent, parse_registration, parse_report, parse_status
+from bot.progress.parsing import ReportDraft, parse_percent, parse_registration, parse_report, parse_status
 from storage.progress import ReportStatus, StaffRole
 from tests.rendering import error_text
 

@@ -1,0 +1,257 @@
+"""Reading what staff type: statuses, percents, `報告 …` and `登録 …`, into drafts checked later by the service.
+
+Every refusal is a `UserError` that says what was wrong and how to write it; nothing here touches the
+database.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from bot.directory import ROLE_HELP, parse_role, valid_user_id
+from bot.errors import UserError
+from bot.replies import Code, Command, Paragraph, UserText, para
+from storage.progress import (
+    MAX_DEPARTMENT_CHARS,
+    MAX_NAME_CHARS,
+    MAX_NOTE_CHARS,
+    STATUS_HELP,
+    STATUS_LABELS,
+    ReportStatus,
+    StaffRole,
+)
+
+# Chat commands without a prefix: each renderer writes them the platform's way (`/dx 報告 …` in Slack).
+REPORT_USAGE = "報告 <取組み> <状況> [<n>%] [メモ]"
+REPORT_EXAMPLE = "報告 書かない窓口 実施中 60% 来庁者アンケート実施"
+ADMIN_REPORT_USAGE = "報告 <取組み> <状況> [<n>%] [メモ] 課:<課名>"
+STATUS_USAGE = "状況 [<取組み> または <課名>]"
+HISTORY_USAGE = "履歴 <取組み>"
+REGISTER_USAGE = "登録 @ユーザー <課名> <役割> [氏名]"
+REGISTER_EXAMPLE = "登録 @山田花子 市民生活課 リーダー 山田 花子"
+
+# Canonical labels plus the spellings staff actually type; compared after NFKC.
+_STATUS_WORDS: dict[str, ReportStatus] = {label: status for status, label in STATUS_LABELS.items()}
+_STATUS_WORDS.update(
+    {
+        "着手前": ReportStatus.NOT_STARTED,
+        "未実施": ReportStatus.NOT_STARTED,
+        "検討": ReportStatus.CONSIDERING,
+        "準備": ReportStatus.PREPARING,
+        "実施": ReportStatus.IN_PROGRESS,
+        "進行中": ReportStatus.IN_PROGRESS,
+        "対応中": ReportStatus.IN_PROGRESS,
+        "取組中": ReportStatus.IN_PROGRESS,
+        "取組み中": ReportStatus.IN_PROGRESS,
+        "完了済": ReportStatus.DONE,
+        "完了済み": ReportStatus.DONE,
+        "済": ReportStatus.DONE,
+        "済み": ReportStatus.DONE,
+        "休止中": ReportStatus.PAUSED,
+        "中断": ReportStatus.PAUSED,
+        "保留中": ReportStatus.ON_HOLD,
+    }
+)
+
+_PERCENT = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(%|パーセント)?$")
+_PERCENT_LIKE = re.compile(r"^[+-]?\d+(?:\.\d+)?(?:%|パーセント)$")
+_SPACE_BEFORE_PERCENT = re.compile(r"(\d)\s+(%|パーセント)")
+_OPTION = re.compile(r"^(課|部署|担当課|dept|department|kpi|指標)[:=](.*)$", re.IGNORECASE)
+_KPI_VALUE = re.compile(r"^([+-]?\d[\d,]*(?:\.\d+)?)\D*$")
+_MENTION = re.compile(r"^<@([A-Za-z0-9]+)(?:\|([^>]*))?>$")
+_DEPARTMENT_WORDS = {"課", "部署", "担当課", "dept", "department"}
+
+
+def parse_status(word: str) -> ReportStatus | None:
+    return _STATUS_WORDS.get(unicodedata.normalize("NFKC", word).strip().rstrip("。"))
+
+
+def report_usage() -> tuple[Paragraph, Paragraph]:
+    """「書き方」 and 「例」, under every refusal of a report."""
+    return para("書き方: ", Command(REPORT_USAGE)), para("例: ", Command(REPORT_EXAMPLE))
+
+
+def percent_error(token: str) -> UserError:
+    return UserError(
+        para("進捗率「", UserText(token), "」は使えません。0〜100 の整数に % を付けて書いてください（例: 60%）。"),
+        para("書き方: ", Command(REPORT_USAGE)),
+    )
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_percent(token: str, *, bare: bool) -> int | None:
+    """The percent in `token` (full-width digits and ％ accepted), None when it is not a percent at all.
+
+    A bare number counts only when `bare` (right after the status) and is 0–100; an explicit `n%` that is
+    out of range or fractional is a UserError.
+    """
+    text = unicodedata.normalize("NFKC", token).strip()
+    found = _PERCENT.match(text)
+    if found is None:
+        core = text.removesuffix("%").removesuffix("パーセント")
+        if core != text and _is_float(core):
+            raise percent_error(token)  # 1e309%, NaN%, inf%: meant as a percent, and none we can record
+        return None
+    if found.group(3) is None and not bare:
+        return None
+    sign, number, unit = found.groups()
+    if sign == "-" or "." in number or int(number) > 100:
+        if unit is None:
+            return None  # a bare "2025" starts the memo; only an explicit n% is held to 0–100
+        raise percent_error(token)
+    return int(number)
+
+
+@dataclass(frozen=True)
+class ReportDraft:
+    """What a report says before it is checked against the database (from text or a form)."""
+
+    initiative: str  # an ID or a name as typed
+    status: ReportStatus
+    percent: int | None = None
+    note: str = ""
+    department: str | None = None  # 課:<課名>, for admins reporting for another department
+    kpi_name: str | None = None
+    kpi_value: float | None = None
+
+
+def _kpi_option(value: str) -> tuple[str | None, float]:
+    name, sep, number = value.rpartition("=")
+    if not sep:
+        name, number = "", value
+    found = _KPI_VALUE.match(number.strip())
+    if found is None or not found.group(1).replace(",", "").strip("+-"):
+        raise UserError(
+            para(
+                "KPI の値「", UserText(value), "」を読み取れません。", Code("KPI:<値>"), " または ",
+                Code("KPI:<KPI名>=<値>"), " と書いてください（例: KPI:120）。",
+            )
+        )
+    amount = float(found.group(1).replace(",", ""))
+    if not math.isfinite(amount):  # hundreds of digits parse as inf: no KPI is that large
+        raise UserError("KPI の値が大きすぎます。実際の値を書いてください（例: KPI:120）。")
+    return (name.strip() or None), amount
+
+
+def parse_report(args: str) -> ReportDraft:
+    """`<取組み> <状況> [<n>%] [課:<課名>] [KPI:<値>] [メモ]` → a draft. The first status word splits name and rest."""
+    text = _SPACE_BEFORE_PERCENT.sub(r"\1\2", unicodedata.normalize("NFKC", args)).strip()
+    tokens = text.split()
+    if not tokens:
+        raise UserError("取組みと状況を指定してください。", report_usage())
+    status_at = next((i for i, token in enumerate(tokens) if parse_status(token) is not None), None)
+    if status_at == 0:
+        raise UserError(
+            para("取組みを指定してください（状況「", UserText(tokens[0]), "」の前に、取組みの名前か ID）。"),
+            report_usage(),
+            para("取組みと ID の一覧は ", Command("一覧")),
+        )
+    if status_at is None:
+        if len(tokens) == 1:
+            raise UserError(f"状況がありません。使える状況: {STATUS_HELP}", report_usage())
+        percent_at = next((i for i, t in enumerate(tokens) if i >= 2 and _PERCENT_LIKE.match(t)), None)
+        suspect = tokens[percent_at - 1] if percent_at is not None else tokens[1]
+        raise UserError(
+            para("状況「", UserText(suspect), f"」はわかりません。使える状況: {STATUS_HELP}"), report_usage()
+        )
+    status = parse_status(tokens[status_at])
+    assert status is not None
+    initiative = " ".join(tokens[:status_at])
+    rest = tokens[status_at + 1 :]
+
+    percent: int | None = None
+    department: str | None = None
+    kpi: tuple[str | None, float] | None = None
+    note_tokens: list[str] = []
+    leading = True  # a percent counts only before the memo starts
+    for position, token in enumerate(rest):
+        option = _OPTION.match(token)
+        if option is not None:
+            key, value = option.group(1).lower(), option.group(2).strip()
+            if not value:
+                raise UserError(
+                    para("「", UserText(token), "」の後ろに値がありません。例: ", Code("課:市民生活課"), "、", Code("KPI:120"))
+                )
+            if key in _DEPARTMENT_WORDS:
+                if department is not None:
+                    raise UserError("課: は1つだけ指定してください。")
+                department = value
+            else:
+                if kpi is not None:
+                    raise UserError("KPI: は1つだけ指定してください。")
+                kpi = _kpi_option(value)
+            continue
+        if leading and percent is None:
+            value = parse_percent(token, bare=position == 0)
+            if value is not None:
+                percent = value
+                continue
+        leading = False
+        note_tokens.append(token)
+    note = " ".join(note_tokens)
+    if len(note) > MAX_NOTE_CHARS:
+        raise UserError(f"メモが長すぎます（{len(note)}文字）。{MAX_NOTE_CHARS}文字以内にしてください。")
+    return ReportDraft(
+        initiative=initiative,
+        status=status,
+        percent=percent,
+        note=note,
+        department=department,
+        kpi_name=kpi[0] if kpi else None,
+        kpi_value=kpi[1] if kpi else None,
+    )
+
+
+# ---------------------------------------------------------------- registration parsing
+
+
+@dataclass(frozen=True)
+class RegistrationDraft:
+    user_id: str
+    department: str
+    role: StaffRole
+    name: str | None
+
+
+def parse_registration(args: str) -> RegistrationDraft:
+    """`<@U123|name> <課名> <役割> [氏名]` (a plain id works too; 課名 and 役割 in either order)."""
+    usage = (para("書き方: ", Command(REGISTER_USAGE)), para("例: ", Command(REGISTER_EXAMPLE)), para(f"役割: {ROLE_HELP}"))
+    tokens = args.split()
+    if len(tokens) < 3:
+        raise UserError("ユーザー・課名・役割を指定してください。", usage)
+    who, rest = tokens[0], tokens[1:]
+    label: str | None = None
+    mention = _MENTION.match(who)
+    if mention is not None:
+        user_id, label = mention.group(1), (mention.group(2) or "").strip() or None
+    else:
+        user_id = unicodedata.normalize("NFKC", who).lstrip("@")
+    if not valid_user_id(user_id):
+        raise UserError(
+            para("ユーザー「", UserText(who), "」を読み取れません。@メンションか Slack のユーザー ID（例: U012ABC）で指定してください。"),
+            usage,
+        )
+    role_at = next((i for i, t in enumerate(rest[:2]) if parse_role(t) is not None), None)
+    if role_at is None:
+        raise UserError(para("役割がわかりません（「", UserText(" ".join(rest[:2])), f"」）。使える役割: {ROLE_HELP}"), usage)
+    role = parse_role(rest[role_at])
+    assert role is not None
+    department = unicodedata.normalize("NFKC", rest[1 - role_at]).strip()
+    if parse_role(department) is not None:
+        raise UserError("課名がありません。", usage)
+    if len(department) > MAX_DEPARTMENT_CHARS:
+        raise UserError(f"課名が長すぎます（{MAX_DEPARTMENT_CHARS}文字まで）。")
+    name = " ".join(rest[2:]).strip() or label
+    if name is not None and len(name) > MAX_NAME_CHARS:
+        raise UserError(f"氏名が長すぎます（{MAX_NAME_CHARS}文字まで）。")
+    return RegistrationDraft(user_id=user_id, department=department, role=role, name=name)
