@@ -34,6 +34,7 @@ class Asks(Enum):
     POSITION = "position"  # 座長は誰, 会長は誰: the answer must name that position
     COUNT = "count"
     VALUE = "value"  # 目標値, 何%: a figure the plan would have to give
+    PROGRESS = "progress"  # 進捗, 実績, 効果: how far something has come, which the plan does not report
     DAY = "day"  # 開催日, 何月何日: a day or a month, not only a year
     WHEN = "when"
     SINCE = "since"
@@ -69,6 +70,7 @@ _COUNT = _any(
     r"何業務|何手続|何年間|何分野|何団体|何種類|何社|何部署|何テーマ|何項目|何本|何組織|(?<![値字])(の数|数は|数って)(?![値字式学])"
 )
 _VALUE = _any(r"目標値|数値は|何%|何パーセント|何割|達成率|割合|普及率|交付率|利用率|進捗率|進み具合|進捗状況は")
+_PROGRESS = _any(r"進捗|進み具合|どこまで進|実績|成果は|効果は|効果って|どれくらい(減|増)|削減(量|効果)|達成状況|達成率")
 _DAY = _any(r"開催日|日程|日時|何日|何月|何曜|日付|開催予定|次回")
 # The counter a count question names, and the counters of an answer that can fill it.
 _COUNTERS = (
@@ -132,6 +134,8 @@ def asked_types(question: str) -> frozenset[Asks]:
         asks.add(Asks.VALUE)
     if _DAY.search(q):
         asks.add(Asks.DAY)
+    if _PROGRESS.search(q):
+        asks.add(Asks.PROGRESS)
     if _AMOUNT.search(q):
         asks.add(Asks.AMOUNT)
     if _PRODUCT.search(q):
@@ -160,9 +164,19 @@ _DEFINITION = re.compile(
 )
 
 
+# 「改革は何がある？」「どんな改革がある？」: a list of what a basic concept covers, answered like its definition.
+_WHAT_THERE_IS = re.compile(
+    r"^(?:(?P<topic>.+?)(?:には|は|って|に)(?:何|なに|どんなの|どんなもの|どういうもの)が?(?:ある|あります|あるの)(?:か|の)?|"
+    r"どんな(?P<topic2>.+?)が(?:ある|あります)(?:の|か)?)[?？!！。]*$"
+)
+
+
 def definition_topic(question: str) -> str | None:
     """「KPIって何のこと？」 → 「KPI」: what a definition question asks about (None for other questions)."""
     text = unicodedata.normalize("NFKC", question).strip().strip("「」『』\"'")
+    listing = _WHAT_THERE_IS.match(text)
+    if listing is not None:
+        return (listing.group("topic") or listing.group("topic2") or "").strip() or None
     found = _DEFINITION.match(text)
     if found is None:
         return None
@@ -219,6 +233,8 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
         return any(c in wanted or (wanted == "課" and c == "つ") for c in counted)
     if asks is Asks.VALUE:
         return bool(re.search(r"\d+(\.\d+)?\s*(%|パーセント|割|倍|ポイント)", answer))
+    if asks is Asks.PROGRESS:
+        return bool(re.search(r"\d+(\.\d+)?\s*(%|パーセント|割)|実績|進捗状況|達成度", answer))
     if asks is Asks.DAY:
         return bool(re.search(r"\d+\s*(月|日)|曜日|毎月|毎週", answer))
     if asks is Asks.WHEN:
@@ -279,6 +295,7 @@ def missing_statement(asks: Asks, question: str, source_name: str = "計画") ->
         Asks.COUNT: "人数" if re.search(r"何人|何名|人数|なんにん|なんめい", q) else "その数",
         Asks.VALUE: "その数値（目標値や割合）",
         Asks.DAY: "その日程",
+        Asks.PROGRESS: "進み具合や実績",
         Asks.WHEN: "その時期",
         Asks.SINCE: "いつから始めるか（開始の時期）",
         Asks.UNTIL: "いつまでか（期限・終了の時期）",
@@ -308,6 +325,9 @@ def topic_summary(entries: list[FaqEntry], question: str, analyzer: Analyzer) ->
     """What the plan does say on the topic: the sentence of the closest entries that covers most of the
     question's words (the first one on a tie) that stands on its own, with its section."""
     terms = {u.term for u in analyzer.analyze(question).units}
+    # The topic is what the closest entry shares with the question; the rest (効果, 名前) is what is missing.
+    first = fold_for_match(entries[0].question + entries[0].answer) if entries else ""
+    terms = {t for t in terms if t in first} or terms
     best: tuple[int, str, FaqEntry] | None = None
     for entry in entries:
         for sentence in (s.strip() for s in entry.answer.split("。")):
