@@ -262,7 +262,11 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
         return False  # no answer of the knowledge base has a word it never uses
     if asks is Asks.POSITION:
         found = _POSITION.search(_plain(question))
-        return found is not None and found.group(1) in answer
+        if found is None:
+            return False
+        # The head of a body is its トップ, 会長 or 長 in the plan's words.
+        same = ("トップ", "会長", "本部長", "委員長") if found.group(1) in ("トップ", "会長") else (found.group(1),)
+        return any(word in answer for word in same)
     if asks is Asks.LONG_FORM:
         return any(_has_long_form(answer, a) for a in _acronyms(_plain(question)))
     asked = _plain(question)

@@ -45,7 +45,7 @@ def _words(*words: str) -> re.Pattern[str]:
 
 
 _WG_NUMBERS = re.compile(
-    r"wg(?:ノ)?([1-9])(?![0-9ツ個名人])((?:(?:ト|・|,|、|及ビ|オヨビ|ヤ|カ|マタハ|or|&|/)(?:wg)?[1-9](?![0-9ツ個名人]))*)"
+    r"wg(?:ノ)?([1-9])(?![0-9個名人]|ツ(?!テ))((?:(?:ト|・|,|、|及ビ|オヨビ|ヤ|カ|マタハ|or|&|/)(?:wg)?[1-9](?![0-9個名人]|ツ(?!テ)))*)"
     r"|([1-9])(?:ト|・|、)([1-9])(?:ノ|番目ノ)?wg"
 )
 _WG_RANGE = re.compile(r"wg([1-9])カラ(?:wg)?([1-9])")
@@ -81,7 +81,8 @@ _REVISION_WORDS = {
     _f for _w in ("版", "改訂", "追記", "追加", "変更", "修正", "変わる", "内容", "全部", "全て", "すべて", "発行", "出る",
                   "入る", "加わる", "載る", "行う", "初めて", "最初", "版数", "改訂履歴", "履歴", "どれ", "ある", "為る",
                   "教える", "新た", "新しい", "見直す", "直す", "時", "バージョン", "回", "年", "年度", "月", "日", "何",
-                  "いつ", "どこ", "部分", "箇所", "ところ", "こと", "の", "計画", "アクションプラン")
+                  "いつ", "どこ", "部分", "箇所", "ところ", "こと", "の", "計画", "アクションプラン", "いくつ", "幾つ", "数",
+                  "何個", "何回", "全体", "一覧", "リスト", "順番", "順", "今", "現在", "今回", "前回")
     for _f in (fold_for_match(_w),)
 }
 # How the question names the kind of change, and the plan's word for it.
@@ -331,6 +332,16 @@ class TableAnswerer:
         kinds = {kind for pattern, kind in _CHANGE_KINDS if pattern.search(q.text)}
         terms = [w for w in words if w and pos_noun(w) and w not in _REVISION_WORDS]
         year = re.search(r"(20\d\d)年(?!度)", q.text)
+        if (q.has(_words("何回", "回数")) or (q.has(_ASKS_COUNT) and not terms)) and year is None:
+            listed = "、".join(f"{v.version}（{v.issued}）" for v in table.versions)
+            body = f"改訂履歴に載っている版は{len(table.versions)}つです：{listed}。"
+            if q.has(_words("何回", "回数")) and len(table.versions) > 1:
+                first, last = table.versions[0], table.versions[-1]
+                body = (
+                    f"初版の{first.version}（{first.issued}）のあと、{len(table.versions) - 1}回改訂されています"
+                    f"（{last.version}まで）。{body}"
+                )
+            return self._entry(REVISIONS, "改訂履歴の版の数", body, table.source)
         if terms:
             found = [(v, [c for c in v.changes if all(t in fold_for_match(c) for t in terms)]) for v in table.versions]
             found = [(v, lines) for v, lines in found if lines]

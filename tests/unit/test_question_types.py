@@ -108,6 +108,11 @@ def test_basic_questions_get_the_basic_answer(plan_engine: FaqEngine, question: 
     assert result.entry.id == entry_id
 
 
+def test_the_head_of_a_body_is_its_top(plan_engine: FaqEngine) -> None:
+    result = plan_engine.match("監事会のトップは？")
+    assert result.status == ANSWERED and result.entry is not None and "副市長" in result.entry.answer
+
+
 def test_an_answer_links_its_related_entries_as_follow_ups(plan_engine: FaqEngine) -> None:
     result = plan_engine.match("DXとは何ですか")
     assert [e.id for e in result.related][:1] == ["kind-dx-what"]
