@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz
+
 from knowledge.analysis import Analyzer
 from knowledge.kb import FaqEntry, Initiative, Reform
 from knowledge.normalize import fold_for_match, fold_kana, hiragana_to_katakana, normalize_text
@@ -48,6 +50,8 @@ _WG_NUMBERS = re.compile(
     r"wg(?:ノ)?([1-9])(?![0-9個名人]|ツ(?!テ))((?:(?:ト|・|,|、|及ビ|オヨビ|ヤ|カ|マタハ|or|&|/)(?:wg)?[1-9](?![0-9個名人]|ツ(?!テ)))*)"
     r"|([1-9])(?:ト|・|、)([1-9])(?:ノ|番目ノ)?wg"
 )
+# 第1WG, 1番目のWG, WG(1), WG No.1: all WG1.
+_WG_SPELLINGS = re.compile(r"第([1-9])wg|([1-9])番目?ノ?wg|wg\s*(?:no\.?|番号)?\s*[(（]([1-9])[)）]|wg\s*no\.?\s*([1-9])")
 _WG_RANGE = re.compile(r"wg([1-9])カラ(?:wg)?([1-9])")
 _YEARS = re.compile(r"(20\d\d)年度?")
 # 2022〜2023年度, 2022・2023年度: both years.
@@ -161,8 +165,9 @@ class TableAnswerer:
         self.previous = tables.wg_previous
         self.bpr = tables.bpr
         names = list(tables.departments())
+        # BPR fields without a department of that name in the plan (土木建設, 学校教育) are names of their own.
         for year in tables.bpr.years if tables.bpr else ():
-            names += [f + "課" if f + "課" not in names else f for f in year.fields]
+            names += [f for f in year.fields if f + "課" not in names]
         self._departments = [self._department(n) for n in dict.fromkeys(names)]
         self.initiatives = tuple(initiatives)
         self.reforms = {r.no: r for r in reforms}
@@ -213,7 +218,7 @@ class TableAnswerer:
 
     def _read(self, question: str) -> _Question:
         canonical = self.analyzer.glossary.canonicalize(normalize_text(question))
-        text = _fold(canonical)
+        text = _WG_SPELLINGS.sub(lambda m: "wg" + next(g for g in m.groups() if g), _fold(canonical))
         groups: list[int] = []
         for found in _WG_RANGE.finditer(text):
             groups += range(int(found.group(1)), int(found.group(2)) + 1)
@@ -261,6 +266,14 @@ class TableAnswerer:
             for department in self._departments:
                 if len(department.reading) >= 4 and department.reading in kana:
                     found.append((kana.find(department.reading), department.name))
+        if not found:
+            # A typo in a long name (高齢障がい者福祉課): nearly all of it is there.
+            for department in self._departments:
+                form = department.forms[0]
+                if len(form) >= 5:
+                    hit = fuzz.partial_ratio_alignment(form, text)
+                    if hit is not None and hit.score >= 90:
+                        found.append((hit.dest_start, department.name))
         names = [name for _, name in sorted(found)]
         return list(dict.fromkeys(names)), rest
 
@@ -289,7 +302,7 @@ class TableAnswerer:
             return found
         if q.departments and (bpr or wg or q.has(_MEMBERSHIP)):
             return self._department_profile(q, bpr=bpr, wg=wg or not bpr, bodies=bodies)
-        if q.unknown_departments and (bpr or (wg and q.has(_MEMBERSHIP, q.text))):
+        if q.unknown_departments and (bpr or (wg and (q.has(_MEMBERSHIP, q.text) or q.has(_words("どの", "どこ", "何"), q.text)))):
             return self._unknown_department(q, bpr=bpr, wg=wg)
         if bpr and (q.groups or wg) and (found := self._bpr_and_groups(q)):
             return found
@@ -702,7 +715,7 @@ class TableAnswerer:
                     sentences.append(
                         f"{department}が参加している{table.year}のWGは、{'、'.join(g.label for g in mine)}の{len(mine)}つです。"
                     )
-                elif department.endswith("課"):
+                else:
                     sentences.append(f"{table.year}のWGの参加課に{department}は書かれていません。")
             sources.append(table.source)
         if bpr and self.bpr is not None:
