@@ -345,7 +345,15 @@ class TableAnswerer:
         kinds = {kind for pattern, kind in _CHANGE_KINDS if pattern.search(q.text)}
         terms = [w for w in words if w and pos_noun(w) and w not in _REVISION_WORDS]
         year = re.search(r"(20\d\d)年(?!度)", q.text)
-        if (q.has(_words("何回", "回数")) or (q.has(_ASKS_COUNT) and not terms)) and year is None:
+        # How many versions or revisions there are; not how often the plan is revised (年に何回: an entry's
+        # question), nor how many times one thing changed (DXの定義は何回: the versions that changed it).
+        how_often = q.has(_words("年に", "年間", "毎年", "頻度", "ペース", "ごと", "何か月"))
+        if (
+            (q.has(_words("何回", "回数")) or q.has(_ASKS_COUNT))
+            and set(terms) <= {fold_for_match("初版")}
+            and not how_often
+            and year is None
+        ):
             listed = "、".join(f"{v.version}（{v.issued}）" for v in table.versions)
             body = f"改訂履歴に載っている版は{len(table.versions)}つです：{listed}。"
             if q.has(_words("何回", "回数")) and len(table.versions) > 1:
