@@ -166,7 +166,7 @@ _DEFINITION = re.compile(
 
 # 「改革は何がある？」「どんな改革がある？」: a list of what a basic concept covers, answered like its definition.
 _WHAT_THERE_IS = re.compile(
-    r"^(?:(?P<topic>.+?)(?:には|は|って|に)(?:何|なに|どんなの|どんなもの|どういうもの)が?(?:ある|あります|あるの)(?:か|の)?|"
+    r"^(?:(?P<topic>[^のに]+?)(?:は|って)(?:何|なに|どんなの|どんなもの|どういうもの)が(?:ある|あります|あるの)(?:か|の)?|"
     r"どんな(?P<topic2>.+?)が(?:ある|あります)(?:の|か)?)[?？!！。]*$"
 )
 
@@ -264,9 +264,14 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
         found = _POSITION.search(_plain(question))
         if found is None:
             return False
-        # The head of a body is its トップ, 会長 or 長 in the plan's words.
+        # The head of a body is its トップ, 会長 or 長 in the plan's words; and it must be said of what the
+        # question asks about (監事会の会長 is not DX推進委員会の会長): in a sentence with another of its words.
         same = ("トップ", "会長", "本部長", "委員長") if found.group(1) in ("トップ", "会長") else (found.group(1),)
-        return any(word in answer for word in same)
+        topic = [u.term for u in analyzer.analyze(question).units if u.term not in {fold_for_match(w) for w in same}]
+        return any(
+            any(word in sentence for word in same) and (not topic or any(t in fold_for_match(sentence) for t in topic))
+            for sentence in answer.split("。")
+        )
     if asks is Asks.LONG_FORM:
         return any(_has_long_form(answer, a) for a in _acronyms(_plain(question)))
     asked = _plain(question)

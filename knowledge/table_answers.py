@@ -79,6 +79,7 @@ _SEVERAL = _words("複数", "2つ以上", "二つ以上", "2つの", "二つの"
 _ALL = _words("全部", "すべて", "全て", "ぜんぶ", "一覧", "全体", "全")
 _BPR = re.compile("bpr")
 _VERSION_WORD = _words("版", "改訂", "バージョン")
+_ONE_VERSION = _words("今回", "最新", "今の版", "現在の版", "現行", "前回", "この版", "初回", "次の改訂", "次回")
 _NAMED_VERSION = re.compile(r"(\d+\.\d+)版?")
 # Words of any revision, which cannot tell one version from another.
 _REVISION_WORDS = {
@@ -335,8 +336,8 @@ class TableAnswerer:
     def _revisions(self, q: _Question, question: str) -> TableAnswer | None:
         """The revision history as a table: which versions changed something, which came out in a year."""
         table = self.tables.revisions
-        if table is None or len(_NAMED_VERSION.findall(q.text)) == 1:
-            return None  # one named version (第1.3版の改訂点) is an entry's question
+        if table is None or len(_NAMED_VERSION.findall(q.text)) == 1 or q.has(_ONE_VERSION):
+            return None  # one version (第1.3版の改訂点, 今回の改訂) is an entry's question
         words = [
             fold_for_match(surface)
             for surface, pos in self.analyzer.parts_of_speech(self.analyzer.glossary.canonicalize(normalize_text(question)))
