@@ -58,7 +58,7 @@ _YEARS = re.compile(r"(20\d\d)年度?")
 _YEAR_BOUND = re.compile(r"(20\d\d)年度?(マデ|以降|カラ)")
 _YEAR_PAIR = re.compile(r"(20\d\d)(?:年度?)?(?:カラ|・|、|ト)(20\d\d)年")
 # A department the tables do not know: 財政課. Question words ending in 課 are not departments.
-_ANY_DEPARTMENT = re.compile(r"(?<![一-龥])[一-龥]{2,8}課")
+_ANY_DEPARTMENT = re.compile(r"(?<![一-龥])[一-龥]{2,8}課(?![題長程金税])")  # not 業務課題, 課長
 _NOT_DEPARTMENTS = re.compile("|".join(("何課", "どの課", "参加課", "各課", "担当課", "所属課", "関係課", "対象課", "実施課", "所管課", "構想担当課")))
 
 _MEMBERSHIP = _words(
