@@ -247,7 +247,13 @@ class TableAnswerer:
         departments, rest = self._find_departments(text, question)
         known = [f for d in self._departments for f in (d.name, *d.forms)]
         plain = _NOT_DEPARTMENTS.sub("", canonical)
-        unknown = [d for d in _ANY_DEPARTMENT.findall(plain) if _fold(d) not in known]
+        # A name close to one the plan has (高齢者障害福祉課, 健康医療課) is more likely a typo of it than another
+        # department: it is left to the entries rather than said to be absent.
+        unknown = [
+            d
+            for d in _ANY_DEPARTMENT.findall(plain)
+            if _fold(d) not in known and not any(fuzz.ratio(_fold(d), k) >= 60 for k in known)
+        ]
         return _Question(
             text, list(dict.fromkeys(groups)), group_tables, list(dict.fromkeys(named_forms)), years, departments, unknown, rest
         )
@@ -303,7 +309,7 @@ class TableAnswerer:
             return found
         if q.departments and (bpr or wg or q.has(_MEMBERSHIP)):
             return self._department_profile(q, bpr=bpr, wg=wg or not bpr, bodies=bodies)
-        if q.unknown_departments and (bpr or (wg and (q.has(_MEMBERSHIP, q.text) or q.has(_words("どの", "どこ", "何"), q.text)))):
+        if q.unknown_departments and (bpr or (wg and q.has(_MEMBERSHIP, q.text))):
             return self._unknown_department(q, bpr=bpr, wg=wg)
         if bpr and (q.groups or wg) and (found := self._bpr_and_groups(q)):
             return found
@@ -677,7 +683,7 @@ class TableAnswerer:
         return self._entry(WG_STATUS, "WGの2024年度と2025年度", "".join(sentences), f"{previous.source}／{current.source}")
 
     def _status(self, q: _Question, table: WgTable, groups: list[WorkingGroup]) -> TableAnswer | None:
-        if q.has(_ASKS_DEPARTMENT) and not q.has(_ASKS_STATUS):
+        if q.has(_words("課", "部署", "メンバー", "参加", "所属", "誰")) and not q.has(_ASKS_STATUS):
             return TableAnswer(
                 note=f"計画には{table.year}のWGの参加課は書かれていません。"
                 + "".join(self._status_sentence(table, g) for g in groups)
