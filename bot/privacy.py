@@ -4,7 +4,9 @@ Questions and report notes are free text, and staff paste things into chat that 
 keep. Before such text is written, `redact_personal_data` replaces those parts with a placeholder and says
 what it removed, so the user can be told (the notice is Japanese, like everything the bot says).
 
-Full-width digits, hyphens and ＠ are recognised too (`\\d` matches any Unicode decimal digit).
+Numbers are recognised with the separators people type, half- or full-width: none, hyphens and dashes
+(and the ー an IME puts in), dots (`090.1234.5678`, `1234.5678.9018`), spaces and the middle dot ・.
+Full-width digits, letters, ＠ and ． are recognised too (`\\d` matches any Unicode decimal digit).
 """
 
 from __future__ import annotations
@@ -18,19 +20,19 @@ PHONE = "電話番号"
 EMAIL = "メールアドレス"
 _KIND_ORDER = (MY_NUMBER, PHONE, EMAIL)
 
-_SEP = "[ \u3000\\-‐‑–—−ー－]"  # space, ideographic space, and the dashes Japanese IMEs produce
+# space, ideographic space, the dashes Japanese IMEs produce, dots and middle dots (half- and full-width)
+_SEP = "[ \u3000\\-‐‑–—−ー－.．・･]"
 # 12 digits, optionally grouped 4-4-4, not part of a longer number.
 _MY_NUMBER = re.compile(rf"(?<!\d)(\d{{4}}){_SEP}?(\d{{4}}){_SEP}?(\d{{4}})(?!\d)")
 # Domestic 0AB…: 10 or 11 digits in all, separators or parentheses between groups; or +81 and 9–10 digits.
-_PHONE_SEP = "[ \\-‐‑–—−ー－()（）]"
+_PHONE_SEP = "[ \u3000\\-‐‑–—−ー－.．・･()（）]"
 _PHONE = re.compile(
-    rf"(?<![\d+＋])(?:[+＋][8８][1１]{_PHONE_SEP}?(?:[(（][0０][)）])?{_PHONE_SEP}?(?:\d{_PHONE_SEP}?){{8,9}}\d"
+    rf"(?<![\d+＋.．])(?:[+＋][8８][1１]{_PHONE_SEP}?(?:[(（][0０][)）])?{_PHONE_SEP}?(?:\d{_PHONE_SEP}?){{8,9}}\d"
     rf"|[(（]?[0０](?:\d{_PHONE_SEP}?){{8,9}}\d)(?!\d)"
 )
-_EMAIL = re.compile(
-    r"(?<![A-Za-z0-9Ａ-Ｚａ-ｚ０-９._%+\-])"
-    r"[A-Za-z0-9Ａ-Ｚａ-ｚ０-９._%+\-]+[@＠][A-Za-z0-9Ａ-Ｚａ-ｚ０-９\-]+(?:[.．][A-Za-z0-9Ａ-Ｚａ-ｚ０-９\-]+)+"
-)
+_LOCAL = "A-Za-z0-9Ａ-Ｚａ-ｚ０-９._%+\\-．＿％＋－"  # the local part, with the full-width forms of its marks
+_LABEL = "A-Za-z0-9Ａ-Ｚａ-ｚ０-９\\-－"
+_EMAIL = re.compile(rf"(?<![{_LOCAL}])[{_LOCAL}]+[@＠][{_LABEL}]+(?:[.．][{_LABEL}]+)+")
 # Weights Q_n for the n-th digit counted from the right, check digit excluded (n = 1..11).
 _MY_NUMBER_WEIGHTS = tuple(n + 1 if n <= 6 else n - 5 for n in range(1, 12))
 
