@@ -16,6 +16,7 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.bootstrap import Bot
+    from bot.web.server import FrontLimits
 
 logger = logging.getLogger("dxbot")
 
@@ -131,7 +132,21 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_slack(settings: Settings, *, socket_mode: bool, host: str, port: int, with_scheduler: bool = False) -> int:
+def _front_limits(args: argparse.Namespace) -> FrontLimits:
+    from bot.web.server import FrontLimits
+
+    return FrontLimits(header_timeout=args.header_timeout, max_connections=args.max_connections)
+
+
+def _serve_slack(
+    settings: Settings,
+    *,
+    socket_mode: bool,
+    host: str,
+    port: int,
+    with_scheduler: bool = False,
+    limits: FrontLimits | None = None,
+) -> int:
     """Slack in Socket Mode, or over HTTP. Credentials are checked by name only, never printed.
 
     `with_scheduler` (`dxbot run`): the weekly digest and reminders run beside it (bot/scheduling.py)."""
@@ -164,9 +179,16 @@ def _serve_slack(settings: Settings, *, socket_mode: bool, host: str, port: int,
             run_socket_mode(app, settings.slack_app_token)
         else:
             from bot.slack.http import serve_http
-            from storage.db import database_reachable
+            from storage.db import create_db_engine, database_reachable
 
-            serve_http(app, host, port, health_check=lambda: database_reachable(bot.db))
+            # Its own one-connection pool: a busy main pool must not read as "database down".
+            health_db = create_db_engine(
+                settings.database_url, pool_size=1, max_overflow=0, pool_timeout=1, busy_timeout=1, connect_timeout=2
+            )
+            try:
+                serve_http(app, host, port, health_check=lambda: database_reachable(health_db), limits=limits)
+            finally:
+                health_db.dispose()
     finally:
         stop_scheduler(scheduler)
         bot.close()
@@ -174,7 +196,9 @@ def _serve_slack(settings: Settings, *, socket_mode: bool, host: str, port: int,
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    return _serve_slack(Settings.from_env(), socket_mode=False, host=args.host, port=args.port)
+    return _serve_slack(
+        Settings.from_env(), socket_mode=False, host=args.host, port=args.port, limits=_front_limits(args)
+    )
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -183,7 +207,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         # Socket Mode is the default deployment: most city halls cannot expose an HTTP endpoint.
         socket_mode = bool(settings.slack_app_token)
         logger.info("Slack credentials set: serving Slack over %s", "Socket Mode" if socket_mode else "HTTP")
-        return _serve_slack(settings, socket_mode=socket_mode, host=args.host, port=args.port, with_scheduler=True)
+        return _serve_slack(
+            settings,
+            socket_mode=socket_mode,
+            host=args.host,
+            port=args.port,
+            with_scheduler=True,
+            limits=_front_limits(args),
+        )
     logger.info("no Slack credentials set: starting the console chat (weekly digest and reminders are disabled)")
     args.user = None
     return cmd_chat(args)
@@ -349,6 +380,23 @@ def _not_yet(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------ parser
 
 
+def _positive(value: str) -> float:
+    number = float(value)
+    if not 0 < number <= 3600:
+        raise argparse.ArgumentTypeError("0 より大きく 3600 以下の数で指定してください")
+    return number
+
+
+def _front_arguments(p: argparse.ArgumentParser) -> None:
+    """The HTTP front's limits (bot/web/server.py); the defaults suit a reverse proxy on the same host."""
+    p.add_argument(
+        "--max-connections", type=int, default=512, help="同時に開いておける接続数の上限（既定 512、超えた分は 503）"
+    )
+    p.add_argument(
+        "--header-timeout", type=_positive, default=10.0, help="要求ヘッダーを受け取り終えるまでの秒数（既定 10）"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dxbot", description="江津市 スマートシティ推進 DX ボット")
     verbose_help = "ログ（INFO 以上）も標準エラー出力に表示する（DXBOT_LOG_LEVEL が優先）"
@@ -359,8 +407,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("run", parents=[common], help="メインジョブ（Slack 資格情報があれば Slack、なければコンソール）")
-    p.add_argument("--host", default="0.0.0.0", help="HTTP で受けるときのアドレス（SLACK_APP_TOKEN がないとき）")
+    p.add_argument("--host", default="127.0.0.1", help="HTTP で受けるときのアドレス（既定 127.0.0.1、SLACK_APP_TOKEN がないとき）")
     p.add_argument("--port", type=int, default=3000, help="HTTP で受けるときのポート（既定 3000）")
+    _front_arguments(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("chat", parents=[common], help="コンソールでチャット（標準入力を1行ずつ）")
@@ -369,7 +418,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", parents=[common], help="Slack を HTTP で受ける（POST /slack/events, GET /healthz）")
     p.add_argument("--port", type=int, default=3000)
-    p.add_argument("--host", default="0.0.0.0", help="受けるアドレス（既定 0.0.0.0）")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="受けるアドレス（既定 127.0.0.1: リバースプロキシの後ろで。外から直接受けるなら 0.0.0.0）"
+    )
+    _front_arguments(p)
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("ask", parents=[common], help="質問に1回答える")

@@ -1,199 +1,112 @@
-"""`dxbot serve`: Slack over HTTP with the standard library's ThreadingHTTPServer.
+"""Slack over HTTP: the `POST /slack/events` route on the front (bot/web/server.py).
 
-`POST /slack/events` takes events, slash commands and interactivity alike; Bolt routes them.
-`GET /healthz` says whether the bot and its database are up, and is the only path served without a valid
-Slack signature: every other request (any path, any method) is checked before its body is parsed
-(unsigned, wrongly signed or stale: 401). One thread per request, so a slow listener never holds up
-another request's ack. A web framework would add nothing here that these lines do not.
-
-SIGTERM (`serve_http`): stop accepting, let in-flight requests and the work after their acks finish,
-then return, so the CLI shuts the scheduler down, closes the database and exits 0.
+Events, slash commands and interactivity all arrive at one path; Bolt routes them. Every path and method
+but `GET /healthz` needs Slack's signature: headers that cannot be a fresh Slack signature get 401 before
+the body is read, and the signature itself is checked on the body before it is parsed. A signed request
+that is not Slack-shaped gets 400, never a 500. Bolt's `dispatch` is synchronous: it runs in a bounded
+pool of threads (`ACK_THREADS`), so the event loop keeps serving everyone else meanwhile.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import urlsplit
+from concurrent.futures import ThreadPoolExecutor
 
+from aiohttp import web
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.slack.shutdown import DRAIN_SECONDS, drain_listeners, on_sigterm
+from bot.slack.shutdown import drain_listeners
+from bot.web.server import Front, FrontLimits, Mount, RunningFront, json_response, serve, start_in_thread
 
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
-MAX_BODY_BYTES = 1 << 20  # Slack payloads are a few KB; a modal's state stays well under this
-IDLE_TIMEOUT_SECONDS = 30  # a connection that sends nothing for this long is closed (slow-loris)
+SIGNATURE_MAX_AGE = 60 * 5  # what Slack's SDK accepts
+ACK_THREADS = 32  # requests being acknowledged at once; each holds a thread only until its ack
 
 HealthCheck = Callable[[], bool]
 
 
-class SlackHttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    # socketserver's default backlog is 5: with 20 people asking at once, SYNs were dropped and retried
-    # by the client a second later (p99 ≈ 1.1 s in benchmarks/load_serve.py, and a few resets).
-    request_queue_size = 128
-
-    def __init__(self, address: tuple[str, int], app: App, health_check: HealthCheck | None = None) -> None:
-        super().__init__(address, _SlackRequestHandler)
+class SlackRoute:
+    def __init__(self, app: App, threads: int = ACK_THREADS) -> None:
         self.app = app
-        self.health_check: HealthCheck = health_check or (lambda: True)
         # The app's own secret (Bolt has no public accessor): one source of truth for both checks.
         self.verifier = SignatureVerifier(app._signing_secret)
-        self._in_flight = 0
-        self._idle = threading.Condition()
+        self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dxbot-ack")
 
-    def handle_error(self, request: object, client_address: object) -> None:
-        """A client that hangs up mid-request is routine; anything else is logged (not printed to stderr)."""
-        import sys
+    def mount(self, front: Front) -> None:
+        front.mount(Mount("Slack", "POST", EVENTS_PATH, self.events, precheck=self.precheck))
+        front.fallback = front.guarded(Mount("Slack", "*", "*", self.elsewhere, precheck=self.precheck))
+        front.on_drain(self.drain)
 
-        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
-            logger.debug("client %s went away", client_address)
-            return
-        logger.exception("HTTP request from %s failed", client_address)
+    # ------------------------------------------------------------------ checks
 
-    def request_started(self) -> None:
-        with self._idle:
-            self._in_flight += 1
+    def precheck(self, request: web.Request) -> web.Response | None:
+        """401 from the headers alone when they cannot carry a fresh Slack signature (no body read)."""
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        fresh = timestamp.isdigit() and abs(time.time() - int(timestamp)) <= SIGNATURE_MAX_AGE
+        if not (fresh and signature.startswith("v0=") and len(signature) == 67):
+            return json_response(401, {"error": "invalid signature"}, close=True)
+        return None
 
-    def request_finished(self) -> None:
-        with self._idle:
-            self._in_flight -= 1
-            self._idle.notify_all()
-
-    def wait_idle(self, timeout: float) -> bool:
-        """Block until no request is being handled (idle keep-alive connections do not count)."""
-        with self._idle:
-            return self._idle.wait_for(lambda: self._in_flight == 0, timeout=timeout)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-
-class _SlackRequestHandler(BaseHTTPRequestHandler):
-    server: SlackHttpServer
-    protocol_version = "HTTP/1.1"
-    server_version = "dxbot"
-    sys_version = ""
-    timeout = IDLE_TIMEOUT_SECONDS
-    _counted = False
-
-    def handle_one_request(self) -> None:
-        self._counted = False
+    def _signed(self, request: web.Request, body: bytes) -> bool:
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
         try:
-            super().handle_one_request()
-        finally:
-            if self._counted:
-                self.server.request_finished()
-
-    def parse_request(self) -> bool:
-        # Called once a request line has arrived: from here until the response is written it is in flight.
-        self.server.request_started()
-        self._counted = True
-        return super().parse_request()
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        # http.server answers an unknown method with 501; it is the client's mistake, not ours.
-        if code == 501:
-            code, message = 405, "method not allowed"
-        super().send_error(code, message, explain)
-
-    def _signed(self, body: bytes) -> bool:
-        """True when the request carries a valid, fresh Slack signature for `body`."""
-        timestamp = self.headers.get("X-Slack-Request-Timestamp") or ""
-        signature = self.headers.get("X-Slack-Signature") or ""
-        try:
-            return self.server.verifier.is_valid(body, timestamp, signature)
-        except (ValueError, TypeError):  # a timestamp that is not a number
+            return self.verifier.is_valid(body, timestamp, signature)
+        except (ValueError, TypeError):
             return False
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        if urlsplit(self.path).path != HEALTH_PATH:
-            if self._signed(b""):
-                self._send(404, {"error": "not found"})
-            else:
-                self._send(401, {"error": "invalid signature"})
-            return
-        healthy = self.server.health_check()
-        self._send(200 if healthy else 503, {"status": "ok" if healthy else "database unavailable"})
+    # ------------------------------------------------------------------ handlers
 
-    def do_POST(self) -> None:  # noqa: N802
-        target = urlsplit(self.path)
-        length_header = self.headers.get("Content-Length")
-        if length_header is None or not length_header.isdigit():
-            self._send(411, {"error": "length required"})
-            return
-        length = int(length_header)
-        if length > MAX_BODY_BYTES:
-            self._send(413, {"error": "payload too large"})
-            self.close_connection = True
-            return
-        raw = self.rfile.read(length)
-        if not self._signed(raw):
-            self._send(401, {"error": "invalid signature"})
-            return
-        if target.path != EVENTS_PATH:
-            self._send(404, {"error": "not found"})
-            return
-        body = raw.decode("utf-8", errors="replace")
+    async def elsewhere(self, request: web.Request) -> web.Response:
+        """Any other path (or GET on ours): 404 for Slack, 401 for anyone else."""
+        if not self._signed(request, await request.read()):
+            return json_response(401, {"error": "invalid signature"}, close=True)
+        return json_response(404, {"error": "not found"})
+
+    async def events(self, request: web.Request) -> web.Response:
+        raw = await request.read()  # already read by the front, within its body deadline
+        if not self._signed(request, raw):
+            return json_response(401, {"error": "invalid signature"}, close=True)
         headers: dict[str, str | Sequence[str]] = {}
-        for name in set(self.headers.keys()):
-            headers[name.lower()] = self.headers.get_all(name) or []
+        for name in set(request.headers.keys()):
+            headers[name.lower()] = request.headers.getall(name)
         try:
-            request = BoltRequest(body=body, query=target.query, headers=headers)
-        except Exception:  # signed, but not a payload Bolt can parse (`payload=` that is not JSON, a JSON list)
+            bolt_request = BoltRequest(body=raw.decode("utf-8", errors="replace"), query=request.query_string,
+                                       headers=headers)
+        except Exception:  # signed, but not a payload Bolt can parse (`payload=` that is not JSON, a list)
             logger.debug("unparseable Slack payload", exc_info=True)
-            self._send(400, {"error": "malformed payload"})
-            return
-        if not _plausible_payload(request.body):
-            self._send(400, {"error": "malformed payload"})
-            return
-        try:
-            response = self.server.app.dispatch(request)
-        except Exception:  # Bolt handles listener errors itself; this is a last resort for the connection
-            logger.exception("Slack request dispatch failed")
-            self._send(500, {"error": "internal error"})
-            return
-        payload = (response.body or "").encode("utf-8")
-        self.send_response(response.status)
+            return json_response(400, {"error": "malformed payload"})
+        if not plausible_payload(bolt_request.body):
+            return json_response(400, {"error": "malformed payload"})
+        loop = asyncio.get_running_loop()
+        response = await loop.run_in_executor(self.executor, self.app.dispatch, bolt_request)
+        reply = web.Response(status=response.status, body=(response.body or "").encode("utf-8"))
         for name, values in response.headers.items():
             if name.lower() in ("content-length", "connection"):
                 continue
             for value in values:
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+                reply.headers.add(name, value)
+        return reply
 
-    def _send(self, status: int, body: dict[str, str]) -> None:
-        payload = json.dumps(body).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's signature
-        # Request lines carry no secrets (Slack signs in headers, which are not logged).
-        logger.debug("%s %s", self.address_string(), format % args)
+    def drain(self, timeout: float) -> bool:
+        """After the front stopped: the listener work Bolt runs after each ack (the reply someone awaits)."""
+        self.executor.shutdown(wait=False)
+        return drain_listeners(self.app, timeout)
 
 
 # Parts of a payload that Bolt dereferences before any listener runs: wrongly shaped, Bolt itself fails.
 _OBJECT_FIELDS = ("event", "view", "user", "team", "enterprise", "container", "channel", "message", "state")
 
 
-def _plausible_payload(body: object) -> bool:
+def plausible_payload(body: object) -> bool:
     """Slack's shape at the top level (signed requests only: Slack does not send anything else)."""
     if not isinstance(body, dict):
         return False
@@ -210,47 +123,22 @@ def _plausible_payload(body: object) -> bool:
     return True
 
 
-def make_http_server(
-    app: App, host: str, port: int, health_check: HealthCheck | None = None
-) -> SlackHttpServer:
-    """Bound and listening (port 0 picks a free one); call `serve_forever()` to start."""
-    return SlackHttpServer((host, port), app, health_check)
+def slack_front(app: App, health_check: HealthCheck | None = None, limits: FrontLimits | None = None) -> Front:
+    front = Front(health_check, limits)
+    SlackRoute(app).mount(front)
+    return front
 
 
-def start_in_thread(server: SlackHttpServer) -> threading.Thread:
-    # A short poll interval makes shutdown() prompt; the server itself does not poll for requests.
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="dxbot-http", daemon=True)
-    thread.start()
-    return thread
+def start_http_in_thread(
+    app: App, host: str = "127.0.0.1", port: int = 0, health_check: HealthCheck | None = None,
+    limits: FrontLimits | None = None,
+) -> RunningFront:
+    """Serving in a background thread (tests); `.url`, `.stop()`."""
+    return start_in_thread(slack_front(app, health_check, limits), host, port)
 
 
-def drain(server: SlackHttpServer, app: App, timeout: float = DRAIN_SECONDS) -> bool:
-    """After `serve_forever` returned: close the socket, then wait for in-flight requests and the listener
-    work Bolt runs after each ack (the reply a user is waiting for). True when everything finished in time."""
-    deadline = time.monotonic() + timeout
-    server.server_close()  # new connections are refused from here on
-    requests_done = server.wait_idle(timeout)
-    listeners_done = drain_listeners(app, deadline - time.monotonic())
-    if not (requests_done and listeners_done):
-        logger.warning("shutdown: gave up waiting after %.0fs; unfinished work is dropped", timeout)
-    return requests_done and listeners_done
-
-
-def serve_http(app: App, host: str, port: int, health_check: HealthCheck | None = None) -> None:
-    """Serve until SIGTERM (graceful: in-flight work finishes) or Ctrl-C (KeyboardInterrupt in the CLI)."""
-    server = make_http_server(app, host, port, health_check)
-    # shutdown() waits for serve_forever, which runs in this very thread: call it from another.
-    restore = on_sigterm(lambda: threading.Thread(target=server.shutdown, name="dxbot-shutdown", daemon=True).start())
-    logger.info(
-        "serving Slack on http://%s:%d%s (health: %s)",
-        host,
-        server.server_address[1],
-        EVENTS_PATH,
-        HEALTH_PATH,
-    )
-    try:
-        server.serve_forever()
-    finally:
-        restore()
-        if drain(server, app):
-            logger.info("shutdown: in-flight requests finished")
+def serve_http(
+    app: App, host: str, port: int, health_check: HealthCheck | None = None, limits: FrontLimits | None = None
+) -> bool:
+    """Serve until SIGTERM (graceful: in-flight work finishes) or Ctrl-C; True when the drain finished."""
+    return serve(slack_front(app, health_check, limits), host, port)

@@ -188,7 +188,7 @@ def start_bot(bundled_kb, plan_engine, fake_slack: FakeSlack, clock):  # type: i
     from bot.bootstrap import bootstrap
     from bot.settings import Settings
     from bot.slack.app import build_slack_app
-    from bot.slack.http import make_http_server, start_in_thread
+    from bot.slack.http import start_http_in_thread
 
     started: list[SlackBot] = []
 
@@ -209,16 +209,14 @@ def start_bot(bundled_kb, plan_engine, fake_slack: FakeSlack, clock):  # type: i
                 user_id=ADMIN, name="江津 太郎", department="政策企画課", role=StaffRole.ADMIN, now=clock()
             )
         app = build_slack_app(services)
-        server = make_http_server(app, "127.0.0.1", 0)
-        start_in_thread(server)
+        server = start_http_in_thread(app)
         bot = SlackBot(fake_slack, services, app, server, SlackSender(server.url, fake_slack))
         started.append(bot)
         return bot
 
     yield start
     for bot in started:
-        bot.server.shutdown()
-        bot.server.server_close()
+        bot.server.stop()
         bot.services.db.dispose()
 
 

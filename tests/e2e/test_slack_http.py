@@ -536,7 +536,7 @@ def test_retried_event_is_handled_once_across_processes_and_restarts(start_bot, 
     assert second.slack.event(event, retry_num=1).status == 200
     assert first.slack.event(event, retry_num=2).status == 200
     # After a restart, too.
-    first.server.shutdown()
+    first.server.stop()
     restarted = start_bot(db_url, register_staff=False)
     assert restarted.slack.event(event, retry_num=3).status == 200
     # A different event is still handled (the barrier below), and the retried one only ever once.
