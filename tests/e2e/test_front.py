@@ -37,13 +37,18 @@ def front() -> Iterator[RunningFront]:
 
 def connect(url: str) -> socket.socket:
     parts = urlsplit(url)
-    return socket.create_connection((parts.hostname, parts.port), timeout=10)
+    sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
+    _leftovers.pop(sock.fileno(), None)  # a closed socket's number is reused
+    return sock
+
+
+_leftovers: dict[int, bytes] = {}  # bytes read past one response (pipelined answers), per socket
 
 
 def read_response(sock: socket.socket, timeout: float = 10.0) -> bytes:
     """One whole response (headers and a Content-Length body), or what came before the peer closed."""
     sock.settimeout(timeout)
-    data = b""
+    data = _leftovers.pop(sock.fileno(), b"")
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(4096)
         if not chunk:
@@ -58,7 +63,9 @@ def read_response(sock: socket.socket, timeout: float = 10.0) -> bytes:
         if not chunk:
             break
         body += chunk
-    return head + b"\r\n\r\n" + body
+    if len(body) > length:
+        _leftovers[sock.fileno()] = body[length:]
+    return head + b"\r\n\r\n" + body[:length]
 
 
 def closed_by_peer(sock: socket.socket, timeout: float = 10.0) -> bool:
