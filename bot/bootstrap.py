@@ -108,11 +108,11 @@ def bootstrap(
 
     def load() -> Knowledge:
         fresh = load_kb(settings.kb_path)
-        return Knowledge(fresh, FaqEngine(fresh))
+        return Knowledge(fresh, FaqEngine(fresh, cache_dir=settings.index_cache_dir))
 
     first = None
     if kb is not None:
-        first = Knowledge(kb, engine if engine is not None else FaqEngine(kb))
+        first = Knowledge(kb, engine if engine is not None else FaqEngine(kb, cache_dir=settings.index_cache_dir))
     knowledge = KnowledgeStore(load, first)
 
     db = create_db_engine(settings.database_url)

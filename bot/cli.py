@@ -71,9 +71,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from knowledge.engine import FaqEngine
     from knowledge.kb import load_kb
 
-    kb_path = Path(args.kb) if args.kb else Settings.from_env().kb_path
+    settings = Settings.from_env()
+    kb_path = Path(args.kb) if args.kb else settings.kb_path
     kb = load_kb(kb_path)  # an unreadable knowledge base is an expected failure: one line from main()
-    engine = FaqEngine(kb)
+    engine = FaqEngine(kb, cache_dir=settings.index_cache_dir)
     questions: Iterator[str]
     if args.batch:
         questions = (line.rstrip("\r\n") for line in sys.stdin)

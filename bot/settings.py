@@ -39,6 +39,8 @@ class Settings:
     slack_signing_secret: str | None = field(default=None, repr=False)
     slack_app_token: str | None = field(default=None, repr=False)
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    # Where built knowledge-base indexes are cached (knowledge/index_cache.py); None: no cache.
+    index_cache_dir: Path | None = None
     # DXBOT_AUTO_MIGRATE=0: start only checks the schema; the operator runs `dxbot db upgrade`.
     auto_migrate: bool = True
     # Questions asked (and feedback) older than this are purged daily: they hold personal data.
@@ -71,6 +73,7 @@ class Settings:
             slack_signing_secret=opt("SLACK_SIGNING_SECRET"),
             slack_app_token=opt("SLACK_APP_TOKEN"),
             slack_api_url=opt("SLACK_API_URL") or DEFAULT_SLACK_API_URL,
+            index_cache_dir=Path(opt("DXBOT_INDEX_CACHE_DIR") or default_data_dir() / "index-cache"),
             auto_migrate=(opt("DXBOT_AUTO_MIGRATE") or "1").lower() not in FALSE_WORDS,
             question_log_days=_positive_days(opt("DXBOT_QUESTION_LOG_DAYS")),
         )

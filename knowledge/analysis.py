@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 
-from sudachipy import Dictionary, SplitMode
+from sudachipy import Dictionary, Morpheme, SplitMode
 
 from knowledge.normalize import char_ngrams, fold_for_match, hiragana_to_katakana, normalize_text
 
@@ -161,12 +161,20 @@ class Glossary:
 class Analyzer:
     """Sudachi-based analysis. Build once: loading the dictionary takes a fraction of a second."""
 
-    def __init__(self, glossary: Glossary | None = None) -> None:
+    def __init__(self, glossary: Glossary | None = None, parts: bool = True, stoplist: bool = True) -> None:
+        """`parts` (mode-A parts of compounds) and `stoplist` (question and function words left out) are
+        switches for the ablations in benchmarks/tune_retrieval.py; the engine uses both."""
+        self._parts = parts
+        self._stoplist = _QUESTION_FOLDED if stoplist else frozenset()
         self._tokenizer = Dictionary(dict="core").tokenizer(SplitMode.C)
         # A Sudachi tokenizer refuses to be used by two threads at once ("Tokenizer is already in use"),
         # and the bot answers many people in parallel: under load 1 question in 5 failed without this.
         self._lock = threading.Lock()
         self.glossary = glossary or Glossary([])
+        # What each dictionary word becomes (unit, reading, question word), by word id, part of speech and
+        # surface: a long FAQ repeats the same few thousand words, and the per-word calls into Sudachi
+        # (split, synonym groups, readings) cost more than the tokenization itself.
+        self._memo: dict[tuple[int, int, str], tuple[Unit | None, str, str | None]] = {}
 
     def parts_of_speech(self, text: str) -> list[tuple[str, tuple[str, ...]]]:
         """(surface, Sudachi part of speech) of each morpheme: for telling a person's name (人名) or a
@@ -181,6 +189,19 @@ class Analyzer:
         """Content words as folded normalized forms (mode C), each with its mode-A parts."""
         return self._tokenize(self.glossary.canonicalize(normalize_text(text)))[0]
 
+    def content_words(self, text: str) -> list[tuple[str, bool]]:
+        """(surface, is a noun) of each content word, as written: for pseudo-questions made of keywords."""
+        normalized = normalize_text(text)
+        if not normalized:
+            return []
+        with self._lock:
+            morphemes = [(m.surface(), m.part_of_speech()) for m in self._tokenizer.tokenize(normalized, SplitMode.C)]
+        return [
+            (surface, pos[0] == "名詞")
+            for surface, pos in morphemes
+            if pos[0] not in _SKIP_POS and pos[1] != "非自立可能" and fold_for_match(surface) not in _QUESTION_FOLDED
+        ]
+
     def _tokenize(self, normalized: str) -> tuple[list[Unit], str, list[str]]:
         """Content-word units, the reading of the content words (katakana, folded), and question words."""
         with self._lock:
@@ -192,51 +213,69 @@ class Analyzer:
         out: list[Unit] = []
         readings: list[str] = []
         asking: list[str] = []
+        memo = self._memo
         for morpheme in self._tokenizer.tokenize(normalized, SplitMode.C):
-            pos = morpheme.part_of_speech()
-            if pos[0] in _SKIP_POS or pos[1] == "非自立可能":
-                question_word = fold_for_match(morpheme.normalized_form())
-                if question_word in _QUESTION_FOLDED and pos[0] == "代名詞":
-                    asking.append(question_word)
-                continue
-            reading = morpheme.reading_form()
-            readings.append(reading if reading and reading != "キゴウ" else morpheme.surface())
-            surface = morpheme.surface()
-            # Sudachi normalizes 2.0 to 2; in this domain version numbers must stay as written.
-            form = surface if pos[1] == "数詞" else morpheme.normalized_form()
-            term = fold_for_match(form)
-            if not term:
-                continue
-            if term in _QUESTION_FOLDED:
-                asking.append(term)
-                continue
-            parts: list[str] = []
-            if _HIRAGANA_ONLY.fullmatch(surface) and fold_for_match(surface) != term:
-                # Kana-only words are guessed at: ぎむ → 義務 is right, くす → 樟 is not. Keep the kana
-                # as the word and the guess as a part, so a wrong guess costs little.
-                parts.append(term)
-                term = fold_for_match(surface)
-            split = morpheme.split(SplitMode.A)
-            if len(split) > 1:
-                for part in split:
-                    part_term = fold_for_match(part.normalized_form())
-                    if part_term and part_term != term and part_term not in _QUESTION_FOLDED:
-                        parts.append(part_term)
-            # Nouns carry the topic; verbs and adjectives are often just how people talk (なくす, 入る).
-            weight = 1.0 if pos[0] in ("名詞", "接頭辞") else 0.4
-            groups = morpheme.synonym_group_ids()
-            # A word in many groups (PC) is too vague to equate with anything.
-            synonyms = tuple(f"sg:{g}" for g in groups) if len(groups) <= _MAX_SYNONYM_GROUPS else ()
-            out.append(Unit(term, tuple(parts), weight, synonyms))
+            key = (morpheme.word_id(), morpheme.part_of_speech_id(), morpheme.surface())
+            known = memo.get(key)
+            if known is None:
+                known = memo[key] = self._word(morpheme, self._parts, self._stoplist)
+            unit, reading, question_word = known
+            if question_word is not None:
+                asking.append(question_word)
+            if reading:
+                readings.append(reading)
+            if unit is not None:
+                out.append(unit)
         return out, fold_for_match("".join(readings)), asking
 
-    def analyze(self, text: str) -> Analysis:
+    @staticmethod
+    def _word(
+        morpheme: Morpheme, with_parts: bool = True, stoplist: Set[str] = _QUESTION_FOLDED
+    ) -> tuple[Unit | None, str, str | None]:
+        """(content-word unit or None, reading, question word or None) of one morpheme."""
+        pos = morpheme.part_of_speech()
+        if pos[0] in _SKIP_POS or pos[1] == "非自立可能":
+            question_word = fold_for_match(morpheme.normalized_form())
+            return None, "", question_word if question_word in _QUESTION_FOLDED and pos[0] == "代名詞" else None
+        surface = morpheme.surface()
+        reading_form = morpheme.reading_form()
+        reading = reading_form if reading_form and reading_form != "キゴウ" else surface
+        # Sudachi normalizes 2.0 to 2; in this domain version numbers must stay as written.
+        form = surface if pos[1] == "数詞" else morpheme.normalized_form()
+        term = fold_for_match(form)
+        if not term:
+            return None, reading, None
+        if term in stoplist:
+            return None, reading, term
+        parts: list[str] = []
+        if _HIRAGANA_ONLY.fullmatch(surface) and fold_for_match(surface) != term:
+            # Kana-only words are guessed at: ぎむ → 義務 is right, くす → 樟 is not. Keep the kana
+            # as the word and the guess as a part, so a wrong guess costs little.
+            parts.append(term)
+            term = fold_for_match(surface)
+        split = morpheme.split(SplitMode.A) if with_parts else ()
+        if len(split) > 1:
+            for part in split:
+                part_term = fold_for_match(part.normalized_form())
+                if part_term and part_term != term and part_term not in _QUESTION_FOLDED:
+                    parts.append(part_term)
+        # Nouns carry the topic; verbs and adjectives are often just how people talk (なくす, 入る).
+        weight = 1.0 if pos[0] in ("名詞", "接頭辞") else 0.4
+        groups = morpheme.synonym_group_ids()
+        # A word in many groups (PC) is too vague to equate with anything.
+        synonyms = tuple(f"sg:{g}" for g in groups) if len(groups) <= _MAX_SYNONYM_GROUPS else ()
+        return Unit(term, tuple(parts), weight, synonyms), reading, None
+
+    def analyze(self, text: str, question_words: bool = True) -> Analysis:
+        """`question_words=False` for answer text: its する, ある, 方 are not what anyone asks about."""
         canonical = self.glossary.canonicalize(normalize_text(text))
         folded = fold_for_match(canonical)
         units, reading, asking = self._tokenize(canonical)
         # Question words (何人, いつ, 誰) say what kind of answer is wanted: they help ranking
         # (何人 finds the entry about how many), but are not topics the answer must cover.
-        words = [w for unit in units for w in (unit.term, *unit.parts, *unit.synonyms)] + asking
+        words = [w for unit in units for w in (unit.term, *unit.parts, *unit.synonyms)]
+        if question_words:
+            words += asking
         matches = self.glossary.matches_in(folded)
         return Analysis(
             folded=folded,

@@ -19,9 +19,10 @@ alternates (the plan), one for FAQ sets of a single phrasing per entry (a CSV: i
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,10 +30,13 @@ from typing import ClassVar
 
 import numpy as np
 from rapidfuzz import fuzz
+from rapidfuzz.process import cdist
 
+from knowledge import index_cache
 from knowledge.analysis import Analysis, Analyzer, Glossary
+from knowledge.decision import Thresholds, choose_thresholds, pool_digest, pseudo_questions
 from knowledge.kb import FaqEntry, KnowledgeBase
-from knowledge.normalize import fold_for_match, normalize_text
+from knowledge.normalize import char_ngrams, fold_for_match, normalize_text
 from knowledge.question_types import (
     CANDIDATES_CONSIDERED,
     Asks,
@@ -40,7 +44,24 @@ from knowledge.question_types import (
     defined_topic,
     definition_topic,
 )
+from knowledge.retrieval import (
+    CURATED_FIELDS,
+    DEFAULT_FIELDS,
+    FIELDS,
+    KANA_SHARES,
+    PHRASING_FIELDS,
+    FieldParams,
+    GrowingVocabulary,
+    Postings,
+    Presence,
+    Vocabulary,
+    bm25_idf,
+    entry_vectors,
+)
 from knowledge.table_answers import TableAnswerer
+from knowledge.vectors import WordVectors, bundled_vectors
+
+logger = logging.getLogger(__name__)
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -95,6 +116,8 @@ class Calibration:
     # `ranking` for a knowledge base of one phrasing per entry (a CSV FAQ: no alternates), where the
     # answer text and the single question carry the evidence differently; None: use `ranking`.
     single_ranking: dict[str, float] | None = None
+    # `decision` for such a FAQ set: its off-topic questions look different from the plan's.
+    single_decision: dict[str, float] | None = None
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
@@ -106,12 +129,8 @@ class Calibration:
             float(data["suggest"]),
             float(data.get("tie", 0.9)),
             data.get("single_ranking"),
+            data.get("single_decision"),
         )
-
-
-# Shares of the phrasing score: words, character bigrams, reading bigrams (a perfect match = 1).
-_SHARES = (0.4, 0.4, 0.2)
-_KANA_SHARES = (0.2, 0.3, 0.5)
 
 
 def _is_kana_only(folded: str) -> bool:
@@ -137,9 +156,10 @@ def _logistic(weights: dict[str, float], names: Sequence[str], values: Sequence[
     return _sigmoid(weights.get("bias", 0.0) + sum(weights.get(n, 0.0) * v for n, v in zip(names, values, strict=True)))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Features:
-    """Evidence that one entry answers the question."""
+    """Evidence that one entry answers the question. (Not frozen: a frozen dataclass sets each field
+    through object.__setattr__, and a question builds a dozen of these.)"""
 
     retrieval: float  # BM25 of the closest phrasing (+ a little of the answer), 1 = the question itself
     word_coverage: float  # share of the question's content words (idf-weighted) the entry has
@@ -149,10 +169,14 @@ class Features:
     dice: float  # bigram overlap with the closest phrasing, symmetric: penalizes phrasings that say more
     known: float  # share of the question's words the knowledge base knows at all (有給, 天気: no)
     numbers: float = 1.0  # share of the question's numbers (第1.3版, 2024年, 47人) the entry has
+    cosine: float = 0.0  # cosine of the mean word vectors (chiVe): other words for the same thing
+    # The heaviest question word the entry lacks, relative to the heaviest question word: 「住民票 英語で」
+    # against the 住民票 entry lacks 英語, which a real answer to it would have.
+    uncovered: float = 0.0
 
     NAMES: ClassVar[tuple[str, ...]] = (
         "retrieval", "word_coverage", "bigram_coverage", "reading_coverage", "fuzzy", "dice", "known",
-        "coverage_product", "numbers",
+        "coverage_product", "numbers", "cosine", "uncovered",
     )
     DECISION_NAMES: ClassVar[tuple[str, ...]] = (*NAMES, "rank_score", "rank_gap")
 
@@ -167,158 +191,94 @@ class Features:
             self.known,
             self.word_coverage * self.bigram_coverage,
             self.numbers,
+            self.cosine,
+            self.uncovered,
         ]
 
 
-class _Bm25:
-    """BM25 with impact-ordered postings in numpy arrays.
-
-    Each posting carries its whole BM25 contribution (idf × saturated tf), precomputed at build time.
-    Postings are sorted by contribution and cut at `max_postings`: a term found in thousands of
-    documents adds little and is only read where it weighs most, which keeps the cost of a question
-    bounded by its number of terms instead of growing with the size of the knowledge base.
-    """
-
-    def __init__(
-        self,
-        docs: Sequence[Sequence[str]],
-        idf: dict[str, float],
-        k1: float = 1.2,
-        b: float = 0.75,
-        max_postings: int = 1000,
-    ) -> None:
-        self.k1, self.b = k1, b
-        self.size = len(docs)
-        lengths = [len(d) for d in docs]
-        self.avg_length = (sum(lengths) / len(docs)) if docs else 1.0
-        raw: dict[str, tuple[list[int], list[float]]] = defaultdict(lambda: ([], []))
-        for doc_id, terms in enumerate(docs):
-            norm = self._norm(lengths[doc_id])
-            for term, tf in Counter(terms).items():
-                ids, weights = raw[term]
-                ids.append(doc_id)
-                weights.append(idf.get(term, 0.0) * tf * (k1 + 1) / (tf + norm))
-        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        for term, (ids, weights) in raw.items():
-            order = np.argsort(-np.asarray(weights, dtype=np.float64), kind="stable")[:max_postings]
-            self.postings[term] = (
-                np.asarray(ids, dtype=np.int32)[order],
-                np.asarray(weights, dtype=np.float64)[order],
-            )
-
-    def _norm(self, length: int) -> float:
-        return self.k1 * (1 - self.b + self.b * length / max(self.avg_length, 1e-9))
-
-    def gather(self, terms: Iterable[str], scale: float) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Postings of `terms` with weights divided by `scale`, ready to be accumulated."""
-        ids: list[np.ndarray] = []
-        weights: list[np.ndarray] = []
-        for term in terms:
-            posting = self.postings.get(term)
-            if posting is not None:
-                ids.append(posting[0])
-                weights.append(posting[1] / scale)
-        return ids, weights
-
-    def self_score(self, terms: Sequence[str], idf: dict[str, float], default_idf: float) -> float:
-        """What a document identical to the query would score: the scale for normalizing."""
-        norm = self._norm(len(terms))
-        return sum(idf.get(t, default_idf) * (self.k1 + 1) / (1 + norm) for t in set(terms)) or 1.0
+ENGINE_VERSION = "retrieval-3"
+# Candidates: the BM25 best, re-ranked by BM25 mixed with the vector cosine, then the best of those
+# scored with every feature.
+SHORTLIST = 50
+COSINE_MIX = 0.15
+POSTINGS_CAP = 1000
+# Query expansion: knowledge-base words whose vector row is among a question word's nearest rows.
+EXPAND_MIN_SIMILARITY = 0.6
+EXPAND_PER_WORD = 3
+EXPAND_WEIGHT = 0.35
+# Sudachi refuses more than 49,149 bytes at once: long answers are analyzed in pieces.
+_ANALYSIS_CHUNK = 12000
 
 
-def _accumulate(ids: list[np.ndarray], weights: list[np.ndarray], size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(doc ids, summed weights) of the documents that appear in any posting."""
-    if not ids:
-        return np.empty(0, dtype=np.int32), np.empty(0)
-    sums = np.bincount(np.concatenate(ids), weights=np.concatenate(weights), minlength=size)
-    # Every BM25 contribution is positive, so the documents hit are exactly the non-zero sums;
-    # a vectorized scan is far cheaper than sorting the gathered ids.
-    hit = np.flatnonzero(sums)
-    return hit, sums[hit]
+def _chunks(text: str) -> list[str]:
+    if len(text) <= _ANALYSIS_CHUNK:
+        return [text]
+    pieces, current = [], ""
+    for sentence in re.split(r"(?<=[。\n])", text):
+        while len(sentence) > _ANALYSIS_CHUNK:
+            pieces.append(sentence[:_ANALYSIS_CHUNK])
+            sentence = sentence[_ANALYSIS_CHUNK:]
+        if len(current) + len(sentence) > _ANALYSIS_CHUNK:
+            pieces.append(current)
+            current = ""
+        current += sentence
+    return [*pieces, current] if current else pieces
+
+
+def _join(strings: Sequence[str]) -> np.ndarray:
+    return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8)
+
+
+def _split(array: np.ndarray) -> list[str]:
+    text = array.tobytes().decode("utf-8")
+    return text.split("\n") if text else []
 
 
 class FaqEngine:
-    """Built once from a knowledge base; `match` answers one question."""
+    """Built once from a knowledge base (or loaded from the index cache); `match` answers one question."""
 
     def __init__(
         self,
         kb: KnowledgeBase,
         analyzer: Analyzer | None = None,
         calibration: Calibration | None = None,
-        rerank_depth: int = 20,
-        answer_weight: float = 0.5,
+        rerank_depth: int = 12,
+        fields: dict[str, FieldParams] | None = None,
+        vectors: WordVectors | None | bool = True,
+        cache_dir: Path | None = None,
+        calibrate: bool = True,
     ) -> None:
         self.kb = kb
         self.analyzer = analyzer or Analyzer(Glossary(kb.synonyms))
         self.calibration = calibration or Calibration.load()
         self.rerank_depth = rerank_depth
-        self.answer_weight = answer_weight
+        curated = sum(len(e.phrasings) for e in kb.entries) >= 1.5 * max(len(kb.entries), 1)
+        self.fields = dict(fields or (CURATED_FIELDS if curated else DEFAULT_FIELDS))
+        self.vectors: WordVectors | None = bundled_vectors() if vectors is True else (vectors or None)
         self.entries = kb.entries
         self._by_id = {e.id: e for e in kb.entries}
-
-        phrase_words: list[list[str]] = []
-        phrase_bigrams: list[list[str]] = []
-        phrase_readings: list[list[str]] = []
-        self._phrase_entry: list[int] = []
-        self._phrase_folded: list[str] = []
-        self._phrase_bigram_sets: list[frozenset[str]] = []
-        self._phrase_tokens: list[str] = []
-        answer_words: list[list[str]] = []
-        answer_bigrams: list[list[str]] = []
-        self._entry_words: list[frozenset[str]] = []
-        self._entry_bigrams: list[frozenset[str]] = []
-        self._entry_readings: list[frozenset[str]] = []
-        self._entry_phrases: list[list[int]] = []
-        for index, entry in enumerate(self.entries):
-            words: set[str] = set()
-            bigrams: set[str] = set()
-            readings: set[str] = set()
-            phrases: list[int] = []
-            for phrase in dict.fromkeys(entry.phrasings):
-                a = self.analyzer.analyze(phrase)
-                phrases.append(len(self._phrase_entry))
-                self._phrase_entry.append(index)
-                self._phrase_folded.append(a.folded)
-                self._phrase_bigram_sets.append(frozenset(a.bigrams))
-                self._phrase_tokens.append(" ".join(a.word_terms))
-                phrase_words.append(list(a.word_terms))
-                phrase_bigrams.append(list(a.bigrams))
-                phrase_readings.append(list(a.reading_bigrams))
-                readings.update(a.reading_bigrams)
-                words.update(a.word_terms)
-                bigrams.update(a.bigrams)
-            answer = self.analyzer.analyze(entry.answer)
-            answer_words.append(list(answer.word_terms))
-            answer_bigrams.append(list(answer.bigrams))
-            words.update(answer.word_terms)
-            bigrams.update(answer.bigrams)
-            self._entry_words.append(frozenset(words))
-            self._entry_bigrams.append(frozenset(bigrams))
-            readings.update(answer.reading_bigrams)
-            self._entry_readings.append(frozenset(readings))
-            self._entry_phrases.append(phrases)
-
         n = len(self.entries)
-        # One phrasing per entry on average (a CSV FAQ): the ranking model fitted on such a knowledge base.
-        self.single_phrasing = len(self._phrase_entry) < 1.5 * max(n, 1)
         self._unseen_idf = math.log(1 + (n + 0.5) / 0.5)
-        self._idf_words = self._idf(self._entry_words, n)
-        self._idf_bigrams = self._idf(self._entry_bigrams, n)
-        self._idf_readings = self._idf(self._entry_readings, n)
-        self._vocabulary = frozenset(self._idf_words)
-        # Longer words by first character, for abbreviations: マイナ → マイナンバーカード, 生保 → 生活保護.
-        # One line per word, searched with a regular expression: the scan runs in C, not per word in Python.
-        by_first: dict[str, list[str]] = defaultdict(list)
-        for word in sorted(self._vocabulary):
-            if len(word) >= 4 and ":" not in word and "\n" not in word:
-                by_first[word[0]].append(word)
-        self._by_first = {first: "\n".join(words) for first, words in by_first.items()}
-        self._phrase_entry_array = np.asarray(self._phrase_entry, dtype=np.int32)
-        self._phrase_word_index = _Bm25(phrase_words, self._idf_words)
-        self._phrase_bigram_index = _Bm25(phrase_bigrams, self._idf_bigrams)
-        self._phrase_reading_index = _Bm25(phrase_readings, self._idf_readings)
-        self._answer_word_index = _Bm25(answer_words, self._idf_words)
-        self._answer_bigram_index = _Bm25(answer_bigrams, self._idf_bigrams)
+        self.thresholds = Thresholds(self.calibration.answer, self.calibration.suggest)
+        arrays = index_cache.load(cache_dir, self.cache_key()) if cache_dir else None
+        if arrays is not None and "thresholds" in arrays:
+            self._restore(arrays)
+            answer, suggest = (float(x) for x in arrays["thresholds"])
+            self.thresholds = Thresholds(answer, suggest, "cached")
+            self._prepare_around_ranking()
+            return
+        arrays = self._build_arrays()
+        self._restore(arrays)
+        self._prepare_around_ranking()
+        if calibrate:
+            self.thresholds = self._fit_thresholds()
+            logger.info("decision thresholds %s", self.thresholds)
+        arrays["thresholds"] = np.asarray([self.thresholds.answer, self.thresholds.suggest])
+        if cache_dir:
+            index_cache.save(cache_dir, self.cache_key(), arrays)
+
+    def _prepare_around_ranking(self) -> None:
+        kb = self.kb
         # Answers computed from the plan's tables, and the check of what a question asks for
         # (knowledge/table_answers.py, knowledge/question_types.py): the steps around the ranking.
         self._tables = (
@@ -344,15 +304,184 @@ class FaqEngine:
                     definitions[self._topic_key(topic)].add(entry.id)
         self._definitions = {key: self._by_id[ids.pop()] for key, ids in definitions.items() if len(ids) == 1}
 
-    @staticmethod
-    def _idf(entry_terms: Sequence[frozenset[str]], n: int) -> dict[str, float]:
-        df: Counter[str] = Counter()
-        for terms in entry_terms:
-            df.update(terms)
-        return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
-
     def _topic_key(self, topic: str) -> str:
         return fold_for_match(self.analyzer.glossary.canonicalize(normalize_text(topic)))
+
+    @classmethod
+    def cached(cls, kb: KnowledgeBase, cache_dir: Path | None) -> FaqEngine:
+        return cls(kb, cache_dir=cache_dir)
+
+    # ------------------------------------------------------------------ building
+
+    def cache_key(self) -> str:
+        """Hash of everything the built index depends on: KB content, engine, dictionary, vectors."""
+        if getattr(self, "_cache_key", None) is None:
+            parts = [
+                ENGINE_VERSION, index_cache.dictionary_version(), self.vectors.version if self.vectors else "-",
+                json.dumps({k: vars(v) for k, v in sorted(self.fields.items())}),
+                json.dumps(self.kb.synonyms, ensure_ascii=False),
+                json.dumps([self.calibration.ranking, self.calibration.single_ranking, self.calibration.decision,
+                            self.calibration.single_decision,
+                            self.calibration.answer, self.calibration.suggest], sort_keys=True),
+                pool_digest(self.kb.out_of_scope),
+            ]
+            for e in self.entries:
+                parts.extend((e.id, e.question, *e.alternates, "\x1e", e.answer))
+            self._cache_key = index_cache.digest(parts)
+        return self._cache_key
+
+    def _analyze(self, text: str, question_words: bool) -> tuple[list[str], list[str], list[str]]:
+        words: list[str] = []
+        bigrams: list[str] = []
+        readings: list[str] = []
+        for chunk in _chunks(text):
+            a = self.analyzer.analyze(chunk, question_words=question_words)
+            words += a.word_terms
+            bigrams += a.bigrams
+            readings += a.reading_bigrams
+        return words, bigrams, readings
+
+    def _build_arrays(self) -> dict[str, np.ndarray]:
+        phrase_entry: list[int] = []
+        phrase_folded: list[str] = []
+        phrase_tokens: list[str] = []
+        vocabularies = {kind: GrowingVocabulary() for kind in "wbr"}
+        docs: dict[str, list[np.ndarray]] = {name: [] for name in (*FIELDS, "ar")}
+
+        def add(fields: tuple[str, str, str], texts: tuple[Sequence[str], ...]) -> None:
+            for name, kind, text in zip(fields, "wbr", texts, strict=True):
+                docs[name].append(vocabularies[kind].encode(text))
+
+        # The same answer text (a shared contact block, a FAQ merged from several towns) is analyzed once.
+        answers_seen: dict[str, int] = {}
+        for index, entry in enumerate(self.entries):
+            for phrase in dict.fromkeys(entry.phrasings):
+                a = self.analyzer.analyze(phrase[:MAX_MATCH_CHARS])
+                phrase_entry.append(index)
+                phrase_folded.append(a.folded)
+                phrase_tokens.append(" ".join(a.word_terms))
+                add(("qw", "qb", "qr"), (a.word_terms, a.bigrams, a.reading_bigrams))
+            seen = answers_seen.get(entry.answer)
+            if seen is not None:
+                for name in ("aw", "ab", "ar"):
+                    docs[name].append(docs[name][seen])
+                continue
+            answers_seen[entry.answer] = index
+            add(("aw", "ab", "ar"), self._analyze(entry.answer, question_words=False))
+        n = len(self.entries)
+        words, bigrams, readings = (vocabularies[kind].frozen() for kind in "wbr")
+        phrase_of = np.asarray(phrase_entry, dtype=np.int32)
+        out: dict[str, np.ndarray] = {
+            "phrase_entry": phrase_of,
+            "phrase_folded": _join(phrase_folded),
+            "phrase_tokens": _join(phrase_tokens),
+            "words": _join(words.terms),
+            "bigrams": _join(bigrams.terms),
+            "readings": _join(readings.terms),
+        }
+        for kind, vocab, q, answer_field in (
+            ("w", words, "qw", "aw"), ("b", bigrams, "qb", "ab"), ("r", readings, "qr", "ar")
+        ):
+            lengths_q = np.fromiter((len(d) for d in docs[q]), dtype=np.int64, count=len(docs[q]))
+            lengths_a = np.fromiter((len(d) for d in docs[answer_field]), dtype=np.int64, count=n)
+            terms = np.concatenate([*docs[q], *docs[answer_field], np.empty(0, dtype=np.int32)])
+            owners = np.concatenate([np.repeat(phrase_of, lengths_q), np.repeat(np.arange(n, dtype=np.int32), lengths_a)])
+            presence = Presence.build(terms, owners, n, len(vocab.terms))
+            out[f"presence_{kind}_indptr"], out[f"presence_{kind}_terms"] = presence.indptr, presence.terms
+            idf = bm25_idf(presence.df(len(vocab.terms)), n)
+            out[f"idf_{kind}"] = idf
+            for name in (q, answer_field):
+                if name == "ar":
+                    continue
+                postings = Postings.build(docs[name], len(vocab.terms), idf, self.fields[name])
+                out[f"{name}_indptr"], out[f"{name}_docs"], out[f"{name}_weights"] = (
+                    postings.indptr, postings.docs, postings.weights
+                )
+                out[f"{name}_shape"] = np.asarray([postings.avg_length, postings.k1, postings.b])
+            del terms, owners
+            docs[q] = docs[answer_field] = []
+        if self.vectors is not None:
+            word_rows = self.vectors.rows_of(words.terms)
+            idf_w = out["idf_w"]
+            p_indptr, p_terms = out["presence_w_indptr"], out["presence_w_terms"]
+            rows, weights = [], []
+            for i in range(n):
+                terms = p_terms[p_indptr[i] : p_indptr[i + 1]]
+                terms = terms[word_rows[terms] >= 0]
+                rows.append(word_rows[terms])
+                weights.append(idf_w[terms])
+            out["entry_vectors"], out["vector_component"] = entry_vectors(rows, weights, self.vectors)
+            out["word_rows"] = word_rows.astype(np.int32)
+        return out
+
+    def _restore(self, arrays: dict[str, np.ndarray]) -> None:
+        self._phrase_entry_array = arrays["phrase_entry"]
+        self._phrase_folded = _split(arrays["phrase_folded"])
+        # Bigram sets of the phrasings compared so far (Dice), made on first use.
+        self._phrase_bigram_sets: dict[int, frozenset[str]] = {}
+        self._phrase_tokens = _split(arrays["phrase_tokens"])
+        self._words = Vocabulary(_split(arrays["words"]))
+        self._bigrams = Vocabulary(_split(arrays["bigrams"]))
+        self._readings = Vocabulary(_split(arrays["readings"]))
+        self._idf_w, self._idf_b, self._idf_r = arrays["idf_w"], arrays["idf_b"], arrays["idf_r"]
+        self._presence = {
+            kind: Presence(arrays[f"presence_{kind}_indptr"], arrays[f"presence_{kind}_terms"]) for kind in "wbr"
+        }
+        self._postings: dict[str, Postings] = {}
+        for name in FIELDS:
+            kind = name[1]
+            avg, k1, b = (float(x) for x in arrays[f"{name}_shape"])
+            self._postings[name] = Postings(
+                arrays[f"{name}_indptr"], arrays[f"{name}_docs"], arrays[f"{name}_weights"],
+                arrays[f"idf_{kind}"], avg, k1, b,
+            )
+        n = len(self.entries)
+        # Phrasings are stored entry by entry: where each entry's run of phrasings starts.
+        self._phrase_starts = np.searchsorted(self._phrase_entry_array, np.arange(n)).astype(np.int64)
+        self._single_phrasing_layout = len(self._phrase_entry_array) == n
+        self.single_phrasing = len(self._phrase_entry_array) < 1.5 * max(n, 1)
+        self._entry_phrases: list[list[int]] = [
+            list(range(int(self._phrase_starts[i]), int(self._phrase_starts[i + 1]) if i + 1 < n
+                       else len(self._phrase_entry_array)))
+            for i in range(n)
+        ]
+        self._entry_vectors = arrays.get("entry_vectors")
+        self._vector_component = arrays.get("vector_component")
+        self._word_rows = arrays.get("word_rows")
+        self._vocabulary = self._words.ids
+        self._row_words: dict[int, list[int]] = defaultdict(list)
+        if self._word_rows is not None:
+            for term_id in np.flatnonzero(self._word_rows >= 0):
+                self._row_words[int(self._word_rows[term_id])].append(int(term_id))
+        # Longer words by first character, for abbreviations: マイナ → マイナンバーカード, 生保 → 生活保護.
+        # One line per word, searched with a regular expression: the scan runs in C, not per word in Python.
+        by_first: dict[str, list[str]] = defaultdict(list)
+        for word in self._words.terms:
+            if len(word) >= 4 and ":" not in word:
+                by_first[word[0]].append(word)
+        self._by_first = {first: "\n".join(words) for first, words in by_first.items()}
+
+    def _fit_thresholds(self) -> Thresholds:
+        """The answer / 「もしかして」 thresholds for this knowledge base (knowledge/decision.py)."""
+        counts = np.diff(np.append(self._phrase_starts, len(self._phrase_entry_array)))
+        questions = pseudo_questions(
+            self.entries, self._phrase_starts.tolist(), counts.tolist(), self.analyzer.content_words,
+            self.kb.out_of_scope,
+        )
+        positive, right, off_topic = [], [], []
+        for q in questions:
+            ranked = self._rank(self.analyzer.analyze(q.text[:MAX_MATCH_CHARS]), exclude_phrase=q.exclude_phrase)
+            score = self.decision_score(ranked) if ranked else 0.0
+            if q.entry is None:
+                off_topic.append(score)
+            else:
+                positive.append(score)
+                right.append(bool(ranked) and ranked[0][0] == q.entry)
+        return choose_thresholds(
+            np.asarray(positive), np.asarray(right, dtype=bool), np.asarray(off_topic),
+            Thresholds(self.calibration.answer, self.calibration.suggest),
+            curated=not self.single_phrasing,
+        )
 
     def ranking_weights(self) -> dict[str, float]:
         if self.single_phrasing and self.calibration.single_ranking:
@@ -392,7 +521,7 @@ class FaqEngine:
         # Only the head of a pasted wall of text is matched: Sudachi refuses input over ~48 KB (a traceback
         # for `dxbot ask --batch`), and no real question is longer than this.
         analysis = self.analyzer.analyze(question[:MAX_MATCH_CHARS])
-        ranked = self._rank(analysis)
+        ranked = self._rank(analysis, depth=top)
         if not ranked:
             return MatchResult(question, NO_ANSWER, 0.0, None, ())
         confidence = self.decision_score(ranked)
@@ -412,15 +541,18 @@ class FaqEngine:
             and ranked[1][1] >= self.calibration.tie * ranked[0][1]
             and _is_bare_topic(analysis)
         )
-        if confidence >= self.calibration.answer and not tie:
+        if confidence >= self.thresholds.answer and not tie:
             return MatchResult(question, ANSWERED, score, self.entries[ranked[0][0]], candidates)
-        if confidence >= self.calibration.suggest:
+        if confidence >= self.thresholds.suggest:
             return MatchResult(question, AMBIGUOUS, score, None, candidates)
         return MatchResult(question, NO_ANSWER, score, None, candidates)
 
     def decision_score(self, ranked: list[tuple[int, float, Features]]) -> float:
         """Probability that the best candidate's answer is right for this question."""
-        return _logistic(self.calibration.decision, Features.DECISION_NAMES, decision_vector(ranked))
+        weights = self.calibration.decision
+        if self.single_phrasing and self.calibration.single_decision:
+            weights = self.calibration.single_decision
+        return _logistic(weights, Features.DECISION_NAMES, decision_vector(ranked))
 
     def _abbreviated(self, term: str) -> tuple[str, ...]:
         """Knowledge-base words `term` may abbreviate: a katakana word's longer forms (マイナ → マイナンバ
@@ -431,7 +563,7 @@ class FaqEngine:
         lines = self._by_first.get(term[0])
         if lines is None:
             return ()
-        if term in self._idf_words:
+        if term in self._vocabulary:
             if len(term) < 3 or not all(_is_katakana_char(ch) for ch in term):
                 return ()
             pattern = re.escape(term)
@@ -442,92 +574,267 @@ class FaqEngine:
         ]
         return tuple(found) if 0 < len(found) <= _MAX_ABBREVIATED else ()
 
-    def _rank(self, a: Analysis) -> list[tuple[int, float, Features]]:
-        expansions = {u.term: self._abbreviated(u.term) for u in a.units}
+    def _expansions(self, a: Analysis, taken: set[int]) -> tuple[list[int], list[float]]:
+        """Knowledge-base words near the question's content words in the vectors, with their weights."""
+        if self.vectors is None or self._word_rows is None:
+            return [], []
+        terms = [u.term for u in a.units]
+        ids, weights = [], []
+        vectors = self.vectors
+        for row in vectors.rows_of(terms):
+            if row < 0:
+                continue
+            # The word's own row first: spaCy's pruning mapped near-synonyms onto it (入門書 → 入門).
+            neighbours = [(int(row), 1.0)] + [
+                (int(r), float(s))
+                for r, s in zip(vectors.neighbours[row].tolist(), vectors.similarities[row].tolist(), strict=True)
+                if s >= EXPAND_MIN_SIMILARITY
+            ]
+            added = 0
+            for neighbour, similarity in neighbours:
+                for word in self._row_words.get(neighbour, ()):
+                    if word not in taken and added < EXPAND_PER_WORD:
+                        taken.add(word)
+                        ids.append(word)
+                        weights.append(EXPAND_WEIGHT * similarity)
+                        added += 1
+        return ids, weights
+
+    def _query_vector(self, a: Analysis) -> np.ndarray | None:
+        if self.vectors is None or self._vector_component is None:
+            return None
+        terms = [u.term for u in a.units]
+        rows = self.vectors.rows_of(terms)
+        keep = rows >= 0
+        if not keep.any():
+            return None
+        idf = np.asarray(
+            [self._idf_w[self._words.ids[t]] if t in self._words.ids else self._unseen_idf for t in terms],
+            dtype=np.float32,
+        ) * np.asarray([u.weight for u in a.units], dtype=np.float32)
+        vector = idf[keep] @ self.vectors.of(rows[keep])
+        vector -= (vector @ self._vector_component) * self._vector_component
+        norm = float(np.linalg.norm(vector))
+        return vector / norm if norm > 0 else None
+
+    def _field_scores(
+        self, a: Analysis, expansions: dict[str, tuple[str, ...]], exclude_phrase: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(entry scores, phrasing ids hit, their scores), each field normalized to 1 = a perfect match."""
         words = list(dict.fromkeys([*a.word_terms, *(w for found in expansions.values() for w in found)]))
         bigrams = list(dict.fromkeys(a.bigrams))
-        if not words and not bigrams:
-            return []
-        idf_w, idf_b = self._idf_words, self._idf_bigrams
-        unseen = self._unseen_idf
-        pw_index, pb_index = self._phrase_word_index, self._phrase_bigram_index
-        aw_index, ab_index = self._answer_word_index, self._answer_bigram_index
-        # Words and bigrams are scored on their own scales (a perfect match = 1 each), then averaged.
         readings = list(dict.fromkeys(a.reading_bigrams))
-        pr_index, idf_r = self._phrase_reading_index, self._idf_readings
-        # Words 0.4, bigrams 0.4, reading bigrams 0.2: the reading only helps where the script differs.
-        # A question in kana alone (じゅうみんひょう とりたい) is mostly its reading: Sudachi guesses at
-        # kana words, and their bigrams never meet the kanji of the knowledge base.
-        share_w, share_b, share_r = _KANA_SHARES if _is_kana_only(a.folded) else _SHARES
-        ids_w, weights_w = pw_index.gather(words, pw_index.self_score(words, idf_w, unseen) / share_w)
-        ids_b, weights_b = pb_index.gather(bigrams, pb_index.self_score(bigrams, idf_b, unseen) / share_b)
-        ids_r, weights_r = pr_index.gather(readings, pr_index.self_score(readings, idf_r, unseen) / share_r)
-        phrases, phrase_scores = _accumulate(ids_w + ids_b + ids_r, weights_w + weights_b + weights_r, pw_index.size)
-        # An entry is as close as its closest phrasing.
-        phrase_entries = self._phrase_entry_array[phrases]
-        best = np.zeros(len(self.entries))
-        np.maximum.at(best, phrase_entries, phrase_scores)
-        # The answer text helps a little (0.35): questions often use the answer's words.
-        answer_scale = self.answer_weight / 2
-        ids_aw, weights_aw = aw_index.gather(words, aw_index.self_score(words, idf_w, unseen) / answer_scale)
-        ids_ab, weights_ab = ab_index.gather(bigrams, ab_index.self_score(bigrams, idf_b, unseen) / answer_scale)
-        answered, answer_scores = _accumulate(ids_aw + ids_ab, weights_aw + weights_ab, aw_index.size)
-        best[answered] += answer_scores
+        if not words and not bigrams:
+            return None
+        shares = KANA_SHARES if _is_kana_only(a.folded) else {k: v.weight for k, v in self.fields.items()}
+        unseen = self._unseen_idf
+        # Per kind of term: the ids the knowledge base knows, and every term's idf (unseen ones included,
+        # so a question with words the KB lacks cannot reach a perfect score).
+        queries: dict[str, tuple[list[int], np.ndarray]] = {}
+        for kind, terms, vocab, idf in (
+            ("w", words, self._words, self._idf_w), ("b", bigrams, self._bigrams, self._idf_b),
+            ("r", readings, self._readings, self._idf_r),
+        ):
+            ids = [vocab.ids[t] for t in terms if t in vocab.ids]
+            idf_all = np.asarray([idf[vocab.ids[t]] if t in vocab.ids else unseen for t in terms], dtype=np.float32)
+            queries[kind] = (ids, idf_all)
+        ex_ids, ex_weights = self._expansions(a, set(queries["w"][0]))
+        n_phrases = len(self._phrase_entry_array)
+        n = len(self.entries)
+        phrase_ids: list[np.ndarray] = []
+        phrase_weights: list[np.ndarray] = []
+        entry_ids: list[np.ndarray] = []
+        entry_weights: list[np.ndarray] = []
+        for name in FIELDS:
+            kind = name[1]
+            ids, idf_all = queries[kind]
+            scales = [1.0] * len(ids)
+            if name in ("qw", "aw") and ex_ids:
+                ids, scales = ids + ex_ids, scales + ex_weights
+            if not ids or shares[name] <= 0:
+                continue
+            postings = self._postings[name]
+            factor = shares[name] / postings.self_score(idf_all, len(idf_all))
+            docs, weights = postings.gather(
+                np.asarray(ids, dtype=np.int64), np.asarray(scales, dtype=np.float32) * factor, POSTINGS_CAP
+            )
+            if name in PHRASING_FIELDS:
+                phrase_ids.append(docs)
+                phrase_weights.append(weights)
+            else:
+                entry_ids.append(docs)
+                entry_weights.append(weights)
+        best = np.zeros(n, dtype=np.float64)
+        hit_phrases: np.ndarray = np.empty(0, dtype=np.int64)
+        phrase_scores: np.ndarray = np.empty(0)
+        if phrase_ids:
+            sums = np.bincount(np.concatenate(phrase_ids), weights=np.concatenate(phrase_weights), minlength=n_phrases)
+            if exclude_phrase is not None:
+                # Calibration asks a held-out phrasing: it must not find itself.
+                sums[exclude_phrase] = 0.0
+            if self._single_phrasing_layout:
+                # One phrasing per entry: each entry's closest phrasing is its only one.
+                best += sums
+            else:
+                # An entry is as close as its closest phrasing.
+                best += np.maximum.reduceat(sums, self._phrase_starts)
+                hit_phrases = np.flatnonzero(sums)
+                phrase_scores = sums[hit_phrases]
+        if entry_ids:
+            best += np.bincount(np.concatenate(entry_ids), weights=np.concatenate(entry_weights), minlength=n)
+        return best, hit_phrases, phrase_scores
+
+    def _rank(
+        self, a: Analysis, exclude_phrase: int | None = None, depth: int = 0
+    ) -> list[tuple[int, float, Features]]:
+        """The best candidates, scored with every feature: at least `rerank_depth`, or `depth` if more."""
+        expansions = {u.term: self._abbreviated(u.term) for u in a.units}
+        scored = self._field_scores(a, expansions, exclude_phrase)
+        if scored is None:
+            return []
+        best, phrases, phrase_scores = scored
         hit = np.flatnonzero(best)
         if len(hit) == 0:
             return []
-        depth = min(self.rerank_depth, len(hit))
-        top = hit[np.argpartition(-best[hit], depth - 1)[:depth]]
-        shortlist = [(int(entry), float(best[entry])) for entry in top]
-        closest = self._closest_phrasings(top, phrases, phrase_entries, phrase_scores)
+        depth = min(SHORTLIST, len(hit))
+        short = hit[np.argpartition(-best[hit], depth - 1)[:depth]]
+        cosines = np.zeros(len(short), dtype=np.float64)
+        query_vector = self._query_vector(a)
+        if query_vector is not None and self._entry_vectors is not None:
+            cosines = np.maximum(self._entry_vectors[short] @ query_vector, 0.0).astype(np.float64)
+        mixed = best[short] + COSINE_MIX * cosines
+        depth = min(max(self.rerank_depth, depth), len(short))
+        keep = np.argpartition(-mixed, depth - 1)[:depth]
+        top, top_cosines = short[keep], cosines[keep]
+        closest = (
+            self._closest_phrasings(top, phrases, self._phrase_entry_array[phrases], phrase_scores)
+            if len(phrases) else {}
+        )
+        return self._score_candidates(a, expansions, top, best[top], top_cosines, closest)
 
+    def _score_candidates(
+        self,
+        a: Analysis,
+        expansions: dict[str, tuple[str, ...]],
+        top: np.ndarray,
+        retrieval: np.ndarray,
+        cosines: np.ndarray,
+        closest: dict[int, list[int]],
+    ) -> list[tuple[int, float, Features]]:
+        """Every feature of every candidate, computed column by column (numpy, rapidfuzz cdist)."""
+        words_vocab = self._words.ids
+        bigrams = list(dict.fromkeys(a.bigrams))
+        readings = list(dict.fromkeys(a.reading_bigrams))
         units = self._coverage_units(a, expansions)
         total_w = sum(weight for weight, _, _ in units) or 1.0
         # How much of the question the knowledge base knows at all: words it has never seen (有給,
         # 天気, 費用) mean the question is about something else, however well the rest matches.
-        known = self._word_coverage(units, self._vocabulary) / total_w if units else 0.0
-        total_b = sum(idf_b.get(t, self._unseen_idf) for t in bigrams) or 1.0
-        total_r = sum(idf_r.get(t, self._unseen_idf) for t in readings) or 1.0
-        query_tokens = " ".join(words)
+        known = sum(
+            weight if any(t in words_vocab for t in alternatives)
+            else weight * (sum(w for w, alts in parts if any(t in words_vocab for t in alts))
+                           / (sum(w for w, _ in parts) or 1.0))
+            for weight, alternatives, parts in units
+        ) / total_w if units else 0.0
+        numbers = [u.term for u in dict.fromkeys(a.units) if _NUMBER.fullmatch(u.term)]
+        word_cov = self._coverage(units, numbers, top)
+        word_coverage = word_cov[0] / total_w if units else np.zeros(len(top))
+        number_coverage = word_cov[1] if numbers else np.ones(len(top))
+        uncovered = word_cov[2]
+        bigram_coverage = self._term_coverage(bigrams, self._bigrams.ids, self._idf_b, "b", top)
+        reading_coverage = self._term_coverage(readings, self._readings.ids, self._idf_r, "r", top)
+        # Character comparison with each candidate's closest phrasings: one C call per measure.
+        phrases = [closest.get(int(e)) or self._entry_phrases[int(e)][:_PHRASINGS_COMPARED] for e in top]
+        flat = [p for group in phrases for p in group]
+        owner = np.repeat(np.arange(len(top)), [len(g) for g in phrases])
+        query_tokens = " ".join(dict.fromkeys([*a.word_terms, *(w for f in expansions.values() for w in f)]))
+        ratio = cdist([a.folded], [self._phrase_folded[p] for p in flat], scorer=fuzz.ratio)[0]
+        if query_tokens:
+            tokens = cdist([query_tokens], [self._phrase_tokens[p] for p in flat], scorer=fuzz.token_sort_ratio)[0]
+            ratio = np.maximum(ratio, tokens)
         query_bigrams = frozenset(bigrams)
-        query_readings = frozenset(readings)
-        # A number in the question (1.3版, 2024年) names one thing; an entry without it is about another.
-        numbers = {u.term for u in a.units if _NUMBER.fullmatch(u.term)}
+        # Dice on bigram sets is symmetric: a phrasing that says much more than the question
+        # (DX推進リーダーの選び方 for DX推進リーダーは何人) loses to one that says just as much.
+        dice_each = np.zeros(len(flat))
+        if query_bigrams:
+            cache = self._phrase_bigram_sets
+            for i, p in enumerate(flat):
+                phrase_bigrams = cache.get(p)
+                if phrase_bigrams is None:
+                    phrase_bigrams = cache[p] = frozenset(char_ngrams(self._phrase_folded[p], 2))
+                if phrase_bigrams:
+                    dice_each[i] = 2 * len(phrase_bigrams & query_bigrams) / (len(phrase_bigrams) + len(query_bigrams))
+        fuzzy = np.zeros(len(top))
+        dice = np.zeros(len(top))
+        np.maximum.at(fuzzy, owner, ratio / 100.0)
+        np.maximum.at(dice, owner, dice_each)
+        matrix = np.column_stack([
+            np.minimum(1.5, retrieval), word_coverage, bigram_coverage, reading_coverage, fuzzy, dice,
+            np.full(len(top), known), word_coverage * bigram_coverage, number_coverage, cosines, uncovered,
+        ])
         ranking = self.ranking_weights()
-        # The weights in feature order, looked up once per question rather than once per candidate.
-        ranking_bias = ranking.get("bias", 0.0)
-        ranking_vector = [ranking.get(name, 0.0) for name in Features.NAMES]
-        ranked: list[tuple[int, float, Features]] = []
-        for entry, score in shortlist:
-            entry_words, entry_bigrams = self._entry_words[entry], self._entry_bigrams[entry]
-            fuzzy = 0.0
-            dice = 0.0
-            for phrase in closest.get(entry) or self._entry_phrases[entry][:_PHRASINGS_COMPARED]:
-                # Dice on bigram sets is symmetric: a phrasing that says much more than the question
-                # (DX推進リーダーの選び方 for DX推進リーダーは何人) loses to one that says just as much.
-                phrase_bigrams = self._phrase_bigram_sets[phrase]
-                if phrase_bigrams and query_bigrams:
-                    dice = max(dice, 2 * len(phrase_bigrams & query_bigrams) / (len(phrase_bigrams) + len(query_bigrams)))
-                similarity = max(
-                    fuzz.ratio(a.folded, self._phrase_folded[phrase]),
-                    fuzz.token_sort_ratio(query_tokens, self._phrase_tokens[phrase]) if words else 0.0,
-                )
-                fuzzy = max(fuzzy, similarity / 100.0)
-            features = Features(
-                retrieval=score,
-                word_coverage=self._word_coverage(units, entry_words) / total_w if units else 0.0,
-                # Set intersections run in C; only the few shared bigrams are summed in Python.
-                bigram_coverage=sum(idf_b[t] for t in query_bigrams & entry_bigrams) / total_b,
-                reading_coverage=sum(idf_r[t] for t in query_readings & self._entry_readings[entry]) / total_r,
-                fuzzy=fuzzy,
-                dice=dice,
-                known=known,
-                numbers=len(numbers & entry_words) / len(numbers) if numbers else 1.0,
-            )
-            z = ranking_bias + sum(w * v for w, v in zip(ranking_vector, features.vector(), strict=True))
-            ranked.append((entry, _sigmoid(z), features))
+        weights = np.asarray([ranking.get(name, 0.0) for name in Features.NAMES])
+        z = np.clip(ranking.get("bias", 0.0) + matrix @ weights, -30.0, 30.0)
+        probabilities = 1.0 / (1.0 + np.exp(-z))
+        ranked = [
+            (int(entry), float(probabilities[i]), Features(
+                retrieval=float(retrieval[i]), word_coverage=float(word_coverage[i]),
+                bigram_coverage=float(bigram_coverage[i]), reading_coverage=float(reading_coverage[i]),
+                fuzzy=float(fuzzy[i]), dice=float(dice[i]), known=known, numbers=float(number_coverage[i]),
+                cosine=float(cosines[i]), uncovered=float(uncovered[i]),
+            ))
+            for i, entry in enumerate(top)
+        ]
         ranked.sort(key=lambda item: -item[1])
         return ranked
+
+    def _term_coverage(
+        self, terms: list[str], vocab: dict[str, int], idf: np.ndarray, kind: str, top: np.ndarray
+    ) -> np.ndarray:
+        """Share of the idf mass of `terms` each candidate contains."""
+        if not terms:
+            return np.zeros(len(top))
+        ids = [vocab.get(t, -1) for t in terms]
+        weights = np.asarray([float(idf[i]) if i >= 0 else self._unseen_idf for i in ids])
+        known = [k for k, i in enumerate(ids) if i >= 0]
+        covered = np.zeros(len(top))
+        if known:
+            mask = self._presence[kind].contains([ids[k] for k in known], top)
+            covered = weights[known] @ mask
+        return covered / weights.sum()
+
+    def _coverage(
+        self,
+        units: list[tuple[float, frozenset[str], list[tuple[float, frozenset[str]]]]],
+        numbers: list[str],
+        top: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(idf mass of the question's content words each candidate covers: a word, else its parts;
+        share of the question's numbers each candidate has; the heaviest word it misses, relative)."""
+        vocab = self._words.ids
+        needed = sorted({vocab[t] for _, alts, parts in units for t in (*alts, *(x for _, ps in parts for x in ps))
+                         if t in vocab} | {vocab[t] for t in numbers if t in vocab})
+        row = {term_id: i for i, term_id in enumerate(needed)}
+        mask = self._presence["w"].contains(needed, top)
+        empty = np.zeros(len(top), dtype=bool)
+
+        def has_any(tokens: Iterable[str]) -> np.ndarray:
+            rows = [row[vocab[t]] for t in tokens if t in vocab]
+            return np.asarray(mask[rows].any(axis=0)) if rows else empty
+
+        covered = np.zeros(len(top))
+        missing = np.zeros(len(top))
+        heaviest = max((weight for weight, _, _ in units), default=0.0) or 1.0
+        for weight, alternatives, parts in units:
+            whole = has_any(alternatives)
+            if parts:
+                total = sum(w for w, _ in parts) or 1.0
+                share = np.where(whole, 1.0, sum(w * has_any(alts) for w, alts in parts) / total)
+            else:
+                share = whole.astype(float)
+            covered += weight * share
+            missing = np.maximum(missing, weight * (1.0 - share) / heaviest)
+        number_share = sum(has_any([t]).astype(float) for t in numbers) / len(numbers) if numbers else empty
+        return covered, np.asarray(number_share, dtype=float), missing
 
     @staticmethod
     def _closest_phrasings(
@@ -549,38 +856,25 @@ class FaqEngine:
     ) -> list[tuple[float, frozenset[str], list[tuple[float, frozenset[str]]]]]:
         """Per content word of the question: its weight, the tokens that count as a match (itself, its
         Sudachi synonym groups and the glossary concepts that cover it), and the same for its parts."""
-        idf, unseen = self._idf_words, self._unseen_idf
+        ids, idf, unseen = self._words.ids, self._idf_w, self._unseen_idf
 
         def alternatives(term: str) -> frozenset[str]:
             return frozenset({term, *(c for c, form in a.concept_forms if term in form)})
 
         def weight_of(tokens: frozenset[str]) -> float:
-            return max((idf[t] for t in tokens if t in idf), default=unseen)
+            return max((float(idf[ids[t]]) for t in tokens if t in ids), default=unseen)
 
         out = []
         for unit in dict.fromkeys(a.units):
             parts = [(weight_of(alternatives(p)), alternatives(p)) for p in unit.parts]
             term_alternatives = alternatives(unit.term) | set(unit.synonyms) | set((expansions or {}).get(unit.term, ()))
-            if any(t in idf for t in term_alternatives) or not parts:
+            if any(t in ids for t in term_alternatives) or not parts:
                 weight = weight_of(term_alternatives)
             else:
                 # An unseen compound (申請方法) is as informative as its parts, not as an unknown word.
                 weight = sum(w for w, _ in parts) / len(parts)
             out.append((weight * unit.weight, term_alternatives, parts))
         return out
-
-    @staticmethod
-    def _word_coverage(
-        units: list[tuple[float, frozenset[str], list[tuple[float, frozenset[str]]]]], entry_words: frozenset[str]
-    ) -> float:
-        covered = 0.0
-        for weight, alternatives, parts in units:
-            if not alternatives.isdisjoint(entry_words):
-                covered += weight
-            elif parts:
-                total = sum(w for w, _ in parts) or 1.0
-                covered += weight * sum(w for w, alts in parts if not alts.isdisjoint(entry_words)) / total
-        return covered
 
     def explain(self, question: str, top: int = 5) -> list[tuple[str, float, Features]]:
         """The ranked entries with their features, for tuning and `ask --explain`-style debugging."""

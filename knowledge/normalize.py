@@ -37,10 +37,11 @@ def normalize_text(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+_HIRAGANA_TO_KATAKANA = str.maketrans({chr(c): chr(c + _KATA_OFFSET) for c in range(_HIRA_START, _HIRA_END + 1)})
+
+
 def hiragana_to_katakana(text: str) -> str:
-    return "".join(
-        chr(ord(ch) + _KATA_OFFSET) if _HIRA_START <= ord(ch) <= _HIRA_END else ch for ch in text
-    )
+    return text.translate(_HIRAGANA_TO_KATAKANA)
 
 
 def fold_kana(text: str) -> str:

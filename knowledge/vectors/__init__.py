@@ -25,16 +25,26 @@ def word_hash(folded: str) -> int:
 class WordVectors:
     keys: np.ndarray  # sorted uint64 word hashes
     rows: np.ndarray  # row of each key
-    vectors: np.ndarray  # float32 unit vectors, one per row
+    quantized: np.ndarray  # int8 unit vectors, one per row; `of(rows)` gives them as float32
+    scales: np.ndarray  # float32 per row
     neighbours: np.ndarray  # nearest rows of each row, closest first
     similarities: np.ndarray  # their cosines
 
     @classmethod
     def load(cls, path: Path = OUTPUT) -> WordVectors:
+        # Kept as stored (int8): converting all 6 million values at start-up costs more than the few
+        # rows a question needs.
         with np.load(path) as data:
-            vectors = data["vectors"].astype(np.float32) * data["scales"][:, None]
-            return cls(data["keys"], data["rows"].astype(np.int32), vectors, data["neighbours"].astype(np.int32),
-                       data["similarities"].astype(np.float32))
+            return cls(data["keys"], data["rows"], data["vectors"], data["scales"], data["neighbours"],
+                       data["similarities"])
+
+    @property
+    def dims(self) -> int:
+        return int(self.quantized.shape[1])
+
+    def of(self, rows: np.ndarray) -> np.ndarray:
+        """float32 vectors of `rows`."""
+        return self.quantized[rows].astype(np.float32) * self.scales[rows, None]
 
     @property
     def version(self) -> str:
@@ -46,7 +56,7 @@ class WordVectors:
         if not len(hashes):
             return np.empty(0, dtype=np.int32)
         at = np.minimum(np.searchsorted(self.keys, hashes), len(self.keys) - 1)
-        return np.where(self.keys[at] == hashes, self.rows[at], -1)
+        return np.where(self.keys[at] == hashes, self.rows[at].astype(np.int32), -1)
 
 
 @cache

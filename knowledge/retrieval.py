@@ -1,0 +1,251 @@
+"""Retrieval: BM25 per field over inverted postings, query expansion with word vectors, and a
+re-rank that mixes BM25 with the cosine of mean word vectors.
+
+Fields, each with its own weight, k1 and b (`FieldParams`):
+- `qw` words of each phrasing (question and alternates), `qb` their character bigrams, `qr` bigrams of
+  their reading (がくどう meets 学童): scored per phrasing, an entry counts its closest phrasing;
+- `aw` words of the answer, `ab` its bigrams: scored per entry. Resident questions often use the
+  answer's words rather than the question's, so `aw` weighs heavily.
+
+Words are Sudachi mode-C words plus their mode-A parts (knowledge/analysis.py), without question and
+function words. Each content word of a question also looks for the knowledge-base words nearest to it
+in the chiVe vectors (knowledge/vectors): 紙をなくす finds ペーパーレス.
+
+Postings are numpy arrays in CSR form (one row per term, sorted by contribution, so a very common term is
+only read where it weighs most); a question costs its terms' postings, not the size of the knowledge base.
+Everything an `Index` holds is arrays and string lists, saved to the on-disk cache without pickle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from knowledge.vectors import WordVectors
+
+FIELDS = ("qw", "qb", "qr", "aw", "ab")
+PHRASING_FIELDS = ("qw", "qb", "qr")
+
+
+@dataclass(frozen=True)
+class FieldParams:
+    weight: float
+    k1: float
+    b: float
+
+
+# Tuned on the development halves only (benchmarks/tune_retrieval.py); weights are shares of the score.
+DEFAULT_FIELDS: dict[str, FieldParams] = {
+    "qw": FieldParams(0.30, 1.2, 0.5),
+    "qb": FieldParams(0.22, 1.2, 0.5),
+    "qr": FieldParams(0.08, 1.2, 0.5),
+    "aw": FieldParams(0.30, 1.2, 0.75),
+    "ab": FieldParams(0.10, 1.2, 0.75),
+}
+# A curated knowledge base (entries with many alternates, the plan) says most in its phrasings: the
+# answer weighs less there (measured on the plan's development sets).
+CURATED_FIELDS: dict[str, FieldParams] = {
+    "qw": FieldParams(0.35, 1.2, 0.5),
+    "qb": FieldParams(0.30, 1.2, 0.5),
+    "qr": FieldParams(0.10, 1.2, 0.5),
+    "aw": FieldParams(0.15, 1.2, 0.75),
+    "ab": FieldParams(0.10, 1.2, 0.75),
+}
+# A question in kana alone leans on its reading: Sudachi guesses at kana words.
+KANA_SHARES = {"qw": 0.15, "qb": 0.15, "qr": 0.45, "aw": 0.15, "ab": 0.10}
+
+
+@dataclass
+class Vocabulary:
+    """Terms of one kind (words, bigrams, readings) and their ids."""
+
+    terms: list[str]
+
+    def __post_init__(self) -> None:
+        self.ids = {t: i for i, t in enumerate(self.terms)}
+
+    @classmethod
+    def of(cls, docs: Iterable[Iterable[str]]) -> Vocabulary:
+        seen: dict[str, None] = {}
+        for doc in docs:
+            seen.update(dict.fromkeys(doc))
+        return cls(sorted(seen))
+
+    def encode(self, doc: Iterable[str]) -> np.ndarray:
+        ids = self.ids
+        return np.fromiter((ids[t] for t in doc if t in ids), dtype=np.int32)
+
+
+class GrowingVocabulary:
+    """Ids given as terms are first seen, so texts are encoded as they are analyzed (a 10,000-entry FAQ
+    never holds all its words as strings at once)."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+
+    def encode(self, doc: Sequence[str]) -> np.ndarray:
+        ids = self.ids
+        for term in dict.fromkeys(doc):  # new terms in order of appearance; a text repeats most of its terms
+            if term not in ids:
+                ids[term] = len(ids)
+        return np.fromiter(map(ids.__getitem__, doc), dtype=np.int32, count=len(doc))
+
+    def frozen(self) -> Vocabulary:
+        return Vocabulary(list(self.ids))
+
+
+@dataclass
+class Postings:
+    """Term id → documents, with each posting's whole BM25 contribution (idf × saturated tf)."""
+
+    indptr: np.ndarray  # int64, one more than the terms
+    docs: np.ndarray  # int32
+    weights: np.ndarray  # float32, descending within a term
+    idf: np.ndarray  # float32 per term
+    avg_length: float
+    k1: float
+    b: float
+
+    @classmethod
+    def build(
+        cls, docs: Sequence[np.ndarray], n_terms: int, idf: np.ndarray, params: FieldParams
+    ) -> Postings:
+        # Written for memory: a 10,000-entry FAQ of long answers has millions of postings, and each
+        # temporary int64/float64 array of that length costs tens of MB.
+        n_docs = max(len(docs), 1)
+        lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
+        avg = float(lengths.mean()) if len(docs) and lengths.sum() else 1.0
+        keys = np.concatenate([*docs, np.empty(0, dtype=np.int32)]).astype(np.int64)
+        keys *= n_docs
+        keys += np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+        # tf per (term, doc): count the pairs.
+        pair, tf = _unique_counts(keys)
+        del keys
+        term_of = (pair // n_docs).astype(np.int32)
+        doc_ids = (pair % n_docs).astype(np.int32)
+        del pair
+        norm = (params.k1 * (1 - params.b + params.b * lengths[doc_ids] / avg)).astype(np.float32)
+        tf32 = tf.astype(np.float32)
+        weights = idf[term_of] * tf32 * np.float32(params.k1 + 1) / (tf32 + norm)
+        del norm, tf32, tf
+        # By term, then by contribution, heaviest first (weights stay far below 1,000).
+        order = np.argsort(term_of.astype(np.float64) * 1000.0 - weights, kind="stable")
+        counts = np.bincount(term_of, minlength=n_terms)
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        return cls(indptr, doc_ids[order], weights[order].astype(np.float32), idf, avg, params.k1, params.b)
+
+    def self_score(self, idf_values: np.ndarray, query_length: int) -> float:
+        """What a document identical to the query would score: the scale that makes 1 a perfect match."""
+        norm = self.k1 * (1 - self.b + self.b * query_length / max(self.avg_length, 1e-9))
+        return float(idf_values.sum() * (self.k1 + 1) / (1 + norm)) or 1.0
+
+    def gather(self, ids: np.ndarray, scales: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
+        """(documents, weights × scale) of every posting of `ids`, at most `cap` per term (the heaviest),
+        gathered in a handful of numpy calls whatever the number of terms."""
+        starts = self.indptr[ids]
+        lengths = np.minimum(self.indptr[ids + 1] - starts, cap)
+        total = int(lengths.sum())
+        if total == 0:
+            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
+        first = np.cumsum(lengths) - lengths
+        index = np.repeat(starts - first, lengths) + np.arange(total)
+        return self.docs[index], self.weights[index] * np.repeat(scales.astype(np.float32), lengths)
+
+
+@dataclass
+class Presence:
+    """Which terms each entry contains anywhere (question or answer): for the coverage features.
+
+    A forward index (entry → its sorted term ids), so a question's few candidates are checked with one
+    small binary search each instead of searches in a term-major array of millions."""
+
+    indptr: np.ndarray  # int64, one more than the entries
+    terms: np.ndarray  # int32, sorted within each entry
+
+    @classmethod
+    def build(cls, pairs_term: np.ndarray, pairs_entry: np.ndarray, n_entries: int, n_terms: int) -> Presence:
+        keys = pairs_entry.astype(np.int64)
+        keys *= max(n_terms, 1)
+        keys += pairs_term
+        unique = _unique_counts(keys)[0]
+        del keys
+        entry_of = unique // max(n_terms, 1)
+        indptr = np.searchsorted(entry_of, np.arange(n_entries + 1)).astype(np.int64)
+        return cls(indptr, (unique % max(n_terms, 1)).astype(np.int32))
+
+    def df(self, n_terms: int) -> np.ndarray:
+        return np.bincount(self.terms, minlength=n_terms)
+
+    def row(self, entry: int) -> np.ndarray:
+        return self.terms[self.indptr[entry] : self.indptr[entry + 1]]
+
+    def contains(self, terms: Sequence[int], candidates: np.ndarray) -> np.ndarray:
+        """Boolean [terms × candidates]: does that entry contain that term?
+
+        The candidates' rows are gathered into one sorted array (candidate j's terms offset by j × T),
+        then every (candidate, term) pair is found by a single binary search, all in numpy."""
+        if not len(terms) or not len(candidates):
+            return np.zeros((len(terms), len(candidates)), dtype=bool)
+        starts, ends = self.indptr[candidates], self.indptr[np.asarray(candidates) + 1]
+        lengths = ends - starts
+        total = int(lengths.sum())
+        if total == 0:
+            return np.zeros((len(terms), len(candidates)), dtype=bool)
+        span = 1 << 31  # above every term id
+        offsets = np.repeat(np.arange(len(candidates), dtype=np.int64) * span, lengths)
+        index = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(total)
+        hay = self.terms[index].astype(np.int64) + offsets
+        wanted = np.asarray(terms, dtype=np.int64)[:, None] + (np.arange(len(candidates), dtype=np.int64) * span)[None, :]
+        at = np.minimum(np.searchsorted(hay, wanted.ravel()), total - 1)
+        return (hay[at] == wanted.ravel()).reshape(wanted.shape)
+
+
+def _first_component(vectors: np.ndarray, steps: int = 100) -> np.ndarray:
+    """The first principal component, uncentered as in SIF: the top eigenvector of XᵀX by power iteration
+    (LAPACK's first call alone costs a second or two here; this costs a millisecond)."""
+    gram = (vectors.T @ vectors).astype(np.float64)
+    component = vectors.sum(axis=0).astype(np.float64)
+    if not np.any(component):
+        return np.zeros(vectors.shape[1], dtype=np.float32)
+    for _ in range(steps):
+        component = gram @ component
+        component /= np.linalg.norm(component)
+    return component.astype(np.float32)
+
+
+def _unique_counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique keys and their counts, by one sort in place (numpy's hash-based unique is several
+    times slower on millions of int64 keys). `keys` is sorted as a side effect."""
+    if not len(keys):
+        return keys, np.empty(0, dtype=np.int64)
+    keys.sort()  # in place: callers hand over a temporary
+    ordered = keys
+    new = np.empty(len(ordered), dtype=bool)
+    new[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    del new
+    return ordered[starts], np.diff(np.append(starts, len(ordered)))
+
+
+def bm25_idf(df: np.ndarray, n: int) -> np.ndarray:
+    return np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+
+def entry_vectors(
+    entry_rows: Sequence[np.ndarray], entry_weights: Sequence[np.ndarray], vectors: WordVectors
+) -> tuple[np.ndarray, np.ndarray]:
+    """Idf-weighted mean word vector of each entry, its first principal component removed, unit length.
+
+    Returns (vectors float32 [entries × dims], the removed component)."""
+    dims = vectors.dims
+    out = np.zeros((len(entry_rows), dims), dtype=np.float32)
+    for i, (rows, weights) in enumerate(zip(entry_rows, entry_weights, strict=True)):
+        if len(rows):
+            out[i] = weights @ vectors.of(rows)
+    component = _first_component(out)
+    out -= np.outer(out @ component, component)
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+    return out, component

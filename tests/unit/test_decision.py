@@ -1,0 +1,68 @@
+"""The answer / 「もしかして」 / decline thresholds, calibrated per knowledge base when it is loaded."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knowledge.decision import MAX_SHIFT_DOWN, MAX_SHIFT_UP, Thresholds, choose_thresholds, off_topic_pool
+from knowledge.engine import ANSWERED, NO_ANSWER, FaqEngine
+from knowledge.kb import load_kb
+
+EVAL = Path(__file__).resolve().parents[1] / "eval"
+DEFAULT = Thresholds(0.45, 0.35)
+
+
+def test_the_answer_threshold_sits_above_almost_every_off_topic_score() -> None:
+    off_topic = np.linspace(0.0, 0.6, 200)
+    positive = np.linspace(0.3, 1.0, 100)
+    chosen = choose_thresholds(positive, positive > 0.5, off_topic, DEFAULT)
+    assert (off_topic >= chosen.answer).mean() <= 0.03
+    assert chosen.suggest < chosen.answer
+    assert chosen.basis.startswith("fitted")
+
+
+def test_an_odd_knowledge_base_cannot_swing_the_threshold_far() -> None:
+    positive = np.linspace(0.3, 1.0, 100)
+    high = choose_thresholds(positive, positive > 0.5, np.full(100, 0.99), DEFAULT)
+    low = choose_thresholds(positive, positive > 0.5, np.full(100, 0.01), DEFAULT)
+    assert high.answer == pytest.approx(DEFAULT.answer + MAX_SHIFT_UP)
+    assert low.answer == pytest.approx(DEFAULT.answer - MAX_SHIFT_DOWN)
+    curated = choose_thresholds(positive, positive > 0.5, np.full(100, 0.99), DEFAULT, curated=True)
+    assert curated.answer <= high.answer
+
+
+def test_too_little_to_fit_on_keeps_the_default() -> None:
+    assert choose_thresholds(np.ones(5), np.ones(5, dtype=bool), np.zeros(5), DEFAULT) == DEFAULT
+
+
+@pytest.fixture(scope="module")
+def city() -> FaqEngine:
+    return FaqEngine(load_kb(EVAL / "cityfaq.csv"))
+
+
+def test_a_csv_faq_gets_its_own_thresholds_and_declines_off_topic_questions(city: FaqEngine) -> None:
+    assert city.thresholds.basis.startswith("fitted")
+    pool = off_topic_pool()
+    answered = [q for q in pool if city.match(q).status == ANSWERED]
+    assert len(answered) <= 0.05 * len(pool), answered
+    assert city.match("住民票の写しを取りたいのですが、どうすればよいですか。").status == ANSWERED
+
+
+def test_out_of_scope_examples_of_the_knowledge_base_count(city: FaqEngine) -> None:
+    # A curator marks questions about a FAQ topic as out of scope: the bar for answering rises.
+    examples = tuple(f"{topic}について{n}" for n in range(40) for topic in ("住民票", "転入届", "保育料"))
+    marked = FaqEngine(replace(city.kb, out_of_scope=examples))
+    assert marked.thresholds.answer >= city.thresholds.answer
+    assert marked.cache_key() != city.cache_key()
+
+
+def test_thresholds_come_back_from_the_index_cache(tmp_path: Path, city: FaqEngine) -> None:
+    first = FaqEngine(city.kb, cache_dir=tmp_path)
+    again = FaqEngine(city.kb, cache_dir=tmp_path)
+    assert (again.thresholds.answer, again.thresholds.suggest) == (first.thresholds.answer, first.thresholds.suggest)
+    assert again.thresholds.basis == "cached"
+    assert again.match("明日の天気予報").status == first.match("明日の天気予報").status == NO_ANSWER

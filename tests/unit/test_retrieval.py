@@ -1,0 +1,127 @@
+"""Retrieval parts on their own: BM25 postings, the index cache, word-vector expansion, long answers."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from knowledge import index_cache
+from knowledge.engine import FaqEngine
+from knowledge.kb import FaqEntry, KnowledgeBase
+from knowledge.retrieval import FieldParams, Postings, bm25_idf
+from knowledge.vectors import bundled_vectors
+
+
+def entry(entry_id: str, question: str, answer: str) -> FaqEntry:
+    return FaqEntry(id=entry_id, question=question, answer=answer)
+
+
+KB = KnowledgeBase(
+    entries=(
+        entry("nursery", "認定こども園の入園申込みはどうすればいいですか", "入園の申込みは子育て支援課の窓口で受け付けます。"),
+        entry("garbage", "粗大ごみの出し方を教えてください", "粗大ごみは事前に申し込み、指定の日に出してください。"),
+        entry("tax", "固定資産税の納付方法は", "固定資産税は口座振替、コンビニ、スマートフォン決済で納められます。"),
+        entry("juminhyo", "住民票の写しを取りたい", "市民課の窓口かコンビニで取得できます。手数料は300円です。"),
+        entry("dog", "犬の登録をしたい", "生後91日以上の犬は登録と狂犬病予防注射が必要です。"),
+    )
+)
+
+
+def test_postings_hold_the_bm25_contribution_of_each_term() -> None:
+    docs = [np.array(d, dtype=np.int32) for d in ([0, 1, 1, 2], [1, 3], [0, 0, 0, 3, 4, 4])]
+    params = FieldParams(1.0, 1.2, 0.75)
+    df = np.array([2, 2, 1, 2, 1])
+    idf = bm25_idf(df, 3)
+    postings = Postings.build(docs, 5, idf, params)
+    avg = sum(len(d) for d in docs) / 3
+    for term in range(5):
+        ids, weights = postings.gather(np.array([term]), np.array([1.0]), cap=10)
+        got = dict(zip(ids.tolist(), weights.tolist(), strict=True))
+        expected = {}
+        for doc_id, doc in enumerate(docs):
+            tf = Counter(doc.tolist())[term]
+            if tf:
+                norm = 1.2 * (1 - 0.75 + 0.75 * len(doc) / avg)
+                expected[doc_id] = float(idf[term]) * tf * 2.2 / (tf + norm)
+        assert got.keys() == expected.keys()
+        for doc_id, value in expected.items():
+            assert math.isclose(got[doc_id], value, rel_tol=1e-5)
+        # Sorted by contribution, so a cap keeps the heaviest postings.
+        assert list(got.values()) == sorted(got.values(), reverse=True)
+
+
+def test_a_warm_engine_from_the_cache_answers_exactly_as_a_fresh_build(tmp_path: Path) -> None:
+    fresh = FaqEngine(KB)
+    cold = FaqEngine(KB, cache_dir=tmp_path)
+    files = list(tmp_path.glob("index-*.npz"))
+    assert len(files) == 1
+    warm = FaqEngine(KB, cache_dir=tmp_path)
+    for question in ("保育園に入りたい", "ごみを出したい", "税金 払い方", "住民票", "わんちゃん 登録"):
+        results = [e.match(question, top=5) for e in (fresh, cold, warm)]
+        assert results[0] == results[1] == results[2]
+
+
+def test_a_changed_knowledge_base_does_not_reuse_the_old_index(tmp_path: Path) -> None:
+    FaqEngine(KB, cache_dir=tmp_path)
+    changed = replace(KB, entries=(*KB.entries, entry("cat", "猫の飼い方", "猫は室内で飼いましょう。")))
+    engine = FaqEngine(changed, cache_dir=tmp_path)
+    assert engine.match("猫の飼い方").candidates[0].entry_id == "cat"
+    assert len(list(tmp_path.glob("index-*.npz"))) == 2
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "other key"])
+def test_a_corrupt_or_foreign_cache_file_is_rebuilt_not_trusted(tmp_path: Path, damage: str) -> None:
+    expected = FaqEngine(KB).match("住民票の写しを取りたい", top=5)
+    FaqEngine(KB, cache_dir=tmp_path)
+    [path] = tmp_path.glob("index-*.npz")
+    if damage == "garbage":
+        path.write_bytes(b"not an index")
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    else:
+        # A valid archive that claims another knowledge base: the stored key decides, not the file name.
+        key = FaqEngine(KB).cache_key()
+        arrays = index_cache.load(tmp_path, key)
+        assert arrays is not None
+        index_cache.save(tmp_path, "0" * 64, arrays)
+        (tmp_path / f"index-{'0' * 32}.npz").replace(path)
+    engine = FaqEngine(KB, cache_dir=tmp_path)
+    assert engine.match("住民票の写しを取りたい", top=5) == expected
+    assert index_cache.load(tmp_path, engine.cache_key()) is not None
+
+
+def test_the_cache_key_follows_content_not_object_identity() -> None:
+    same = KnowledgeBase(entries=tuple(replace(e) for e in KB.entries))
+    assert FaqEngine(KB).cache_key() == FaqEngine(same).cache_key()
+    edited = replace(KB, entries=(replace(KB.entries[0], answer="変更しました。"), *KB.entries[1:]))
+    assert FaqEngine(edited).cache_key() != FaqEngine(KB).cache_key()
+
+
+def test_the_shipped_vectors_are_loaded() -> None:
+    vectors = bundled_vectors()
+    assert vectors is not None
+    assert vectors.quantized.shape == (20000, 300)
+    assert np.allclose(np.linalg.norm(vectors.of(np.arange(100)), axis=1), 1.0, atol=0.02)
+
+
+def test_word_vectors_find_an_entry_that_shares_no_word_with_the_question() -> None:
+    # 保育園 and こども園 share no word and no character bigram; chiVe puts them side by side, so the
+    # question is expanded with こども園 (BM25 rises) and its mean vector is close to the entry's.
+    question = "保育園に入りたい"
+    assert FaqEngine(KB).match(question, top=3).candidates[0].entry_id == "nursery"
+    with_vectors = {entry_id: f for entry_id, _, f in FaqEngine(KB).explain(question, top=5)}
+    without = {entry_id: f for entry_id, _, f in FaqEngine(KB, vectors=None).explain(question, top=5)}
+    assert with_vectors["nursery"].retrieval > without["nursery"].retrieval
+    assert with_vectors["nursery"].cosine > 0.3 and without["nursery"].cosine == 0.0
+
+
+def test_a_very_long_answer_is_indexed_in_pieces() -> None:
+    # Sudachi refuses more than ~48 KB at once; a pasted manual as an answer must still load.
+    long_answer = "申請書は市民課で受け付けます。" * 4000 + "最後に特別な単語アルパカ牧場があります。"
+    kb = KnowledgeBase(entries=(*KB.entries, entry("manual", "手引き", long_answer)))
+    assert FaqEngine(kb).match("アルパカ牧場", top=1).candidates[0].entry_id == "manual"
