@@ -30,11 +30,13 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from knowledge.decision import off_topic_pool  # noqa: E402
 from knowledge.engine import CALIBRATION_FILE, Calibration, FaqEngine, Features, decision_vector  # noqa: E402
 from knowledge.evaluation import read_jsonl  # noqa: E402
 from knowledge.kb import KnowledgeBase, load_kb  # noqa: E402
 
 EVAL = ROOT / "tests" / "eval"
+PROXY = EVAL / "faq_proxy"
 TIE = 0.95
 SUGGEST_BAND = 0.1
 LISTWISE = "--pointwise" not in sys.argv
@@ -61,6 +63,11 @@ def split_kb(kb: KnowledgeBase) -> tuple[KnowledgeBase, list[Query]]:
         entries.append(replace(entry, question=kept[0], alternates=tuple(kept[1:])))
         queries += [(q, {entry.id}) for q in asked]
     return replace(kb, entries=tuple(entries)), queries
+
+
+def proxy_dev(path: Path) -> list[Query]:
+    """The dev split of a FAQ proxy set; the test split is for reporting only."""
+    return [(r["q"], set(r["relevant"])) for r in read_jsonl(path) if r["split"] == "dev"]
 
 
 def city_development(rows: list[dict]) -> list[dict]:
@@ -123,10 +130,21 @@ def main() -> None:
     city_rows = read_jsonl(EVAL / "cityfaq_queries.jsonl")
     sources.append(("city-hall queries to the plan (out of scope)", plan, [(r["q"], set()) for r in city_rows]))
     sources.append(("plan topics × uncovered attributes (out of scope)", plan, synthetic_out_of_scope(plan)))
+    faq_sources: list[tuple[str, KnowledgeBase, list[Query]]] = []
     if "--without-city-domain" not in sys.argv:
+        city_kb = load_kb(EVAL / "cityfaq.csv")
         development = [(r["q"], set(r["expected"])) for r in city_development(city_rows)]
-        sources.append((CITY_SOURCE, load_kb(EVAL / "cityfaq.csv"), development))
-    engines = {id(kb): FaqEngine(kb) for _, kb, _ in sources}
+        sources.append((CITY_SOURCE, city_kb, development))
+        # FAQ-shaped knowledge bases for the single-phrasing decision model: every old city query, the dev
+        # split of the FAQ proxies (never their test split), and the shipped off-topic pool asked to both.
+        pool = [(q, set()) for q in off_topic_pool()]
+        town_kb = load_kb(PROXY / "townfaq.csv")
+        faq_sources = [
+            ("city FAQ: old queries, proxy dev split, off-topic pool", city_kb,
+             [(r["q"], set(r["expected"])) for r in city_rows] + proxy_dev(PROXY / "cityfaq_hard.jsonl") + pool),
+            ("town FAQ: proxy dev split, off-topic pool", town_kb, proxy_dev(PROXY / "townfaq_queries.jsonl") + pool),
+        ]
+    engines = {id(kb): FaqEngine(kb, calibrate=False) for _, kb, _ in [*sources, *faq_sources]}
     for name, _, queries in sources:
         print(f"{name}: {len(queries)} queries")
 
@@ -154,7 +172,7 @@ def main() -> None:
 
     ranking = fit_ranking([s for s in sources if s[0] != CITY_SOURCE])
     city = [s for s in sources if s[0] == CITY_SOURCE]
-    single_ranking = fit_ranking(city) if city else None
+    single_ranking = fit_ranking(city + [(n, kb, [q for q in qs if q[1]]) for n, kb, qs in faq_sources[1:]]) if city else None
     current = Calibration.load()
     staged = replace(current, ranking=ranking, single_ranking=single_ranking)
 
@@ -206,10 +224,23 @@ def main() -> None:
     band = (scores >= suggest) & (scores < answer)
     print(f"suggest threshold {suggest}: {int(band.sum())} questions in the band, right entry among three "
           f"{top3[band].mean() if band.sum() else 0:.0%}")
+    single_decision = None
+    if faq_sources:
+        sx, sy = [], []
+        for _name, kb, queries in faq_sources:
+            engine = engines[id(kb)]
+            engine.calibration = staged
+            for q, expected in queries:
+                ranked = engine._rank(engine.analyzer.analyze(q))
+                if ranked:
+                    sx.append(decision_vector(ranked))
+                    sy.append(float(engine.entries[ranked[0][0]].id in expected))
+        single_decision = as_weights(Features.DECISION_NAMES, fit_logistic(np.array(sx), np.array(sy)))
+        print(f"single-phrasing decision model: {len(sy)} questions, {int(sum(sy))} with the right entry first")
     # A near tie is a 「もしかして」 whatever the confidence: a product choice, not fitted.
     result = {
         "ranking": ranking, "decision": decision, "answer": answer, "suggest": suggest, "tie": TIE,
-        "single_ranking": single_ranking,
+        "single_ranking": single_ranking, "single_decision": single_decision,
     }
     print(json.dumps(result, ensure_ascii=False, indent=2))
     if "--write" in sys.argv:

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from knowledge.engine import FaqEngine  # noqa: E402
-from knowledge.evaluation import evaluate_plan_set, evaluate_retrieval, read_jsonl  # noqa: E402
+from knowledge.evaluation import evaluate_faq_proxy, evaluate_plan_set, evaluate_retrieval, read_jsonl  # noqa: E402
 from knowledge.kb import KnowledgeBase, load_kb  # noqa: E402
 from knowledge.normalize import char_ngrams, fold_for_match  # noqa: E402
 
@@ -30,7 +30,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--failures", action="store_true")
     parser.add_argument("--kinds", action="store_true", help="figures per kind of question (plan_v2)")
+    parser.add_argument("--faq-split", choices=("dev", "test", "none"), default="none",
+                        help="FAQ proxy split to score: dev while tuning; test once per kept change (record it)")
     args = parser.parse_args()
+    if args.faq_split != "none":
+        faq_proxy_figures(args.faq_split)
 
     engine = FaqEngine(load_kb())
     started = time.perf_counter()
@@ -63,6 +67,27 @@ def main() -> None:
             print(f"cityfaq {name}: {report.summary()}")
         answerable = [r for r in rows[1::2] if r.get("expected")]
         print(f"cityfaq held out, char-bigram BM25 over question+answer: top-1 {bigram_bm25_top1(city_kb, answerable):.1%}")
+
+
+PROXY = EVAL / "faq_proxy"
+PROXY_SETS = (
+    ("cityfaq_hard", EVAL / "cityfaq.csv", PROXY / "cityfaq_hard.jsonl"),
+    ("townfaq", PROXY / "townfaq.csv", PROXY / "townfaq_queries.jsonl"),
+)
+
+
+def faq_proxy_figures(split: str) -> None:
+    """Retrieval and decision figures on one split of the FAQ proxies (tests/eval/faq_proxy)."""
+    for name, kb_path, queries in PROXY_SETS:
+        if not queries.exists():
+            print(f"{name}: {queries} missing")
+            continue
+        started = time.perf_counter()
+        engine = FaqEngine(load_kb(kb_path))
+        rows = [r for r in read_jsonl(queries) if r["split"] == split]
+        report = evaluate_faq_proxy(engine, rows)
+        print(f"{name} ({split}, answer {engine.thresholds.answer} / suggest {engine.thresholds.suggest}): "
+              f"{report.summary()}  [{time.perf_counter() - started:.1f}s]")
 
 
 def bigram_bm25_top1(kb: KnowledgeBase, rows: list[dict]) -> float:

@@ -163,3 +163,68 @@ def evaluate_retrieval(engine: FaqEngine, rows: list[dict]) -> RetrievalReport:
             report.answered += 1
             report.answered_right += bool(result.entry and result.entry.id in expected)
     return report
+
+
+# ---------------------------------------------------------------- FAQ proxies (retrieval area)
+
+
+@dataclass
+class FaqProxyReport:
+    """Ranking and decision figures on a FAQ proxy set: rows {q, relevant: [ids], split}; [] = off topic."""
+
+    queries: int = 0
+    top1: int = 0
+    top3: int = 0
+    top10: int = 0
+    ndcg10: float = 0.0
+    # Decision: of the answerable queries whose best candidate is right, how many were answered.
+    top1_right: int = 0
+    top1_right_answered: int = 0
+    answered: int = 0
+    answered_wrong: int = 0
+    off_topic: int = 0
+    off_topic_declined: int = 0  # not answered (「もしかして」 or no answer)
+    off_topic_no_answer: int = 0
+
+    def rate(self, part: int | float, whole: int) -> float:
+        return part / whole if whole else 0.0
+
+    def summary(self) -> str:
+        return (
+            f"{self.queries} answerable: top-1 {self.rate(self.top1, self.queries):.1%}, "
+            f"top-3 {self.rate(self.top3, self.queries):.1%}, top-10 {self.rate(self.top10, self.queries):.1%}, "
+            f"nDCG@10 {self.rate(self.ndcg10, self.queries):.3f}; answered when the best candidate is right "
+            f"{self.rate(self.top1_right_answered, self.top1_right):.1%} ({self.top1_right_answered}/{self.top1_right}), "
+            f"answered wrong {self.answered_wrong}/{self.answered}; "
+            f"off topic {self.off_topic}: declined {self.rate(self.off_topic_declined, self.off_topic):.1%}, "
+            f"no answer {self.rate(self.off_topic_no_answer, self.off_topic):.1%}"
+        )
+
+
+def evaluate_faq_proxy(engine: FaqEngine, rows: list[dict]) -> FaqProxyReport:
+    import math
+
+    report = FaqProxyReport()
+    for row in rows:
+        result = engine.match(row["q"], top=10)
+        relevant = set(row.get("relevant") or [])
+        if not relevant:
+            report.off_topic += 1
+            report.off_topic_declined += result.status != ANSWERED
+            report.off_topic_no_answer += result.status == "no_answer"
+            continue
+        ids = [c.entry_id for c in result.candidates]
+        report.queries += 1
+        report.top1 += bool(ids[:1] and ids[0] in relevant)
+        report.top3 += bool(relevant & set(ids[:3]))
+        report.top10 += bool(relevant & set(ids[:10]))
+        dcg = sum(1 / math.log2(i + 2) for i, entry_id in enumerate(ids[:10]) if entry_id in relevant)
+        ideal = sum(1 / math.log2(i + 2) for i in range(min(10, len(relevant))))
+        report.ndcg10 += dcg / ideal
+        if ids[:1] and ids[0] in relevant:
+            report.top1_right += 1
+            report.top1_right_answered += result.status == ANSWERED
+        if result.status == ANSWERED:
+            report.answered += 1
+            report.answered_wrong += not (result.entry and result.entry.id in relevant)
+    return report
