@@ -69,7 +69,7 @@ def main() -> None:
     if want("base"):
         run("base")
     if want("no-vectors"):
-        run("no vectors", vectors=None)
+        run("no vectors", vectors=False)
     if want("no-expansion"):
         with setting("EXPAND_WEIGHT", 0.0):
             run("no expansion")

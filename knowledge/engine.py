@@ -46,6 +46,7 @@ from knowledge.question_types import (
 )
 from knowledge.retrieval import (
     CURATED_FIELDS,
+    CURATED_KANA_SHARES,
     DEFAULT_FIELDS,
     FIELDS,
     KANA_SHARES,
@@ -118,6 +119,9 @@ class Calibration:
     single_ranking: dict[str, float] | None = None
     # `decision` for such a FAQ set: its off-topic questions look different from the plan's.
     single_decision: dict[str, float] | None = None
+    # Default thresholds for such a FAQ set, before its own calibration at load moves them.
+    single_answer: float | None = None
+    single_suggest: float | None = None
 
     @classmethod
     def load(cls, path: Path = CALIBRATION_FILE) -> Calibration:
@@ -130,6 +134,8 @@ class Calibration:
             float(data.get("tie", 0.9)),
             data.get("single_ranking"),
             data.get("single_decision"),
+            data.get("single_answer"),
+            data.get("single_suggest"),
         )
 
 
@@ -242,24 +248,35 @@ class FaqEngine:
         kb: KnowledgeBase,
         analyzer: Analyzer | None = None,
         calibration: Calibration | None = None,
-        rerank_depth: int = 12,
+        rerank_depth: int | None = None,
         fields: dict[str, FieldParams] | None = None,
-        vectors: WordVectors | None | bool = True,
+        vectors: WordVectors | bool | None = None,  # None: by kind of knowledge base; False: none
         cache_dir: Path | None = None,
         calibrate: bool = True,
     ) -> None:
         self.kb = kb
         self.analyzer = analyzer or Analyzer(Glossary(kb.synonyms))
         self.calibration = calibration or Calibration.load()
-        self.rerank_depth = rerank_depth
-        curated = sum(len(e.phrasings) for e in kb.entries) >= 1.5 * max(len(kb.entries), 1)
+        # Two kinds of knowledge base. A curated one (entries with many alternates: the plan) keeps the
+        # configuration its evaluation floors were measured with: phrasing-heavy fields, no word vectors,
+        # question words in answers too, 20 re-ranked candidates, its offline-fitted thresholds. A FAQ set
+        # of one phrasing per entry (a city's CSV) gets answer-heavy fields, the chiVe vectors, 12
+        # re-ranked candidates and thresholds calibrated on itself at load.
+        self.curated = sum(len(e.phrasings) for e in kb.entries) >= 1.5 * max(len(kb.entries), 1)
+        curated = self.curated
+        self.rerank_depth = rerank_depth if rerank_depth is not None else (20 if curated else 12)
         self.fields = dict(fields or (CURATED_FIELDS if curated else DEFAULT_FIELDS))
+        self._kana_shares = CURATED_KANA_SHARES if curated else KANA_SHARES
+        if vectors is None:
+            vectors = not curated
         self.vectors: WordVectors | None = bundled_vectors() if vectors is True else (vectors or None)
+        self._answer_question_words = curated
+        calibrate = calibrate and not curated
         self.entries = kb.entries
         self._by_id = {e.id: e for e in kb.entries}
         n = len(self.entries)
         self._unseen_idf = math.log(1 + (n + 0.5) / 0.5)
-        self.thresholds = Thresholds(self.calibration.answer, self.calibration.suggest)
+        self.thresholds = self._default_thresholds()
         arrays = index_cache.load(cache_dir, self.cache_key()) if cache_dir else None
         if arrays is not None and "thresholds" in arrays:
             self._restore(arrays)
@@ -321,7 +338,8 @@ class FaqEngine:
                 json.dumps({k: vars(v) for k, v in sorted(self.fields.items())}),
                 json.dumps(self.kb.synonyms, ensure_ascii=False),
                 json.dumps([self.calibration.ranking, self.calibration.single_ranking, self.calibration.decision,
-                            self.calibration.single_decision,
+                            self.calibration.single_decision, self.calibration.single_answer,
+                            self.calibration.single_suggest,
                             self.calibration.answer, self.calibration.suggest], sort_keys=True),
                 pool_digest(self.kb.out_of_scope),
             ]
@@ -367,7 +385,7 @@ class FaqEngine:
                     docs[name].append(docs[name][seen])
                 continue
             answers_seen[entry.answer] = index
-            add(("aw", "ab", "ar"), self._analyze(entry.answer, question_words=False))
+            add(("aw", "ab", "ar"), self._analyze(entry.answer, question_words=self._answer_question_words))
         n = len(self.entries)
         words, bigrams, readings = (vocabularies[kind].frozen() for kind in "wbr")
         phrase_of = np.asarray(phrase_entry, dtype=np.int32)
@@ -461,6 +479,12 @@ class FaqEngine:
                 by_first[word[0]].append(word)
         self._by_first = {first: "\n".join(words) for first, words in by_first.items()}
 
+    def _default_thresholds(self) -> Thresholds:
+        c = self.calibration
+        if not self.curated and c.single_answer is not None:
+            return Thresholds(c.single_answer, c.single_suggest if c.single_suggest is not None else c.suggest)
+        return Thresholds(c.answer, c.suggest)
+
     def _fit_thresholds(self) -> Thresholds:
         """The answer / 「もしかして」 thresholds for this knowledge base (knowledge/decision.py)."""
         counts = np.diff(np.append(self._phrase_starts, len(self._phrase_entry_array)))
@@ -479,7 +503,7 @@ class FaqEngine:
                 right.append(bool(ranked) and ranked[0][0] == q.entry)
         return choose_thresholds(
             np.asarray(positive), np.asarray(right, dtype=bool), np.asarray(off_topic),
-            Thresholds(self.calibration.answer, self.calibration.suggest),
+            self._default_thresholds(),
             curated=not self.single_phrasing,
         )
 
@@ -626,7 +650,7 @@ class FaqEngine:
         readings = list(dict.fromkeys(a.reading_bigrams))
         if not words and not bigrams:
             return None
-        shares = KANA_SHARES if _is_kana_only(a.folded) else {k: v.weight for k, v in self.fields.items()}
+        shares = self._kana_shares if _is_kana_only(a.folded) else {k: v.weight for k, v in self.fields.items()}
         unseen = self._unseen_idf
         # Per kind of term: the ids the knowledge base knows, and every term's idf (unseen ones included,
         # so a question with words the KB lacks cannot reach a perfect score).

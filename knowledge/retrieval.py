@@ -44,15 +44,16 @@ DEFAULT_FIELDS: dict[str, FieldParams] = {
     "aw": FieldParams(0.30, 1.2, 0.75),
     "ab": FieldParams(0.10, 1.2, 0.75),
 }
-# A curated knowledge base (entries with many alternates, the plan) says most in its phrasings: the
-# answer weighs less there (measured on the plan's development sets).
+# A curated knowledge base (entries with many alternates, the plan) says most in its phrasings: words,
+# bigrams and readings share 1, each answer field adds a quarter (the scale its ranking model was fitted on).
 CURATED_FIELDS: dict[str, FieldParams] = {
-    "qw": FieldParams(0.35, 1.2, 0.5),
-    "qb": FieldParams(0.30, 1.2, 0.5),
-    "qr": FieldParams(0.10, 1.2, 0.5),
-    "aw": FieldParams(0.15, 1.2, 0.75),
-    "ab": FieldParams(0.10, 1.2, 0.75),
+    "qw": FieldParams(0.40, 1.2, 0.75),
+    "qb": FieldParams(0.40, 1.2, 0.75),
+    "qr": FieldParams(0.20, 1.2, 0.75),
+    "aw": FieldParams(0.25, 1.2, 0.75),
+    "ab": FieldParams(0.25, 1.2, 0.75),
 }
+CURATED_KANA_SHARES = {"qw": 0.2, "qb": 0.3, "qr": 0.5, "aw": 0.25, "ab": 0.25}
 # A question in kana alone leans on its reading: Sudachi guesses at kana words.
 KANA_SHARES = {"qw": 0.15, "qb": 0.15, "qr": 0.45, "aw": 0.15, "ab": 0.10}
 

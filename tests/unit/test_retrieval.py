@@ -115,7 +115,7 @@ def test_word_vectors_find_an_entry_that_shares_no_word_with_the_question() -> N
     question = "保育園に入りたい"
     assert FaqEngine(KB).match(question, top=3).candidates[0].entry_id == "nursery"
     with_vectors = {entry_id: f for entry_id, _, f in FaqEngine(KB).explain(question, top=5)}
-    without = {entry_id: f for entry_id, _, f in FaqEngine(KB, vectors=None).explain(question, top=5)}
+    without = {entry_id: f for entry_id, _, f in FaqEngine(KB, vectors=False).explain(question, top=5)}
     assert with_vectors["nursery"].retrieval > without["nursery"].retrieval
     assert with_vectors["nursery"].cosine > 0.3 and without["nursery"].cosine == 0.0
 
