@@ -21,8 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.chat import ChatCore
 from bot.clock import Clock, utc_now
 from bot.commands import CommandRouter
+from bot.dialogue import Dialogue, PendingChoices
 from bot.directory import DirectoryError, import_directory
 from bot.failures import check_configured_files
+from bot.feedback import FeedbackService
 from bot.handlers import faq as question_commands
 from bot.handlers import help as help_command
 from bot.handlers import progress as progress_commands
@@ -55,7 +57,7 @@ class Bot:
     db: Engine
     sessions: sessionmaker[Session]
     question_log: QuestionLogRepository
-    feedback: FeedbackRepository
+    feedback: FeedbackService
     ledger: DeliveryLedger
     progress: ProgressService
     questions: QuestionService
@@ -137,6 +139,7 @@ def bootstrap(
         _import_directory(settings, progress.staff, clock)
 
     questions = QuestionService(knowledge, question_log, clock)
+    feedback = FeedbackService(FeedbackRepository(sessions), clock)
     router = CommandRouter()
     register_handlers(router, knowledge=knowledge, questions=questions, progress=progress)
     bot = Bot(
@@ -146,12 +149,12 @@ def bootstrap(
         db=db,
         sessions=sessions,
         question_log=question_log,
-        feedback=FeedbackRepository(sessions),
+        feedback=feedback,
         ledger=DeliveryLedger(sessions),
         progress=progress,
         questions=questions,
         router=router,
-        chat=ChatCore(router),
+        chat=ChatCore(router, Dialogue(PendingChoices(clock), questions, feedback)),
     )
     current = knowledge.current.kb
     logger.info(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import Protocol, TextIO
 
 from bot.replies import (
     CHOICES_LEAD,
@@ -37,9 +37,6 @@ from bot.replies import (
     no_answer_blocks,
     refusal,
 )
-
-if TYPE_CHECKING:
-    from bot.bootstrap import Bot
 
 logger = logging.getLogger(__name__)
 
@@ -117,12 +114,15 @@ def render_text(reply: Reply) -> str:
 # ---------------------------------------------------------------- the chat loop
 
 
-def run_console(bot: Bot, user_id: str, stdin: TextIO, stdout: TextIO, interactive: bool) -> None:
-    """Read lines, answer each. A bare number picks from the last 「もしかして」 choices."""
+class ChatHandler(Protocol):
+    def handle(self, ctx: ChatContext, text: str) -> Reply: ...
+
+
+def run_console(chat: ChatHandler, user_id: str, stdin: TextIO, stdout: TextIO, interactive: bool) -> None:
+    """Read lines, answer each through the core (which also remembers 「もしかして」 choices for number picks)."""
     ctx = ChatContext(user=UserRef(PLATFORM, user_id), conversation="console", platform=PLATFORM)
     if interactive:
         stdout.write("DX推進ボット（コンソール）です。質問かコマンドを入力してください。「ヘルプ」で使い方、Ctrl-D で終了。\n")
-    last_choices: Choices | None = None
     while True:
         if interactive:
             stdout.write("> ")
@@ -134,22 +134,11 @@ def run_console(bot: Bot, user_id: str, stdin: TextIO, stdout: TextIO, interacti
         if not text:
             continue
         try:
-            picked = _pick(text, last_choices)
-            reply = bot.questions.answer_entry(ctx, picked) if picked else bot.handle(ctx, text)
+            reply = chat.handle(ctx, text)
         except Exception:
             logger.exception("console command failed")
             reply = refusal(GENERIC_ERROR)
-        last_choices = reply if isinstance(reply, Choices) else None
         stdout.write(render_text(reply) + "\n")
         if not interactive:
             stdout.write("\n")
         stdout.flush()
-
-
-def _pick(text: str, choices: Choices | None) -> str | None:
-    if choices is None:
-        return None
-    digits = unicodedata.normalize("NFKC", text).strip()
-    if digits.isdigit() and 1 <= int(digits) <= len(choices.choices):
-        return choices.choices[int(digits) - 1].entry_id
-    return None

@@ -56,3 +56,32 @@ class FakeNotifier:
     @property
     def top_level(self) -> list[dict]:  # type: ignore[type-arg]
         return [m for m in self.messages if m["thread_ts"] is None]
+
+
+AMBIGUOUS_QUESTION = "WG"
+
+
+def pin_ambiguous(bot, question: str = AMBIGUOUS_QUESTION) -> str:  # type: ignore[no-untyped-def]
+    """Make the engine unsure about `question` (its real ranking kept, its verdict pinned to AMBIGUOUS).
+
+    Where an answer turns into choices is the engine's calibrated band, which moves whenever the
+    knowledge base or the calibration does; everything after the engine runs for real.
+    """
+    from dataclasses import replace
+
+    from bot.knowledge_store import Knowledge
+    from knowledge.engine import AMBIGUOUS
+
+    real = bot.engine
+
+    class PinnedEngine:
+        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+            return getattr(real, name)
+
+        def match(self, text: str, top: int = 3):  # type: ignore[no-untyped-def]
+            result = real.match(text, top)
+            return replace(result, status=AMBIGUOUS, entry=None) if text == question else result
+
+    bot.knowledge.replace(Knowledge(bot.kb, PinnedEngine()))  # type: ignore[arg-type]
+    assert len(real.match(question, 3).candidates) == 3
+    return question

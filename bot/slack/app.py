@@ -24,13 +24,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.console import GENERIC_ERROR
 from bot.errors import STORAGE_UNAVAILABLE, UserError, is_storage_outage
+from bot.feedback import FeedbackService
 from bot.progress.parsing import ReportDraft
 from bot.progress.service import ProgressService, local_time
 from bot.replies import Answer, ChatContext, OpenReportForm, Reply, Surface, UserRef
 from bot.slack import blocks as bk
 from bot.slack import render
 from bot.slack.retry import slack_retry_handlers, use_retrying_respond
-from storage.feedback import FeedbackRepository, Verdict
 from storage.progress import (
     MAX_NOTE_CHARS,
     STATUS_LABELS,
@@ -85,7 +85,7 @@ class SlackDeps:
         return self.bot.progress
 
     @property
-    def feedback(self) -> FeedbackRepository:
+    def feedback(self) -> FeedbackService:
         return self.bot.feedback
 
 
@@ -164,6 +164,11 @@ def slack_context(
         thread=thread,
         surface=surface,
     )
+
+
+def _action_thread(body: dict[str, Any]) -> str | None:
+    """The thread a clicked message sits in (a reply to a mention), so the click finds that conversation."""
+    return (body.get("container") or {}).get("thread_ts") or (body.get("message") or {}).get("thread_ts")
 
 
 def _is_ephemeral(body: dict[str, Any]) -> bool:
@@ -326,22 +331,14 @@ def register_actions(app: App, deps: SlackDeps) -> None:
         ack()
         value = bk.decode_value(action.get("value"))
         user_id = _action_user(body)
-        ctx = slack_context(user_id, _action_channel(body))
-        reply = _entry_answer(deps, ctx, value)
+        ctx = slack_context(user_id, _action_channel(body), thread=_action_thread(body))
+        log_id = value.get("l") if isinstance(value.get("l"), int) else None
+        # The same as typing the choice's number: the core records the pick and forgets the choices.
+        reply = deps.bot.chat.choose(ctx, str(value.get("e") or ""), log_id)
         if not isinstance(reply, Answer):
             message = render.render_reply(reply, ephemeral=_is_ephemeral(body))
             respond(replace_original=True, text=message.text, blocks=message.blocks)
             return
-        try:  # which choice resolved the question tells curators what the engine should have answered
-            deps.feedback.record(
-                question_log_id=reply.log_id,
-                entry_id=reply.entry_id,
-                user_id=user_id or "",
-                verdict=Verdict.PICKED,
-                at=deps.bot.clock(),
-            )
-        except SQLAlchemyError:
-            logger.warning("choice pick not stored", exc_info=True)
         message = render.answer_message(
             reply, ephemeral=_is_ephemeral(body), question=_question_text(deps, value.get("l"))
         )
@@ -351,19 +348,12 @@ def register_actions(app: App, deps: SlackDeps) -> None:
     def on_feedback(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         """役に立った / 違った: stored with the question, then the buttons turn into a thank-you."""
         ack()
-        verdict = Verdict.HELPFUL if action["action_id"] == bk.ACTION_FEEDBACK_HELPFUL else Verdict.WRONG
         value = bk.decode_value(action.get("value"))
         user_id = _action_user(body)
         log_id = value.get("l") if isinstance(value.get("l"), int) else None
-        deps.feedback.record(
-            question_log_id=log_id,
-            entry_id=str(value.get("e") or "") or None,
-            user_id=user_id or "",
-            verdict=verdict,
-            at=deps.bot.clock(),
-        )
-        logger.info("feedback %s on question log %s", verdict.value, log_id)
         ctx = slack_context(user_id, _action_channel(body))
+        helpful = action["action_id"] == bk.ACTION_FEEDBACK_HELPFUL
+        verdict = deps.feedback.rate(ctx.user, log_id, str(value.get("e") or ""), helpful)
         reply = _entry_answer(deps, ctx, value)
         if isinstance(reply, Answer):
             message = render.answer_message(

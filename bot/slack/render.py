@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from bot.feedback import thanks_for
 from bot.replies import (
     CHOICES_LEAD,
     Answer,
@@ -56,10 +57,6 @@ from jobs.mrkdwn import escape, truncate
 
 SLASH_COMMAND = "/dx"
 CHOICES_HINT = "ボタンを押すと、その回答を表示します。"
-FEEDBACK_THANKS = {
-    "helpful": "ご協力ありがとうございます（役に立った）。",
-    "wrong": "ご協力ありがとうございます（違った）。事務局が回答の改善に使います。",
-}
 _INERT = str.maketrans({"*": "＊", "_": "＿", "~": "～", "`": "｀", "\r": " ", "\n": " ", "\t": " "})
 
 
@@ -200,7 +197,7 @@ def answer_actions(
     if ephemeral:
         elements.append(button("チャンネルに共有", ACTION_SHARE, value))
     if not elements:
-        return context_mrkdwn(FEEDBACK_THANKS.get(feedback or "", "ご協力ありがとうございます。"))
+        return context_mrkdwn(escape(thanks_for(feedback)))
     return {"type": "actions", "block_id": BLOCK_ANSWER_ACTIONS, "elements": elements}
 
 
@@ -213,7 +210,7 @@ def answer_message(
     actions = answer_actions(answer.entry_id, answer.log_id, ephemeral=ephemeral, feedback=feedback)
     blocks.append(actions)
     if feedback is not None and actions["type"] == "actions":
-        blocks.append(context_mrkdwn(FEEDBACK_THANKS.get(feedback, "ご協力ありがとうございます。")))
+        blocks.append(context_mrkdwn(escape(thanks_for(feedback))))
     return SlackMessage(text=truncate(escape(answer.answer), FALLBACK_LIMIT), blocks=fit(blocks))
 
 
