@@ -143,65 +143,98 @@ def _kpi_option(value: str) -> tuple[str | None, float]:
     return (name.strip() or None), amount
 
 
+def _looks_like_percent(token: str) -> bool:
+    """`60%`, `１０１％`, `1e309%`: written as a percent (valid or not), so it belongs to the status, not the memo."""
+    core = token.removesuffix("%").removesuffix("パーセント")
+    return core != token and _is_float(core)
+
+
+def _option(token: str, department: str | None, kpi: tuple[str | None, float] | None):  # type: ignore[no-untyped-def]
+    """`課:…` or `KPI:…` → the updated (department, kpi); None when `token` is not an option."""
+    option = _OPTION.match(token)
+    if option is None:
+        return None
+    key, value = option.group(1).lower(), option.group(2).strip()
+    if not value:
+        raise UserError(para("「", UserText(token), "」の後ろに値がありません。例: ", Code("課:市民生活課"), "、", Code("KPI:120")))
+    if key in _DEPARTMENT_WORDS:
+        if department is not None:
+            raise UserError("課: は1つだけ指定してください。")
+        return value, kpi
+    if kpi is not None:
+        raise UserError("KPI: は1つだけ指定してください。")
+    return department, _kpi_option(value)
+
+
 def parse_report(args: str) -> ReportDraft:
-    """`<取組み> <状況> [<n>%] [課:<課名>] [KPI:<値>] [メモ]` → a draft. The first status word splits name and rest."""
+    """`<取組み> <状況> [<n>%] [メモ]` with `課:<課名>` and `KPI:<値>` anywhere → a draft; every word is kept.
+
+    The initiative is the words before the first status or percent. Right after it comes the head: the status
+    and the percent in either order (a bare number counts as the percent only right after the status). The
+    memo is everything after the head, in the order written; a percent inside the memo (`回答率 80%`) stays
+    memo, and so is a second status word. Nothing is dropped: a word that fits nowhere else is memo, and two
+    percents in the head are refused rather than one of them silently chosen.
+    """
     text = _SPACE_BEFORE_PERCENT.sub(r"\1\2", unicodedata.normalize("NFKC", args)).strip()
-    tokens = text.split()
+    department: str | None = None
+    kpi: tuple[str | None, float] | None = None
+    tokens: list[str] = []
+    for token in text.split():
+        updated = _option(token, department, kpi)
+        if updated is None:
+            tokens.append(token)
+        else:
+            department, kpi = updated
     if not tokens:
         raise UserError("取組みと状況を指定してください。", report_usage())
-    status_at = next((i for i, token in enumerate(tokens) if parse_status(token) is not None), None)
-    if status_at == 0:
+    head_at = next((i for i, t in enumerate(tokens) if parse_status(t) is not None or _looks_like_percent(t)), None)
+    if head_at == 0:
+        what = "状況" if parse_status(tokens[0]) is not None else "進捗率"
         raise UserError(
-            para("取組みを指定してください（状況「", UserText(tokens[0]), "」の前に、取組みの名前か ID）。"),
+            para(f"取組みを指定してください（{what}「", UserText(tokens[0]), "」の前に、取組みの名前か ID）。"),
             report_usage(),
             para("取組みと ID の一覧は ", Command("一覧")),
         )
-    if status_at is None:
+    if head_at is None:
         if len(tokens) == 1:
             raise UserError(f"状況がありません。使える状況: {STATUS_HELP}", report_usage())
-        percent_at = next((i for i, t in enumerate(tokens) if i >= 2 and _PERCENT_LIKE.match(t)), None)
-        suspect = tokens[percent_at - 1] if percent_at is not None else tokens[1]
-        raise UserError(
-            para("状況「", UserText(suspect), f"」はわかりません。使える状況: {STATUS_HELP}"), report_usage()
-        )
-    status = parse_status(tokens[status_at])
-    assert status is not None
-    initiative = " ".join(tokens[:status_at])
-    rest = tokens[status_at + 1 :]
+        raise UserError(para("状況「", UserText(tokens[1]), f"」はわかりません。使える状況: {STATUS_HELP}"), report_usage())
+    initiative = " ".join(tokens[:head_at])
 
+    status: ReportStatus | None = None
     percent: int | None = None
-    department: str | None = None
-    kpi: tuple[str | None, float] | None = None
-    note_tokens: list[str] = []
-    leading = True  # a percent counts only before the memo starts
-    for position, token in enumerate(rest):
-        option = _OPTION.match(token)
-        if option is not None:
-            key, value = option.group(1).lower(), option.group(2).strip()
-            if not value:
+    position = head_at
+    while position < len(tokens):
+        token = tokens[position]
+        word = parse_status(token)
+        if word is not None:
+            if status is not None:
+                break  # the head holds one status: a second status word (`準備 完了`) is memo
+            status = word
+        elif _looks_like_percent(token) or (percent is None and parse_status(tokens[position - 1]) is not None):
+            value = parse_percent(token, bare=True)
+            if value is None:
+                break  # a bare year or count right after the status starts the memo
+            if percent is not None:
                 raise UserError(
-                    para("「", UserText(token), "」の後ろに値がありません。例: ", Code("課:市民生活課"), "、", Code("KPI:120"))
+                    para(f"進捗率が 2 つあります（{percent}%、{value}%）。1 つにしてください。"),
+                    para("メモの中の割合は「回答率80%」のように言葉に続けて書くと、メモとして残ります。"),
+                    report_usage(),
                 )
-            if key in _DEPARTMENT_WORDS:
-                if department is not None:
-                    raise UserError("課: は1つだけ指定してください。")
-                department = value
-            else:
-                if kpi is not None:
-                    raise UserError("KPI: は1つだけ指定してください。")
-                kpi = _kpi_option(value)
-            continue
-        if leading and percent is None:
-            value = parse_percent(token, bare=position == 0)
-            if value is not None:
-                percent = value
-                continue
-        leading = False
-        note_tokens.append(token)
-    note = " ".join(note_tokens)
+            percent = value
+        else:
+            break
+        position += 1
+    if status is None:
+        # Only a percent: the word before it, or else the one after it, is most likely the status mistyped.
+        suspect = tokens[head_at - 1] if head_at > 1 else tokens[position] if position < len(tokens) else None
+        if suspect is None:
+            raise UserError(f"状況がありません。使える状況: {STATUS_HELP}", report_usage())
+        raise UserError(para("状況「", UserText(suspect), f"」はわかりません。使える状況: {STATUS_HELP}"), report_usage())
+    note = " ".join(tokens[position:])
     if len(note) > MAX_NOTE_CHARS:
         raise UserError(f"メモが長すぎます（{len(note)}文字）。{MAX_NOTE_CHARS}文字以内にしてください。")
-    return ReportDraft(
+    draft = ReportDraft(
         initiative=initiative,
         status=status,
         percent=percent,
@@ -209,6 +242,52 @@ def parse_report(args: str) -> ReportDraft:
         department=department,
         kpi_name=kpi[0] if kpi else None,
         kpi_value=kpi[1] if kpi else None,
+    )
+    check_consistent(draft)
+    return draft
+
+
+def report_command(draft: ReportDraft, status: ReportStatus, percent: int | None) -> Command:
+    """`報告 …` for `draft` with another status and percent: what to send instead, with every other part kept."""
+    words = ["報告", draft.initiative, status.label]
+    if percent is not None:
+        words.append(f"{percent}%")
+    if draft.note:
+        words.append(draft.note)
+    if draft.department:
+        words.append(f"課:{draft.department}")
+    if draft.kpi_value is not None:
+        value = f"{draft.kpi_value:g}"
+        words.append(f"KPI:{draft.kpi_name}={value}" if draft.kpi_name else f"KPI:{value}")
+    return Command(" ".join(words))
+
+
+class InconsistentReport(UserError):
+    """The status and the percent contradict each other; a form shows it next to the percent."""
+
+
+def check_consistent(draft: ReportDraft) -> None:
+    """A status and a percent that contradict each other get a question back, never a silent record.
+
+    `完了` with less than 100%, or `未着手` with more than 0%: which one did the person mean?
+    """
+    percent = draft.percent
+    if percent is None:
+        return
+    if draft.status is ReportStatus.DONE and percent < 100:
+        other, fixed = ReportStatus.IN_PROGRESS, 100
+    elif draft.status is ReportStatus.NOT_STARTED and percent > 0:
+        other, fixed = ReportStatus.IN_PROGRESS, 0
+    else:
+        return
+    label = draft.status.label
+    raise InconsistentReport(
+        para(
+            f"{label}なのに {percent}% です。{label} {fixed}% ですか？ {other.label} {percent}% ですか？",
+            "（何も記録していません）",
+        ),
+        para(f"{label} {fixed}% なら: ", report_command(draft, draft.status, fixed)),
+        para(f"{other.label} {percent}% なら: ", report_command(draft, other, percent)),
     )
 
 

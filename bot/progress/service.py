@@ -24,6 +24,7 @@ from bot.progress.parsing import (
     REPORT_USAGE,
     STATUS_USAGE,
     ReportDraft,
+    check_consistent,
     parse_registration,
     parse_report,
     percent_error,
@@ -240,6 +241,7 @@ class ProgressService:
         source: str = "console",
     ) -> ReportOutcome:
         """Check a draft against the data and append it. Every check happens before the single write."""
+        check_consistent(draft)  # the form's draft too, not only typed text
         example = "報告 {id} " + draft.status.label + (f" {draft.percent}%" if draft.percent is not None else "")
         initiative = self.resolve_initiative(draft.initiative, example, REPORT_USAGE)
         if not initiative.active:

@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.console import GENERIC_ERROR
 from bot.errors import STORAGE_UNAVAILABLE, UserError, is_storage_outage
 from bot.feedback import FeedbackService
-from bot.progress.parsing import ReportDraft
+from bot.progress.parsing import InconsistentReport, ReportDraft
 from bot.progress.service import ProgressService, local_time
 from bot.replies import Answer, ChatContext, OpenReportForm, Reply, Surface, UserRef
 from bot.slack import blocks as bk
@@ -481,6 +481,8 @@ def register_views(app: App, deps: SlackDeps) -> None:
         except UserError as error:
             # The fields were valid; what the core refused concerns the initiative or the department.
             block = bk.FIELD_DEPARTMENT if draft.department is not None else bk.FIELD_INITIATIVE
+            if isinstance(error, InconsistentReport):  # 完了 with 50%: the question goes next to the percent
+                block = bk.FIELD_PERCENT
             ack(response_action="errors", errors={block: bk.truncate(render.blocks_plain(error.blocks), 300)})
             return
         ack(response_action="update", view=bk.result_view("進捗報告", render.blocks_mrkdwn(render_report(outcome, service))))

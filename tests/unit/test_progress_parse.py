@@ -25,7 +25,7 @@ S = ReportStatus
         # full-width digits, ％ and a full-width space
         ("書かない窓口　準備中　６０％　説明会", ReportDraft("書かない窓口", S.PREPARING, 60, "説明会")),
         ("1-02 完了 100%", ReportDraft("1-02", S.DONE, 100)),
-        ("1-02 完了 0%", ReportDraft("1-02", S.DONE, 0)),
+        ("1-02 未着手 0%", ReportDraft("1-02", S.NOT_STARTED, 0)),
         ("1-02 実施中 60 %", ReportDraft("1-02", S.IN_PROGRESS, 60)),
         ("1-02 実施中 60パーセント", ReportDraft("1-02", S.IN_PROGRESS, 60)),
         # a bare number right after the status is the percent …
