@@ -6,8 +6,8 @@ users:
   - {id: U012ABC, name: 山田 花子, department: 市民生活課, role: leader}   # member | leader | admin
 ```
 
-`departments` is optional; when it is given, every user's department must be in it, so a typo does not
-create a phantom department. `role` defaults to member and also accepts the Japanese words used in the
+`departments` lists the departments to create; a user's department must be listed or exist already, so a
+typo does not create a phantom one (it gets 「もしかして …？」). `role` defaults to member and also accepts the Japanese words used in the
 hall (委員, リーダー, 事務局…). A file with any problem imports nothing.
 """
 
@@ -17,14 +17,18 @@ import io
 import logging
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from knowledge.kb import Problem
+from knowledge.normalize import fold_for_match
 from storage.progress import (
     MAX_DEPARTMENT_CHARS,
     MAX_NAME_CHARS,
@@ -71,6 +75,25 @@ def valid_user_id(text: str) -> bool:
 class Directory:
     departments: tuple[str, ...]
     users: tuple[DirectoryEntry, ...]
+    lines: dict[str, int] = field(default_factory=dict, compare=False)  # user id → its line in the file
+
+
+def similar_names(name: str, names: Iterable[str], limit: int = 3) -> list[str]:
+    """Department names close to `name` (「市民生活化」→ 市民生活課), best first: the one rule for 「もしかして」."""
+    folded = fold_for_match(name)
+    scored = []
+    for other in names:
+        candidate = fold_for_match(other)
+        score = 90.0 if folded and (folded in candidate or candidate in folded) else fuzz.ratio(folded, candidate)
+        # One character off counts too: short names (税務化 for 税務課) score below 70.
+        if score >= 70 or (len(folded) >= 3 and Levenshtein.distance(folded, candidate) == 1):
+            scored.append((score, other))
+    return [other for _score, other in sorted(scored, key=lambda item: -item[0])[:limit]]
+
+
+def maybe(names: Sequence[str]) -> str:
+    """「もしかして 市民生活課？」, the same words in chat and in a directory file."""
+    return f"もしかして {'、'.join(names)}？" if names else ""
 
 
 class DirectoryError(Exception):
@@ -140,6 +163,7 @@ def read_directory(path: Path) -> tuple[Directory, list[Problem]]:
                     departments.append(name)
 
     users: list[DirectoryEntry] = []
+    lines: dict[str, int] = {}
     node = sections.get("users")
     if node is None:
         problems.append(Problem(file, 1, "users がありません"))
@@ -159,7 +183,8 @@ def read_directory(path: Path) -> tuple[Directory, list[Problem]]:
             entry = _parse_user(file, item, listed, problems)
             if entry is not None:
                 users.append(entry)
-    return Directory(tuple(departments), tuple(users)), problems
+                lines[entry.user_id] = _line(item)
+    return Directory(tuple(departments), tuple(users), lines), problems
 
 
 def _raw_id(item: yaml.Node) -> str | None:
@@ -203,7 +228,10 @@ def _parse_user(file: str, item: yaml.Node, listed: set[str] | None, problems: l
         problems.append(Problem(file, line, f"department が長すぎます（{MAX_DEPARTMENT_CHARS}文字まで）"))
         ok = False
     elif listed is not None and department not in listed:
-        problems.append(Problem(file, line, f"課「{department}」が departments にありません"))
+        hint = maybe(similar_names(department, listed))
+        problems.append(
+            Problem(file, line, f"課「{department}」が departments にありません。{hint or '新しい課なら departments に書いてください'}")
+        )
         ok = False
     role_text = _text(fields.get("role"))
     role = StaffRole.MEMBER if role_text is None else parse_role(role_text)
@@ -222,9 +250,31 @@ def load_directory(path: Path) -> Directory:
     return directory
 
 
+def unknown_departments(directory: Directory, existing: Sequence[str], file: str) -> list[Problem]:
+    """Users whose department neither exists nor is listed under `departments`: a department is created only
+    when it is declared (here: listed; in chat: `登録 … 新しい課`), so a typo never makes a phantom one."""
+    known = set(existing) | set(directory.departments)
+    problems = []
+    for user in directory.users:
+        if user.department in known:
+            continue
+        hint = maybe(similar_names(user.department, known))
+        problems.append(
+            Problem(
+                file,
+                directory.lines.get(user.user_id, 1),
+                f"課「{user.department}」はありません。{hint or '新しい課なら departments に書いてください。'}",
+            )
+        )
+    return problems
+
+
 def import_directory(path: Path, staff: StaffRepository, now: datetime) -> ImportResult:
     """Validate the whole file, then load it in one transaction (DirectoryError: nothing was imported)."""
     directory = load_directory(path)
+    problems = unknown_departments(directory, [d.name for d in staff.departments()], str(path))
+    if problems:
+        raise DirectoryError(problems)
     result = staff.import_directory(directory.departments, directory.users, now)
     logger.info(
         "directory %s imported: %d departments added, staff %d added, %d updated, %d unchanged",

@@ -397,6 +397,10 @@ class InitiativeRepository:
 # ---------------------------------------------------------------- departments and staff
 
 
+class UnknownDepartment(LookupError):
+    """A staff member was to join a department that does not exist, and creating it was not asked for."""
+
+
 def _staff_record(row: StaffMember, department: str) -> StaffRecord:
     return StaffRecord(
         user_id=row.user_id,
@@ -439,13 +443,27 @@ class StaffRepository:
             ]
 
     def register(
-        self, *, user_id: str, name: str, department: str, role: StaffRole, now: datetime
+        self,
+        *,
+        user_id: str,
+        name: str,
+        department: str,
+        role: StaffRole,
+        now: datetime,
+        create_department: bool = True,
     ) -> Registration:
-        """Add or update one staff member; the department is created when it does not exist yet."""
-        return _retry_on_conflict(lambda: self._register_once(user_id, name, department, role, as_utc(now)))  # type: ignore[no-any-return]
+        """Add or update one staff member. The department is created when it does not exist yet and
+        `create_department` allows it; otherwise UnknownDepartment and nothing changes."""
+        return _retry_on_conflict(  # type: ignore[no-any-return]
+            lambda: self._register_once(user_id, name, department, role, as_utc(now), create_department)
+        )
 
-    def _register_once(self, user_id: str, name: str, department: str, role: StaffRole, now: datetime) -> Registration:
+    def _register_once(
+        self, user_id: str, name: str, department: str, role: StaffRole, now: datetime, create_department: bool
+    ) -> Registration:
         with self._sessions.begin() as session:
+            if not create_department and session.scalars(select(Department).where(Department.name == department)).first() is None:
+                raise UnknownDepartment(department)
             dept, created = _ensure_department(session, department, now)
             row = session.get(StaffMember, user_id)
             previous: StaffRecord | None = None

@@ -30,7 +30,8 @@ REPORT_EXAMPLE = "報告 書かない窓口 実施中 60% 来庁者アンケー�
 ADMIN_REPORT_USAGE = "報告 <取組み> <状況> [<n>%] [メモ] 課:<課名>"
 STATUS_USAGE = "状況 [<取組み> または <課名>]"
 HISTORY_USAGE = "履歴 <取組み>"
-REGISTER_USAGE = "登録 @ユーザー <課名> <役割> [氏名]"
+REGISTER_USAGE = "登録 @ユーザー <課名> <役割> [氏名] [新しい課]"
+NEW_DEPARTMENT_FLAG = "新しい課"  # the only way a chat command creates a department (admins only)
 REGISTER_EXAMPLE = "登録 @山田花子 市民生活課 リーダー 山田 花子"
 
 # Canonical labels plus the spellings staff actually type; compared after NFKC.
@@ -300,12 +301,15 @@ class RegistrationDraft:
     department: str
     role: StaffRole
     name: str | None
+    new_department: bool = False  # `新しい課`: create the department when it does not exist yet
 
 
 def parse_registration(args: str) -> RegistrationDraft:
     """`<@U123|name> <課名> <役割> [氏名]` (a plain id works too; 課名 and 役割 in either order)."""
     usage = (para("書き方: ", Command(REGISTER_USAGE)), para("例: ", Command(REGISTER_EXAMPLE)), para(f"役割: {ROLE_HELP}"))
-    tokens = args.split()
+    words = args.split()
+    tokens = [t for t in words if unicodedata.normalize("NFKC", t) != NEW_DEPARTMENT_FLAG]
+    new_department = len(tokens) != len(words)
     if len(tokens) < 3:
         raise UserError("ユーザー・課名・役割を指定してください。", usage)
     who, rest = tokens[0], tokens[1:]
@@ -333,4 +337,4 @@ def parse_registration(args: str) -> RegistrationDraft:
     name = " ".join(rest[2:]).strip() or label
     if name is not None and len(name) > MAX_NAME_CHARS:
         raise UserError(f"氏名が長すぎます（{MAX_NAME_CHARS}文字まで）。")
-    return RegistrationDraft(user_id=user_id, department=department, role=role, name=name)
+    return RegistrationDraft(user_id=user_id, department=department, role=role, name=name, new_department=new_department)

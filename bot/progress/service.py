@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from rapidfuzz import fuzz
-
+from bot.directory import maybe, similar_names
 from bot.errors import UserError
 from bot.privacy import redact_personal_data
 from bot.progress.matching import InitiativeMatcher, UnknownInitiative
 from bot.progress.parsing import (
     HISTORY_USAGE,
+    NEW_DEPARTMENT_FLAG,
     REPORT_USAGE,
     STATUS_USAGE,
     ReportDraft,
@@ -206,18 +206,11 @@ class ProgressService:
         return None
 
     def similar_departments(self, name: str, limit: int = 3) -> list[str]:
-        folded = fold_for_match(name)
-        scored = []
-        for department in self.staff.departments():
-            other = fold_for_match(department.name)
-            score = 90.0 if folded and (folded in other or other in folded) else fuzz.ratio(folded, other)
-            if score >= 70:
-                scored.append((score, department.name))
-        return [name for _score, name in sorted(scored, key=lambda item: -item[0])[:limit]]
+        return similar_names(name, [d.name for d in self.staff.departments()], limit)
 
     def _unknown_department(self, name: str) -> UserError:
         similar = self.similar_departments(name)
-        hint = f"もしかして: {'、'.join(similar)}" if similar else "課名は正式名で書いてください（例: 市民生活課）。"
+        hint = maybe(similar) if similar else "課名は正式名で書いてください（例: 市民生活課）。"
         return UserError(para("課「", UserText(name), "」は登録されていません。", UserText(hint) if similar else hint))
 
     def resolve_initiative(self, query: str, example: str = "状況 {id}", usage: str | None = None) -> InitiativeRecord:
@@ -398,7 +391,7 @@ class ProgressService:
     # -------------------------------------------------------------- register
 
     def register(self, admin_user_id: str | None, args: str) -> Registration:
-        """`登録` by an admin: add or update a staff member (a new department is created if unknown)."""
+        """`登録` by an admin: add or update a staff member; `新しい課` creates the department if it is new."""
         admin = self.staff.get(admin_user_id) if admin_user_id else None
         if admin is None or admin.role is not StaffRole.ADMIN:
             plan = self.kb.plan
@@ -406,13 +399,17 @@ class ProgressService:
             raise UserError(f"職員の登録は管理者（{admins}）だけができます。登録を事務局に依頼してください。")
         draft = parse_registration(args)
         department = self.find_department(draft.department)
-        if department is None:
+        if department is None and not draft.new_department:
+            # A department is created only when the admin says so: a typo must not make a phantom one.
             similar = self.similar_departments(draft.department)
-            if similar:
-                raise UserError(
-                    para("課「", UserText(draft.department), "」は登録されていません。もしかして: ", UserText("、".join(similar))),
-                    para("新しい課を作るときは、職員名簿（YAML）に追加して ", Code("dxbot users import"), " で読み込んでください。"),
-                )
+            raise UserError(
+                para("課「", UserText(draft.department), "」はありません。", UserText(maybe(similar)) if similar else ""),
+                para(
+                    "新しい課を作るときは、末尾に「新しい課」を付けてください: ",
+                    Command(f"登録 {' '.join(args.split())} {NEW_DEPARTMENT_FLAG}"),
+                    "（または職員名簿 YAML の departments に書いて ", Code("dxbot users import"), "）。",
+                ),
+            )
         existing = self.staff.get(draft.user_id)
         name = draft.name or (existing.name if existing else draft.user_id)
         registration = self.staff.register(
@@ -421,6 +418,7 @@ class ProgressService:
             department=department.name if department else draft.department,
             role=draft.role,
             now=self.clock(),
+            create_department=draft.new_department,
         )
         logger.info("staff %s registered by %s as %s", draft.user_id, admin.user_id, draft.role.value)
         return registration

@@ -76,7 +76,7 @@ def test_report_alone_opens_the_form_for_staff_and_refuses_strangers(staffed) ->
         ("ULEAD", "登録 <@UNEW> 税務課 member", "管理者（事務局・政策企画課）だけ"),
         ("UNOBODY", "登録 <@UNEW> 税務課 member", "管理者（事務局・政策企画課）だけ"),
         ("UADM", "登録 <@UNEW> 税務課 社長", "役割がわかりません"),
-        ("UADM", "登録 <@UNEW> 市民生活係 member", "もしかして: 市民生活課"),
+        ("UADM", "登録 <@UNEW> 市民生活係 member", "もしかして 市民生活課？"),
         ("UADM", "登録 <@UNEW>", "ユーザー・課名・役割を指定してください"),
     ],
 )
@@ -235,8 +235,8 @@ def test_admins_register_staff_who_can_then_report(staffed) -> None:  # type: ig
 
     moved = say(staffed, "UADM", "register UNEW 市民生活課 委員 田中 三郎")
     assert "登録を更新しました: 田中 三郎（UNEW）— 市民生活課・委員（メンバー）（変更前: 税務課・リーダー）" in text_of(moved)  # type: ignore[union-attr]
-    # a new department is created when nothing similar exists
-    created = say(staffed, "UADM", "登録 U777 防災危機管理室 member")
+    # a new department is created only when the admin says so (issue 13)
+    created = say(staffed, "UADM", "登録 U777 防災危機管理室 member 新しい課")
     assert "新しい課「防災危機管理室」を作成しました" in text_of(created)  # type: ignore[union-attr]
     assert "防災危機管理室" in [d.name for d in staffed.progress.staff.departments()]
     # the earlier report keeps the name and department it was made with

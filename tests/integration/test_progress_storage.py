@@ -179,7 +179,8 @@ def test_directory_at_start_and_a_bad_directory_does_not_stop_the_bot(make_servi
     assert services.progress.staff.all() == []
     assert "role 'boss' は使えません" in caplog.text
     good = tmp_path / "good.yaml"
-    good.write_text("users:\n  - {id: U1, name: 山田, department: 税務課, role: 事務局}\n", encoding="utf-8")
+    # A new department is listed under `departments` (issue 13: nothing creates one unasked).
+    good.write_text("departments: [税務課]\nusers:\n  - {id: U1, name: 山田, department: 税務課, role: 事務局}\n", encoding="utf-8")
     services = make_services(db_url, directory_path=good)
     staff = services.progress.staff.get("U1")
     assert (staff.name, staff.department, staff.role) == ("山田", "税務課", StaffRole.ADMIN)
