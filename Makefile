@@ -18,12 +18,12 @@ run: $(STAMP)
 	$(BIN)/dxbot run
 
 test: $(STAMP)
-	$(BIN)/ruff check bot knowledge storage jobs tests benchmarks tools
+	$(BIN)/ruff check bot knowledge storage jobs curation tests benchmarks tools
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n 2
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot knowledge storage jobs tests benchmarks tools
+	$(BIN)/ruff check bot knowledge storage jobs curation tests benchmarks tools
 	$(BIN)/mypy
 
 bench: $(STAMP)

@@ -438,6 +438,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = kb_sub.add_parser("check", help="知識ベースを検証する")
     p.add_argument("path", nargs="?")
     p.set_defaults(func=cmd_kb_check)
+    from bot.curation_cli import add_curation_commands
+
+    add_curation_commands(kb_sub)
 
     db = sub.add_parser("db", help="データベース")
     db_sub = db.add_subparsers(dest="db_command", metavar="SUBCOMMAND", required=True)

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SLACK_PACKAGES = ("slack_bolt", "slack_sdk", "slack")
-CORE = ("knowledge", "storage", "jobs")
+CORE = ("knowledge", "storage", "jobs", "curation")
 
 
 def imported_modules(path: Path) -> set[str]:
