@@ -14,7 +14,6 @@ from bot.settings import Settings
 logger = logging.getLogger(__name__)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
-REVIEW_COMMAND = "dxbot kb review --out 要対応の質問.xlsx"
 
 
 def _fail(message: str, code: int = 1) -> int:

@@ -28,6 +28,7 @@ from knowledge.kb import KnowledgeBase, fold_question
 from knowledge.normalize import fold_for_match
 
 GROUP_RATIO = 85.0
+REVIEW_COMMAND = "dxbot kb review --out 要対応の質問.xlsx"  # named by the digest
 # Below this many folded characters only identical questions are grouped: 「WG」 and 「WG③」 differ.
 MIN_FUZZY_CHARS = 6
 

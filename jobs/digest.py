@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from jobs.weeks import IsoWeek, local_date, local_midnight
 from knowledge.kb import KnowledgeBase
+from storage.feedback import FeedbackRecord
 from storage.progress import (
     DepartmentRecord,
     InitiativeRecord,
@@ -55,6 +56,10 @@ class QuestionSource(Protocol):
     def between(self, start: datetime, end: datetime) -> list[LoggedQuestion]: ...
 
 
+class FeedbackSource(Protocol):
+    def between(self, start: datetime, end: datetime) -> list[FeedbackRecord]: ...
+
+
 @dataclass(frozen=True)
 class DigestRepos:
     """The repositories a digest is built from (the real ones, or fakes in tests)."""
@@ -64,6 +69,8 @@ class DigestRepos:
     reports: ReportSource
     questions: QuestionSource
     kb: KnowledgeBase
+    # 役に立った / 違った and 「もしかして」 picks; with it the digest says how many questions wait for review.
+    feedback: FeedbackSource | None = None
 
 
 # ---------------------------------------------------------------- the digest
@@ -133,6 +140,8 @@ class FaqFigures:
     ambiguous: int
     unanswered: int
     top_unanswered: tuple[tuple[str, int], ...]  # (question, times asked)
+    awaiting_review: int | None = None  # question groups on the `dxbot kb review` sheet now (None: not known)
+    awaiting_review_asked: int = 0  # how many times they were asked
 
     @property
     def answered_share(self) -> float | None:
@@ -175,6 +184,17 @@ def _as_of(report: ReportRecord, moment: datetime) -> bool:
 
 def _question_key(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split()).rstrip("?？。")
+
+
+def _awaiting_review(repos: DigestRepos, as_of: datetime) -> dict[str, int]:
+    """What the review sheet would list as of the digest's end: every question so far, less what is covered."""
+    if repos.feedback is None:
+        return {}
+    from curation.review import review_groups
+
+    since = datetime(1970, 1, 1, tzinfo=as_of.tzinfo)
+    groups = review_groups(repos.questions.between(since, as_of), repos.feedback.between(since, as_of), repos.kb)
+    return {"awaiting_review": len(groups), "awaiting_review_asked": sum(g.count for g in groups)}
 
 
 def build_digest(repos: DigestRepos, week: IsoWeek, now: datetime, tz: ZoneInfo) -> Digest:
@@ -263,6 +283,7 @@ def build_digest(repos: DigestRepos, week: IsoWeek, now: datetime, tz: ZoneInfo)
         ambiguous=statuses.get("ambiguous", 0),
         unanswered=statuses.get("no_answer", 0),
         top_unanswered=tuple((first_seen[key], count) for key, count in top),
+        **_awaiting_review(repos, as_of),
     )
 
     plan = repos.kb.plan

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from curation.review import REVIEW_COMMAND
 from jobs.digest import Digest, FaqFigures, ReformDigest, ReportLine
 from jobs.mrkdwn import escape, split_text, truncate
 from storage.progress import format_number, status_label
@@ -162,6 +163,13 @@ def _faq_text(faq: FaqFigures, s: _Style) -> str:
     if faq.top_unanswered:
         lines.append("回答できなかった質問（多い順）:")
         lines += [f"• 「{s.esc(truncate(one_line(q), 200))}」×{n}" for q, n in faq.top_unanswered]
+    if faq.awaiting_review:
+        lines.append(
+            f"知識ベースの対応待ち: 質問 {faq.awaiting_review}件（のべ {faq.awaiting_review_asked}回）。"
+            f"{s.code(REVIEW_COMMAND)} で一覧の Excel を作り、対応を書いて {s.code(s.esc('dxbot kb apply <ファイル>'))} で反映できます。"
+        )
+    elif faq.awaiting_review == 0:
+        lines.append("知識ベースの対応待ちの質問はありません。")
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from jobs.digest import DigestRepos
 from knowledge.kb import KnowledgeBase
 from storage.db import create_db_engine, create_session_factory, upgrade_database
+from storage.feedback import FeedbackRepository
 from storage.ledger import DeliveryLedger
 from storage.progress import (
     InitiativeRepository,
@@ -105,5 +106,6 @@ def make_digest_db(url: str, kb: KnowledgeBase) -> DigestDb:
         reports=ReportRepository(sessions),
         questions=QuestionLogRepository(sessions),
         kb=kb,
+        feedback=FeedbackRepository(sessions),
     )
     return DigestDb(engine, sessions, repos, DeliveryLedger(sessions), staff)

@@ -117,6 +117,18 @@ def test_faq_figures_and_top_unanswered(db: DigestDb) -> None:
     assert (faq.asked, faq.answered, faq.ambiguous, faq.unanswered) == (7, 3, 1, 3)
     assert faq.answered_share == pytest.approx(3 / 7)
     assert faq.top_unanswered == (("テレワークの申請方法は？", 2), ("ＲＰＡの予算は", 1))
+    # what waits for a curator: every question until the week's end (week 47's too), not only this week's
+    db.ask("来週の質問", "no_answer", jst(2026, 12, 1, 9))  # after the week: not counted
+    faq = build_digest(db.repos, W48, AFTER, TOKYO).faq
+    assert (faq.awaiting_review, faq.awaiting_review_asked) == (4, 5)
+
+
+def test_digest_names_the_review_command(db: DigestDb) -> None:
+    from jobs.render import render_text
+
+    db.ask("テレワークの申請方法は？", "no_answer", jst(2026, 11, 25, 10))
+    text = render_text(build_digest(db.repos, W48, AFTER, TOKYO))
+    assert "知識ベースの対応待ち: 質問 1件（のべ 1回）。dxbot kb review --out 要対応の質問.xlsx で一覧の Excel を作り" in text
 
 
 def test_a_closed_week_builds_the_same_digest_later(db: DigestDb) -> None:
