@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from bot.app import create_app
 from bot.cli import main
-from bot.replies import Answer, ChatContext, NoAnswer
+from bot.replies import Answer, ChatContext, NoAnswer, UserRef
 from bot.settings import Settings
 from knowledge.kb import BUNDLED_KB, read_kb
 from storage.feedback import FeedbackRepository, Verdict
@@ -65,11 +65,11 @@ def test_review_apply_ask(
     monkeypatch.setenv("DXBOT_KB_PATH", str(kb_copy))
     clock = FakeClock(datetime(2026, 11, 24, 1, 0, tzinfo=UTC))
     settings = Settings(database_url=db_url, kb_path=kb_copy)
-    services = create_app(settings, clock=clock, migrate_postgres=True)
+    services = create_app(settings, clock=clock)
     try:
         def ask(user: str, text: str):  # type: ignore[no-untyped-def]
             clock.advance(minutes=5)
-            return services.handle(ChatContext(user_id=user, channel="C1", platform="slack"), text)
+            return services.handle(ChatContext(UserRef("slack", user), conversation="C1", platform="slack"), text)
 
         assert isinstance(ask("U1SECRET", NEW_QUESTION), NoAnswer)
         assert isinstance(ask("U2SECRET", "公用車の予約はどうすればいい"), NoAnswer)  # the same, without ？
@@ -161,11 +161,11 @@ def test_review_apply_ask(
     assert files_of(kb_copy) == after
 
     # 3. after a restart both are answered from the right entries
-    restarted = create_app(settings, clock=clock, migrate_postgres=True)
+    restarted = create_app(settings, clock=clock)
     try:
-        reply = restarted.handle(ChatContext(user_id="U9", channel="C1"), NEW_QUESTION)
+        reply = restarted.handle(ChatContext(UserRef("console", "U9"), conversation="console"), NEW_QUESTION)
         assert isinstance(reply, Answer) and reply.entry_id == "curated-001" and reply.answer == NEW_ANSWER
-        reply = restarted.handle(ChatContext(user_id="U9", channel="C1"), PHRASING_QUESTION)
+        reply = restarted.handle(ChatContext(UserRef("console", "U9"), conversation="console"), PHRASING_QUESTION)
         assert isinstance(reply, Answer) and reply.entry_id == "org-hq-top"
     finally:
         restarted.db.dispose()
