@@ -36,7 +36,16 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from curation.sheet import NEW, OUT_OF_SCOPE, PHRASING_PREFIX, SheetError, SheetRow, read_review_sheet
 from knowledge.check import check_kb
 from knowledge.engine import FaqEngine
-from knowledge.kb import OUT_OF_SCOPE_FILE, KnowledgeBase, Problem, errors_only, fold_question, read_kb
+from knowledge.kb import (
+    OUT_OF_SCOPE_FILE,
+    KnowledgeBase,
+    KnowledgeBaseError,
+    Problem,
+    errors_only,
+    fold_question,
+    read_kb,
+)
+from knowledge.messages import msg
 
 CURATED_FILE = "90_curated.yaml"
 CURATED_ID = re.compile(r"^curated-(\d+)$")
@@ -350,15 +359,19 @@ def _ranking_problems(kb: KnowledgeBase, changes: Sequence[Change]) -> list[tupl
 def apply_sheet(sheet: Path, kb_dir: Path, today: date) -> ApplyResult:
     """Apply the review sheet `sheet` to the YAML knowledge base `kb_dir`, all or nothing (ApplyRefused)."""
     name = str(sheet)
+    if not kb_dir.exists():
+        raise KnowledgeBaseError([Problem(str(kb_dir), 1, msg("not_a_kb"))])
     if not kb_dir.is_dir():
         raise ApplyRefused([f"{kb_dir}:1: kb apply は YAML の知識ベース（ディレクトリ）にだけ書き込めます。--kb でディレクトリを指定してください"])
+    kb, loaded = read_kb(kb_dir)
+    if errors_only(loaded) or not kb.entries:  # unreadable: reported like every command that loads it
+        raise KnowledgeBaseError(errors_only(loaded) or loaded)
     before, _ = check_kb(kb_dir)
     if errors_only(before):
         raise ApplyRefused(
             [str(p) for p in errors_only(before)]
             + [f"{name}:1: 知識ベースに上の問題があるので反映していません。先に dxbot kb check {kb_dir} の指摘を直してください"]
         )
-    kb, _ = read_kb(kb_dir)
     try:
         rows = read_review_sheet(sheet)
     except SheetError as error:

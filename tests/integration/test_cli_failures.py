@@ -11,10 +11,13 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.cli import build_parser, main
+from curation.sheet import write_review_sheet
+from knowledge.kb import KnowledgeBase
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 PROBLEM = re.compile(r"^\S+:\d+: .*[\u3040-\u30ff\u4e00-\u9fff]")
@@ -41,6 +44,8 @@ COMMANDS: dict[str, tuple[list[str], set[str]]] = {
     "serve": (["serve", "--host", "127.0.0.1", "--port", "0"], APP),
     "ask": (["ask", "DX推進リーダーは何人？"], {"unreadable-kb", "missing-kb"}),
     "kb check": (["kb", "check", "{kb}"], {"unreadable-kb", "missing-kb"}),
+    "kb review": (["kb", "review", "--out", "{tmp}/review.xlsx"], DATABASE | {"unreadable-kb", "missing-kb"}),
+    "kb apply": (["kb", "apply", "{tmp}/empty-review.xlsx"], {"unreadable-kb", "missing-kb"}),  # changes nothing
     "db upgrade": (["db", "upgrade"], DATABASE),
     "db purge": (["db", "purge"], DATABASE),
     "digest preview": (["digest", "preview"], APP),
@@ -74,6 +79,7 @@ def broken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-
     (tmp_path / "broken-kb").mkdir()
     (tmp_path / "broken-kb" / "faq.yaml").write_text("entries: [\n", encoding="utf-8")
     (tmp_path / "staff.yaml").write_text(DIRECTORY, encoding="utf-8")
+    write_review_sheet([], KnowledgeBase(entries=()), tmp_path / "empty-review.xlsx", ZoneInfo("Asia/Tokyo"))
     for key in list(os.environ):
         if key.startswith(("DXBOT_", "SLACK_", "TEAMS_")):
             monkeypatch.delenv(key)

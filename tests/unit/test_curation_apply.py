@@ -195,15 +195,25 @@ def test_a_phrasing_that_makes_two_entries_indistinguishable(tmp_path: Path) -> 
     assert snapshot(kb_dir) == before
 
 
-def test_refused_before_reading_when_the_kb_already_has_a_problem(tmp_path: Path) -> None:
+def test_refused_before_reading_when_the_kb_already_has_a_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    sheet = sheet_with(tmp_path, make_kb(tmp_path / "clean"), [("本部員は何名", "言い換え:hq-size", "", "")])
+    # a knowledge base that cannot be loaded: reported as by every command that loads it
     files = dict(SMALL_KB)
     files["faq/a.yaml"] = files["faq/a.yaml"].replace("id: audit-chair", "id: hq-size")
+    broken = make_kb(tmp_path / "broken", files)
+    assert main(["kb", "apply", str(sheet), "--kb", str(broken)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("faq/a.yaml:10: id「hq-size」が重複しています") and "知識ベースを読み込めません" in err[-1]
+    # one that loads but does not pass kb check
+    files = dict(SMALL_KB)
+    files["faq/a.yaml"] = files["faq/a.yaml"].replace("alternates: [本部の人数, 本部 何人, 本部員の数]", "alternates: [本部の人数]")
     kb_dir = make_kb(tmp_path / "kb", files)
-    sheet = sheet_with(tmp_path, make_kb(tmp_path / "clean"), [("本部員は何名", "言い換え:hq-size", "", "")])
+    before = snapshot(kb_dir)
     with pytest.raises(ApplyRefused) as refused:
         apply_sheet(sheet, kb_dir, TODAY)
-    assert refused.value.problems[0].startswith("faq/a.yaml:10: id「hq-size」が重複しています")
+    assert refused.value.problems[0].startswith("faq/a.yaml:3: 項目「hq-size」の言い換え（alternates）が 1 個です")
     assert refused.value.problems[-1].startswith(f"{sheet}:1: 知識ベースに上の問題があるので反映していません。")
+    assert snapshot(kb_dir) == before
 
 
 def test_not_a_review_sheet_or_not_a_yaml_kb(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
