@@ -7,6 +7,7 @@ COPY bot ./bot
 COPY knowledge ./knowledge
 COPY storage ./storage
 COPY jobs ./jobs
+COPY curation ./curation
 RUN python -m venv /opt/dxbot && /opt/dxbot/bin/pip install --no-cache-dir .
 
 FROM python:3.11-slim
