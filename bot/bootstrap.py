@@ -87,6 +87,7 @@ class Bot:
             reports=progress.reports,
             questions=self.question_log,
             kb=self.kb,
+            feedback=self.feedback,
         )
 
     def close(self) -> None:

@@ -172,6 +172,9 @@ def _serve_slack(
     from bot.scheduling import slack_notifier, start_scheduler, stop_scheduler
 
     scheduler = start_scheduler(bot, slack_notifier(settings)) if with_scheduler else None
+    from bot.reload_signal import install_sighup_reload
+
+    restore_sighup = install_sighup_reload(bot.knowledge.reload)  # after `dxbot kb apply`: kill -HUP <pid>
     try:
         if socket_mode:
             from bot.slack.socket import run_socket_mode
@@ -191,6 +194,7 @@ def _serve_slack(
             finally:
                 health_db.dispose()
     finally:
+        restore_sighup()
         stop_scheduler(scheduler)
         bot.close()
     return 0

@@ -27,7 +27,7 @@ def _date_option(text: str) -> date:
 
 def cmd_kb_review(args: argparse.Namespace) -> int:
     """An unreadable knowledge base or database is an expected failure: one Japanese line from main()."""
-    from bot.app import prepare_database, utc_now
+    from bot.clock import utc_now
     from curation.review import review_groups
     from curation.sheet import write_review_sheet
     from knowledge.engine import FaqEngine
@@ -35,6 +35,7 @@ def cmd_kb_review(args: argparse.Namespace) -> int:
     from storage.db import create_db_engine, create_session_factory
     from storage.feedback import FeedbackRepository
     from storage.repositories import QuestionLogRepository
+    from storage.schema import prepare_schema
 
     settings = Settings.from_env()
     out = Path(args.out)
@@ -46,7 +47,7 @@ def cmd_kb_review(args: argparse.Namespace) -> int:
     end = utc_now() + timedelta(days=1)
     db = create_db_engine(settings.database_url)
     try:
-        prepare_database(db, auto_migrate=settings.auto_migrate)
+        prepare_schema(db, auto_migrate=settings.auto_migrate)
         sessions = create_session_factory(db)
         questions = QuestionLogRepository(sessions).between(start, end)
         feedback = FeedbackRepository(sessions).between(start, end)
@@ -64,7 +65,7 @@ def cmd_kb_review(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_apply(args: argparse.Namespace) -> int:
-    from bot.app import utc_now
+    from bot.clock import utc_now
     from curation.apply import ApplyRefused, apply_sheet, describe
     from knowledge.kb import BUNDLED_KB
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.app import create_app
+from bot.bootstrap import bootstrap
 from bot.cli import main
 from bot.replies import Answer, ChatContext, NoAnswer, UserRef
 from bot.settings import Settings
@@ -65,7 +65,7 @@ def test_review_apply_ask(
     monkeypatch.setenv("DXBOT_KB_PATH", str(kb_copy))
     clock = FakeClock(datetime(2026, 11, 24, 1, 0, tzinfo=UTC))
     settings = Settings(database_url=db_url, kb_path=kb_copy)
-    services = create_app(settings, clock=clock)
+    services = bootstrap(settings, clock=clock)
     try:
         def ask(user: str, text: str):  # type: ignore[no-untyped-def]
             clock.advance(minutes=5)
@@ -83,7 +83,7 @@ def test_review_apply_ask(
             question_log_id=wrong.log_id, entry_id=wrong.entry_id, user_id="U3SECRET", verdict=Verdict.WRONG, at=clock()
         )
     finally:
-        services.db.dispose()
+        services.close()
 
     # 1. review: the twice-asked question once, 件数 2, first; no user id anywhere
     sheet = tmp_path / "review.xlsx"
@@ -161,14 +161,14 @@ def test_review_apply_ask(
     assert files_of(kb_copy) == after
 
     # 3. after a restart both are answered from the right entries
-    restarted = create_app(settings, clock=clock)
+    restarted = bootstrap(settings, clock=clock)
     try:
         reply = restarted.handle(ChatContext(UserRef("console", "U9"), conversation="console"), NEW_QUESTION)
         assert isinstance(reply, Answer) and reply.entry_id == "curated-001" and reply.answer == NEW_ANSWER
         reply = restarted.handle(ChatContext(UserRef("console", "U9"), conversation="console"), PHRASING_QUESTION)
         assert isinstance(reply, Answer) and reply.entry_id == "org-hq-top"
     finally:
-        restarted.db.dispose()
+        restarted.close()
     assert main(["ask", NEW_QUESTION, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["entry_id"] == "curated-001"
 
