@@ -87,7 +87,7 @@ class Bot:
             reports=progress.reports,
             questions=self.question_log,
             kb=self.kb,
-            feedback=self.feedback,
+            feedback=self.feedback.repository,
         )
 
     def close(self) -> None:
