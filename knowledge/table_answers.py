@@ -74,6 +74,7 @@ _BOTH = _words(
 )
 _EITHER = _words("どちらか", "どっちか", "いずれか", "合わせ", "あわせ", "合計", "全体")
 _ONLY = _words("だけ", "のみ")
+_ONE_SIDE = _words("共通しない", "共通していない", "重複しない", "かぶらない", "かぶってない", "どちらか一方", "片方だけ", "一方だけ", "どちらか片方")
 _EXCEPT = _words("以外", "除", "入っていない", "入つていない", "参加していない", "いない", "じゃない")
 _SEVERAL = _words("複数", "2つ以上", "二つ以上", "2つの", "二つの", "両方", "掛け持ち", "かけもち", "兼")
 _ALL = _words("全部", "すべて", "全て", "ぜんぶ", "一覧", "全体", "全")
@@ -528,6 +529,27 @@ class TableAnswerer:
                 body = f"BPRの対象で{table.year}の{labels}にも参加している課はありません。"
             body += f"（BPRの対象：{_bpr_all(rows)}）"
             return self._entry(BPR_AND_WG, f"BPRの対象で{labels}に参加している課", body, f"{bpr.source}／{table.source}")
+        # No WG named: BPR against all WGs. Which side is denied, if any, is what follows each word.
+        at_wg, at_bpr = q.text.find("wg"), q.text.find("bpr")
+        wg_part = q.text[at_wg : at_bpr if at_bpr > at_wg else len(q.text)]
+        bpr_part = q.text[at_bpr : at_wg if at_wg > at_bpr else len(q.text)]
+        no_wg, no_bpr = bool(_EXCEPT.search(wg_part)), bool(_EXCEPT.search(bpr_part) or _NEGATION.search(bpr_part))
+        in_wg = {d for d in where}
+        spans = f"（BPRの対象：{_bpr_all(rows)}）"
+        sources = f"{bpr.source}／{table.source}"
+        if no_wg and not no_bpr:
+            names = [f"{_stem(d)}（{row.label}）" for d, row in done if d not in in_wg]
+            body = f"BPRの対象のうち、{table.year}のWGの参加課に書かれていないのは、{'、'.join(names) or 'ありません'}です。{spans}"
+            return self._entry(BPR_AND_WG, "BPRの対象でWGに参加していない課", body, sources)
+        if no_bpr and not no_wg:
+            done_names = {d for d, _ in done}
+            names = [d for d in where if d not in done_names]
+            body = f"{table.year}のWGの参加課のうち、BPRの対象に書かれていないのは、{'、'.join(names) or 'ありません'}です。{spans}"
+            return self._entry(BPR_AND_WG, "WGに参加していてBPRの対象でない課", body, sources)
+        if q.has(_BOTH) or q.has(_words("も", "にも", "両方", "どちらも")) and not re.search(_fold("どの") + "wg", q.text):
+            names = [f"{d}（{row.label}、{'・'.join(_short(g) for g in where[d])}）" for d, row in done if d in in_wg]
+            body = f"BPRの対象で{table.year}のWGにも参加している課は、{'、'.join(names) or 'ありません'}です。{spans}"
+            return self._entry(BPR_AND_WG, "BPRの対象でWGにも参加している課", body, sources)
         if not re.search(_fold("どの") + "wg|wgニ|wgハ|wgヘ|wgデ", q.text):
             return None
         parts = []
@@ -607,15 +629,41 @@ class TableAnswerer:
 
     def _members(self, q: _Question, table: WgTable, groups: list[WorkingGroup]) -> TableAnswer:
         labels = "と".join(g.label for g in groups)
-        if len(groups) == 1:
+        if len(groups) == 1 and re.search(_fold("以外の") + "wg", q.text):
+            # 「WG②以外のWGに入っている課」: the other WGs' departments, whether or not also in WG②.
+            others = [g for g in table.groups if g is not groups[0]]
+            departments = list(dict.fromkeys(d for g in others for d in g.departments))
+            lead = f"{table.year}の{labels}以外のWG（{'、'.join(g.label for g in others)}）に参加している課は"
+            question = f"{groups[0].label}以外のWGの参加課"
+        elif len(groups) == 1 and q.has(_EXCEPT):
+            others = [g for g in table.groups if g is not groups[0]]
+            departments = [
+                d for d in dict.fromkeys(d for g in others for d in g.departments) if d not in groups[0].departments
+            ]
+            lead = f"{table.year}のWGの参加課のうち、{labels}に参加していない課は"
+            question = f"{groups[0].label}に参加していない課"
+        elif len(groups) == 1:
             departments = list(groups[0].departments)
             lead = f"{table.year}の{labels}に参加している課は"
             question = f"{groups[0].label}の参加課"
-        elif q.has(_EXCEPT):
-            first, others = groups[0], groups[1:]
-            departments = [d for d in first.departments if all(d not in g.departments for g in others)]
-            lead = f"{table.year}の{first.label}に参加していて、{'、'.join(g.label for g in others)}に参加していない課は"
-            question = f"{first.label}だけの参加課"
+        elif q.has(_ONE_SIDE):
+            departments = [
+                d for d in dict.fromkeys(d for g in groups for d in g.departments)
+                if sum(d in g.departments for g in groups) == 1
+            ]
+            lead = f"{table.year}の{labels}のどちらか一方だけに参加している課は"
+            question = f"{labels}のどちらか一方だけの参加課"
+        elif q.has(_EXCEPT) and (negated := self._negated_groups(q, groups)) and len(negated) < len(groups):
+            kept = [g for g in groups if g not in negated]
+            departments = [
+                d for d in kept[0].departments
+                if all(d in g.departments for g in kept[1:]) and all(d not in g.departments for g in negated)
+            ]
+            lead = (
+                f"{table.year}の{'と'.join(g.label for g in kept)}に参加していて、"
+                f"{'、'.join(g.label for g in negated)}に参加していない課は"
+            )
+            question = f"{kept[0].label}に参加し{negated[0].label}に参加していない課"
         elif q.has(_BOTH):
             departments = [d for d in groups[0].departments if all(d in g.departments for g in groups[1:])]
             lead = f"{table.year}の{labels}の{'両方' if len(groups) == 2 else 'すべて'}に参加している課は"
@@ -640,6 +688,23 @@ class TableAnswerer:
         if len(groups) > 1:
             body += "（" + "／".join(f"{g.label}：{'、'.join(g.departments)}" for g in groups) + "）"
         return self._entry(WG_MEMBERS, question, body, table.source)
+
+    def _negated_groups(self, q: _Question, groups: list[WorkingGroup]) -> list[WorkingGroup]:
+        """The WGs the question says a department is not in: the ones followed by 「入っていない」 before
+        the next WG is named (「WG①に入っていないがWG③に入っている課」: WG①)."""
+        spans = []
+        for group in groups:
+            forms = [f"wg{group.number}", *(_fold(f) for f in (group.name, *group.aliases))]
+            at = min((i for i in (q.text.find(f) for f in forms) if i >= 0), default=-1)
+            if at >= 0:
+                spans.append((at, group))
+        spans.sort(key=lambda p: p[0])
+        negated = []
+        for i, (at, group) in enumerate(spans):
+            end = spans[i + 1][0] if i + 1 < len(spans) else len(q.text)
+            if _EXCEPT.search(q.text[at:end]):
+                negated.append(group)
+        return negated
 
     def _all_groups(self, q: _Question) -> TableAnswer | None:
         table = self.current
