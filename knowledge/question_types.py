@@ -34,6 +34,7 @@ class Asks(Enum):
     POSITION = "position"  # 座長は誰, 会長は誰: the answer must name that position
     COUNT = "count"
     VALUE = "value"  # 目標値, 何%: a figure the plan would have to give
+    PERIOD = "period"  # 期間: a start and an end, or a length
     PROGRESS = "progress"  # 進捗, 実績, 効果: how far something has come, which the plan does not report
     DAY = "day"  # 開催日, 何月何日: a day or a month, not only a year
     WHEN = "when"
@@ -67,14 +68,18 @@ _THING_BEFORE_NAME = _any(
 _PERSON_NAME = _any(r"名前|なまえ|氏名|フルネーム|実名|誰さん|どなたさん")
 _COUNT = _any(
     r"何人|なんにん|何名|なんめい|人数|何個|何件|何つ|いくつ|幾つ|何か所|何カ所|何ヶ所|何回|何チーム|何グループ|"
-    r"何業務|何手続|何年間|何分野|何団体|何種類|何社|何部署|何テーマ|何項目|何本|何組織|(?<![値字])(の数|数は|数って)(?![値字式学])"
+    r"何業務|何手続|何年間|何分野|何団体|何種類|何社|何部署|何テーマ|何項目|何本|何組織|(?<![値字])(の数|数は|数って)(?![値字式学])|"
+    r"件数|台数|箇所数|者数|枚数|項目数|人数"
 )
 _VALUE = _any(r"目標値|数値は|何%|何パーセント|何割|達成率|割合|普及率|交付率|利用率|進捗率|進み具合|進捗状況は")
 _PROGRESS = _any(r"進捗|進み具合|どこまで進|実績|成果は|効果は|効果って|どれくらい(減|増)|削減(量|効果)|達成状況|達成率")
-_DAY = _any(r"開催日|日程|日時|何日|何月|何曜|日付|開催予定|次回")
+_DAY = _any(r"開催日|日程|日時|何日|何月|何曜|日付|開催予定|次回|完了日|開始日|実施日|導入日|締切日|期日")
+_PERIOD = _any(r"期間(は|って|を|が|[?？]|$)|何年間|いつからいつまで")
 # The counter a count question names, and the counters of an answer that can fill it.
 _COUNTERS = (
     (re.compile(r"何人|何名|人数|なんにん|なんめい|者数"), "人名"),
+    (re.compile(r"件数|何件"), "件手続"),
+    (re.compile(r"項目数"), "項目つ"),
     (re.compile(r"何課|何部署|課の数|課数"), "課"),
     (re.compile(r"何回|回数|頻度"), "回"),
     (re.compile(r"何年間"), "年間"),
@@ -86,7 +91,10 @@ _UNTIL = _any(
     r"いつまで|何年まで|何年度まで|何月まで|何日まで|何時まで|期限(は|って|を|が|いつ|$)|締め?切り?(は|って|を|$)|"
     r"〆切|終了(は|って|予定|時期)|完了予定|いつ終"
 )
-_WHEN = _any(r"いつ|何年|何月|何日|時期|日付|日程|何年度|何時|開催日|日時|次回")
+_WHEN = _any(
+    r"いつ|何年|何月|何日|時期|日付|日程|何年度|何時|開催日|日時|次回|"
+    r"(導入|実施|開始|完了|移行|設置|策定|運用開始)(年度|時期|日|年月)"
+)
 # Names of benefits and fees (児童手当, 水道料金) are topics, not a question about an amount.
 _AMOUNT = _any(
     r"いくら|何円|金額|値段|費用|予算|コスト|経費|単価|何万|額は|手数料|受験料|受講料|利用料|使用料|委託料|参加費|"
@@ -105,9 +113,9 @@ _DEPARTMENT = _any(
 )
 _POSITION = re.compile(
     r"(座長|委員長|議長|会長|責任者|代表者?|トップ|まとめ役|取りまとめ役|班長|部会長|リーダー|事務局長|窓口担当|担当者|"
-    r"策定委員|委員)(って|は|を|が|に)?(誰|だれ|どなた|どこ|どの人|何者|[?？]|$)"
+    r"策定委員|委員|課長|部長|係長)(って|は|を|が|に)?(誰|だれ|どなた|どこ|どの人|何者|[?？]|$)"
 )
-_PLACE = _any(r"場所|会場|開催地|どこで(開催|やる|行う|行わ|する)|所在地")
+_PLACE = _any(r"場所|会場|開催地|どこで(開催|や|行|す|実施|使|利用)|所在地|どの窓口|どこの窓口")
 _REASON = _any(r"なぜ|なんで|どうして|理由|わけは|訳は")
 _NEXT = _any(r"次の|次回|今度の|今後の予定|予定日|開催予定|いつ開催|次はいつ")
 # An ASCII acronym (BPR, CDO, KPI) whose long form a 「何の略」 question asks for.
@@ -136,6 +144,9 @@ def asked_types(question: str) -> frozenset[Asks]:
         asks.add(Asks.DAY)
     if _PROGRESS.search(q):
         asks.add(Asks.PROGRESS)
+    # 「計画期間はいつから？」 asks the start: the period is asked when nothing narrower is.
+    if _PERIOD.search(q) and (not asks & {Asks.SINCE, Asks.UNTIL} or "いつからいつまで" in q):
+        asks.add(Asks.PERIOD)
     if _AMOUNT.search(q):
         asks.add(Asks.AMOUNT)
     if _PRODUCT.search(q):
@@ -233,10 +244,12 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
         return any(c in wanted or (wanted == "課" and c == "つ") for c in counted)
     if asks is Asks.VALUE:
         return bool(re.search(r"\d+(\.\d+)?\s*(%|パーセント|割|倍|ポイント)", answer))
+    if asks is Asks.PERIOD:
+        return bool(_RANGE.search(answer) or re.search(r"\d+\s*(年間|か月|ヶ月|カ月|週間|日間)", answer))
     if asks is Asks.PROGRESS:
         return bool(re.search(r"\d+(\.\d+)?\s*(%|パーセント|割)|実績|進捗状況|達成度", answer))
     if asks is Asks.DAY:
-        return bool(re.search(r"\d+\s*(月|日)|曜日|毎月|毎週", answer))
+        return _said_of_topic(r"\d+\s*(月|日)|曜日|毎月|毎週", entry, question, analyzer)
     if asks is Asks.WHEN:
         return bool(_DATE.search(answer))
     if asks is Asks.SINCE:
@@ -250,10 +263,7 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
     if asks is Asks.DEPARTMENT:
         return bool(_ORGANIZATION.search(answer))
     if asks is Asks.PLACE:
-        return bool(re.search(r"場所|会場|センター|会館|ホール|庁舎|市役所|[一-龥]館|[一-龥]室|オンライン|別ファイル", answer)) or any(
-            pos[1:3] == ("固有名詞", "地名") and surface not in question
-            for surface, pos in analyzer.parts_of_speech(entry.answer)
-        )
+        return _said_of_topic(r"場所|会場|センター|会館|ホール|庁舎|市役所|[一-龥]館|会議室|別ファイル", entry, question, analyzer)
     if asks is Asks.REASON:
         return bool(_BECAUSE.search(answer))
     if asks is Asks.NEXT:
@@ -285,6 +295,18 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
     return True
 
 
+def _said_of_topic(pattern: str, entry: FaqEntry, question: str, analyzer: Analyzer) -> bool:
+    """The answer states `pattern` in a sentence about what the question names: the period of the next plan
+    is not the current plan's period said in the same answer. The topic is the question's words the entry
+    has at all (a typo or a word it lacks says nothing)."""
+    everything = fold_for_match(entry.question + entry.answer)
+    topic = [u.term for u in analyzer.analyze(question).units if u.term in everything]
+    for sentence in _plain(entry.answer).split("。"):
+        if re.search(pattern, sentence) and (not topic or any(t in fold_for_match(sentence) for t in topic)):
+            return True
+    return False
+
+
 def _has_long_form(answer: str, acronym: str) -> bool:
     """BPR（ビジネス・プロセス・リエンジニアリング） or デジタル・トランスフォーメーション（DX）."""
     a = re.escape(acronym)
@@ -305,6 +327,7 @@ def missing_statement(asks: Asks, question: str, source_name: str = "計画") ->
         Asks.VALUE: "その数値（目標値や割合）",
         Asks.DAY: "その日程",
         Asks.PROGRESS: "進み具合や実績",
+        Asks.PERIOD: "その期間",
         Asks.WHEN: "その時期",
         Asks.SINCE: "いつから始めるか（開始の時期）",
         Asks.UNTIL: "いつまでか（期限・終了の時期）",

@@ -29,8 +29,14 @@ ASKED = [
     ("WG①の座長は誰？", {Asks.POSITION}),
     ("ナッジユニットはなぜ休止した？", {Asks.REASON}),
     ("DX推進委員会の次の開催はいつ？", {Asks.NEXT, Asks.WHEN}),
-    ("計画はいつからいつまで？", {Asks.SINCE, Asks.UNTIL}),
+    ("計画はいつからいつまで？", {Asks.SINCE, Asks.UNTIL, Asks.PERIOD}),
     ("児童手当 申請", set()),
+    ("コンビニ交付の利用件数", {Asks.COUNT}),
+    ("被災者支援システムの導入年度", {Asks.WHEN}),
+    ("ガバメントクラウドの移行完了日", {Asks.DAY, Asks.WHEN}),
+    ("政策企画課の課長は誰？", {Asks.POSITION}),
+    ("WGの会議はどこでやってる？", {Asks.PLACE}),
+    ("次期DX推進計画の期間は？", {Asks.PERIOD}),
     ("納付期限すぎた 延滞金", set()),
     ("市議会の資料って紙なくす話ある？", set()),
 ]
@@ -106,6 +112,16 @@ def test_basic_questions_get_the_basic_answer(plan_engine: FaqEngine, question: 
     result = plan_engine.match(question)
     assert result.status == ANSWERED and result.entry is not None
     assert result.entry.id == entry_id
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["WGの会議はどこでやってる？", "書かない窓口はどの窓口で使える？", "コンビニ交付の利用件数", "被災者支援システムの導入年度",
+     "ガバメントクラウドの移行完了日", "政策企画課の課長は誰？", "推進本部の会議は年に何回？", "書かない窓口の進捗は？"],
+)
+def test_traps_on_plan_topics_are_not_answered(plan_engine: FaqEngine, question: str) -> None:
+    result = plan_engine.match(question)
+    assert result.status != ANSWERED, result.entry
 
 
 def test_the_head_of_a_body_is_its_top(plan_engine: FaqEngine) -> None:
