@@ -406,7 +406,8 @@ def read_yaml_kb(directory: Path) -> tuple[KnowledgeBase, list[Problem]]:
     problems: list[Problem] = []
 
     def source(name: str | Path) -> _Source:
-        return _Source(directory / name, directory, problems)
+        """A file by its name in the directory, or a path already under it (from `faq_files`)."""
+        return _Source(name if isinstance(name, Path) else directory / name, directory, problems)
 
     plan: PlanInfo | None = None
     reforms: tuple[Reform, ...] = ()

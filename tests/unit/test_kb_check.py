@@ -99,3 +99,13 @@ def test_csv_header_is_checked(tmp_path: Path, capsys: pytest.CaptureFixture[str
     code, out = problems_of(capsys, path)
     assert code == 1
     assert out == [f"{path}:1: 見出し行に「回答（answer）」の列がありません。1行目を「id,question,answer」か「番号,質問,回答」にしてください"]
+
+
+def test_a_relative_knowledge_base_path(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    faq = "entries:\n" + GOOD_ENTRY.format(id="a", question="推進本部は何人ですか", alt="本部")
+    faq += GOOD_ENTRY.format(id="a", question="監事会の会長は誰ですか", alt="会長")
+    (tmp_path / "kb").mkdir()
+    write_kb(tmp_path / "kb", faq)
+    monkeypatch.chdir(tmp_path)
+    code, out = problems_of(capsys, Path("kb"))
+    assert (code, out) == (1, ["faq/a.yaml:8: id「a」が重複しています（最初は 2 行目）。どちらかの id を変えてください"])
