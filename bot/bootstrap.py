@@ -23,6 +23,7 @@ from bot.clock import Clock, utc_now
 from bot.commands import CommandRouter
 from bot.dialogue import Dialogue, PendingChoices
 from bot.directory import DirectoryError, import_directory
+from bot.errors import is_storage_outage
 from bot.failures import check_configured_files
 from bot.feedback import FeedbackService
 from bot.handlers import faq as question_commands
@@ -37,10 +38,11 @@ from bot.settings import Settings
 from jobs.digest import DigestRepos
 from knowledge.engine import FaqEngine
 from knowledge.kb import KnowledgeBase, load_kb
-from storage.db import create_db_engine, create_session_factory
+from storage.db import create_db_engine
 from storage.feedback import FeedbackRepository
 from storage.ledger import DeliveryLedger
 from storage.progress import InitiativeRepository, ReportRepository, StaffRepository
+from storage.readiness import DatabaseReadiness, GatedSessionmaker
 from storage.repositories import QuestionLogRepository
 from storage.schema import prepare_schema
 
@@ -63,6 +65,11 @@ class Bot:
     questions: QuestionService
     router: CommandRouter
     chat: ChatCore
+    readiness: DatabaseReadiness | None = None  # None: built without the start-up gate
+
+    def database_started(self) -> bool:
+        """The start-up work that needs the database is done; retried here when it is not (for `/healthz`)."""
+        return self.readiness is None or self.readiness.ensure()
 
     @property
     def kb(self) -> KnowledgeBase:
@@ -119,10 +126,19 @@ def bootstrap(
     knowledge = KnowledgeStore(load, first)
 
     db = create_db_engine(settings.database_url)
-    if migrate:
-        # Every start migrates a fresh or older database under a lock; DXBOT_AUTO_MIGRATE=0 only checks.
-        prepare_schema(db, auto_migrate=settings.auto_migrate)
-    sessions = create_session_factory(db)
+    progress_ref: list[ProgressService] = []
+
+    def prepare_database() -> None:
+        """What start needs from the database; run again, by itself, when it was down at start."""
+        if migrate:
+            # Every start migrates a fresh or older database under a lock; DXBOT_AUTO_MIGRATE=0 only checks.
+            prepare_schema(db, auto_migrate=settings.auto_migrate)
+        progress_ref[0].seed_initiatives()
+        if settings.directory_path is not None:
+            _import_directory(settings, progress_ref[0].staff, clock)
+
+    readiness = DatabaseReadiness(prepare_database, is_storage_outage)
+    sessions = GatedSessionmaker(db, readiness, expire_on_commit=False)
     question_log = QuestionLogRepository(sessions)
 
     progress = ProgressService(
@@ -134,10 +150,10 @@ def bootstrap(
         tz=ZoneInfo(settings.tz),
         reader=reader if reader is not None else SudachiReader(),
     )
-    progress.seed_initiatives()
+    progress_ref.append(progress)
+    # A database that is down at start does not stop the bot (SPEC: First run and operations).
+    readiness.start()
     knowledge.on_reload(lambda _fresh: progress.seed_initiatives())
-    if settings.directory_path is not None:
-        _import_directory(settings, progress.staff, clock)
 
     questions = QuestionService(knowledge, question_log, clock)
     feedback = FeedbackService(FeedbackRepository(sessions), clock)
@@ -156,6 +172,7 @@ def bootstrap(
         questions=questions,
         router=router,
         chat=ChatCore(router, Dialogue(PendingChoices(clock), questions, feedback)),
+        readiness=readiness,
     )
     current = knowledge.current.kb
     logger.info(

@@ -190,7 +190,9 @@ def _serve_slack(
                 settings.database_url, pool_size=1, max_overflow=0, pool_timeout=1, busy_timeout=1, connect_timeout=2
             )
             try:
-                serve_http(app, host, port, health_check=lambda: database_reachable(health_db), limits=limits)
+                # 503 until the start-up work is done (the database was down at start) or while it is away.
+                healthy = lambda: bot.database_started() and database_reachable(health_db)  # noqa: E731
+                serve_http(app, host, port, health_check=healthy, limits=limits)
             finally:
                 health_db.dispose()
     finally:

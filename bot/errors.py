@@ -23,7 +23,7 @@ class UserError(Exception):
 # The database is away (refused, dropped, pool exhausted): expected during an outage, not a bug.
 # The bot keeps answering questions from memory; anything that needs the database is refused, never confirmed.
 STORAGE_UNAVAILABLE = (
-    "いまデータベースに接続できないため、この操作はできませんでした（何も記録・変更していません）。"
+    "いまデータベースに接続できないため、記録していません（何も変更していません）。"
     "質問にはこのままお答えできます。しばらくしてから、もう一度お試しください。"
 )
 

@@ -59,6 +59,8 @@ def start_scheduler(bot: Bot, notifier: Notifier | None) -> Any | None:
         run_retention=lambda now: purge_question_log(
             now, repo=RetentionRepository(bot.sessions), days=bot.settings.question_log_days
         ),
+        # Catch-ups wait for the database when it was down at start, then run (and the start-up work with them).
+        database_started=bot.database_started,
     )
     scheduler = BackgroundScheduler(timezone=tz)
     ids = register_jobs(scheduler, deps)

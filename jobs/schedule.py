@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ REMINDER_JOB_ID = "dx-reminders"
 CATCH_UP_JOB_ID = "dx-digest-catch-up"
 RETENTION_JOB_ID = "dx-retention"
 RETENTION_CATCH_UP_JOB_ID = "dx-retention-catch-up"
+START_CATCH_UP_JOB_ID = "dx-catch-up-when-database-ready"
+START_CATCH_UP_SECONDS = 15
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,9 @@ class JobDeps:
     run_digest: Callable[[datetime], Any] | None = None  # None: no digest channel configured
     run_reminders: Callable[[datetime], Any] | None = None
     run_retention: Callable[[datetime], Any] | None = None  # purge of old question-log rows and feedback
+    # Given: the start-up catch-ups wait until it returns True (the database was down at start), polled
+    # every START_CATCH_UP_SECONDS, instead of running once at start.
+    database_started: Callable[[], bool] | None = None
 
 
 def digest_trigger(tz: ZoneInfo) -> CronTrigger:
@@ -69,18 +75,47 @@ def _guarded(name: str, action: Callable[[datetime], Any], clock: Callable[[], d
     return run
 
 
+def _catch_up_when_database_ready(scheduler: Any, deps: JobDeps, catch_ups: list[Callable[[], None]]) -> str:
+    """One job that waits for the database, runs every catch-up once, and removes itself."""
+    assert deps.database_started is not None
+    started = deps.database_started
+
+    def run() -> None:
+        if not started():
+            return
+        scheduler.remove_job(START_CATCH_UP_JOB_ID)
+        for catch_up in catch_ups:
+            catch_up()
+
+    scheduler.add_job(
+        run,
+        IntervalTrigger(seconds=START_CATCH_UP_SECONDS, start_date=deps.clock(), timezone=deps.tz),
+        id=START_CATCH_UP_JOB_ID,
+        name="catch-up when the database is ready",
+        coalesce=True,
+        max_instances=1,
+        replace_existing=True,
+    )
+    return START_CATCH_UP_JOB_ID
+
+
 def register_jobs(scheduler: Any, deps: JobDeps) -> list[str]:
     """Add the digest, catch-up, reminder and retention jobs to `scheduler` (not started here); returns their ids."""
     options = {"coalesce": True, "misfire_grace_time": MISFIRE_GRACE_SECONDS, "max_instances": 1, "replace_existing": True}
     added = []
+    waiting: list[Callable[[], None]] = []  # catch-ups that wait for the database (deps.database_started)
     if deps.run_digest is not None:
         run = _guarded("digest", deps.run_digest, deps.clock)
         scheduler.add_job(run, digest_trigger(deps.tz), id=DIGEST_JOB_ID, name="weekly digest", **options)
-        # Once, as soon as the scheduler starts: a digest missed while the bot was down goes out now.
-        scheduler.add_job(
-            run, DateTrigger(run_date=deps.clock(), timezone=deps.tz), id=CATCH_UP_JOB_ID, name="digest catch-up", **options
-        )
-        added += [DIGEST_JOB_ID, CATCH_UP_JOB_ID]
+        if deps.database_started is not None:
+            waiting.append(run)
+        else:
+            # Once, as soon as the scheduler starts: a digest missed while the bot was down goes out now.
+            scheduler.add_job(
+                run, DateTrigger(run_date=deps.clock(), timezone=deps.tz), id=CATCH_UP_JOB_ID, name="digest catch-up", **options
+            )
+            added.append(CATCH_UP_JOB_ID)
+        added.insert(0, DIGEST_JOB_ID)
     if deps.run_reminders is not None:
         run = _guarded("reminders", deps.run_reminders, deps.clock)
         scheduler.add_job(run, reminder_trigger(deps.tz), id=REMINDER_JOB_ID, name="stale reminders", **options)
@@ -88,13 +123,19 @@ def register_jobs(scheduler: Any, deps: JobDeps) -> list[str]:
     if deps.run_retention is not None:
         run = _guarded("retention", deps.run_retention, deps.clock)
         scheduler.add_job(run, retention_trigger(deps.tz), id=RETENTION_JOB_ID, name="question-log retention", **options)
-        # A bot that was down at 03:30 purges as soon as it is back (older-than is recomputed, so it is idempotent).
-        scheduler.add_job(
-            run,
-            DateTrigger(run_date=deps.clock(), timezone=deps.tz),
-            id=RETENTION_CATCH_UP_JOB_ID,
-            name="retention catch-up",
-            **options,
-        )
-        added += [RETENTION_JOB_ID, RETENTION_CATCH_UP_JOB_ID]
+        added.append(RETENTION_JOB_ID)
+        if deps.database_started is not None:
+            waiting.append(run)
+        else:
+            # A bot that was down at 03:30 purges as soon as it is back (older-than is recomputed: idempotent).
+            scheduler.add_job(
+                run,
+                DateTrigger(run_date=deps.clock(), timezone=deps.tz),
+                id=RETENTION_CATCH_UP_JOB_ID,
+                name="retention catch-up",
+                **options,
+            )
+            added.append(RETENTION_CATCH_UP_JOB_ID)
+    if waiting:
+        added.append(_catch_up_when_database_ready(scheduler, deps, waiting))
     return added

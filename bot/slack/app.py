@@ -124,8 +124,8 @@ def build_slack_app(
     deps = SlackDeps(bot=bot, receipts=EventReceiptRepository(bot.sessions))
     try:
         deps.receipts.prune(bot.clock() - RECEIPT_RETENTION)
-    except SQLAlchemyError:
-        logger.warning("could not prune old event receipts", exc_info=True)
+    except SQLAlchemyError as error:  # a database down at start is expected: one line, no traceback
+        logger.warning("could not prune old event receipts", exc_info=not is_storage_outage(error))
     use_retrying_respond(app)
     register_middleware(app, deps)
     register_commands(app, deps)

@@ -239,7 +239,7 @@ def test_database_outage_questions_answered_reports_refused_over_slack(bot: Slac
     assert reply_to(bot, "報告 書かない窓口 実施中 60%") == STORAGE_UNAVAILABLE
     form = bot.slack.interact(payload("view_submission_report")).json()
     text = json.dumps(form, ensure_ascii=False)
-    assert "何も記録" in text and "報告を記録しました" not in text
+    assert "記録していません" in text and "報告を記録しました" not in text
     monkeypatch.undo()
     assert count(bot, ProgressReport) == 0
     assert bot.services.questions.lost_logs == 1

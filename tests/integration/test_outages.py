@@ -119,7 +119,7 @@ def test_report_during_outage_is_refused_and_not_confirmed(make_services, sqlite
     monkeypatch.setattr(services.progress.reports, "add", _unreachable)
     reply = say(services, "ULEAD", REPORT)
     assert reply == refusal(STORAGE_UNAVAILABLE)
-    assert "何も記録" in text_of(reply)
+    assert "記録していません" in text_of(reply)
     monkeypatch.undo()
     assert _count(services, ProgressReport) == 0
 
