@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 
+import numpy as np
 from sudachipy import Dictionary, Morpheme, SplitMode
 
-from knowledge.normalize import char_ngrams, fold_for_match, hiragana_to_katakana, normalize_text
+from knowledge.normalize import (
+    char_ngrams,
+    fold_for_match,
+    fold_many,
+    hiragana_to_katakana,
+    normalize_text,
+    split_texts,
+)
 
 # Parts of speech that carry no topic: particles, auxiliaries, symbols, pronouns, interjections…
 _HIRAGANA_ONLY = re.compile(r"[\u3041-\u309f]+")
@@ -40,6 +48,59 @@ class Unit:
     weight: float = 1.0
     # Sudachi synonym groups (引っ越し = 転居, 死亡 = 亡くなる, 水漏れ = 漏水), as "sg:<id>" tokens.
     synonyms: tuple[str, ...] = ()
+
+
+# Sudachi refuses more than 49,149 bytes at once: a sentence longer than this is analyzed in pieces.
+ANALYSIS_CHUNK = 12000
+_SENTENCE_END = re.compile(r"(?<=。)")
+
+
+def sentences(text: str) -> list[str]:
+    """`text` cut after each 。, and no piece longer than `ANALYSIS_CHUNK`."""
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        while len(sentence) > ANALYSIS_CHUNK:
+            pieces.append(sentence[:ANALYSIS_CHUNK])
+            sentence = sentence[ANALYSIS_CHUNK:]
+        if sentence:
+            pieces.append(sentence)
+    return pieces
+
+
+@dataclass
+class IndexedTexts:
+    """What the index needs of many texts (knowledge-base phrasings or answers), analyzed in one go."""
+
+    word_ids: list[np.ndarray]  # per text: its word terms, encoded (Sudachi units, their parts, synonyms; concepts)
+    words: list[tuple[str, ...]] | None  # the same as strings, when asked for
+    folded: list[str]
+    codes: np.ndarray  # the folded texts as code points, flat (for their bigrams: normalize.gram_documents)
+    lengths: np.ndarray
+    reading_codes: np.ndarray  # the same for the folded readings
+    reading_lengths: np.ndarray
+
+
+# Texts folded together: bounds the temporaries of a long knowledge base's folding.
+_FOLD_BATCH = 1_000_000
+
+
+def _fold_batched(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    codes: list[np.ndarray] = []
+    lengths: list[np.ndarray] = []
+    start = 0
+    while start < len(texts):
+        end, chars = start, 0
+        while end < len(texts) and (chars < _FOLD_BATCH or end == start):
+            chars += len(texts[end])
+            end += 1
+        batch_codes, batch_lengths = fold_many(texts[start:end])
+        codes.append(batch_codes)
+        lengths.append(batch_lengths)
+        start = end
+    return (
+        np.concatenate([np.empty(0, dtype=np.uint32), *codes]),
+        np.concatenate([np.empty(0, dtype=np.int64), *lengths]),
+    )
 
 
 @dataclass(frozen=True)
@@ -207,7 +268,8 @@ class Analyzer:
         with self._lock:
             return self._tokenize_unlocked(normalized)
 
-    def _tokenize_unlocked(self, normalized: str) -> tuple[list[Unit], str, list[str]]:
+    def _tokenize_unlocked(self, normalized: str, fold_reading: bool = True) -> tuple[list[Unit], str, list[str]]:
+        """`fold_reading=False`: the reading as Sudachi gives it, for a caller that folds many at once."""
         if not normalized:
             return [], "", []
         out: list[Unit] = []
@@ -226,7 +288,8 @@ class Analyzer:
                 readings.append(reading)
             if unit is not None:
                 out.append(unit)
-        return out, fold_for_match("".join(readings)), asking
+        reading = "".join(readings)
+        return out, fold_for_match(reading) if fold_reading else reading, asking
 
     @staticmethod
     def _word(
@@ -265,6 +328,64 @@ class Analyzer:
         # A word in many groups (PC) is too vague to equate with anything.
         synonyms = tuple(f"sg:{g}" for g in groups) if len(groups) <= _MAX_SYNONYM_GROUPS else ()
         return Unit(term, tuple(parts), weight, synonyms), reading, None
+
+    def index_texts(
+        self,
+        texts: Sequence[str],
+        encode: Callable[[Sequence[str]], np.ndarray],
+        question_words: bool = True,
+        keep_words: bool = False,
+    ) -> IndexedTexts:
+        """The terms of many texts, as `analyze` gives them (words, folded text, reading), for the index;
+        words are encoded by `encode` (one vocabulary for all the calls of one index).
+
+        Each text is tokenized sentence by sentence, and a sentence seen before (a contact block, a
+        paragraph shared by many answers) is not tokenized again; folding runs in numpy."""
+        empty = np.empty(0, dtype=np.int32)
+        memo: dict[str, tuple[np.ndarray, np.ndarray, str, tuple[str, ...], tuple[str, ...]]] = {}
+        canonical_texts: list[str] = []
+        readings: list[str] = []
+        word_ids: list[np.ndarray] = []
+        words: list[tuple[str, ...]] = []
+        glossary = self.glossary
+        with self._lock:
+            for text in texts:
+                canonical = glossary.canonicalize(normalize_text(text))
+                canonical_texts.append(canonical)
+                found = []
+                for number, piece in enumerate(sentences(canonical)):
+                    # After the first, a sentence is read after the 。 that ends the one before, as in
+                    # the whole text (Sudachi weighs each word against its neighbour): 暮らし stays 暮らし.
+                    if number:
+                        piece = "。" + piece
+                    known = memo.get(piece)
+                    if known is None:
+                        units, raw, question = self._tokenize_unlocked(piece, fold_reading=False)
+                        terms = tuple(w for unit in units for w in (unit.term, *unit.parts, *unit.synonyms))
+                        asking = tuple(question) if question_words else ()
+                        known = memo[piece] = (encode(terms), encode(asking) if asking else empty, raw, terms, asking)
+                    found.append(known)
+                # Content words in order, then the question words, as `analyze` lists them.
+                word_ids.append(np.concatenate([*(k[0] for k in found), *(k[1] for k in found if len(k[1]))]))
+                if keep_words:
+                    words.append(tuple(w for k in found for w in k[3]) + tuple(w for k in found for w in k[4]))
+                readings.append("".join(k[2] for k in found))
+        del memo
+        codes, lengths = _fold_batched(canonical_texts)
+        del canonical_texts
+        folded = split_texts(codes, lengths)
+        if glossary.groups:
+            for i, text in enumerate(folded):
+                concepts = tuple(dict.fromkeys(concept for concept, _ in glossary.matches_in(text)))
+                if concepts:
+                    word_ids[i] = np.concatenate([word_ids[i], encode(concepts)])
+                    if keep_words:
+                        words[i] += concepts
+        # Readings are katakana and surfaces of normalized text: folding them needs no normalizing.
+        reading_codes, reading_lengths = _fold_batched(readings)
+        return IndexedTexts(
+            word_ids, words if keep_words else None, folded, codes, lengths, reading_codes, reading_lengths
+        )
 
     def analyze(self, text: str, question_words: bool = True) -> Analysis:
         """`question_words=False` for answer text: its する, ある, 方 are not what anyone asks about."""

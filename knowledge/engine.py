@@ -36,7 +36,7 @@ from knowledge import index_cache
 from knowledge.analysis import Analysis, Analyzer, Glossary
 from knowledge.decision import Thresholds, choose_thresholds, pool_digest, pseudo_questions
 from knowledge.kb import FaqEntry, KnowledgeBase
-from knowledge.normalize import char_ngrams, fold_for_match, normalize_text
+from knowledge.normalize import char_ngrams, fold_for_match, gram_documents, normalize_text
 from knowledge.question_types import (
     CANDIDATES_CONSIDERED,
     Asks,
@@ -212,25 +212,6 @@ POSTINGS_CAP = 1000
 EXPAND_MIN_SIMILARITY = 0.6
 EXPAND_PER_WORD = 3
 EXPAND_WEIGHT = 0.35
-# Sudachi refuses more than 49,149 bytes at once: long answers are analyzed in pieces.
-_ANALYSIS_CHUNK = 12000
-
-
-def _chunks(text: str) -> list[str]:
-    if len(text) <= _ANALYSIS_CHUNK:
-        return [text]
-    pieces, current = [], ""
-    for sentence in re.split(r"(?<=[。\n])", text):
-        while len(sentence) > _ANALYSIS_CHUNK:
-            pieces.append(sentence[:_ANALYSIS_CHUNK])
-            sentence = sentence[_ANALYSIS_CHUNK:]
-        if len(current) + len(sentence) > _ANALYSIS_CHUNK:
-            pieces.append(current)
-            current = ""
-        current += sentence
-    return [*pieces, current] if current else pieces
-
-
 def _join(strings: Sequence[str]) -> np.ndarray:
     return np.frombuffer("\n".join(strings).encode("utf-8"), dtype=np.uint8)
 
@@ -348,46 +329,38 @@ class FaqEngine:
             self._cache_key = index_cache.digest(parts)
         return self._cache_key
 
-    def _analyze(self, text: str, question_words: bool) -> tuple[list[str], list[str], list[str]]:
-        words: list[str] = []
-        bigrams: list[str] = []
-        readings: list[str] = []
-        for chunk in _chunks(text):
-            a = self.analyzer.analyze(chunk, question_words=question_words)
-            words += a.word_terms
-            bigrams += a.bigrams
-            readings += a.reading_bigrams
-        return words, bigrams, readings
-
     def _build_arrays(self) -> dict[str, np.ndarray]:
         phrase_entry: list[int] = []
-        phrase_folded: list[str] = []
-        phrase_tokens: list[str] = []
-        vocabularies = {kind: GrowingVocabulary() for kind in "wbr"}
-        docs: dict[str, list[np.ndarray]] = {name: [] for name in (*FIELDS, "ar")}
-
-        def add(fields: tuple[str, str, str], texts: tuple[Sequence[str], ...]) -> None:
-            for name, kind, text in zip(fields, "wbr", texts, strict=True):
-                docs[name].append(vocabularies[kind].encode(text))
-
+        phrase_texts: list[str] = []
         # The same answer text (a shared contact block, a FAQ merged from several towns) is analyzed once.
-        answers_seen: dict[str, int] = {}
+        answer_of: list[int] = []
+        answer_texts: dict[str, int] = {}
         for index, entry in enumerate(self.entries):
             for phrase in dict.fromkeys(entry.phrasings):
-                a = self.analyzer.analyze(phrase[:MAX_MATCH_CHARS])
                 phrase_entry.append(index)
-                phrase_folded.append(a.folded)
-                phrase_tokens.append(" ".join(a.word_terms))
-                add(("qw", "qb", "qr"), (a.word_terms, a.bigrams, a.reading_bigrams))
-            seen = answers_seen.get(entry.answer)
-            if seen is not None:
-                for name in ("aw", "ab", "ar"):
-                    docs[name].append(docs[name][seen])
-                continue
-            answers_seen[entry.answer] = index
-            add(("aw", "ab", "ar"), self._analyze(entry.answer, question_words=self._answer_question_words))
+                phrase_texts.append(phrase[:MAX_MATCH_CHARS])
+            answer_of.append(answer_texts.setdefault(entry.answer, len(answer_texts)))
+        word_vocabulary = GrowingVocabulary()
+        phrases = self.analyzer.index_texts(phrase_texts, word_vocabulary.encode, keep_words=True)
+        answers = self.analyzer.index_texts(
+            list(answer_texts), word_vocabulary.encode, question_words=self._answer_question_words
+        )
+        del phrase_texts, answer_texts
+        phrase_folded = phrases.folded
+        phrase_tokens = [" ".join(words) for words in phrases.words or ()]
+        docs: dict[str, list[np.ndarray]] = {"qw": phrases.word_ids, "aw": answers.word_ids}
+        vocabularies = {"w": self._words_in_entry_order(word_vocabulary.frozen(), docs, phrase_entry, answer_of)}
+        for kind, phrase_texts_of, answer_texts_of in (
+            ("b", (phrases.codes, phrases.lengths), (answers.codes, answers.lengths)),
+            ("r", (phrases.reading_codes, phrases.reading_lengths), (answers.reading_codes, answers.reading_lengths)),
+        ):
+            grams, (docs[f"q{kind}"], docs[f"a{kind}"]) = gram_documents([phrase_texts_of, answer_texts_of])
+            vocabularies[kind] = Vocabulary(grams)
+        del phrases, answers
+        for name in ("aw", "ab", "ar"):
+            docs[name] = [docs[name][i] for i in answer_of]
         n = len(self.entries)
-        words, bigrams, readings = (vocabularies[kind].frozen() for kind in "wbr")
+        words, bigrams, readings = (vocabularies[kind] for kind in "wbr")
         phrase_of = np.asarray(phrase_entry, dtype=np.int32)
         out: dict[str, np.ndarray] = {
             "phrase_entry": phrase_of,
@@ -411,7 +384,7 @@ class FaqEngine:
             for name in (q, answer_field):
                 if name == "ar":
                     continue
-                postings = Postings.build(docs[name], len(vocab.terms), idf, self.fields[name])
+                postings = Postings.build(docs[name], len(vocab.terms), idf, self.fields[name], cap=POSTINGS_CAP)
                 out[f"{name}_indptr"], out[f"{name}_docs"], out[f"{name}_weights"] = (
                     postings.indptr, postings.docs, postings.weights
                 )
@@ -431,6 +404,32 @@ class FaqEngine:
             out["entry_vectors"], out["vector_component"] = entry_vectors(rows, weights, self.vectors)
             out["word_rows"] = word_rows.astype(np.int32)
         return out
+
+    @staticmethod
+    def _words_in_entry_order(
+        vocabulary: Vocabulary, docs: dict[str, list[np.ndarray]], phrase_entry: list[int], answer_of: list[int]
+    ) -> Vocabulary:
+        """The words numbered as first met entry by entry (its phrasings, then its answer), `docs` renumbered:
+        where two words are equally good (query expansion takes the first few knowledge-base words of a
+        vector row), the earlier entry's word is taken, whatever order the texts were analyzed in."""
+        order: list[np.ndarray] = []
+        phrase = 0
+        answers_seen: set[int] = set()
+        for index, answer in enumerate(answer_of):
+            while phrase < len(phrase_entry) and phrase_entry[phrase] == index:
+                order.append(docs["qw"][phrase])
+                phrase += 1
+            if answer not in answers_seen:
+                answers_seen.add(answer)
+                order.append(docs["aw"][answer])
+        met = np.concatenate([np.empty(0, dtype=np.int32), *order])
+        ids, first = np.unique(met, return_index=True)
+        renumber = np.zeros(len(vocabulary.terms), dtype=np.int32)
+        ordered = ids[np.argsort(first, kind="stable")]
+        renumber[ordered] = np.arange(len(ordered), dtype=np.int32)
+        for name in ("qw", "aw"):
+            docs[name] = [renumber[doc] for doc in docs[name]]
+        return Vocabulary([vocabulary.terms[i] for i in ordered.tolist()])
 
     def _restore(self, arrays: dict[str, np.ndarray]) -> None:
         self._phrase_entry_array = arrays["phrase_entry"]

@@ -111,8 +111,10 @@ class Postings:
 
     @classmethod
     def build(
-        cls, docs: Sequence[np.ndarray], n_terms: int, idf: np.ndarray, params: FieldParams
+        cls, docs: Sequence[np.ndarray], n_terms: int, idf: np.ndarray, params: FieldParams, cap: int = 0
     ) -> Postings:
+        """`cap`: `gather` reads at most this many postings of a term, so only those terms' postings are
+        put heaviest first (0: every term's)."""
         # Written for memory: a 10,000-entry FAQ of long answers has millions of postings, and each
         # temporary int64/float64 array of that length costs tens of MB.
         n_docs = max(len(docs), 1)
@@ -131,11 +133,18 @@ class Postings:
         tf32 = tf.astype(np.float32)
         weights = idf[term_of] * tf32 * np.float32(params.k1 + 1) / (tf32 + norm)
         del norm, tf32, tf
-        # By term, then by contribution, heaviest first (weights stay far below 1,000).
-        order = np.argsort(term_of.astype(np.float64) * 1000.0 - weights, kind="stable")
+        # The pairs come by term (then document). Within a term heaviest first, where it matters: only a
+        # term with more than `cap` postings is ever cut (a document's sum is the same in any order).
         counts = np.bincount(term_of, minlength=n_terms)
         indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        return cls(indptr, doc_ids[order], weights[order].astype(np.float32), idf, avg, params.k1, params.b)
+        long_terms = np.flatnonzero(counts > cap)
+        if len(long_terms):
+            at = np.flatnonzero(np.repeat(counts > cap, counts))
+            order = at[np.lexsort((-weights[at], term_of[at]))]
+            doc_ids[at] = doc_ids[order]
+            weights[at] = weights[order]
+            del at, order
+        return cls(indptr, doc_ids, weights.astype(np.float32, copy=False), idf, avg, params.k1, params.b)
 
     def self_score(self, idf_values: np.ndarray, query_length: int) -> float:
         """What a document identical to the query would score: the scale that makes 1 a perfect match."""
@@ -170,11 +179,11 @@ class Presence:
         keys = pairs_entry.astype(np.int64)
         keys *= max(n_terms, 1)
         keys += pairs_term
-        unique = _unique_counts(keys)[0]
+        unique = _unique_sorted(keys)
         del keys
-        entry_of = unique // max(n_terms, 1)
-        indptr = np.searchsorted(entry_of, np.arange(n_entries + 1)).astype(np.int64)
-        return cls(indptr, (unique % max(n_terms, 1)).astype(np.int32))
+        indptr = np.searchsorted(unique, np.arange(n_entries + 1, dtype=np.int64) * max(n_terms, 1)).astype(np.int64)
+        unique %= max(n_terms, 1)  # in place: the term of each (entry, term) key
+        return cls(indptr, unique.astype(np.int32))
 
     def df(self, n_terms: int) -> np.ndarray:
         return np.bincount(self.terms, minlength=n_terms)
@@ -217,18 +226,31 @@ def _first_component(vectors: np.ndarray, steps: int = 100) -> np.ndarray:
 
 
 def _unique_counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted unique keys and their counts, by one sort in place (numpy's hash-based unique is several
-    times slower on millions of int64 keys). `keys` is sorted as a side effect."""
+    """Sorted unique keys and their counts (int32), by one sort in place (numpy's hash-based unique is
+    several times slower on millions of int64 keys). `keys` is sorted as a side effect."""
     if not len(keys):
-        return keys, np.empty(0, dtype=np.int64)
-    keys.sort()  # in place: callers hand over a temporary
-    ordered = keys
-    new = np.empty(len(ordered), dtype=bool)
-    new[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+        return keys, np.empty(0, dtype=np.int32)
+    new = _sort_and_mark_new(keys)
+    unique = keys[new]
     starts = np.flatnonzero(new)
     del new
-    return ordered[starts], np.diff(np.append(starts, len(ordered)))
+    counts = np.empty(len(starts), dtype=np.int32)
+    np.subtract(starts[1:], starts[:-1], out=counts[:-1], casting="unsafe")
+    counts[-1] = len(keys) - starts[-1]
+    return unique, counts
+
+
+def _unique_sorted(keys: np.ndarray) -> np.ndarray:
+    """Sorted unique keys; `keys` is sorted in place."""
+    return keys[_sort_and_mark_new(keys)] if len(keys) else keys
+
+
+def _sort_and_mark_new(keys: np.ndarray) -> np.ndarray:
+    keys.sort()  # in place: callers hand over a temporary
+    new = np.empty(len(keys), dtype=bool)
+    new[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=new[1:])
+    return new
 
 
 def bm25_idf(df: np.ndarray, n: int) -> np.ndarray:

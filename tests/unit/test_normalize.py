@@ -1,8 +1,17 @@
 """Japanese folding: width, case, script, long vowels, small kana; numbers kept."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from knowledge.normalize import char_ngrams, fold_for_match, normalize_text
+from knowledge.normalize import (
+    char_ngrams,
+    fold_for_match,
+    fold_many,
+    gram_documents,
+    normalize_text,
+    split_texts,
+)
 
 
 @pytest.mark.parametrize(
@@ -33,3 +42,25 @@ def test_char_ngrams() -> None:
     assert char_ngrams("ガバクラ") == ["ガバ", "バク", "クラ"]
     assert char_ngrams("ア") == ["ア"]
     assert char_ngrams("") == []
+
+
+# The index build folds a whole knowledge base at once in numpy; it must agree with fold_for_match.
+_SAMPLES = "あいうぁっゃゎーｰ〜~-−.．1２3４ａA_。、・ 　\tカヵヶガバクラ漢字第版9.0x𠮷😀"
+
+
+@given(st.lists(st.text(alphabet=_SAMPLES, max_size=12), max_size=8))
+def test_folding_many_texts_at_once_is_fold_for_match(texts: list[str]) -> None:
+    normalized = [normalize_text(t) for t in texts]
+    codes, lengths = fold_many(normalized)
+    assert split_texts(codes, lengths) == [fold_for_match(t) for t in normalized]
+
+
+@given(st.lists(st.text(alphabet="アイウカ1.", max_size=5), max_size=6), st.lists(st.text(alphabet="イエオ", max_size=4), max_size=4))
+def test_bigrams_of_many_texts_are_char_ngrams(first: list[str], second: list[str]) -> None:
+    sets = [fold_many(first), fold_many(second)]
+    grams, documents = gram_documents(sets)
+    assert grams == sorted(set(grams))
+    for texts, (codes, lengths), docs in zip((first, second), sets, documents, strict=True):
+        folded = split_texts(codes, lengths)
+        assert [[grams[i] for i in doc] for doc in docs] == [char_ngrams(f, 2) for f in folded]
+        assert len(docs) == len(texts)

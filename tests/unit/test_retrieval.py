@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from knowledge import index_cache
+from knowledge.analysis import Analyzer, Glossary
 from knowledge.engine import FaqEngine
-from knowledge.kb import FaqEntry, KnowledgeBase
-from knowledge.retrieval import FieldParams, Postings, bm25_idf
+from knowledge.kb import FaqEntry, KnowledgeBase, load_kb
+from knowledge.retrieval import FieldParams, GrowingVocabulary, Postings, bm25_idf
 from knowledge.vectors import bundled_vectors
 
 
@@ -125,3 +126,25 @@ def test_a_very_long_answer_is_indexed_in_pieces() -> None:
     long_answer = "申請書は市民課で受け付けます。" * 4000 + "最後に特別な単語アルパカ牧場があります。"
     kb = KnowledgeBase(entries=(*KB.entries, entry("manual", "手引き", long_answer)))
     assert FaqEngine(kb).match("アルパカ牧場", top=1).candidates[0].entry_id == "manual"
+
+
+def test_a_capped_term_keeps_its_heaviest_postings() -> None:
+    # Term 0 is in every document, with tf 1..6 in documents of one length: the cap must keep the largest tf.
+    docs = [np.array([0] * tf + [1] * (6 - tf), dtype=np.int32) for tf in (3, 1, 6, 2, 5, 4)]
+    postings = Postings.build(docs, 2, bm25_idf(np.array([6, 5]), 6), FieldParams(1.0, 1.2, 0.75), cap=2)
+    ids, _ = postings.gather(np.array([0]), np.array([1.0]), cap=2)
+    assert ids.tolist() == [2, 4]
+
+
+def test_the_index_analysis_of_many_texts_is_that_of_each_text() -> None:
+    kb = load_kb()
+    analyzer = Analyzer(Glossary(kb.synonyms))
+    texts = [e.answer for e in kb.entries[:60]] + [p for e in kb.entries[:60] for p in e.phrasings]
+    vocabulary = GrowingVocabulary()
+    indexed = analyzer.index_texts(texts, vocabulary.encode, question_words=False, keep_words=True)
+    terms = list(vocabulary.ids)
+    assert sum(text.count("。") > 1 for text in texts) > 10  # answers of several sentences
+    for text, words, ids, folded in zip(texts, indexed.words or (), indexed.word_ids, indexed.folded, strict=True):
+        alone = analyzer.analyze(text, question_words=False)
+        assert list(words) == list(alone.word_terms) == [terms[i] for i in ids.tolist()]
+        assert folded == alone.folded
