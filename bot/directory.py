@@ -4,7 +4,11 @@
 departments: [政策企画課, 市民生活課, 税務課]
 users:
   - {id: U012ABC, name: 山田 花子, department: 市民生活課, role: leader}   # member | leader | admin
+  - {teams_id: 6f1c3c1e-0b7a-4c55-9a57-3e2f0d1b9a10, name: 江津 次郎, department: 税務課}  # Teams only
 ```
+
+`id` is the Slack user ID; `teams_id` the Azure AD object id Teams sends as `from.aadObjectId`. A person
+needs one of them (or both). Teams-only staff are kept under the key `teams:<teams_id>`.
 
 `departments` lists the departments to create; a user's department must be listed or exist already, so a
 typo does not create a phantom one (it gets 「もしかして …？」). `role` defaults to member and also accepts the Japanese words used in the
@@ -40,8 +44,10 @@ from storage.progress import (
 
 logger = logging.getLogger(__name__)
 
-USER_FIELDS = {"id", "name", "department", "role"}
-REQUIRED_USER_FIELDS = ("id", "name", "department")
+USER_FIELDS = {"id", "teams_id", "name", "department", "role"}
+REQUIRED_USER_FIELDS = ("name", "department")
+TEAMS_KEY_PREFIX = "teams:"
+_TEAMS_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 
 # Spellings people use for each role; compared after NFKC and lower-casing.
@@ -69,6 +75,16 @@ def parse_role(text: str) -> StaffRole | None:
 
 def valid_user_id(text: str) -> bool:
     return bool(_USER_ID.match(text))
+
+
+def valid_teams_id(text: str) -> bool:
+    """An Azure AD object id: a GUID."""
+    return bool(_TEAMS_ID.match(text))
+
+
+def teams_staff_key(teams_id: str) -> str:
+    """The staff key of someone known only to Teams."""
+    return TEAMS_KEY_PREFIX + teams_id.lower()
 
 
 @dataclass(frozen=True)
@@ -170,16 +186,16 @@ def read_directory(path: Path) -> tuple[Directory, list[Problem]]:
     elif not isinstance(node, yaml.SequenceNode):
         problems.append(Problem(file, _line(node), "users は職員のリストにしてください"))
     else:
-        seen: dict[str, int] = {}
+        seen: dict[tuple[str, str], int] = {}
         for item in node.value:
-            user_id = _raw_id(item)
-            if user_id is not None and user_id in seen:
-                problems.append(
-                    Problem(file, _line(item), f"id '{user_id}' が重複しています（{seen[user_id]}行目にもあります）")
-                )
+            keys = [(field, raw) for field in ("id", "teams_id") if (raw := _raw_id(item, field)) is not None]
+            repeated = next(((field, raw) for field, raw in keys if (field, raw.lower()) in seen), None)
+            if repeated is not None:
+                field, raw = repeated
+                first = seen[(field, raw.lower())]
+                problems.append(Problem(file, _line(item), f"{field} '{raw}' が重複しています（{first}行目にもあります）"))
                 continue
-            if user_id is not None:
-                seen[user_id] = _line(item)
+            seen.update({(field, raw.lower()): _line(item) for field, raw in keys})
             entry = _parse_user(file, item, listed, problems)
             if entry is not None:
                 users.append(entry)
@@ -187,11 +203,11 @@ def read_directory(path: Path) -> tuple[Directory, list[Problem]]:
     return Directory(tuple(departments), tuple(users), lines), problems
 
 
-def _raw_id(item: yaml.Node) -> str | None:
+def _raw_id(item: yaml.Node, field: str) -> str | None:
     if not isinstance(item, yaml.MappingNode):
         return None
     for key, value in item.value:
-        if key.value == "id" and isinstance(value, yaml.ScalarNode):
+        if key.value == field and isinstance(value, yaml.ScalarNode):
             return _text(_value(value))
     return None
 
@@ -199,13 +215,13 @@ def _raw_id(item: yaml.Node) -> str | None:
 def _parse_user(file: str, item: yaml.Node, listed: set[str] | None, problems: list[Problem]) -> DirectoryEntry | None:
     line = _line(item)
     if not isinstance(item, yaml.MappingNode):
-        problems.append(Problem(file, line, "職員は {id, name, department, role} のマッピングで書いてください"))
+        problems.append(Problem(file, line, "職員は {id, teams_id, name, department, role} のマッピングで書いてください"))
         return None
     fields: dict[str, Any] = {}
     ok = True
     for key, value in item.value:
         if key.value not in USER_FIELDS:
-            problems.append(Problem(file, _line(key), f"不明な項目 '{key.value}'（id, name, department, role が使えます）"))
+            problems.append(Problem(file, _line(key), f"不明な項目 '{key.value}'（id, teams_id, name, department, role が使えます）"))
             ok = False
             continue
         fields[str(key.value)] = _value(value)
@@ -215,10 +231,20 @@ def _parse_user(file: str, item: yaml.Node, listed: set[str] | None, problems: l
             ok = False
     if not ok:
         return None
-    user_id = _text(fields["id"]) or ""
+    slack_id = _text(fields.get("id"))
+    teams_id = _text(fields.get("teams_id"))
+    if slack_id is None and teams_id is None:
+        problems.append(Problem(file, line, "id（Slack のユーザー ID）か teams_id（Teams の Azure AD オブジェクト ID）が必要です"))
+        return None
+    if teams_id is not None and not valid_teams_id(teams_id):
+        problems.append(
+            Problem(file, line, f"teams_id '{teams_id}' は使えません（Azure AD のオブジェクト ID、例: 6f1c3c1e-0b7a-4c55-9a57-3e2f0d1b9a10）")
+        )
+        ok = False
+    user_id = slack_id if slack_id is not None else teams_staff_key(teams_id or "")
     name = _text(fields["name"]) or ""
     department = _text(fields["department"]) or ""
-    if not valid_user_id(user_id):
+    if slack_id is not None and not valid_user_id(user_id):
         problems.append(Problem(file, line, f"id '{user_id}' は使えません（Slack のユーザー ID、例: U012ABC）"))
         ok = False
     if len(name) > MAX_NAME_CHARS:
@@ -240,7 +266,9 @@ def _parse_user(file: str, item: yaml.Node, listed: set[str] | None, problems: l
         ok = False
     if not ok or role is None:
         return None
-    return DirectoryEntry(user_id=user_id, name=name, department=department, role=role)
+    return DirectoryEntry(
+        user_id=user_id, name=name, department=department, role=role, teams_id=teams_id.lower() if teams_id else None
+    )
 
 
 def load_directory(path: Path) -> Directory:

@@ -27,6 +27,20 @@ class UserRef:
 
 
 @dataclass(frozen=True)
+class Mention:
+    """A person named in a command (`登録 @山田 …`), resolved by the adapter.
+
+    `text` is the mention exactly as it stands in the text the core receives (`<@U012ABC|yamada>`,
+    `<at>山田 花子</at>`, or whatever the adapter put there); the core matches that piece as a whole and
+    never parses platform syntax. `user` is who it is, `name` the display name if the platform gave one.
+    """
+
+    text: str
+    user: UserRef
+    name: str | None = None
+
+
+@dataclass(frozen=True)
 class ChatContext:
     """Who is talking, and where.
 
@@ -42,6 +56,7 @@ class ChatContext:
     request_id: str | None = None
     thread: str | None = None
     surface: Surface = "console"
+    mentions: tuple[Mention, ...] = ()
 
     @property
     def user_id(self) -> str | None:

@@ -69,7 +69,8 @@ class Department(Base):
 
 
 class StaffMember(Base):
-    """A registered staff member; the Slack user id is the key."""
+    """A registered staff member. The key is the Slack user id, or `teams:<aadObjectId>` for Teams-only staff;
+    `teams_id` is the Azure AD object id Teams sends as `from.aadObjectId`."""
 
     __tablename__ = "staff"
 
@@ -78,8 +79,12 @@ class StaffMember(Base):
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), nullable=False)
     role: Mapped[str] = mapped_column(String(16), nullable=False)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    teams_id: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (CheckConstraint(_in_list("role", STAFF_ROLES), name="ck_staff_role"),)
+    __table_args__ = (
+        CheckConstraint(_in_list("role", STAFF_ROLES), name="ck_staff_role"),
+        Index("uq_staff_teams_id", "teams_id", unique=True),
+    )
 
 
 class Initiative(Base):

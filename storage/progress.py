@@ -137,11 +137,12 @@ class DepartmentRecord:
 
 @dataclass(frozen=True)
 class StaffRecord:
-    user_id: str
+    user_id: str  # the staff key: the Slack user id, or teams:<aadObjectId> for Teams-only staff
     name: str
     department_id: int
     department: str
     role: StaffRole
+    teams_id: str | None = None  # the Azure AD object id Teams sends as from.aadObjectId
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,7 @@ class DirectoryEntry:
     name: str
     department: str
     role: StaffRole
+    teams_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -408,6 +410,7 @@ def _staff_record(row: StaffMember, department: str) -> StaffRecord:
         department_id=row.department_id,
         department=department,
         role=StaffRole(row.role),
+        teams_id=row.teams_id,
     )
 
 
@@ -423,11 +426,19 @@ class StaffRepository:
             ]
 
     def get(self, user_id: str) -> StaffRecord | None:
+        """The staff member with this key (the Slack user id, or teams:<aadObjectId>)."""
+        return self._one(StaffMember.user_id == user_id)
+
+    def get_by_teams_id(self, teams_id: str) -> StaffRecord | None:
+        """The staff member Teams knows by this Azure AD object id (compared in lower case)."""
+        return self._one(StaffMember.teams_id == teams_id.lower())
+
+    def _one(self, condition: Any) -> StaffRecord | None:
         with self._sessions() as session:
             found = session.execute(
                 select(StaffMember, Department.name)
                 .join(Department, Department.id == StaffMember.department_id)
-                .where(StaffMember.user_id == user_id)
+                .where(condition)
             ).first()
             return _staff_record(found[0], found[1]) if found else None
 
@@ -451,15 +462,25 @@ class StaffRepository:
         role: StaffRole,
         now: datetime,
         create_department: bool = True,
+        teams_id: str | None = None,
     ) -> Registration:
         """Add or update one staff member. The department is created when it does not exist yet and
-        `create_department` allows it; otherwise UnknownDepartment and nothing changes."""
+        `create_department` allows it; otherwise UnknownDepartment and nothing changes. `teams_id`, when
+        given, is recorded (an existing one is kept when it is not)."""
+        teams = teams_id.lower() if teams_id else None
         return _retry_on_conflict(  # type: ignore[no-any-return]
-            lambda: self._register_once(user_id, name, department, role, as_utc(now), create_department)
+            lambda: self._register_once(user_id, name, department, role, as_utc(now), create_department, teams)
         )
 
     def _register_once(
-        self, user_id: str, name: str, department: str, role: StaffRole, now: datetime, create_department: bool
+        self,
+        user_id: str,
+        name: str,
+        department: str,
+        role: StaffRole,
+        now: datetime,
+        create_department: bool,
+        teams_id: str | None,
     ) -> Registration:
         with self._sessions.begin() as session:
             if not create_department and session.scalars(select(Department).where(Department.name == department)).first() is None:
@@ -468,12 +489,15 @@ class StaffRepository:
             row = session.get(StaffMember, user_id)
             previous: StaffRecord | None = None
             if row is None:
-                row = StaffMember(user_id=user_id, name=name, department_id=dept.id, role=role.value, updated_at=now)
+                row = StaffMember(
+                    user_id=user_id, name=name, department_id=dept.id, role=role.value, updated_at=now, teams_id=teams_id
+                )
                 session.add(row)
             else:
                 old_department = session.get(Department, row.department_id)
                 previous = _staff_record(row, old_department.name if old_department else "")
                 row.name, row.department_id, row.role, row.updated_at = name, dept.id, role.value, now
+                row.teams_id = teams_id or row.teams_id
             session.flush()
             return Registration(staff=_staff_record(row, dept.name), previous=previous, department_created=created)
 
@@ -491,31 +515,40 @@ class StaffRepository:
                 if name not in by_name:
                     by_name[name], created = _ensure_department(session, name, now)
                     departments_added += created
-            existing = {row.user_id: row for row in session.scalars(select(StaffMember))}
+            rows = list(session.scalars(select(StaffMember)))
+            existing = {row.user_id: row for row in rows}
+            by_teams_id = {row.teams_id: row for row in rows if row.teams_id}
             for entry in entries:
                 department_id = by_name[entry.department].id
+                teams_id = entry.teams_id.lower() if entry.teams_id else None
+                holder = by_teams_id.get(teams_id) if teams_id else None
+                if holder is not None and holder.user_id != entry.user_id:
+                    # The directory is the authority: the Teams identity moves to the person it now names.
+                    logger.warning("teams_id of staff %s moves to %s", holder.user_id, entry.user_id)
+                    holder.teams_id = None
+                    session.flush()
                 row = existing.get(entry.user_id)
+                # A Teams identity given by `登録` in Teams is kept when the file does not name one.
+                wanted = (entry.name, department_id, entry.role.value, teams_id or (row.teams_id if row else None))
                 if row is None:
-                    session.add(
-                        StaffMember(
-                            user_id=entry.user_id,
-                            name=entry.name,
-                            department_id=department_id,
-                            role=entry.role.value,
-                            updated_at=now,
-                        )
+                    row = StaffMember(
+                        user_id=entry.user_id,
+                        name=entry.name,
+                        department_id=department_id,
+                        role=entry.role.value,
+                        updated_at=now,
+                        teams_id=teams_id,
                     )
+                    session.add(row)
                     added += 1
-                elif (row.name, row.department_id, row.role) != (entry.name, department_id, entry.role.value):
-                    row.name, row.department_id, row.role, row.updated_at = (
-                        entry.name,
-                        department_id,
-                        entry.role.value,
-                        now,
-                    )
+                elif (row.name, row.department_id, row.role, row.teams_id) != wanted:
+                    row.name, row.department_id, row.role, row.teams_id = wanted
+                    row.updated_at = now
                     updated += 1
                 else:
                     unchanged += 1
+                if teams_id:
+                    by_teams_id[teams_id] = row
         return ImportResult(departments_added, added, updated, unchanged)
 
 

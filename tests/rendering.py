@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.errors import UserError
-from bot.replies import ChatContext, Refusal, Reply, UserRef
+from bot.replies import ChatContext, Mention, Refusal, Reply, UserRef
 from bot.slack.blocks import unescape
 from bot.slack.render import reply_mrkdwn
 
@@ -14,14 +14,26 @@ def text_of(reply: Reply) -> str:
 
 
 def chat(
-    user_id: str | None, channel: str | None = "C1", platform: str = "console", request_id: str | None = None
+    user_id: str | None,
+    channel: str | None = "C1",
+    platform: str = "console",
+    request_id: str | None = None,
+    mentions: tuple[Mention, ...] = (),
 ) -> ChatContext:
     return ChatContext(
         user=UserRef(platform, user_id) if user_id else None,
         conversation=channel,
         platform=platform,
         request_id=request_id,
+        mentions=mentions,
     )
+
+
+def with_mentions(text: str) -> tuple[str, tuple[Mention, ...]]:
+    """Slack mention syntax in a test's input (`登録 <@U1|sato> …`), resolved as the Slack adapter does."""
+    from bot.slack.app import slack_mentions
+
+    return slack_mentions(text.replace("&", "&amp;"))
 
 
 def error_text(error: UserError) -> str:

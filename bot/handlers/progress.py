@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 
 from bot.commands import CommandRouter
-from bot.directory import ROLE_HELP
+from bot.directory import ROLE_HELP, TEAMS_KEY_PREFIX
 from bot.progress.parsing import (
     ADMIN_REPORT_USAGE,
     HISTORY_USAGE,
@@ -284,8 +284,9 @@ def render_list(service: ProgressService) -> tuple[Block, ...]:
 
 def render_registration(registration: Registration) -> tuple[Block, ...]:
     staff = registration.staff
+    shown_id = staff.user_id if not staff.user_id.startswith(TEAMS_KEY_PREFIX) else "Teams"
     who: tuple[Part, ...] = (
-        UserText(staff.name), f"（{staff.user_id}）— ", UserText(staff.department), f"・{staff.role.label}"
+        UserText(staff.name), f"（{shown_id}）— ", UserText(staff.department), f"・{staff.role.label}"
     )
     previous = registration.previous
     if previous is None:
@@ -306,9 +307,9 @@ def render_registration(registration: Registration) -> tuple[Block, ...]:
 def register(router: CommandRouter, service: ProgressService) -> None:
     def report(ctx: ChatContext, args: str) -> Reply:
         if not args.strip():
-            service.reporter(ctx.user_id)  # an unregistered user learns that first, not after filling a form
+            service.reporter(ctx.user)  # an unregistered user learns that first, not after filling a form
             return OpenReportForm(report_form_hint())
-        outcome = service.report_text(ctx.user_id, args, request_id=ctx.request_id, source=ctx.platform)
+        outcome = service.report_text(ctx.user, args, request_id=ctx.request_id, source=ctx.platform)
         return Message(render_report(outcome, service))
 
     def status(ctx: ChatContext, args: str) -> Reply:
@@ -323,13 +324,13 @@ def register(router: CommandRouter, service: ProgressService) -> None:
         return Message(render_history(service.history(args), service))
 
     def undo(ctx: ChatContext, _args: str) -> Reply:
-        return Message(render_undo(service.undo(ctx.user_id, request_id=ctx.request_id), service))
+        return Message(render_undo(service.undo(ctx.user, request_id=ctx.request_id), service))
 
     def list_initiatives(ctx: ChatContext, _args: str) -> Reply:
         return Message(render_list(service))
 
     def register_staff(ctx: ChatContext, args: str) -> Reply:
-        return Message(render_registration(service.register(ctx.user_id, args)))
+        return Message(render_registration(service.register(ctx.user, args, ctx.mentions)))
 
     router.add(
         "報告",

@@ -9,11 +9,12 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.directory import ROLE_HELP, parse_role, valid_user_id
+from bot.directory import ROLE_HELP, parse_role, valid_teams_id, valid_user_id
 from bot.errors import UserError
-from bot.replies import Code, Command, Paragraph, UserText, para
+from bot.replies import Code, Command, Mention, Paragraph, UserRef, UserText, para
 from storage.progress import (
     MAX_DEPARTMENT_CHARS,
     MAX_NAME_CHARS,
@@ -62,7 +63,6 @@ _PERCENT_LIKE = re.compile(r"^[+-]?\d+(?:\.\d+)?(?:%|パーセント)$")
 _SPACE_BEFORE_PERCENT = re.compile(r"(\d)\s+(%|パーセント)")
 _OPTION = re.compile(r"^(課|部署|担当課|dept|department|kpi|指標)[:=](.*)$", re.IGNORECASE)
 _KPI_VALUE = re.compile(r"^([+-]?\d[\d,]*(?:\.\d+)?)\D*$")
-_MENTION = re.compile(r"^<@([A-Za-z0-9]+)(?:\|([^>]*))?>$")
 _DEPARTMENT_WORDS = {"課", "部署", "担当課", "dept", "department"}
 
 
@@ -297,33 +297,48 @@ def check_consistent(draft: ReportDraft) -> None:
 
 @dataclass(frozen=True)
 class RegistrationDraft:
-    user_id: str
+    user: UserRef
     department: str
     role: StaffRole
     name: str | None
     new_department: bool = False  # `新しい課`: create the department when it does not exist yet
 
+    @property
+    def user_id(self) -> str:
+        return self.user.id
 
-def parse_registration(args: str) -> RegistrationDraft:
-    """`<@U123|name> <課名> <役割> [氏名]` (a plain id works too; 課名 and 役割 in either order)."""
+
+def registration_target(who: str) -> tuple[UserRef, str | None] | None:
+    """Who a typed word names: a Teams object id, or a staff id (the directory's `id`, a Slack user ID)."""
+    typed = unicodedata.normalize("NFKC", who).lstrip("@")
+    if valid_teams_id(typed):
+        return UserRef("teams", typed.lower()), None
+    if valid_user_id(typed):
+        return UserRef("slack", typed), None  # the directory's id is the Slack user ID
+    return None
+
+
+def parse_registration(args: str, mentions: Sequence[Mention] = ()) -> RegistrationDraft:
+    """`<@ユーザー> <課名> <役割> [氏名]` (an id typed as is works too; 課名 and 役割 in either order)."""
     usage = (para("書き方: ", Command(REGISTER_USAGE)), para("例: ", Command(REGISTER_EXAMPLE)), para(f"役割: {ROLE_HELP}"))
+    # A mention is one word however the platform writes it (a Slack label or a Teams name may hold spaces).
+    placeholders = {f"\x00{n}\x00": mention for n, mention in enumerate(mentions)}
+    for word, mention in placeholders.items():
+        args = args.replace(mention.text, f" {word} ", 1)
     words = args.split()
     tokens = [t for t in words if unicodedata.normalize("NFKC", t) != NEW_DEPARTMENT_FLAG]
     new_department = len(tokens) != len(words)
     if len(tokens) < 3:
         raise UserError("ユーザー・課名・役割を指定してください。", usage)
     who, rest = tokens[0], tokens[1:]
-    label: str | None = None
-    mention = _MENTION.match(who)
-    if mention is not None:
-        user_id, label = mention.group(1), (mention.group(2) or "").strip() or None
-    else:
-        user_id = unicodedata.normalize("NFKC", who).lstrip("@")
-    if not valid_user_id(user_id):
+    target = (placeholders[who].user, placeholders[who].name) if who in placeholders else registration_target(who)
+    who = placeholders[who].text if who in placeholders else who
+    if target is None:
         raise UserError(
-            para("ユーザー「", UserText(who), "」を読み取れません。@メンションか Slack のユーザー ID（例: U012ABC）で指定してください。"),
+            para("ユーザー「", UserText(who), "」を読み取れません。@メンションか職員の ID（例: U012ABC）で指定してください。"),
             usage,
         )
+    user, label = target
     role_at = next((i for i, t in enumerate(rest[:2]) if parse_role(t) is not None), None)
     if role_at is None:
         raise UserError(para("役割がわかりません（「", UserText(" ".join(rest[:2])), f"」）。使える役割: {ROLE_HELP}"), usage)
@@ -337,4 +352,4 @@ def parse_registration(args: str) -> RegistrationDraft:
     name = " ".join(rest[2:]).strip() or label
     if name is not None and len(name) > MAX_NAME_CHARS:
         raise UserError(f"氏名が長すぎます（{MAX_NAME_CHARS}文字まで）。")
-    return RegistrationDraft(user_id=user_id, department=department, role=role, name=name, new_department=new_department)
+    return RegistrationDraft(user=user, department=department, role=role, name=name, new_department=new_department)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.directory import maybe, similar_names
+from bot.directory import TEAMS_KEY_PREFIX, maybe, similar_names, teams_staff_key
 from bot.errors import UserError
 from bot.privacy import redact_personal_data
 from bot.progress.matching import InitiativeMatcher, UnknownInitiative
@@ -29,7 +29,7 @@ from bot.progress.parsing import (
     parse_report,
     percent_error,
 )
-from bot.replies import Code, Command, UserText, para
+from bot.replies import Code, Command, Mention, UserRef, UserText, para
 from knowledge.kb import KnowledgeBase
 from knowledge.normalize import fold_for_match
 from storage.progress import (
@@ -178,9 +178,19 @@ class ProgressService:
 
     # -------------------------------------------------------------- lookups
 
-    def reporter(self, user_id: str | None) -> StaffRecord:
-        """The registered staff member behind `user_id`, or a refusal that says how to get registered."""
-        staff = self.staff.get(user_id) if user_id else None
+    def staff_member(self, user: UserRef | None) -> StaffRecord | None:
+        """The registered staff member behind an identity: Teams by its object id, others by the staff id."""
+        if user is None:
+            return None
+        if user.platform == "teams":
+            return self.staff.get_by_teams_id(user.id)
+        if user.id.startswith(TEAMS_KEY_PREFIX):
+            return None  # the key of a Teams-only person is not a Slack or console identity
+        return self.staff.get(user.id)
+
+    def reporter(self, user: UserRef | None) -> StaffRecord:
+        """The registered staff member behind `user`, or a refusal that says how to get registered."""
+        staff = self.staff_member(user)
         if staff is None:
             raise UserError(
                 para(
@@ -219,10 +229,10 @@ class ProgressService:
     # -------------------------------------------------------------- report
 
     def report_text(
-        self, user_id: str | None, args: str, *, request_id: str | None = None, source: str = "console"
+        self, user: UserRef | None, args: str, *, request_id: str | None = None, source: str = "console"
     ) -> ReportOutcome:
         """`報告 …` as typed: the role is checked first, then the text, then everything against the data."""
-        reporter = self.reporter(user_id)
+        reporter = self.reporter(user)
         return self.record(reporter, parse_report(args), request_id=request_id, source=source)
 
     def record(
@@ -315,8 +325,10 @@ class ProgressService:
 
     # -------------------------------------------------------------- undo
 
-    def undo(self, user_id: str | None, *, request_id: str | None = None) -> UndoOutcome:
+    def undo(self, user: UserRef | None, *, request_id: str | None = None) -> UndoOutcome:
         """Withdraw the caller's own latest report that is not withdrawn yet (a new record; nothing is deleted)."""
+        staff = self.staff_member(user)
+        user_id = staff.user_id if staff else None  # only staff have reports to withdraw
         withdrawn = self.reports.withdraw_latest(user_id, self.clock(), request_id) if user_id else None
         if withdrawn is None:
             raise UserError("取り消せる報告がありません（取り消せるのは、自分の報告のうち取り消していない最新の1件です）。")
@@ -390,14 +402,14 @@ class ProgressService:
 
     # -------------------------------------------------------------- register
 
-    def register(self, admin_user_id: str | None, args: str) -> Registration:
+    def register(self, admin_user: UserRef | None, args: str, mentions: Sequence[Mention] = ()) -> Registration:
         """`登録` by an admin: add or update a staff member; `新しい課` creates the department if it is new."""
-        admin = self.staff.get(admin_user_id) if admin_user_id else None
+        admin = self.staff_member(admin_user)
         if admin is None or admin.role is not StaffRole.ADMIN:
             plan = self.kb.plan
             admins = f"事務局・{plan.secretariat}" if plan else "事務局"
             raise UserError(f"職員の登録は管理者（{admins}）だけができます。登録を事務局に依頼してください。")
-        draft = parse_registration(args)
+        draft = parse_registration(args, mentions)
         department = self.find_department(draft.department)
         if department is None and not draft.new_department:
             # A department is created only when the admin says so: a typo must not make a phantom one.
@@ -410,16 +422,21 @@ class ProgressService:
                     "（または職員名簿 YAML の departments に書いて ", Code("dxbot users import"), "）。",
                 ),
             )
-        existing = self.staff.get(draft.user_id)
-        name = draft.name or (existing.name if existing else draft.user_id)
+        existing = self.staff_member(draft.user)
+        if existing is not None:
+            key = existing.user_id
+        else:
+            key = teams_staff_key(draft.user.id) if draft.user.platform == "teams" else draft.user.id
+        name = draft.name or (existing.name if existing else draft.user.id)
         registration = self.staff.register(
-            user_id=draft.user_id,
+            user_id=key,
+            teams_id=draft.user.id if draft.user.platform == "teams" else None,
             name=name,
             department=department.name if department else draft.department,
             role=draft.role,
             now=self.clock(),
             create_department=draft.new_department,
         )
-        logger.info("staff %s registered by %s as %s", draft.user_id, admin.user_id, draft.role.value)
+        logger.info("staff %s registered by %s as %s", key, admin.user_id, draft.role.value)
         return registration
 

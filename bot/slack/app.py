@@ -27,7 +27,7 @@ from bot.errors import STORAGE_UNAVAILABLE, UserError, is_storage_outage
 from bot.feedback import FeedbackService
 from bot.progress.parsing import InconsistentReport, ReportDraft
 from bot.progress.service import ProgressService, local_time
-from bot.replies import Answer, ChatContext, OpenReportForm, Reply, Surface, UserRef
+from bot.replies import Answer, ChatContext, Mention, OpenReportForm, Reply, Surface, UserRef
 from bot.slack import blocks as bk
 from bot.slack import render
 from bot.slack.retry import slack_retry_handlers, use_retrying_respond
@@ -49,7 +49,7 @@ logger = logging.getLogger(__name__)
 SLASH_COMMAND = render.SLASH_COMMAND
 PLATFORM = "slack"
 RECEIPT_RETENTION = timedelta(days=2)  # Slack gives up retrying an event after about an hour
-_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|([^>]*))?>")
 _LEADING_MENTIONS = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>\s*)+")
 
 
@@ -147,6 +147,27 @@ def message_text(raw: str, bot_user_id: str | None = None) -> str:
     return bk.unescape(text).strip()
 
 
+def slack_mentions(raw: str) -> tuple[str, tuple[Mention, ...]]:
+    """Slack's raw text (still escaped) as the user's words, and who its mentions (`<@U…|name>`) are.
+
+    Mentions are read before unescaping: a `<@U…>` typed literally arrives as `&lt;@U…&gt;` and is text.
+    The words keep each mention as it was written; `Mention.text` is that exact piece, for the core to match."""
+    mentions = tuple(
+        Mention(bk.unescape(found.group(0)), UserRef(PLATFORM, found.group(1)), bk.unescape(found.group(2) or "").strip() or None)
+        for found in _MENTION.finditer(raw or "")
+    )
+    return bk.unescape(raw or ""), mentions
+
+
+def _message_parts(raw: str, bot_user_id: str | None) -> tuple[str, tuple[Mention, ...]]:
+    """A message's words and mentions, the bot's own mention (and leading ones) left out."""
+    text = _LEADING_MENTIONS.sub("", raw or "")
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
+    words, mentions = slack_mentions(text)
+    return words.strip(), mentions
+
+
 def slack_context(
     user_id: str | None,
     channel: str | None,
@@ -154,6 +175,7 @@ def slack_context(
     request_id: str | None = None,
     thread: str | None = None,
     surface: Surface = "channel",
+    mentions: tuple[Mention, ...] = (),
 ) -> ChatContext:
     """The core's view of a Slack request: who (a Slack user ID), where, and the request's id."""
     return ChatContext(
@@ -163,6 +185,7 @@ def slack_context(
         request_id=request_id,
         thread=thread,
         surface=surface,
+        mentions=mentions,
     )
 
 
@@ -240,8 +263,10 @@ def register_commands(app: App, deps: SlackDeps) -> None:
         user_id = command.get("user_id")
         channel = command.get("channel_id")
         trigger_id = command.get("trigger_id")
-        ctx = slack_context(user_id, channel, request_id=f"slack-command:{trigger_id}" if trigger_id else None)
-        reply = deps.bot.handle(ctx, bk.unescape(command.get("text") or ""))
+        text, mentions = slack_mentions(command.get("text") or "")
+        request_id = f"slack-command:{trigger_id}" if trigger_id else None
+        ctx = slack_context(user_id, channel, request_id=request_id, mentions=mentions)
+        reply = deps.bot.handle(ctx, text)
         if isinstance(reply, OpenReportForm) and trigger_id:
             open_report_form(deps, client, trigger_id=trigger_id, user_id=user_id)
             return
@@ -257,10 +282,15 @@ def register_events(app: App, deps: SlackDeps) -> None:
     def on_mention(event: dict[str, Any], body: dict[str, Any], client: WebClient, context: Any) -> None:
         channel = event["channel"]
         thread_ts = event.get("thread_ts") or event.get("ts")
+        text, mentions = _message_parts(event.get("text", ""), context.bot_user_id)
         ctx = slack_context(
-            event.get("user"), channel, request_id=f"slack-event:{body.get('event_id')}", thread=thread_ts
+            event.get("user"),
+            channel,
+            request_id=f"slack-event:{body.get('event_id')}",
+            thread=thread_ts,
+            mentions=mentions,
         )
-        reply = deps.bot.handle(ctx, message_text(event.get("text", ""), context.bot_user_id))
+        reply = deps.bot.handle(ctx, text)
         _post_reply(deps, client, reply, channel=channel, thread_ts=thread_ts)
 
     @app.event("message")
@@ -268,14 +298,16 @@ def register_events(app: App, deps: SlackDeps) -> None:
         # Only direct messages from people: edits, deletions, joins and bots (ourselves included) are ignored.
         if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
             return
+        text, mentions = _message_parts(event.get("text", ""), context.bot_user_id)
         ctx = slack_context(
             event.get("user"),
             event["channel"],
             request_id=f"slack-event:{body.get('event_id')}",
             thread=event.get("thread_ts"),
             surface="personal",
+            mentions=mentions,
         )
-        reply = deps.bot.handle(ctx, message_text(event.get("text", ""), context.bot_user_id))
+        reply = deps.bot.handle(ctx, text)
         _post_reply(deps, client, reply, channel=event["channel"], thread_ts=event.get("thread_ts"))
 
     @app.event("app_home_opened")
@@ -293,7 +325,7 @@ def home_for(deps: SlackDeps, user_id: str) -> dict[str, Any]:
         "質問は `/dx <質問>`、このアプリへの DM、またはチャンネルで @メンション。"
         f"使い方は `/dx ヘルプ`。わからないことは{deps.contact}へ。"
     )
-    staff = service.staff.get(user_id)
+    staff = service.staff_member(UserRef(PLATFORM, user_id))
     if staff is None:
         greeting = (
             "職員登録がまだのため、進捗の報告はできません。"
@@ -392,7 +424,7 @@ def open_report_form(deps: SlackDeps, client: WebClient, *, trigger_id: str, use
     """Open the modal (or, for someone who may not report, a view that says why)."""
     service = deps.progress
     try:
-        reporter = service.reporter(user_id)
+        reporter = service.reporter(UserRef(PLATFORM, user_id) if user_id else None)
     except UserError as error:
         client.views_open(trigger_id=trigger_id, view=bk.result_view("進捗報告", render.blocks_mrkdwn(error.blocks)))
         return
@@ -472,7 +504,7 @@ def register_views(app: App, deps: SlackDeps) -> None:
         service = deps.progress
         user_id = _action_user(body)
         try:
-            reporter = service.reporter(user_id)
+            reporter = service.reporter(UserRef(PLATFORM, user_id) if user_id else None)
             if draft.department == reporter.department:
                 draft = replace(draft, department=None)
             outcome = service.record(

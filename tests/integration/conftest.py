@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.replies import Reply
 from storage.models import Base
-from tests.rendering import chat
+from tests.rendering import chat, with_mentions
 
 DIRECTORY = """\
 departments: [政策企画課, 市民生活課, 税務課]
@@ -46,7 +46,9 @@ def staffed(make_services, db_url: str, directory_file: Path):  # type: ignore[n
 
 
 def say(services: Any, user_id: str | None, text: str, request_id: str | None = None, platform: str = "console") -> Reply:
-    return services.handle(chat(user_id, "C1", platform, request_id), text)  # type: ignore[no-any-return]
+    # What an adapter does first: mentions in the text become identities (Slack's syntax in these tests).
+    words, mentions = with_mentions(text)
+    return services.handle(chat(user_id, "C1", platform, request_id, mentions), words)  # type: ignore[no-any-return]
 
 
 def snapshot(services: Any) -> dict[str, list[tuple[Any, ...]]]:

@@ -8,7 +8,7 @@ from bot.directory import parse_role
 from bot.errors import UserError
 from bot.progress.parsing import ReportDraft, parse_percent, parse_registration, parse_report, parse_status
 from storage.progress import ReportStatus, StaffRole
-from tests.rendering import error_text
+from tests.rendering import error_text, with_mentions
 
 S = ReportStatus
 
@@ -115,7 +115,7 @@ def test_parse_percent_only_takes_numbers_meant_as_percent() -> None:
     ],
 )
 def test_parse_registration(text: str, user_id: str, department: str, role: StaffRole, name: str | None) -> None:
-    draft = parse_registration(text)
+    draft = parse_registration(*with_mentions(text))
     assert (draft.user_id, draft.department, draft.role, draft.name) == (user_id, department, role, name)
 
 
@@ -130,7 +130,7 @@ def test_parse_registration(text: str, user_id: str, department: str, role: Staf
 )
 def test_parse_registration_refusals(text: str, says: str) -> None:
     with pytest.raises(UserError) as caught:
-        parse_registration(text)
+        parse_registration(*with_mentions(text))
     assert says in error_text(caught.value)
     assert "/dx 登録 <@ユーザー> <課名> <役割>" in error_text(caught.value) or "課名" in error_text(caught.value)
 
