@@ -409,6 +409,8 @@ class QuestionTypeCheck:
             return []
         known = self.known_word
         a = self.analyzer.analyze(question)
+        if not any(_CLEAR_WORD.fullmatch(u.term) and not known(u.term) for u in a.units):
+            return []
         return [
             u.term
             for u in a.units

@@ -204,6 +204,12 @@ class TableAnswerer:
         )
         topic_words = [w for i in initiatives for w in (i.name, i.theme, *i.aliases)]
         self._topic_words = "\n".join(_fold(w) for w in topic_words)
+        # Each WG's names, folded once: the question is compared with them every time.
+        self._group_forms = {
+            id(group): [(f, _fold(f)) for f in (group.name, *group.aliases)]
+            for table in (self.current, self.previous)
+            for group in (table.groups if table else ())
+        }
 
     def _department(self, name: str) -> _Department:
         forms = {_fold(name)}
@@ -237,7 +243,7 @@ class TableAnswerer:
         named = "wg" in text or bool(_MEMBERSHIP.search(text))
         for key, table in (("current", self.current), ("previous", self.previous)):
             for group in table.groups if table else ():
-                used = [f for f in (group.name, *group.aliases) if _fold(f) in text]
+                used = [f for f, folded in self._group_forms[id(group)] if folded in text]
                 if used:
                     named_forms.append(max(used, key=len))
                 if used and (named or (group.name in used and self._unique_name(group))):
