@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -25,20 +24,26 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.console import GENERIC_ERROR
 from bot.errors import STORAGE_UNAVAILABLE, UserError, is_storage_outage
 from bot.feedback import FeedbackService
-from bot.progress.parsing import InconsistentReport, ReportDraft
-from bot.progress.service import ProgressService, local_time
+from bot.handlers.progress import render_report
+from bot.home import home_for as home_screen
+from bot.progress.form import (
+    FIELD_DEPARTMENT,
+    FIELD_INITIATIVE,
+    FIELD_NOTE,
+    FIELD_PERCENT,
+    FIELD_STATUS,
+    FieldErrors,
+    FormValues,
+    report_form,
+    submit_report_form,
+    validate_report_form,
+)
+from bot.progress.parsing import ReportDraft
+from bot.progress.service import ProgressService
 from bot.replies import Answer, ChatContext, Mention, OpenReportForm, Reply, Surface, UserRef
 from bot.slack import blocks as bk
 from bot.slack import render
 from bot.slack.retry import slack_retry_handlers, use_retrying_respond
-from storage.progress import (
-    MAX_NOTE_CHARS,
-    STATUS_LABELS,
-    DepartmentRecord,
-    ReportStatus,
-    StaffRole,
-    status_text,
-)
 from storage.receipts import EventReceiptRepository
 
 if TYPE_CHECKING:
@@ -319,38 +324,8 @@ def register_events(app: App, deps: SlackDeps) -> None:
 
 
 def home_for(deps: SlackDeps, user_id: str) -> dict[str, Any]:
-    """App Home: the user's department's initiatives with their latest status, and a button to report."""
-    service = deps.progress
-    footer = (
-        "質問は `/dx <質問>`、このアプリへの DM、またはチャンネルで @メンション。"
-        f"使い方は `/dx ヘルプ`。わからないことは{deps.contact}へ。"
-    )
-    staff = service.staff_member(UserRef(PLATFORM, user_id))
-    if staff is None:
-        greeting = (
-            "職員登録がまだのため、進捗の報告はできません。"
-            f"報告が必要なときは、{deps.contact}に `/dx 登録` で登録してもらってください。"
-        )
-        return bk.home_view(greeting=greeting, department=None, rows=(), can_report=False, footer=footer)
-    status = service.department_status(DepartmentRecord(staff.department_id, staff.department))
-    rows = []
-    for initiative, report in status.rows:
-        if report is None:
-            rows.append(bk.HomeRow(initiative.id, initiative.name, None))
-            continue
-        rows.append(
-            bk.HomeRow(
-                initiative.id,
-                initiative.name,
-                status_text(report.status, report.percent),
-                reported=f"{local_time(report.reported_at, service.tz)}・{report.reporter_name}",
-                note=report.note,
-            )
-        )
-    greeting = f"{staff.name} さん（{staff.department}・{staff.role.label}）"
-    return bk.home_view(
-        greeting=greeting, department=staff.department, rows=rows, can_report=True, footer=footer
-    )
+    """App Home: the core's home screen (bot/home.py), drawn as a Slack view."""
+    return render.home_view(home_screen(deps.progress, UserRef(PLATFORM, user_id)))
 
 
 # ---------------------------------------------------------------- actions
@@ -422,102 +397,56 @@ def register_actions(app: App, deps: SlackDeps) -> None:
 
 def open_report_form(deps: SlackDeps, client: WebClient, *, trigger_id: str, user_id: str | None) -> None:
     """Open the modal (or, for someone who may not report, a view that says why)."""
-    service = deps.progress
     try:
-        reporter = service.reporter(UserRef(PLATFORM, user_id) if user_id else None)
+        form = report_form(deps.progress, UserRef(PLATFORM, user_id) if user_id else None)
     except UserError as error:
         client.views_open(trigger_id=trigger_id, view=bk.result_view("進捗報告", render.blocks_mrkdwn(error.blocks)))
         return
-    initiatives = [bk.FormInitiative(i.id, i.name, i.reform) for i in service.list_initiatives()]
-    reforms = {no: bk.FormReform(info.no, info.symbol, info.name) for no, info in service.reforms().items()}
-    if not initiatives:
-        client.views_open(
-            trigger_id=trigger_id,
-            view=bk.result_view("進捗報告", "報告の対象になる取組みが登録されていません。"),
-        )
-        return
-    departments = [d.name for d in service.staff.departments()] if reporter.role is StaffRole.ADMIN else []
-    view = bk.report_form(
-        initiatives=initiatives,
-        reforms=reforms,
-        statuses=[(status.value, label) for status, label in STATUS_LABELS.items()],
-        reporter_label=f"{reporter.name}（{reporter.department}）",
-        private_metadata="",
-        departments=departments,
-        own_department=reporter.department,
-        note_limit=MAX_NOTE_CHARS,
-    )
-    client.views_open(trigger_id=trigger_id, view=view)
+    client.views_open(trigger_id=trigger_id, view=render.report_form_view(form))
 
 
 def _field(values: dict[str, Any], block_id: str) -> dict[str, Any]:
     return (values.get(block_id) or {}).get(bk.FIELD_ACTION) or {}
 
 
-def _selected(values: dict[str, Any], block_id: str) -> str | None:
-    return (_field(values, block_id).get("selected_option") or {}).get("value")
+def form_values(values: dict[str, Any]) -> FormValues:
+    """Slack's view state as the core's form values (field name → the text typed or the value chosen)."""
+    out: dict[str, str | None] = {}
+    for name in (FIELD_INITIATIVE, FIELD_STATUS, FIELD_DEPARTMENT):
+        out[name] = (_field(values, name).get("selected_option") or {}).get("value")
+    for name in (FIELD_PERCENT, FIELD_NOTE):
+        out[name] = _field(values, name).get("value")
+    return out
+
+
+def _slack_errors(errors: FieldErrors) -> dict[str, str]:
+    """Field errors as Slack shows them under a field: plain text, at most 300 characters."""
+    return {field: bk.truncate(render.blocks_plain(content), 300) for field, content in errors.items()}
 
 
 def read_report_form(values: dict[str, Any]) -> tuple[ReportDraft | None, dict[str, str]]:
     """The form's state as a draft, or the errors to show next to each field (Slack's `errors`)."""
-    errors: dict[str, str] = {}
-    initiative = _selected(values, bk.FIELD_INITIATIVE)
-    if not initiative:
-        errors[bk.FIELD_INITIATIVE] = "取組みを選んでください。"
-    status_value = _selected(values, bk.FIELD_STATUS)
-    status = next((s for s in ReportStatus if s.value == status_value), None)
-    if status is None:
-        errors[bk.FIELD_STATUS] = "状況を選んでください。"
-    percent: int | None = None
-    percent_text = unicodedata.normalize("NFKC", _field(values, bk.FIELD_PERCENT).get("value") or "").strip()
-    percent_text = percent_text.removesuffix("%").strip()
-    if percent_text:
-        if not percent_text.isdecimal() or int(percent_text) > 100:
-            errors[bk.FIELD_PERCENT] = (
-                "進捗率は 0〜100 の整数で入力してください（例: 60）。わからなければ空欄にしてください。"
-            )
-        else:
-            percent = int(percent_text)
-    note = (_field(values, bk.FIELD_NOTE).get("value") or "").strip()
-    if len(note) > MAX_NOTE_CHARS:
-        errors[bk.FIELD_NOTE] = (
-            f"メモが長すぎます（{len(note)}文字）。{MAX_NOTE_CHARS}文字以内にしてください。"
-        )
-    if errors or initiative is None or status is None:
-        return None, errors
-    department = _selected(values, bk.FIELD_DEPARTMENT)
-    return ReportDraft(
-        initiative=initiative, status=status, percent=percent, note=note, department=department
-    ), {}
+    draft, errors = validate_report_form(form_values(values))
+    return draft, _slack_errors(errors)
 
 
 def register_views(app: App, deps: SlackDeps) -> None:
     @app.view(bk.REPORT_CALLBACK)
     def on_report_submitted(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         """The form goes through the same core as `/dx 報告 …`; problems are shown on the form's fields."""
-        from bot.handlers.progress import render_report
-
-        draft, errors = read_report_form((view.get("state") or {}).get("values") or {})
-        if draft is None:
-            ack(response_action="errors", errors=errors)
-            return
-        service = deps.progress
         user_id = _action_user(body)
-        try:
-            reporter = service.reporter(UserRef(PLATFORM, user_id) if user_id else None)
-            if draft.department == reporter.department:
-                draft = replace(draft, department=None)
-            outcome = service.record(
-                reporter, draft, request_id=f"slack-view:{view.get('id')}", source=PLATFORM
-            )
-        except UserError as error:
-            # The fields were valid; what the core refused concerns the initiative or the department.
-            block = bk.FIELD_DEPARTMENT if draft.department is not None else bk.FIELD_INITIATIVE
-            if isinstance(error, InconsistentReport):  # 完了 with 50%: the question goes next to the percent
-                block = bk.FIELD_PERCENT
-            ack(response_action="errors", errors={block: bk.truncate(render.blocks_plain(error.blocks), 300)})
+        result = submit_report_form(
+            deps.progress,
+            UserRef(PLATFORM, user_id) if user_id else None,
+            form_values((view.get("state") or {}).get("values") or {}),
+            request_id=f"slack-view:{view.get('id')}",
+            source=PLATFORM,
+        )
+        if result.outcome is None:
+            ack(response_action="errors", errors=_slack_errors(result.errors))
             return
-        ack(response_action="update", view=bk.result_view("進捗報告", render.blocks_mrkdwn(render_report(outcome, service))))
+        confirmation = render.blocks_mrkdwn(render_report(result.outcome, deps.progress))
+        ack(response_action="update", view=bk.result_view("進捗報告", confirmation))
 
 
 # ---------------------------------------------------------------- errors

@@ -1,4 +1,5 @@
-"""The Slack renderer: platform-neutral replies (bot/replies.py) as mrkdwn and Block Kit messages.
+"""The Slack renderer: platform-neutral replies (bot/replies.py), the report form and the home screen as
+mrkdwn and Block Kit.
 
 Our own words are escaped (&, <, >); `UserText` is also made inert: Slack has no escape for its
 formatting marks, so `*`, `_`, `~` and the backtick become their full-width forms, and line breaks
@@ -12,6 +13,16 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.feedback import thanks_for
+from bot.home import Home
+from bot.progress.form import (
+    FIELD_DEPARTMENT,
+    FIELD_INITIATIVE,
+    FIELD_NOTE,
+    FIELD_PERCENT,
+    FIELD_STATUS,
+    FormGroup,
+    ReportForm,
+)
 from bot.replies import (
     CHOICES_LEAD,
     Answer,
@@ -45,6 +56,10 @@ from bot.slack.blocks import (
     BLOCK_ANSWER_ACTIONS,
     BLOCK_CHOICES,
     FALLBACK_LIMIT,
+    FIELD_ACTION,
+    OPTION_LIMIT,
+    REPORT_CALLBACK,
+    VIEW_BLOCK_LIMIT,
     SlackBlock,
     SlackMessage,
     button,
@@ -52,8 +67,11 @@ from bot.slack.blocks import (
     encode_value,
     fit,
     mrkdwn_sections,
+    option,
+    plain,
 )
 from jobs.mrkdwn import escape, truncate
+from storage.progress import NOT_REPORTED
 
 SLASH_COMMAND = "/dx"
 CHOICES_HINT = "ボタンを押すと、その回答を表示します。"
@@ -241,3 +259,118 @@ def message_of(content: Sequence[Block]) -> SlackMessage:
     """Neutral blocks as a plain Slack message (no buttons)."""
     text = blocks_mrkdwn(content)
     return SlackMessage(text=truncate(text, FALLBACK_LIMIT), blocks=fit(mrkdwn_sections(text)))
+
+
+# ---------------------------------------------------------------- the report form (modal)
+
+
+def initiative_option_groups(groups: Sequence[FormGroup]) -> list[dict[str, Any]]:
+    """Initiatives grouped by reform, at most 100 options in all (Slack's limit for a static select)."""
+    out: list[dict[str, Any]] = []
+    remaining = OPTION_LIMIT
+    for group in groups:
+        members = group.options[:remaining]
+        if not members:
+            break
+        remaining -= len(members)
+        out.append({"label": plain(group.label), "options": [option(o.label, o.value) for o in members]})
+    return out
+
+
+def report_form_view(form: ReportForm, private_metadata: str = "") -> dict[str, Any]:
+    """The modal behind `/dx 報告` alone; its block ids are the core's field names (bot/progress/form.py)."""
+    blocks: list[SlackBlock] = [
+        {
+            "type": "input",
+            "block_id": FIELD_INITIATIVE,
+            "label": plain("取組み"),
+            "element": {
+                "type": "static_select",
+                "action_id": FIELD_ACTION,
+                "placeholder": plain("取組みを選んでください"),
+                "option_groups": initiative_option_groups(form.initiatives),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": FIELD_STATUS,
+            "label": plain("状況"),
+            "element": {
+                "type": "static_select",
+                "action_id": FIELD_ACTION,
+                "placeholder": plain("状況を選んでください"),
+                "options": [option(o.label, o.value) for o in form.statuses],
+            },
+        },
+        {
+            "type": "input",
+            "block_id": FIELD_PERCENT,
+            "optional": True,
+            "label": plain("進捗率（%）"),
+            "hint": plain("0〜100 の整数。わからなければ空欄で構いません。"),
+            "element": {"type": "plain_text_input", "action_id": FIELD_ACTION, "placeholder": plain("例: 60")},
+        },
+        {
+            "type": "input",
+            "block_id": FIELD_NOTE,
+            "optional": True,
+            "label": plain("メモ"),
+            "element": {
+                "type": "plain_text_input",
+                "action_id": FIELD_ACTION,
+                "multiline": True,
+                "max_length": form.note_limit,
+                "placeholder": plain("例: 来庁者アンケート実施"),
+            },
+        },
+    ]
+    departments = list(form.departments[:OPTION_LIMIT])
+    if departments:
+        element: dict[str, Any] = {
+            "type": "static_select",
+            "action_id": FIELD_ACTION,
+            "options": [option(name, name) for name in departments],
+        }
+        if form.own_department in departments:
+            element["initial_option"] = option(form.own_department, form.own_department)  # type: ignore[arg-type]
+        blocks.append(
+            {"type": "input", "block_id": FIELD_DEPARTMENT, "label": plain("報告する課（管理者のみ）"), "element": element}
+        )
+    blocks.append(context_mrkdwn(f"報告者: {inert(form.reporter_label)}"))
+    return {
+        "type": "modal",
+        "callback_id": REPORT_CALLBACK,
+        "title": plain("進捗報告", 24),
+        "submit": plain("報告する", 24),
+        "close": plain("キャンセル", 24),
+        "private_metadata": private_metadata[:3000],
+        "blocks": blocks,
+    }
+
+
+# ---------------------------------------------------------------- App Home
+
+
+def home_view(home: Home) -> dict[str, Any]:
+    blocks: list[SlackBlock] = [{"type": "header", "text": plain("DX推進ボット", 150)}, *blocks_sections(home.greeting)]
+    if home.can_report:
+        blocks.append(
+            {"type": "actions", "elements": [button("進捗を報告する", ACTION_OPEN_REPORT, "home", style="primary")]}
+        )
+    if home.department is not None:
+        blocks.append({"type": "divider"})
+        blocks += mrkdwn_sections(f"*{inert(home.department)}の取組み*")
+        if not home.rows:
+            blocks.append(context_mrkdwn(f"まだ報告がありません。`{command_text('報告')}` か上のボタンから報告できます。"))
+        lines = []
+        for row in home.rows:
+            line = f"• {escape(row.initiative_id)} {escape(row.initiative_name)} — {escape(row.status or NOT_REPORTED)}"
+            if row.reported:
+                line += f"（{inert(row.reported)}）"
+            if row.note:
+                line += f"\n　{inert(truncate(row.note, 200))}"
+            lines.append(line)
+        if lines:
+            blocks += mrkdwn_sections("\n".join(lines))
+    blocks += [{"type": "divider"}, context_mrkdwn(blocks_mrkdwn(home.footer))]
+    return {"type": "home", "blocks": fit(blocks, VIEW_BLOCK_LIMIT)}

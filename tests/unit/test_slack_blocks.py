@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from bot.home import Home, HomeRow
+from bot.progress.form import FormGroup, FormOption
 from bot.replies import Answer, Choice, Choices, Message, NoAnswer, OpenReportForm, blocks, refusal
 from bot.slack import blocks as bk
 from bot.slack import render
@@ -115,11 +117,12 @@ def test_a_message_never_has_more_than_50_blocks() -> None:
 
 
 def test_initiative_options_are_grouped_and_capped_at_100() -> None:
-    initiatives = [
-        bk.FormInitiative(f"{r}-{i:02d}", "取組み" * 30, r) for r in (1, 2, 3) for i in range(1, 41)
+    labels = {1: "① 市民サービスの改革", 2: "② 業務プロセスの改革", 3: "改革 3"}
+    form_groups = [
+        FormGroup(labels[r], tuple(FormOption(f"{r}-{i:02d}", f"{r}-{i:02d} " + "取組み" * 30) for i in range(1, 41)))
+        for r in (1, 2, 3)
     ]
-    reforms = {1: bk.FormReform(1, "①", "市民サービスの改革"), 2: bk.FormReform(2, "②", "業務プロセスの改革")}
-    groups = bk.initiative_option_groups(initiatives, reforms)
+    groups = render.initiative_option_groups(form_groups)
     options = [o for g in groups for o in g["options"]]
     assert len(options) == 100
     assert [g["label"]["text"] for g in groups] == ["① 市民サービスの改革", "② 業務プロセスの改革", "改革 3"]
@@ -128,9 +131,9 @@ def test_initiative_options_are_grouped_and_capped_at_100() -> None:
 
 
 def test_home_view_stays_within_100_blocks() -> None:
-    rows = [bk.HomeRow(f"1-{i:02d}", "取組み", "実施中", "2026-11-24", "メモ" * 400) for i in range(200)]
-    view = bk.home_view(
-        greeting="こんにちは", department="市民生活課", rows=rows, can_report=True, footer="f"
+    rows = tuple(HomeRow(f"1-{i:02d}", "取組み", "実施中", "2026-11-24", "メモ" * 400) for i in range(200))
+    view = render.home_view(
+        Home(greeting=blocks("こんにちは"), department="市民生活課", rows=rows, can_report=True, footer=blocks("f"))
     )
     assert len(view["blocks"]) <= bk.VIEW_BLOCK_LIMIT
     assert all(len(b["text"]["text"]) <= 3000 for b in view["blocks"] if b["type"] == "section")
