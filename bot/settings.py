@@ -41,6 +41,12 @@ class Settings:
     slack_api_url: str = DEFAULT_SLACK_API_URL
     # Where built knowledge-base indexes are cached (knowledge/index_cache.py); None: no cache.
     index_cache_dir: Path | None = None
+    # Microsoft Teams (SPEC.md "Microsoft Teams"): the Azure bot registration, single tenant.
+    teams_app_id: str | None = None
+    teams_app_password: str | None = field(default=None, repr=False)
+    teams_tenant_id: str | None = None
+    # Local tests against a fake connector only: requests without a token are accepted (a warning says so).
+    teams_allow_anonymous: bool = False
     # DXBOT_AUTO_MIGRATE=0: start only checks the schema; the operator runs `dxbot db upgrade`.
     auto_migrate: bool = True
     # Questions asked (and feedback) older than this are purged daily: they hold personal data.
@@ -49,6 +55,10 @@ class Settings:
     @property
     def slack_configured(self) -> bool:
         return bool(self.slack_bot_token)
+
+    @property
+    def teams_configured(self) -> bool:
+        return bool(self.teams_app_id)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -74,6 +84,10 @@ class Settings:
             slack_app_token=opt("SLACK_APP_TOKEN"),
             slack_api_url=opt("SLACK_API_URL") or DEFAULT_SLACK_API_URL,
             index_cache_dir=Path(opt("DXBOT_INDEX_CACHE_DIR") or default_data_dir() / "index-cache"),
+            teams_app_id=opt("TEAMS_APP_ID"),
+            teams_app_password=opt("TEAMS_APP_PASSWORD"),
+            teams_tenant_id=opt("TEAMS_TENANT_ID"),
+            teams_allow_anonymous=(opt("TEAMS_ALLOW_ANONYMOUS") or "0").lower() not in FALSE_WORDS,
             auto_migrate=(opt("DXBOT_AUTO_MIGRATE") or "1").lower() not in FALSE_WORDS,
             question_log_days=_positive_days(opt("DXBOT_QUESTION_LOG_DAYS")),
         )

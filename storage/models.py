@@ -292,3 +292,19 @@ class InboxEntry(Base):
         Index("ix_inbox_undelivered", "delivered_at", "lease_until"),
         Index("ix_inbox_received_at", "received_at"),
     )
+# ---------------------------------------------------------------- chat platform state (issue 9)
+
+
+class ConversationStoreItem(Base):
+    """A document a chat adapter keeps across restarts, by key: Teams conversation references for proactive
+    posts (`proactive/conversations/<id>`) and which personal chat belongs to whom.
+
+    The Teams adapter implements the Agents SDK's storage interface on this table; the documents are the
+    SDK's own JSON, which storage/ does not interpret.
+    """
+
+    __tablename__ = "conversation_store"
+
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    document: Mapped[str] = mapped_column(Text, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

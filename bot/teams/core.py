@@ -1,0 +1,176 @@
+"""What the Teams adapter asks of the core, in one place (all synchronous; the adapter runs them in threads).
+
+Every call goes to the same functions the console and Slack use: the command router, the answer of an
+entry, feedback, the progress service. Nothing here knows the Agents SDK.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.errors import UserError
+from bot.handlers.faq import answer_entry
+from bot.progress import MAX_NOTE_CHARS, ReportDraft
+from bot.replies import Answer, Block, ChatContext, Reply
+from bot.teams.cards import (
+    FIELD_DEPARTMENT,
+    FIELD_INITIATIVE,
+    FIELD_NOTE,
+    FIELD_PERCENT,
+    FIELD_STATUS,
+    FormInitiative,
+    FormReform,
+    ReportFormSpec,
+)
+from storage.feedback import FeedbackRepository, Verdict
+from storage.progress import STATUS_LABELS, ReportStatus, StaffRole
+from storage.receipts import EventReceiptRepository
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+logger = logging.getLogger(__name__)
+
+PLATFORM = "teams"
+RECEIPT_RETENTION = timedelta(days=2)
+
+
+@dataclass
+class TeamsCore:
+    services: Services
+    feedback: FeedbackRepository
+    receipts: EventReceiptRepository
+
+    @classmethod
+    def build(cls, services: Services) -> TeamsCore:
+        core = cls(services, FeedbackRepository(services.sessions), EventReceiptRepository(services.sessions))
+        try:
+            core.receipts.prune(services.clock() - RECEIPT_RETENTION)
+        except SQLAlchemyError:
+            logger.warning("could not prune old activity receipts", exc_info=True)
+        return core
+
+    # ------------------------------------------------------------ requests
+
+    def first_delivery(self, activity_id: str) -> bool:
+        """True the first time an activity id is seen (by any process). Teams redelivers when it thinks
+        our answer came late; the receipt's primary key makes the second delivery a no-op.
+
+        Seam (docs/architecture.md §5): the durable inbox replaces this receipt when it lands."""
+        try:
+            return self.receipts.claim(f"teams:activity:{activity_id}", self.services.clock())
+        except SQLAlchemyError:
+            # Better to answer twice than not at all while the database is away.
+            logger.warning("activity receipt not stored; handling %s anyway", activity_id, exc_info=True)
+            return True
+
+    def handle(self, ctx: ChatContext, text: str) -> Reply:
+        return self.services.handle(ctx, text)
+
+    def entry_answer(self, ctx: ChatContext, entry_id: str, log_id: Any) -> Reply:
+        """The answer of the entry a button names, tied to the question it answers (for feedback)."""
+        reply = answer_entry(self.services, ctx, entry_id)
+        if isinstance(reply, Answer) and isinstance(log_id, int):
+            reply = replace(reply, log_id=log_id)
+        return reply
+
+    def question_text(self, log_id: Any) -> str | None:
+        if not isinstance(log_id, int):
+            return None
+        try:
+            logged = self.services.question_log.get(log_id)
+        except SQLAlchemyError:
+            logger.warning("question log read failed", exc_info=True)
+            return None
+        return logged.text if logged else None
+
+    def record_feedback(self, ctx: ChatContext, verdict: str, entry_id: str | None, log_id: Any) -> None:
+        kind = {"helpful": Verdict.HELPFUL, "wrong": Verdict.WRONG, "picked": Verdict.PICKED}[verdict]
+        self.feedback.record(
+            question_log_id=log_id if isinstance(log_id, int) else None,
+            entry_id=entry_id or None,
+            user_id=ctx.user_id or "",
+            verdict=kind,
+            at=self.services.clock(),
+        )
+
+    # ------------------------------------------------------------ the report form
+
+    def form_spec(self, ctx: ChatContext) -> ReportFormSpec:
+        """What the form offers this person; a UserError says why they cannot report."""
+        service = self._progress()
+        reporter = service.reporter(ctx.user_id)
+        initiatives = [FormInitiative(i.id, i.name, i.reform) for i in service.list_initiatives()]
+        if not initiatives:
+            raise UserError("報告の対象になる取組みが登録されていません。")
+        reforms = {no: FormReform(info.no, info.symbol, info.name) for no, info in service.reforms().items()}
+        departments = [d.name for d in service.staff.departments()] if reporter.role is StaffRole.ADMIN else []
+        return ReportFormSpec(
+            initiatives=initiatives,
+            reforms=reforms,
+            statuses=[(status.value, label) for status, label in STATUS_LABELS.items()],
+            reporter_label=f"{reporter.name}（{reporter.department}）",
+            departments=departments,
+            own_department=reporter.department,
+            note_limit=MAX_NOTE_CHARS,
+        )
+
+    def submit_form(
+        self, ctx: ChatContext, values: dict[str, str]
+    ) -> tuple[tuple[Block, ...] | None, dict[str, str]]:
+        """Record the form: the confirmation, or the errors to show next to each field (nothing recorded)."""
+        from bot.handlers.progress import render_report
+
+        draft, errors = read_report_form(values)
+        if draft is None:
+            return None, errors
+        service = self._progress()
+        try:
+            reporter = service.reporter(ctx.user_id)
+            if draft.department == reporter.department:
+                draft = replace(draft, department=None)
+            outcome = service.record(reporter, draft, request_id=ctx.request_id, source=PLATFORM)
+        except UserError as error:
+            # The fields were valid; what the core refused concerns the initiative or the department.
+            field = FIELD_DEPARTMENT if draft.department is not None else FIELD_INITIATIVE
+            return None, {field: error.message}
+        return render_report(outcome, service), {}
+
+    def _progress(self) -> Any:
+        if self.services.progress is None:
+            raise RuntimeError("progress service not configured")
+        return self.services.progress
+
+
+def read_report_form(values: dict[str, str]) -> tuple[ReportDraft | None, dict[str, str]]:
+    """The card's inputs as a draft, or an error per field.
+
+    Seam (docs/architecture.md §1): the core's `validate_report_form` replaces this once it lands, so
+    Slack's modal and this card share one copy of the rules."""
+    errors: dict[str, str] = {}
+    initiative = values.get(FIELD_INITIATIVE, "").strip()
+    if not initiative:
+        errors[FIELD_INITIATIVE] = "取組みを選んでください。"
+    status = next((s for s in ReportStatus if s.value == values.get(FIELD_STATUS, "")), None)
+    if status is None:
+        errors[FIELD_STATUS] = "状況を選んでください。"
+    percent: int | None = None
+    percent_text = unicodedata.normalize("NFKC", values.get(FIELD_PERCENT, "")).strip().removesuffix("%").strip()
+    if percent_text:
+        if not percent_text.isdecimal() or int(percent_text) > 100:
+            errors[FIELD_PERCENT] = "進捗率は 0〜100 の整数で入力してください（例: 60）。わからなければ空欄にしてください。"
+        else:
+            percent = int(percent_text)
+    note = values.get(FIELD_NOTE, "").strip()
+    if len(note) > MAX_NOTE_CHARS:
+        errors[FIELD_NOTE] = f"メモが長すぎます（{len(note)}文字）。{MAX_NOTE_CHARS}文字以内にしてください。"
+    if errors or status is None:
+        return None, errors
+    department = values.get(FIELD_DEPARTMENT, "").strip() or None
+    return ReportDraft(initiative=initiative, status=status, percent=percent, note=note, department=department), {}
