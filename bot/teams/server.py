@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -115,7 +116,9 @@ def messages_handler(agent: TeamsAgent) -> Callable[[web.Request], Any]:
 
 def build_web_app(agent: TeamsAgent, health_check: Callable[[], bool] | None = None) -> web.Application:
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
-    web_app["agent_configuration"] = agent.auth_config
+    with warnings.catch_warnings():  # the SDK's JWT check reads this plain string key
+        warnings.simplefilter("ignore", web.NotAppKeyWarning)
+        web_app["agent_configuration"] = agent.auth_config
     web_app.router.add_post("/api/messages", messages_handler(agent))
 
     async def healthz(_request: web.Request) -> web.Response:
