@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from jobs.digest import Digest, DigestRepos, StaleInitiative, stale_initiatives, standing_reports
 from jobs.mrkdwn import escape
 from jobs.notify import DeliveryError, Notifier, RetryPolicy, call_with_retry
-from jobs.render import one_line, render_digest, title
+from jobs.render import OutgoingMessage, one_line, render_digest, title
 from jobs.weeks import IsoWeek, due_digest_weeks, due_reminder_weeks
 from storage.ledger import DeliveryLedger
 from storage.progress import StaffRecord, StaffRole
@@ -67,11 +67,14 @@ def post_digest(
     chart: bytes | None = None,
     force: bool = False,
     retry: RetryPolicy | None = None,
+    render: Callable[[Digest], list[OutgoingMessage]] = render_digest,
 ) -> PostOutcome:
-    """Post `digest` to `channel` unless the ledger has it (or another process is posting it)."""
+    """Post `digest` to `channel` unless the ledger has it (or another process is posting it).
+
+    `render` is the platform's (Block Kit by default; bot/teams/digest.py for a Teams channel)."""
     retry = retry or RetryPolicy()
     period = digest.week.key
-    messages = render_digest(digest)  # before the claim: a rendering bug must not leave a claim behind
+    messages = render(digest)  # before the claim: a rendering bug must not leave a claim behind
     claim = ledger.claim(DIGEST_KIND, period, channel, now, force=force)
     if claim is None:
         return _refused(ledger, DIGEST_KIND, period, channel)
@@ -124,6 +127,7 @@ class DigestJob:
     tz: ZoneInfo
     retry: RetryPolicy | None = None
     with_chart: bool = True
+    render: Callable[[Digest], list[OutgoingMessage]] = render_digest
 
 
 def digest_with_chart(job: DigestJob, week: IsoWeek, now: datetime) -> tuple[Digest, bytes | None]:
@@ -151,7 +155,11 @@ def catch_up(now: datetime, job: DigestJob) -> list[PostOutcome]:
         if job.ledger.is_posted(DIGEST_KIND, week.key, job.channel):
             continue
         digest, chart = digest_with_chart(job, week, now)
-        outcomes.append(post_digest(digest, job.notifier, job.ledger, now, channel=job.channel, chart=chart, retry=job.retry))
+        outcomes.append(
+            post_digest(
+                digest, job.notifier, job.ledger, now, channel=job.channel, chart=chart, retry=job.retry, render=job.render
+            )
+        )
     return outcomes
 
 
@@ -208,6 +216,7 @@ def send_reminders(
     ledger: DeliveryLedger,
     tz: ZoneInfo,
     retry: RetryPolicy | None = None,
+    wording: Callable[[Reminder, ZoneInfo], str] = reminder_text,
 ) -> list[PostOutcome]:
     """Thursday 15:00 (next business day on a holiday): a DM to each leader with stale initiatives,
     at most once per week and person (the ledger, keyed by user id)."""
@@ -219,7 +228,7 @@ def send_reminders(
             claim = ledger.claim(REMINDER_KIND, week.key, user, now)
             if claim is None:
                 continue  # sent already (or being sent) this week
-            text = reminder_text(reminder, tz)
+            text = wording(reminder, tz)  # the platform's (Slack mrkdwn by default)
             try:
                 ts = call_with_retry(lambda u=user, t=text: notifier.send_dm(u, t), retry, f"reminder {week} {user}")  # type: ignore[misc]
             except DeliveryError as error:

@@ -193,6 +193,15 @@ def _sections(digest: Digest, s: _Style) -> list[str]:
     ]
 
 
+def digest_sections(
+    digest: Digest, *, esc: Callable[[str], str], bold: Callable[[str], str], code: Callable[[str], str]
+) -> list[str]:
+    """The digest's sections and closing pointer in another platform's markup (Teams markdown): `esc` makes
+    data inert, `bold` and `code` write emphasis and literals. Seam until the neutral notifier (§7) lands."""
+    style = _Style(esc=esc, bold=bold, code=code)
+    return [*_sections(digest, style), _pointer_text(digest, style)]
+
+
 # ---------------------------------------------------------------- plain text
 
 
