@@ -102,4 +102,4 @@ class TeamsDeliveryNotifier:
 
 def is_teams_channel(target: str | None) -> bool:
     """A Teams channel's conversation id (`19:…@thread.tacv2` / `@thread.skype`), not a Slack channel ID."""
-    return bool(target) and target.startswith("19:") and "@thread." in target  # type: ignore[union-attr]
+    return target is not None and target.startswith("19:") and "@thread." in target
