@@ -202,14 +202,96 @@ def _serve_slack(
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    return _serve_slack(
-        Settings.from_env(), socket_mode=False, host=args.host, port=args.port, limits=_front_limits(args)
+def _serve_teams(settings: Settings, *, host: str, port: int, with_scheduler: bool = False) -> int:
+    """Teams over HTTP (`POST /api/messages`, `GET /healthz`); with `with_scheduler` the digest and reminders too."""
+    from bot.teams.server import TeamsSetupError, serve_teams
+
+    if not settings.teams_app_id:
+        return _fail("Teams に接続するには環境変数 TEAMS_APP_ID を設定してください（README の「Teams への接続」）。", 2)
+    bot = _bootstrap(settings)
+    try:
+        from bot.teams.run import jobs_notifier, scheduler_options, web_app_for
+
+        agent, web_app = web_app_for(bot)
+    except TeamsSetupError as error:
+        bot.close()
+        return _fail(f"Teams の設定が足りません: {error}", 2)
+    if settings.teams_allow_anonymous:
+        print("注意: TEAMS_ALLOW_ANONYMOUS=1 のため、トークンのない要求も受け付けます（ローカルのテスト専用です）。", file=sys.stderr)
+    from bot.scheduling import start_scheduler, stop_scheduler
+
+    scheduler = start_scheduler(bot, jobs_notifier(agent), **scheduler_options(agent)) if with_scheduler else None
+    try:
+        serve_teams(web_app, host, port)
+    finally:
+        stop_scheduler(scheduler)
+        bot.close()
+    return 0
+
+
+def _serve_both(settings: Settings, args: argparse.Namespace) -> int:
+    """`dxbot run` with Slack and Teams credentials: Teams on --teams-port in a thread, Slack as usual.
+
+    The digest and reminders go to the platform of DXBOT_DIGEST_CHANNEL (a `19:…@thread.tacv2` id is Teams)."""
+    from bot.teams.run import digest_goes_to_teams, web_app_for
+    from bot.teams.server import TeamsSetupError, start_in_thread
+
+    if not digest_goes_to_teams(settings):
+        bot = _bootstrap(settings)
+        try:
+            _agent, web_app = web_app_for(bot)
+        except TeamsSetupError as error:
+            bot.close()
+            return _fail(f"Teams の設定が足りません: {error}", 2)
+        server = start_in_thread(web_app, args.host, args.teams_port)
+        logger.info("Teams endpoint on %s/api/messages beside Slack", server.url)
+        try:
+            return _serve_slack(settings, socket_mode=bool(settings.slack_app_token), host=args.host, port=args.port, with_scheduler=True)
+        finally:
+            server.stop()
+            bot.close()
+    # The digest goes to Teams: Teams serves in the foreground with the scheduler, Slack in a thread.
+    import threading
+
+    slack = threading.Thread(
+        target=_serve_slack,
+        kwargs={"settings": settings, "socket_mode": bool(settings.slack_app_token), "host": args.host, "port": args.port},
+        name="dxbot-slack",
+        daemon=True,
     )
+    slack.start()
+    return _serve_teams(settings, host=args.host, port=args.teams_port, with_scheduler=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    if args.platform == "teams":
+        return _serve_teams(settings, host=args.host, port=args.port or 3978)
+    return _serve_slack(settings, socket_mode=False, host=args.host, port=args.port or 3000, limits=_front_limits(args))
+
+
+def cmd_teams_manifest(args: argparse.Namespace) -> int:
+    from bot.teams.manifest import ManifestError, build_package
+
+    settings = Settings.from_env()
+    try:
+        out = build_package(settings.teams_app_id or "", Path(args.out))
+    except ManifestError as error:
+        return _fail(str(error), 2)
+    except OSError as error:
+        return _fail(f"{args.out} に書き込めませんでした（{error.strerror or type(error).__name__}）。")
+    print(f"Teams アプリのパッケージを {out} に作りました（manifest.json、color.png、outline.png）。")
+    return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    if settings.teams_configured and settings.slack_configured:
+        logger.info("Slack and Teams credentials set: serving both")
+        return _serve_both(settings, args)
+    if settings.teams_configured:
+        logger.info("TEAMS_APP_ID set: serving Teams over HTTP")
+        return _serve_teams(settings, host=args.host, port=args.teams_port, with_scheduler=True)
     if settings.slack_configured:
         # Socket Mode is the default deployment: most city halls cannot expose an HTTP endpoint.
         socket_mode = bool(settings.slack_app_token)
@@ -352,21 +434,38 @@ def cmd_digest_preview(args: argparse.Namespace) -> int:
 
 def cmd_digest_post(args: argparse.Namespace) -> int:
     from bot.scheduling import digest_job, slack_notifier
+    from bot.teams.digest import is_teams_channel
     from jobs.delivery import digest_with_chart, post_digest
     from jobs.weeks import previous_week
 
     settings = Settings.from_env()
-    missing = [name for name, value in (("SLACK_BOT_TOKEN", settings.slack_bot_token), ("DXBOT_DIGEST_CHANNEL", settings.digest_channel)) if not value]
+    to_teams = is_teams_channel(settings.digest_channel)  # a Teams channel id: 19:…@thread.tacv2
+    token = ("TEAMS_APP_ID", settings.teams_app_id) if to_teams else ("SLACK_BOT_TOKEN", settings.slack_bot_token)
+    missing = [name for name, value in (token, ("DXBOT_DIGEST_CHANNEL", settings.digest_channel)) if not value]
     if missing:
         return _fail(f"ダイジェストを投稿するには環境変数 {'、'.join(missing)} を設定してください。", 2)
     bot = _bootstrap(settings)
     try:
-        job = digest_job(bot, slack_notifier(settings))
+        if to_teams:
+            from bot.teams.run import jobs_notifier
+            from bot.teams.server import TeamsSetupError, build_teams_agent
+
+            try:
+                agent = build_teams_agent(bot)
+            except TeamsSetupError as error:
+                return _fail(f"Teams の設定が足りません: {error}", 2)
+            from bot.teams.digest import render_teams_digest
+
+            job = digest_job(bot, jobs_notifier(agent), render=render_teams_digest)
+        else:
+            job = digest_job(bot, slack_notifier(settings))
         assert job is not None
         now = bot.clock()
         week = args.week or previous_week(now, bot.tz)
         digest, chart = digest_with_chart(job, week, now)
-        outcome = post_digest(digest, job.notifier, job.ledger, now, channel=job.channel, chart=chart, force=args.force, retry=job.retry)
+        outcome = post_digest(
+            digest, job.notifier, job.ledger, now, channel=job.channel, chart=chart, force=args.force, retry=job.retry, render=job.render
+        )
     finally:
         bot.close()
     if outcome.outcome == "posted":
@@ -413,9 +512,10 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=verbose_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("run", parents=[common], help="メインジョブ（Slack 資格情報があれば Slack、なければコンソール）")
+    p = sub.add_parser("run", parents=[common], help="メインジョブ（Teams・Slack の資格情報があればそれを、なければコンソール）")
     p.add_argument("--host", default="127.0.0.1", help="HTTP で受けるときのアドレス（既定 127.0.0.1、SLACK_APP_TOKEN がないとき）")
     p.add_argument("--port", type=int, default=3000, help="HTTP で受けるときのポート（既定 3000）")
+    p.add_argument("--teams-port", type=int, default=3978, help="Teams を受けるポート（既定 3978、TEAMS_APP_ID があるとき）")
     _front_arguments(p)
     p.set_defaults(func=cmd_run)
 
@@ -423,8 +523,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="ユーザー ID（ディレクトリの id）")
     p.set_defaults(func=cmd_chat)
 
-    p = sub.add_parser("serve", parents=[common], help="Slack を HTTP で受ける（POST /slack/events, GET /healthz）")
-    p.add_argument("--port", type=int, default=3000)
+    p = sub.add_parser("serve", parents=[common], help="Slack（POST /slack/events）か Teams（POST /api/messages）を HTTP で受ける")
+    p.add_argument("--platform", choices=["slack", "teams"], default="slack", help="受けるチャット（既定 slack）")
+    p.add_argument("--port", type=int, default=None, help="ポート（既定 Slack 3000、Teams 3978）")
     p.add_argument(
         "--host", default="127.0.0.1", help="受けるアドレス（既定 127.0.0.1: リバースプロキシの後ろで。外から直接受けるなら 0.0.0.0）"
     )
@@ -470,6 +571,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--week", type=_week_option, help=week_help)
     p.add_argument("--force", action="store_true", help="投稿済みでも、もう一度投稿する")
     p.set_defaults(func=cmd_digest_post)
+
+    teams = sub.add_parser("teams", help="Microsoft Teams")
+    teams_sub = teams.add_subparsers(dest="teams_command", metavar="SUBCOMMAND", required=True)
+    p = teams_sub.add_parser("manifest", parents=[common], help="Teams アプリのパッケージ（manifest.json と2つのアイコンの zip）を作る")
+    p.add_argument("--out", default="dxbot-teams.zip", metavar="FILE", help="出力する zip（既定 dxbot-teams.zip）")
+    p.set_defaults(func=cmd_teams_manifest)
 
     users = sub.add_parser("users", help="職員名簿")
     users_sub = users.add_subparsers(dest="users_command", metavar="SUBCOMMAND", required=True)

@@ -8,6 +8,7 @@ are skipped, and the log says so at start.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from jobs.delivery import DigestJob, catch_up, send_reminders
@@ -29,24 +30,32 @@ def slack_notifier(settings: Settings) -> Notifier:
     return SlackNotifier.from_settings(settings.slack_bot_token, settings.slack_api_url)
 
 
-def digest_job(bot: Bot, notifier: Notifier, retry: RetryPolicy | None = None) -> DigestJob | None:
+def digest_job(
+    bot: Bot, notifier: Notifier, retry: RetryPolicy | None = None, render: Any | None = None
+) -> DigestJob | None:
+    """The digest job for DXBOT_DIGEST_CHANNEL; `render` is the platform's (Block Kit by default)."""
     channel = bot.settings.digest_channel
     if not channel:
         return None
-    return DigestJob(
+    job = DigestJob(
         repos=bot.digest_repos(), notifier=notifier, ledger=bot.ledger, channel=channel, tz=bot.tz, retry=retry
     )
+    return replace(job, render=render) if render is not None else job
 
 
-def start_scheduler(bot: Bot, notifier: Notifier | None) -> Any | None:
-    """Start the weekly digest and reminder jobs in a BackgroundScheduler; None when nothing to schedule."""
+def start_scheduler(
+    bot: Bot, notifier: Notifier | None, *, render: Any | None = None, wording: Any | None = None
+) -> Any | None:
+    """Start the weekly digest and reminder jobs in a BackgroundScheduler; None when nothing to schedule.
+
+    `render` and `wording` are the platform's digest and reminder markup (Teams: bot/teams/digest.py)."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
     tz = bot.tz
     if notifier is None:
-        logger.info("Slack is not configured: weekly digest and reminders are disabled")
+        logger.info("no chat platform is configured: weekly digest and reminders are disabled")
         return None
-    job = digest_job(bot, notifier)
+    job = digest_job(bot, notifier, render=render)
     if job is None:
         logger.warning("DXBOT_DIGEST_CHANNEL is not set: the weekly digest is disabled (reminder DMs still run)")
     deps = JobDeps(
@@ -54,7 +63,7 @@ def start_scheduler(bot: Bot, notifier: Notifier | None) -> Any | None:
         clock=bot.clock,
         run_digest=(lambda now: catch_up(now, job)) if job is not None else None,
         run_reminders=lambda now: send_reminders(
-            now, repos=bot.digest_repos(), notifier=notifier, ledger=bot.ledger, tz=tz
+            now, repos=bot.digest_repos(), notifier=notifier, ledger=bot.ledger, tz=tz, **({"wording": wording} if wording else {})
         ),
         run_retention=lambda now: purge_question_log(
             now, repo=RetentionRepository(bot.sessions), days=bot.settings.question_log_days
