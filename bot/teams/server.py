@@ -115,6 +115,8 @@ def messages_handler(agent: TeamsAgent) -> Callable[[web.Request], Any]:
 
 
 def build_web_app(agent: TeamsAgent, health_check: Callable[[], bool] | None = None) -> web.Application:
+    # The SDK's JWT check keeps its claims under a plain string key on each request; aiohttp would warn per request.
+    warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module=r"microsoft_agents\.")
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     with warnings.catch_warnings():  # the SDK's JWT check reads this plain string key
         warnings.simplefilter("ignore", web.NotAppKeyWarning)

@@ -55,6 +55,7 @@ COMMANDS: dict[str, tuple[list[str], set[str]]] = {
     "digest post": (["digest", "post"], APP),
     "users import": (["users", "import", "{tmp}/staff.yaml"], DATABASE),
     "export": (["export", "--format", "csv", "--out", "{tmp}/out.csv"], APP),
+    "teams manifest": (["teams", "manifest", "--out", "{tmp}/dxbot-teams.zip"], set()),  # reads no database or KB
 }
 
 
@@ -97,6 +98,8 @@ def broken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-
             monkeypatch.setenv("SLACK_SIGNING_SECRET", "not-used")
             monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:1/api/")
             monkeypatch.setenv("DXBOT_DIGEST_CHANNEL", "C0DIGEST")
+        if command == "teams manifest":
+            monkeypatch.setenv("TEAMS_APP_ID", "11111111-2222-4333-8444-555555555555")
         kb = env.get("DXBOT_KB_PATH", str(Path(__file__).resolve().parents[2] / "knowledge" / "data"))
         return [arg.format(tmp=tmp_path, kb=kb.format(tmp=tmp_path)) for arg in COMMANDS[command][0]]
 
