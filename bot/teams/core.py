@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import UserError
-from bot.handlers.faq import answer_entry
-from bot.progress import MAX_NOTE_CHARS, ReportDraft
-from bot.replies import Answer, Block, ChatContext, Reply
+from bot.progress.parsing import ReportDraft
+from bot.progress.service import ProgressService
+from bot.replies import Block, ChatContext, Reply
 from bot.teams.cards import (
     FIELD_DEPARTMENT,
     FIELD_INITIATIVE,
@@ -29,11 +29,11 @@ from bot.teams.cards import (
     ReportFormSpec,
 )
 from storage.feedback import FeedbackRepository, Verdict
-from storage.progress import STATUS_LABELS, ReportStatus, StaffRole
+from storage.progress import MAX_NOTE_CHARS, STATUS_LABELS, ReportStatus, StaffRole
 from storage.receipts import EventReceiptRepository
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.bootstrap import Bot
 
 logger = logging.getLogger(__name__)
 
@@ -43,15 +43,15 @@ RECEIPT_RETENTION = timedelta(days=2)
 
 @dataclass
 class TeamsCore:
-    services: Services
+    bot: Bot
     feedback: FeedbackRepository
     receipts: EventReceiptRepository
 
     @classmethod
-    def build(cls, services: Services) -> TeamsCore:
-        core = cls(services, FeedbackRepository(services.sessions), EventReceiptRepository(services.sessions))
+    def build(cls, bot: Bot) -> TeamsCore:
+        core = cls(bot, bot.feedback, EventReceiptRepository(bot.sessions))
         try:
-            core.receipts.prune(services.clock() - RECEIPT_RETENTION)
+            core.receipts.prune(bot.clock() - RECEIPT_RETENTION)
         except SQLAlchemyError:
             logger.warning("could not prune old activity receipts", exc_info=True)
         return core
@@ -64,27 +64,24 @@ class TeamsCore:
 
         Seam (docs/architecture.md §5): the durable inbox replaces this receipt when it lands."""
         try:
-            return self.receipts.claim(f"teams:activity:{activity_id}", self.services.clock())
+            return self.receipts.claim(f"teams:activity:{activity_id}", self.bot.clock())
         except SQLAlchemyError:
             # Better to answer twice than not at all while the database is away.
             logger.warning("activity receipt not stored; handling %s anyway", activity_id, exc_info=True)
             return True
 
     def handle(self, ctx: ChatContext, text: str) -> Reply:
-        return self.services.handle(ctx, text)
+        return self.bot.handle(ctx, text)
 
     def entry_answer(self, ctx: ChatContext, entry_id: str, log_id: Any) -> Reply:
         """The answer of the entry a button names, tied to the question it answers (for feedback)."""
-        reply = answer_entry(self.services, ctx, entry_id)
-        if isinstance(reply, Answer) and isinstance(log_id, int):
-            reply = replace(reply, log_id=log_id)
-        return reply
+        return self.bot.questions.answer_entry(ctx, entry_id, log_id if isinstance(log_id, int) else None)
 
     def question_text(self, log_id: Any) -> str | None:
         if not isinstance(log_id, int):
             return None
         try:
-            logged = self.services.question_log.get(log_id)
+            logged = self.bot.question_log.get(log_id)
         except SQLAlchemyError:
             logger.warning("question log read failed", exc_info=True)
             return None
@@ -97,7 +94,7 @@ class TeamsCore:
             entry_id=entry_id or None,
             user_id=ctx.user_id or "",
             verdict=kind,
-            at=self.services.clock(),
+            at=self.bot.clock(),
         )
 
     # ------------------------------------------------------------ the report form
@@ -142,10 +139,8 @@ class TeamsCore:
             return None, {field: error.message}
         return render_report(outcome, service), {}
 
-    def _progress(self) -> Any:
-        if self.services.progress is None:
-            raise RuntimeError("progress service not configured")
-        return self.services.progress
+    def _progress(self) -> ProgressService:
+        return self.bot.progress
 
 
 def read_report_form(values: dict[str, str]) -> tuple[ReportDraft | None, dict[str, str]]:

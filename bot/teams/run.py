@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.settings import Settings
 from bot.teams.digest import TeamsDeliveryNotifier, is_teams_channel, render_teams_digest, teams_reminder_text
 from bot.teams.notifier import TeamsNotifier
 from bot.teams.server import TeamsAgent, build_teams_agent, build_web_app
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Bot
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +30,8 @@ def digest_goes_to_teams(settings: Settings) -> bool:
     return is_teams_channel(settings.digest_channel) or (settings.teams_configured and not settings.slack_configured)
 
 
-def web_app_for(services: Any) -> tuple[TeamsAgent, Any]:
+def web_app_for(bot: Bot) -> tuple[TeamsAgent, Any]:
     from storage.db import database_reachable
 
-    agent = build_teams_agent(services)
-    return agent, build_web_app(agent, health_check=lambda: database_reachable(services.db))
+    agent = build_teams_agent(bot)
+    return agent, build_web_app(agent, health_check=lambda: database_reachable(bot.db))

@@ -19,7 +19,7 @@ import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from microsoft_agents.authentication.msal import MsalConnectionManager
@@ -33,6 +33,9 @@ from bot.teams.app import TeamsAgent, build_agent
 from bot.teams.core import TeamsCore
 from bot.teams.store import ConversationDirectory, DatabaseStorage
 from storage.conversations import ConversationStore
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Bot
 
 logger = logging.getLogger(__name__)
 
@@ -83,17 +86,17 @@ def host_validator(settings: Settings) -> OutboundHostValidator:
     return OutboundHostValidator(enabled=True)
 
 
-def build_teams_agent(services: Any) -> TeamsAgent:
-    """The agent for `services` (the core). Reads settings; connects to nothing until a request comes."""
-    settings: Settings = services.settings
+def build_teams_agent(bot: Bot) -> TeamsAgent:
+    """The agent for `bot` (the core, from `bootstrap()`). Reads settings; connects to nothing until a request comes."""
+    settings: Settings = bot.settings
     config = auth_configuration(settings)
     if settings.teams_allow_anonymous:
         logger.warning(ANONYMOUS_WARNING)
     connections = connection_manager(settings, config)
     adapter = CloudAdapter(connection_manager=connections, host_validator=host_validator(settings))
-    directory = ConversationDirectory(DatabaseStorage(ConversationStore(services.sessions, services.clock)))
+    directory = ConversationDirectory(DatabaseStorage(ConversationStore(bot.sessions, bot.clock)))
     agent = build_agent(
-        TeamsCore.build(services),
+        TeamsCore.build(bot),
         directory,
         adapter,
         app_id=settings.teams_app_id or "",

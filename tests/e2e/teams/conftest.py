@@ -149,7 +149,7 @@ def fake_connector() -> Iterator[FakeConnector]:
 @pytest.fixture
 def start_teams_bot(bundled_kb, plan_engine, fake_connector: FakeConnector, clock):  # type: ignore[no-untyped-def]
     """Start a bot process (services + Teams agent + HTTP server on a free loopback port) on a database."""
-    from bot.app import create_app
+    from bot.bootstrap import bootstrap
     from bot.settings import Settings
     from bot.teams.server import build_teams_agent, build_web_app, start_in_thread
 
@@ -164,7 +164,7 @@ def start_teams_bot(bundled_kb, plan_engine, fake_connector: FakeConnector, cloc
             digest_channel=CHANNEL,
             **settings,
         )
-        services = create_app(config, clock=clock, kb=bundled_kb, faq=plan_engine)
+        services = bootstrap(config, clock=clock, kb=bundled_kb, engine=plan_engine)
         if register_staff:
             staff = services.progress.staff
             staff.register(

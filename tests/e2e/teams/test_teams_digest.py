@@ -183,9 +183,7 @@ def test_reminder_goes_to_the_leaders_personal_chat_once(
 
 
 def _repos(bot: TeamsBot):  # type: ignore[no-untyped-def]
-    from bot.scheduling import digest_repos
-
-    return digest_repos(bot.services)
+    return bot.services.digest_repos()
 
 
 def test_chart_fits_in_a_teams_message(sqlite_url: str, bundled_kb: KnowledgeBase) -> None:

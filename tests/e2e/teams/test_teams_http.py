@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from bot.knowledge_store import Knowledge
 from knowledge.engine import AMBIGUOUS, MatchResult
 from storage.feedback import FeedbackRepository
 from tests.e2e.teams.conftest import (
@@ -31,7 +32,7 @@ AMBIGUOUS_QUESTION = "WG"
 
 def pin_ambiguous(bot: TeamsBot, monkeypatch: pytest.MonkeyPatch) -> str:
     """A question the engine answers with 「もしかして」: its real ranking, only the verdict pinned."""
-    real = bot.services.faq
+    real = bot.services.engine
 
     class PinnedEngine:
         def __getattr__(self, name: str) -> Any:
@@ -43,7 +44,7 @@ def pin_ambiguous(bot: TeamsBot, monkeypatch: pytest.MonkeyPatch) -> str:
                 return replace(result, status=AMBIGUOUS, entry=None)
             return result
 
-    monkeypatch.setattr(bot.services, "faq", PinnedEngine())
+    bot.services.knowledge.replace(Knowledge(bot.services.kb, PinnedEngine()))  # type: ignore[arg-type]
     assert len(real.match(AMBIGUOUS_QUESTION, 3).candidates) == 3
     return AMBIGUOUS_QUESTION
 
