@@ -6,9 +6,10 @@ a continued conversation with the stored claims, then the connector's send-to-co
 gets a new post and `thread` addresses the replies under one (`…;messageid=<id>`).
 
 Teams' limits, kept here: a message stays under about 28 KB (UTF-16, as Teams counts; longer markdown is
-split at line breaks into several posts in the same thread), at most about 7 messages a second to one
-conversation (a per-conversation pacer), and 429 / 412 / 502 / 504 are `TransientDeliveryError`s carrying
-the server's Retry-After, which the jobs' retry policy honours; any other refusal is permanent.
+split at line breaks into several posts in the same thread); sends to one conversation are paced to about
+7 a second and within Teams' longer windows (`Pacer`); and 429 / 412 / 502 / 504 are
+`TransientDeliveryError`s carrying the server's Retry-After, which the jobs' retry policy honours; any
+other refusal is permanent.
 The jobs are synchronous and run in the scheduler's thread; each post runs the SDK on its own event loop.
 """
 
@@ -19,6 +20,7 @@ import base64
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
@@ -38,30 +40,43 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 RETRIED_STATUSES = frozenset({412, 429, 502, 504})
 MESSAGES_PER_SECOND = 7.0
+# Teams' limits per bot and conversation (sends, seconds); Microsoft's "rate limiting for bots" page.
+THROTTLE_WINDOWS = ((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))
+PACING_MARGIN = 1.1
 
 
 class Pacer:
-    """At most `rate` sends a second to one conversation (Teams throttles per bot and conversation)."""
+    """Teams' per-conversation throttle, kept with a margin: sends to one conversation are spaced about
+    1/7 s apart, and none of Teams' windows is overfilled (7 a second, 8 in 2 s, 60 in 30 s, 1,800 an
+    hour). Teams counts arrivals, so every spacing and window is stretched by `margin` to absorb the
+    network's jitter."""
 
     def __init__(
         self,
         rate: float = MESSAGES_PER_SECOND,
         *,
+        windows: tuple[tuple[int, float], ...] = THROTTLE_WINDOWS,
+        margin: float = PACING_MARGIN,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.interval = 1.0 / rate
+        self.interval = margin / rate
+        self.windows = tuple((limit, span * margin) for limit, span in windows)
         self._clock = clock
         self._sleep = sleep
-        self._next: dict[str, float] = {}
+        self._sent: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     def wait(self, conversation: str) -> None:
         key = channel_of(conversation)  # a channel and its threads are one conversation to the throttle
         with self._lock:
             now = self._clock()
-            at = max(now, self._next.get(key, now))
-            self._next[key] = at + self.interval
+            sent = self._sent.setdefault(key, deque(maxlen=max(limit for limit, _ in self.windows)))
+            at = max(now, sent[-1] + self.interval) if sent else now
+            for limit, span in self.windows:
+                if len(sent) >= limit:
+                    at = max(at, sent[-limit] + span)
+            sent.append(at)  # reserved before sleeping, so a second thread queues behind it
         if at > now:
             self._sleep(at - now)
 
