@@ -40,6 +40,7 @@ from microsoft_agents.hosting.core.app.proactive import ProactiveOptions
 
 from bot.console import GENERIC_ERROR
 from bot.errors import STORAGE_UNAVAILABLE, UserError, is_storage_outage
+from bot.feedback import thanks_for
 from bot.replies import (
     Answer,
     ChatContext,
@@ -263,15 +264,9 @@ CardHandler = Callable[[TeamsAgent, TurnContext, dict[str, Any]], Awaitable[rend
 async def choice_picked(agent: TeamsAgent, context: TurnContext, data: dict[str, Any]) -> render.Card:
     """A 「もしかして」 button: that entry's answer in place of the choices."""
     ctx = teams_context(context.activity)
-    reply = await asyncio.to_thread(agent.core.entry_answer, ctx, str(data.get("e") or ""), data.get("l"))
+    reply = await asyncio.to_thread(agent.core.choose, ctx, str(data.get("e") or ""), data.get("l"))
     if not isinstance(reply, Answer):
         return render.card([render.text_block(render.reply_markdown(reply, ctx.surface))])
-    try:  # which choice resolved the question tells curators what the engine should have answered
-        await asyncio.to_thread(agent.core.record_feedback, ctx, "picked", reply.entry_id, reply.log_id)
-    except Exception as error:
-        if not is_storage_outage(error):
-            raise
-        logger.warning("choice pick not stored (%s)", type(error).__name__)
     question = await asyncio.to_thread(agent.core.question_text, data.get("l"))
     return render.answer_card(reply, question=question)
 
@@ -279,13 +274,11 @@ async def choice_picked(agent: TeamsAgent, context: TurnContext, data: dict[str,
 async def feedback_given(agent: TeamsAgent, context: TurnContext, data: dict[str, Any]) -> render.Card:
     """役に立った / 違った: stored with the question; the buttons turn into a thank-you."""
     ctx = teams_context(context.activity)
-    verdict = "helpful" if data.get("v") == "helpful" else "wrong"
     entry_id = str(data.get("e") or "")
-    await asyncio.to_thread(agent.core.record_feedback, ctx, verdict, entry_id, data.get("l"))
-    logger.info("feedback %s on question log %s", verdict, data.get("l"))
+    verdict = await asyncio.to_thread(agent.core.rate, ctx, data.get("v") == "helpful", entry_id, data.get("l"))
     reply = await asyncio.to_thread(agent.core.entry_answer, ctx, entry_id, data.get("l"))
     if not isinstance(reply, Answer):
-        return render.card([render.text_block(render.FEEDBACK_THANKS[verdict])])
+        return render.card([render.text_block(thanks_for(verdict))])
     question = await asyncio.to_thread(agent.core.question_text, data.get("l"))
     return render.answer_card(reply, feedback=verdict, question=question)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import UserError
+from bot.feedback import FeedbackService
 from bot.progress.parsing import ReportDraft
 from bot.progress.service import ProgressService
 from bot.replies import Block, ChatContext, Reply
@@ -28,7 +29,6 @@ from bot.teams.cards import (
     FormReform,
     ReportFormSpec,
 )
-from storage.feedback import FeedbackRepository, Verdict
 from storage.progress import MAX_NOTE_CHARS, STATUS_LABELS, ReportStatus, StaffRole
 from storage.receipts import EventReceiptRepository
 
@@ -44,7 +44,7 @@ RECEIPT_RETENTION = timedelta(days=2)
 @dataclass
 class TeamsCore:
     bot: Bot
-    feedback: FeedbackRepository
+    feedback: FeedbackService
     receipts: EventReceiptRepository
 
     @classmethod
@@ -87,15 +87,14 @@ class TeamsCore:
             return None
         return logged.text if logged else None
 
-    def record_feedback(self, ctx: ChatContext, verdict: str, entry_id: str | None, log_id: Any) -> None:
-        kind = {"helpful": Verdict.HELPFUL, "wrong": Verdict.WRONG, "picked": Verdict.PICKED}[verdict]
-        self.feedback.record(
-            question_log_id=log_id if isinstance(log_id, int) else None,
-            entry_id=entry_id or None,
-            user_id=ctx.user_id or "",
-            verdict=kind,
-            at=self.bot.clock(),
-        )
+    def choose(self, ctx: ChatContext, entry_id: str, log_id: Any) -> Reply:
+        """A 「もしかして」 button: the same as typing its number (the core records the pick)."""
+        return self.bot.chat.choose(ctx, entry_id, log_id if isinstance(log_id, int) else None)
+
+    def rate(self, ctx: ChatContext, helpful: bool, entry_id: str | None, log_id: Any) -> str:
+        """役に立った / 違った, stored with the question it answers; the verdict's value."""
+        verdict = self.feedback.rate(ctx.user, log_id if isinstance(log_id, int) else None, entry_id, helpful)
+        return verdict.value
 
     # ------------------------------------------------------------ the report form
 

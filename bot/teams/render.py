@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.feedback import thanks_for
 from bot.replies import (
     CHOICES_LEAD,
     Answer,
@@ -56,11 +57,6 @@ VERB_REPORT = "dxbot.report"
 VERB_OPEN_REPORT = "dxbot.openReport"
 
 CHOICES_HINT = "ボタンを押すか、番号を送ると、その回答を表示します。"
-FEEDBACK_THANKS = {
-    "helpful": "ご協力ありがとうございます（役に立った）。",
-    "wrong": "ご協力ありがとうございます（違った）。事務局が回答の改善に使います。",
-}
-
 Card = dict[str, Any]
 
 _INERT = str.maketrans(
@@ -200,7 +196,7 @@ def answer_card(answer: Answer, *, feedback: str | None = None, question: str | 
             execute("違った", VERB_FEEDBACK, {**data, "v": "wrong"}),
         ]
     else:
-        body.append(text_block(FEEDBACK_THANKS.get(feedback, "ご協力ありがとうございます。"), color="Good"))
+        body.append(text_block(thanks_for(feedback), color="Good"))
     return card(body, actions)
 
 

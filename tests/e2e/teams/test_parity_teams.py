@@ -1,25 +1,26 @@
-"""The console, Slack and Teams give the same facts for the same 20 inputs.
+"""Parity with Teams: the console, Slack and Teams give the same facts, one conversation each.
 
-Each input goes once through `run_console` (as `dxbot chat` runs it, piped), once through `/dx` over signed
-HTTP to the Bolt app, and once as a Teams personal-chat message over HTTP to the Agents SDK app. Replies are
-read back as plain lines; what is adapter-specific by design is set aside: how each platform writes markup
-(`*bold*` and `/dx 報告` in Slack, `**bold**`, `` `報告` `` and full-width ＜＞ in Teams, 「報告」 in the
-console), the question echo, and how to pick a choice (type a number, press a button). What is compared
-are the facts: the same words, line by line, in the same order.
+The conversation is the core's (tests/e2e/test_parity.py: 20 turns with number picks, a number outside the
+choices, one with nothing pending, greetings, thanks), plus 20 single commands and questions. Teams is
+reached as a personal-chat message over HTTP to the Agents SDK app. What is adapter-specific by design is
+set aside: how each platform writes markup and commands (`**bold**`, `` `報告` `` and full-width ＜＞ in
+Teams), the question echo, and how to pick a choice (a button, or a number: both work in Teams).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot.console import PICK_HINT
 from bot.teams.render import CHOICES_HINT as TEAMS_CHOICES_HINT
-from tests.e2e.teams.conftest import LEADER_AAD, TeamsBot, card_texts
-from tests.e2e.test_console_slack_parity import _lines, console_lines, facts, slack_lines
+from tests.e2e.conftest import SlackBot
+from tests.e2e.teams.conftest import LEADER_AAD, TeamsBot, card_actions, card_texts, invoke_card
+from tests.e2e.test_parity import TURNS, Turn, console_driver, facts, slack_driver
+from tests.fakes import AMBIGUOUS_QUESTION, pin_ambiguous
 
 INPUTS = [
     "DX推進リーダーは何人？",
@@ -43,6 +44,7 @@ INPUTS = [
     "取消",
     "登録 市民生活課 リーダー",  # refused: the leader is not an admin
 ]
+assert len(INPUTS) == 20
 
 
 def teams_facts(line: str) -> str:
@@ -51,18 +53,24 @@ def teams_facts(line: str) -> str:
     return facts(line)
 
 
-def teams_lines(bot: TeamsBot, text: str) -> list[str]:
-    reply = bot.teams.say(text, user=LEADER_AAD)
+def card_lines(card: dict) -> list[str]:  # type: ignore[type-arg]
     raw: list[str] = []
-    if reply.cards:
-        for block in card_texts(reply.cards[0]):
-            for line in block.split("\n"):
-                if not line.strip() or line.startswith("質問: ") or line == TEAMS_CHOICES_HINT:
-                    continue
-                raw.append(f"（{line}）" if line.startswith("出典: ") else line)
-    else:
-        raw = [line for line in reply.text.split("\n") if line.strip()]
-    return [teams_facts(line) for line in raw if line.strip() != PICK_HINT]
+    for block in card_texts(card):
+        for line in block.split("\n"):
+            if not line.strip() or line.startswith("質問: ") or line == TEAMS_CHOICES_HINT or "ありがとうございます（" in line:
+                continue
+            raw.append(f"（{line}）" if line.startswith("出典: ") else line)
+    return [teams_facts(line) for line in raw]
+
+
+def teams_driver(bot: TeamsBot) -> Callable[[Turn], list[str]]:
+    def say(turn: Turn) -> list[str]:
+        reply = bot.teams.say(turn.text, user=LEADER_AAD)
+        if reply.cards:
+            return card_lines(reply.cards[0])
+        return [teams_facts(line) for line in reply.text.split("\n") if line.strip() and line.strip() != PICK_HINT]
+
+    return say
 
 
 @pytest.fixture
@@ -70,19 +78,45 @@ def teams(start_teams_bot, tmp_path: Path) -> TeamsBot:  # type: ignore[no-untyp
     return start_teams_bot(f"sqlite:///{tmp_path / 'teams.sqlite3'}")
 
 
+def test_the_same_conversation_gives_the_same_facts_in_teams(bot: SlackBot, teams: TeamsBot) -> None:
+    pin_ambiguous(bot.services)
+    pin_ambiguous(teams.services)
+    drivers = {"console": console_driver(bot), "slack": slack_driver(bot), "teams": teams_driver(teams)}
+    compared = 0
+    for number, turn in enumerate(TURNS, 1):
+        seen = {name: say(turn) for name, say in drivers.items()}
+        assert seen["console"], f"turn {number} ({turn.text}): the console said nothing"
+        for name, lines in seen.items():
+            assert lines == seen["console"], f"turn {number} ({turn.text}): {name} differs from the console"
+        compared += len(seen["console"])
+    assert compared >= 60
+
+
 @pytest.mark.parametrize("text", INPUTS)
-def test_console_slack_and_teams_say_the_same(bot: Any, teams: TeamsBot, text: str) -> None:
-    expected = console_lines(bot.services, text)
+def test_console_slack_and_teams_say_the_same(bot: SlackBot, teams: TeamsBot, text: str) -> None:
+    turn = Turn(text)
+    expected = console_driver(bot)(turn)
     assert expected, f"the console said nothing for {text!r}"
-    assert slack_lines(bot, text, "parity") == expected
-    assert teams_lines(teams, text) == expected
+    assert slack_driver(bot)(turn) == expected
+    assert teams_driver(teams)(turn) == expected
 
 
-def test_the_inputs_cover_every_kind_of_reply(bot: Any) -> None:
+def test_a_button_pick_in_teams_gives_what_a_number_gives(bot: SlackBot, teams: TeamsBot) -> None:
+    pin_ambiguous(bot.services)
+    pin_ambiguous(teams.services)
+    console, in_teams = console_driver(bot), teams_driver(teams)
+    assert console(Turn(AMBIGUOUS_QUESTION)) == in_teams(Turn(AMBIGUOUS_QUESTION))
+    by_number = console(Turn("1"))
+    choices = teams.teams.say(AMBIGUOUS_QUESTION).cards[0]
+    picked = invoke_card(teams.teams.click(card_actions(choices)[0]))
+    assert card_lines(picked) == by_number
+    # The button consumed the choices, as a typed number does: a number now gets the short help.
+    assert in_teams(Turn("1")) == console(Turn("1"))
+
+
+def test_the_inputs_cover_every_kind_of_reply(bot: SlackBot) -> None:
     from bot.replies import Answer, Message, NoAnswer, Refusal
     from tests.rendering import chat
 
     kinds = {type(bot.services.handle(chat("U0LEADER1"), text)) for text in INPUTS}
     assert {Answer, NoAnswer, Message, Refusal} <= kinds
-    assert len(INPUTS) == 20
-    assert _lines("x") == ["x"]
