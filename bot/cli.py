@@ -266,8 +266,9 @@ def _serve_both(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if args.platform == "teams":
-        return _serve_teams(settings, host=args.host, port=args.port or 3978)
-    return _serve_slack(settings, socket_mode=False, host=args.host, port=args.port or 3000, limits=_front_limits(args))
+        return _serve_teams(settings, host=args.host, port=3978 if args.port is None else args.port)
+    port = 3000 if args.port is None else args.port  # 0 picks a free port
+    return _serve_slack(settings, socket_mode=False, host=args.host, port=port, limits=_front_limits(args))
 
 
 def cmd_teams_manifest(args: argparse.Namespace) -> int:
