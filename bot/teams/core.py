@@ -29,6 +29,7 @@ from bot.teams.cards import (
     FormReform,
     ReportFormSpec,
 )
+from bot.teams.digest import teams_object_id
 from storage.progress import MAX_NOTE_CHARS, STATUS_LABELS, ReportStatus, StaffRole
 from storage.receipts import EventReceiptRepository
 
@@ -96,12 +97,21 @@ class TeamsCore:
         verdict = self.feedback.rate(ctx.user, log_id if isinstance(log_id, int) else None, entry_id, helpful)
         return verdict.value
 
+    def teams_object_id(self, staff_key: str) -> str | None:
+        """Where a reminder to this staff member goes in Teams: their object id (staff.teams_id)."""
+        try:
+            staff = self.bot.progress.staff.get(staff_key)
+        except SQLAlchemyError:
+            logger.warning("staff read failed", exc_info=True)
+            staff = None
+        return staff.teams_id if staff is not None and staff.teams_id else teams_object_id(staff_key)
+
     # ------------------------------------------------------------ the report form
 
     def form_spec(self, ctx: ChatContext) -> ReportFormSpec:
         """What the form offers this person; a UserError says why they cannot report."""
         service = self._progress()
-        reporter = service.reporter(ctx.user_id)
+        reporter = service.reporter(ctx.user)
         initiatives = [FormInitiative(i.id, i.name, i.reform) for i in service.list_initiatives()]
         if not initiatives:
             raise UserError("報告の対象になる取組みが登録されていません。")
@@ -128,7 +138,7 @@ class TeamsCore:
             return None, errors
         service = self._progress()
         try:
-            reporter = service.reporter(ctx.user_id)
+            reporter = service.reporter(ctx.user)
             if draft.department == reporter.department:
                 draft = replace(draft, department=None)
             outcome = service.record(reporter, draft, request_id=ctx.request_id, source=PLATFORM)

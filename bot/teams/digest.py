@@ -8,15 +8,17 @@ Messages stay within Teams' ~28 KB; the first is the channel post, the rest go i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.directory import TEAMS_KEY_PREFIX
 from bot.teams.notifier import TeamsNotifier
 from bot.teams.render import BOT_MENTION, MESSAGE_LIMIT_BYTES, inert, split_text, utf16_len
 from jobs.delivery import REMINDER_LIST_LIMIT, Reminder
 from jobs.digest import Digest
+from jobs.notify import PermanentDeliveryError
 from jobs.render import OutgoingMessage, digest_sections, one_line, title
 
 PERSONAL_REPORT_USAGE = "報告 <取組み> <状況> [<n>%] [メモ]"
@@ -83,8 +85,10 @@ class TeamsDeliveryNotifier:
     """The jobs' `Notifier` (jobs/notify.py) on Teams: messages rendered by `render_teams_digest` carry
     their markdown in `text`; Block Kit `blocks` are never sent to Teams."""
 
-    def __init__(self, teams: TeamsNotifier) -> None:
+    def __init__(self, teams: TeamsNotifier, object_id: Callable[[str], str | None] | None = None) -> None:
         self.teams = teams
+        # The jobs name a person by their staff key (a Slack id, or teams:<object id>); Teams needs the object id.
+        self.object_id = object_id or teams_object_id
 
     def post_message(
         self, channel: str, blocks: Sequence[dict[str, Any]], text: str, thread_ts: str | None = None
@@ -97,7 +101,15 @@ class TeamsDeliveryNotifier:
         self.teams.post_image(channel, content, filename, inert(title), thread=thread_ts)
 
     def send_dm(self, user: str, text: str) -> str:
-        return self.teams.send_dm_text(user, text)
+        aad = self.object_id(user)
+        if not aad:
+            raise PermanentDeliveryError("teams: this staff member has no teams_id")
+        return self.teams.send_dm_text(aad, text)
+
+
+def teams_object_id(staff_key: str) -> str | None:
+    """The object id in a Teams-only staff key (`teams:<id>`); None for any other key."""
+    return staff_key.removeprefix(TEAMS_KEY_PREFIX) if staff_key.startswith(TEAMS_KEY_PREFIX) else None
 
 
 def is_teams_channel(target: str | None) -> bool:

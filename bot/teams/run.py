@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 
 def jobs_notifier(agent: TeamsAgent) -> TeamsDeliveryNotifier:
-    return TeamsDeliveryNotifier(TeamsNotifier(agent.adapter, agent.directory))
+    return TeamsDeliveryNotifier(TeamsNotifier(agent.adapter, agent.directory), agent.core.teams_object_id)
 
 
 def scheduler_options(agent: TeamsAgent) -> dict[str, Any]:

@@ -66,7 +66,7 @@ def conversation_key(conversation_id: str) -> str:
 
 
 def user_key(aad_object_id: str) -> str:
-    return USER_PREFIX + aad_object_id
+    return USER_PREFIX + aad_object_id.lower()  # object ids are GUIDs; the staff directory keeps them lower case
 
 
 def reference_for_channel(context: TurnContext) -> Conversation:

@@ -150,6 +150,7 @@ def fake_connector() -> Iterator[FakeConnector]:
 def start_teams_bot(bundled_kb, plan_engine, fake_connector: FakeConnector, clock):  # type: ignore[no-untyped-def]
     """Start a bot process (services + Teams agent + HTTP server on a free loopback port) on a database."""
     from bot.bootstrap import bootstrap
+    from bot.directory import teams_staff_key
     from bot.settings import Settings
     from bot.teams.server import build_teams_agent, build_web_app, start_in_thread
 
@@ -168,10 +169,12 @@ def start_teams_bot(bundled_kb, plan_engine, fake_connector: FakeConnector, cloc
         if register_staff:
             staff = services.progress.staff
             staff.register(
-                user_id=LEADER_AAD, name="山田 花子", department="市民生活課", role=StaffRole.LEADER, now=clock()
+                user_id=teams_staff_key(LEADER_AAD), teams_id=LEADER_AAD, name="山田 花子", department="市民生活課",
+                role=StaffRole.LEADER, now=clock(),
             )
             staff.register(
-                user_id=ADMIN_AAD, name="江津 太郎", department="政策企画課", role=StaffRole.ADMIN, now=clock()
+                user_id=teams_staff_key(ADMIN_AAD), teams_id=ADMIN_AAD, name="江津 太郎", department="政策企画課",
+                role=StaffRole.ADMIN, now=clock(),
             )
         agent = build_teams_agent(services)
         server = start_in_thread(build_web_app(agent))

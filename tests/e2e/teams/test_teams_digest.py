@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from bot.directory import teams_staff_key
 from bot.teams.digest import TeamsDeliveryNotifier, render_teams_digest, teams_reminder_text
 from bot.teams.notifier import Pacer, TeamsNotifier
 from bot.teams.render import MESSAGE_LIMIT_BYTES, utf16_len
@@ -31,7 +32,9 @@ def retry(sleeps: list[float]) -> RetryPolicy:
 
 
 def notifier(bot: TeamsBot, pacer: Pacer | None = None) -> TeamsDeliveryNotifier:
-    return TeamsDeliveryNotifier(TeamsNotifier(bot.agent.adapter, bot.agent.directory, pacer=pacer))
+    return TeamsDeliveryNotifier(
+        TeamsNotifier(bot.agent.adapter, bot.agent.directory, pacer=pacer), bot.agent.core.teams_object_id
+    )
 
 
 def install_in_team(bot: TeamsBot) -> None:
@@ -201,7 +204,7 @@ def test_reminder_goes_to_the_leaders_personal_chat_once(
     now = jst(2026, 12, 24, 15)  # Thursday 15:00: nothing reported on 1-02 for 4 weeks
     args = dict(repos=repos, notifier=notifier(teams_bot), ledger=DeliveryLedger(teams_bot.services.sessions), tz=TOKYO, retry=retry)
     outcomes = send_reminders(now, wording=teams_reminder_text, **args)  # type: ignore[arg-type]
-    assert [o.outcome for o in outcomes if o.target == LEADER_AAD] == ["posted"]
+    assert [o.outcome for o in outcomes if o.target == teams_staff_key(LEADER_AAD)] == ["posted"]  # the staff key
     sent = teams_bot.fake.delivered()
     assert len(sent) == 1 and sent[0].conversation_id.startswith("a:1Personal")
     assert "`報告 ＜取組み＞ ＜状況＞" in sent[0].text and "/dx" not in sent[0].text
