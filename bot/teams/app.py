@@ -37,6 +37,7 @@ from microsoft_agents.hosting.core import (
     TurnState,
 )
 from microsoft_agents.hosting.core.app.proactive import ProactiveOptions
+from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
 from bot.console import GENERIC_ERROR
 from bot.errors import STORAGE_UNAVAILABLE, UserError, is_storage_outage
@@ -45,6 +46,7 @@ from bot.replies import (
     Answer,
     ChatContext,
     Command,
+    Mention,
     OpenReportForm,
     Refusal,
     Reply,
@@ -59,7 +61,7 @@ from bot.teams.store import THREAD_MARK, ConversationDirectory, channel_of
 
 logger = logging.getLogger(__name__)
 
-_AT_TAG = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
+_AT_TAG = re.compile(r"<at>(.*?)</at>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]{1,200}>")
 WELCOME = blocks(
     para("DX推進ボットです。スマートシティ江津推進構想アクションプランについての質問に、出典つきでお答えします。"),
@@ -88,7 +90,7 @@ def surface_of(activity: Activity) -> Surface:
     return "personal" if kind == "personal" else "channel"
 
 
-def teams_context(activity: Activity) -> ChatContext:
+def teams_context(activity: Activity, mentions: tuple[Mention, ...] = ()) -> ChatContext:
     """The core's view of a Teams activity: who (aadObjectId), where (channel and thread), the activity id."""
     sender = activity.from_property
     aad = getattr(sender, "aad_object_id", None) if sender else None
@@ -101,15 +103,67 @@ def teams_context(activity: Activity) -> ChatContext:
         request_id=f"teams:activity:{activity.id}" if activity.id else None,
         thread=thread,
         surface=surface_of(activity),
+        mentions=mentions,
     )
 
 
 def message_text(activity: Activity) -> str:
-    """The words a person typed: Teams sends HTML-ish text; the bot's own mention is already removed."""
+    """The words a person typed. Teams sends HTML-ish text (the bot's own mention is already removed); a
+    mention of someone else stays as `<at>name</at>`, one piece the core can match (`Mention.text`)."""
     text = activity.text or ""
-    text = _AT_TAG.sub(" ", text)  # other mentions: their names are not part of a question
-    text = _TAG.sub(" ", text)
-    return html.unescape(text).replace("\xa0", " ").strip()
+    names: list[str] = []
+
+    def keep(found: re.Match[str]) -> str:
+        names.append(_mention_name(found.group(1)))
+        return f"\x00{len(names) - 1}\x00"
+
+    text = _AT_TAG.sub(keep, text)
+    text = html.unescape(_TAG.sub(" ", text)).replace("\xa0", " ").strip()
+    return re.sub(r"\x00(\d+)\x00", lambda m: f"<at>{names[int(m.group(1))]}</at>", text)
+
+
+def _mention_name(raw: str) -> str:
+    return " ".join(html.unescape(_TAG.sub(" ", raw)).replace("\xa0", " ").split())
+
+
+async def teams_mentions(context: TurnContext) -> tuple[Mention, ...]:
+    """Who the people mentioned in a message are (not the bot), as the core's identities.
+
+    Teams' mention entity names a person by their Teams id (`29:…`); the Azure AD object id that staff are
+    registered by is taken from the entity when Teams includes it, else asked of the Bot Connector (the
+    conversation's member: no Graph call, and no extra permission). A mention that cannot be resolved is
+    left out: the core then sees only its text and says how to write the command."""
+    activity = context.activity
+    bot_id = activity.recipient.id if activity.recipient else None
+    found: list[Mention] = []
+    for entity in activity.get_mentions():
+        mentioned = entity.mentioned
+        if mentioned is None or not mentioned.id or mentioned.id == bot_id or not entity.text:
+            continue
+        inner = _AT_TAG.fullmatch(entity.text.strip())
+        if inner is None:
+            continue
+        aad = mentioned.aad_object_id or await _member_object_id(context, mentioned.id)
+        if not aad:
+            logger.info("mention not resolved to an object id; left as text")
+            continue
+        name = _mention_name(inner.group(1))
+        found.append(Mention(f"<at>{name}</at>", UserRef(PLATFORM, aad.lower()), mentioned.name or name or None))
+    return tuple(found)
+
+
+async def _member_object_id(context: TurnContext, member_id: str) -> str | None:
+    conversation = context.activity.conversation
+    connector = context.services.get(ConnectorClientBase)  # type: ignore[type-abstract]
+    if conversation is None or not conversation.id or connector is None:
+        return None
+    try:
+        # A channel's members are the team's; the thread part (`;messageid=`) is not a conversation of its own.
+        member = await connector.conversations.get_conversation_member(channel_of(conversation.id), member_id)
+    except Exception as error:  # a person outside this conversation, or the connector refused
+        logger.info("conversation member lookup failed (%s)", type(error).__name__)
+        return None
+    return getattr(member, "aad_object_id", None) or None
 
 
 # ---------------------------------------------------------------- sending
@@ -231,7 +285,7 @@ def register_messages(agent: TeamsAgent) -> None:
         if activity.value is not None and not activity.text:
             await on_card_submit(agent, context)
             return
-        ctx = teams_context(activity)
+        ctx = teams_context(activity, await teams_mentions(context))
         if ctx.surface == "channel":
             await remember(agent, context)
         reply = await asyncio.to_thread(agent.core.handle, ctx, message_text(activity))

@@ -53,6 +53,9 @@ class FakeConnector:
     _condition: threading.Condition = field(default_factory=threading.Condition)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1_700_000_000_001))
     _server: ThreadingHTTPServer | None = None
+    # Teams id (29:…) → the member's account, as `GET /v3/conversations/{id}/members/{memberId}` returns it
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)
+    member_lookups: list[tuple[str, str]] = field(default_factory=list)
 
     def start(self) -> FakeConnector:
         fake = self
@@ -68,6 +71,15 @@ class FakeConnector:
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def do_GET(self) -> None:  # noqa: N802
+                status, answer = fake._member(self.path)
+                payload = json.dumps(answer).encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
@@ -97,6 +109,18 @@ class FakeConnector:
             self.scripted += [(status, headers)] * times
 
     # -------------------------------------------------------------- handling
+
+    def _member(self, path: str) -> tuple[int, dict[str, Any]]:
+        parts = [unquote(p) for p in urlsplit(path).path.strip("/").split("/")]
+        # v3 / conversations / {id} / members / {memberId}
+        if len(parts) != 5 or parts[:2] != ["v3", "conversations"] or parts[3] != "members":
+            return 404, {"error": {"code": "NotFound", "message": path}}
+        with self._condition:
+            self.member_lookups.append((parts[2], parts[4]))
+        member = self.members.get(parts[4])
+        if member is None:
+            return 404, {"error": {"code": "MemberNotFoundInConversation", "message": "not a member"}}
+        return 200, member
 
     def _handle(self, path: str, raw: bytes, authorization: str | None) -> tuple[int, dict[str, str], dict[str, Any]]:
         parts = [unquote(p) for p in urlsplit(path).path.strip("/").split("/")]
