@@ -202,7 +202,7 @@ class Features:
         ]
 
 
-ENGINE_VERSION = "retrieval-3"
+ENGINE_VERSION = "retrieval-4"
 # Candidates: the BM25 best, re-ranked by BM25 mixed with the vector cosine, then the best of those
 # scored with every feature.
 SHORTLIST = 50
@@ -347,7 +347,8 @@ class FaqEngine:
         )
         del phrase_texts, answer_texts
         phrase_folded = phrases.folded
-        phrase_tokens = [" ".join(words) for words in phrases.words or ()]
+        # Sorted once here: token_sort_ratio is the ratio of the sorted words, and the question's are sorted once.
+        phrase_tokens = [" ".join(sorted(words)) for words in phrases.words or ()]
         docs: dict[str, list[np.ndarray]] = {"qw": phrases.word_ids, "aw": answers.word_ids}
         vocabularies = {"w": self._words_in_entry_order(word_vocabulary.frozen(), docs, phrase_entry, answer_of)}
         for kind, phrase_texts_of, answer_texts_of in (
@@ -597,14 +598,13 @@ class FaqEngine:
         ]
         return tuple(found) if 0 < len(found) <= _MAX_ABBREVIATED else ()
 
-    def _expansions(self, a: Analysis, taken: set[int]) -> tuple[list[int], list[float]]:
-        """Knowledge-base words near the question's content words in the vectors, with their weights."""
-        if self.vectors is None or self._word_rows is None:
+    def _expansions(self, rows: np.ndarray | None, taken: set[int]) -> tuple[list[int], list[float]]:
+        """Knowledge-base words near the question's content words (their vector `rows`), with their weights."""
+        if self.vectors is None or self._word_rows is None or rows is None:
             return [], []
-        terms = [u.term for u in a.units]
         ids, weights = [], []
         vectors = self.vectors
-        for row in vectors.rows_of(terms):
+        for row in rows.tolist():
             if row < 0:
                 continue
             # The word's own row first: spaCy's pruning mapped near-synonyms onto it (入門書 → 入門).
@@ -623,11 +623,10 @@ class FaqEngine:
                         added += 1
         return ids, weights
 
-    def _query_vector(self, a: Analysis) -> np.ndarray | None:
-        if self.vectors is None or self._vector_component is None:
+    def _query_vector(self, a: Analysis, rows: np.ndarray | None) -> np.ndarray | None:
+        if self.vectors is None or self._vector_component is None or rows is None:
             return None
         terms = [u.term for u in a.units]
-        rows = self.vectors.rows_of(terms)
         keep = rows >= 0
         if not keep.any():
             return None
@@ -641,7 +640,11 @@ class FaqEngine:
         return vector / norm if norm > 0 else None
 
     def _field_scores(
-        self, a: Analysis, expansions: dict[str, tuple[str, ...]], exclude_phrase: int | None = None
+        self,
+        a: Analysis,
+        expansions: dict[str, tuple[str, ...]],
+        rows: np.ndarray | None,
+        exclude_phrase: int | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """(entry scores, phrasing ids hit, their scores), each field normalized to 1 = a perfect match."""
         words = list(dict.fromkeys([*a.word_terms, *(w for found in expansions.values() for w in found)]))
@@ -661,7 +664,7 @@ class FaqEngine:
             ids = [vocab.ids[t] for t in terms if t in vocab.ids]
             idf_all = np.asarray([idf[vocab.ids[t]] if t in vocab.ids else unseen for t in terms], dtype=np.float32)
             queries[kind] = (ids, idf_all)
-        ex_ids, ex_weights = self._expansions(a, set(queries["w"][0]))
+        ex_ids, ex_weights = self._expansions(rows, set(queries["w"][0]))
         n_phrases = len(self._phrase_entry_array)
         n = len(self.entries)
         phrase_ids: list[np.ndarray] = []
@@ -711,8 +714,11 @@ class FaqEngine:
         self, a: Analysis, exclude_phrase: int | None = None, depth: int = 0
     ) -> list[tuple[int, float, Features]]:
         """The best candidates, scored with every feature: at least `rerank_depth`, or `depth` if more."""
+        requested = depth
         expansions = {u.term: self._abbreviated(u.term) for u in a.units}
-        scored = self._field_scores(a, expansions, exclude_phrase)
+        # Vector rows of the content words: for the expansion and for the question's mean vector.
+        rows = self.vectors.rows_of([u.term for u in a.units]) if self.vectors is not None else None
+        scored = self._field_scores(a, expansions, rows, exclude_phrase)
         if scored is None:
             return []
         best, phrases, phrase_scores = scored
@@ -722,7 +728,7 @@ class FaqEngine:
         depth = min(SHORTLIST, len(hit))
         short = hit[np.argpartition(-best[hit], depth - 1)[:depth]]
         cosines = np.zeros(len(short), dtype=np.float64)
-        query_vector = self._query_vector(a)
+        query_vector = self._query_vector(a, rows)
         if query_vector is not None and self._entry_vectors is not None:
             cosines = np.maximum(self._entry_vectors[short] @ query_vector, 0.0).astype(np.float64)
         mixed = best[short] + COSINE_MIX * cosines
@@ -733,7 +739,9 @@ class FaqEngine:
             self._closest_phrasings(top, phrases, self._phrase_entry_array[phrases], phrase_scores)
             if len(phrases) else {}
         )
-        return self._score_candidates(a, expansions, top, best[top], top_cosines, closest)
+        return self._score_candidates(
+            a, expansions, top, best[top], top_cosines, closest, keep=max(self.rerank_depth, requested)
+        )
 
     def _score_candidates(
         self,
@@ -743,8 +751,10 @@ class FaqEngine:
         retrieval: np.ndarray,
         cosines: np.ndarray,
         closest: dict[int, list[int]],
+        keep: int,
     ) -> list[tuple[int, float, Features]]:
-        """Every feature of every candidate, computed column by column (numpy, rapidfuzz cdist)."""
+        """Every feature of every candidate, computed column by column (numpy, rapidfuzz cdist); the `keep`
+        best, best first."""
         words_vocab = self._words.ids
         bigrams = list(dict.fromkeys(a.bigrams))
         readings = list(dict.fromkeys(a.reading_bigrams))
@@ -766,13 +776,19 @@ class FaqEngine:
         bigram_coverage = self._term_coverage(bigrams, self._bigrams.ids, self._idf_b, "b", top)
         reading_coverage = self._term_coverage(readings, self._readings.ids, self._idf_r, "r", top)
         # Character comparison with each candidate's closest phrasings: one C call per measure.
-        phrases = [closest.get(int(e)) or self._entry_phrases[int(e)][:_PHRASINGS_COMPARED] for e in top]
-        flat = [p for group in phrases for p in group]
-        owner = np.repeat(np.arange(len(top)), [len(g) for g in phrases])
-        query_tokens = " ".join(dict.fromkeys([*a.word_terms, *(w for f in expansions.values() for w in f)]))
+        top_ids = top.tolist()
+        if self._single_phrasing_layout:
+            # One phrasing per entry, numbered as the entries.
+            phrases, flat = [], top_ids
+        else:
+            entry_phrases = self._entry_phrases
+            phrases = [closest.get(e) or entry_phrases[e][:_PHRASINGS_COMPARED] for e in top_ids]
+            flat = [p for group in phrases for p in group]
+        one_each = len(flat) == len(top_ids)
+        query_tokens = " ".join(sorted({*a.word_terms, *(w for f in expansions.values() for w in f)}))
         ratio = cdist([a.folded], [self._phrase_folded[p] for p in flat], scorer=fuzz.ratio)[0]
         if query_tokens:
-            tokens = cdist([query_tokens], [self._phrase_tokens[p] for p in flat], scorer=fuzz.token_sort_ratio)[0]
+            tokens = cdist([query_tokens], [self._phrase_tokens[p] for p in flat], scorer=fuzz.ratio)[0]
             ratio = np.maximum(ratio, tokens)
         query_bigrams = frozenset(bigrams)
         # Dice on bigram sets is symmetric: a phrasing that says much more than the question
@@ -786,10 +802,14 @@ class FaqEngine:
                     phrase_bigrams = cache[p] = frozenset(char_ngrams(self._phrase_folded[p], 2))
                 if phrase_bigrams:
                     dice_each[i] = 2 * len(phrase_bigrams & query_bigrams) / (len(phrase_bigrams) + len(query_bigrams))
-        fuzzy = np.zeros(len(top))
-        dice = np.zeros(len(top))
-        np.maximum.at(fuzzy, owner, ratio / 100.0)
-        np.maximum.at(dice, owner, dice_each)
+        if one_each:
+            fuzzy, dice = ratio / 100.0, dice_each
+        else:
+            owner = np.repeat(np.arange(len(top)), [len(g) for g in phrases])
+            fuzzy = np.zeros(len(top))
+            dice = np.zeros(len(top))
+            np.maximum.at(fuzzy, owner, ratio / 100.0)
+            np.maximum.at(dice, owner, dice_each)
         matrix = np.column_stack([
             np.minimum(1.5, retrieval), word_coverage, bigram_coverage, reading_coverage, fuzzy, dice,
             np.full(len(top), known), word_coverage * bigram_coverage, number_coverage, cosines, uncovered,
@@ -798,17 +818,21 @@ class FaqEngine:
         weights = np.asarray([ranking.get(name, 0.0) for name in Features.NAMES])
         z = np.clip(ranking.get("bias", 0.0) + matrix @ weights, -30.0, 30.0)
         probabilities = 1.0 / (1.0 + np.exp(-z))
-        ranked = [
-            (int(entry), float(probabilities[i]), Features(
-                retrieval=float(retrieval[i]), word_coverage=float(word_coverage[i]),
-                bigram_coverage=float(bigram_coverage[i]), reading_coverage=float(reading_coverage[i]),
-                fuzzy=float(fuzzy[i]), dice=float(dice[i]), known=known, numbers=float(number_coverage[i]),
-                cosine=float(cosines[i]), uncovered=float(uncovered[i]),
+        # Best first (ties in the order scored), and only the `keep` best become Features.
+        order = np.argsort(-probabilities, kind="stable")[:keep]
+        columns = zip(
+            top[order].tolist(), probabilities[order].tolist(), np.asarray(retrieval, dtype=float)[order].tolist(),
+            word_coverage[order].tolist(), bigram_coverage[order].tolist(), reading_coverage[order].tolist(),
+            fuzzy[order].tolist(), dice[order].tolist(), np.asarray(number_coverage, dtype=float)[order].tolist(),
+            cosines[order].tolist(), uncovered[order].tolist(), strict=True,
+        )
+        return [
+            (entry, probability, Features(
+                retrieval=r, word_coverage=w, bigram_coverage=b, reading_coverage=rc, fuzzy=f, dice=d, known=known,
+                numbers=nc, cosine=c, uncovered=u,
             ))
-            for i, entry in enumerate(top)
+            for entry, probability, r, w, b, rc, f, d, nc, c, u in columns
         ]
-        ranked.sort(key=lambda item: -item[1])
-        return ranked
 
     def _term_coverage(
         self, terms: list[str], vocab: dict[str, int], idf: np.ndarray, kind: str, top: np.ndarray
