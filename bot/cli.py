@@ -98,7 +98,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_kb_check(args: argparse.Namespace) -> int:
     from knowledge.check import check_kb
 
-    path = Path(args.path) if args.path else None
+    # Without a path, the knowledge base the bot would load: DXBOT_KB_PATH, else the bundled one.
+    path = Path(args.path) if args.path else Settings.from_env().kb_path
     problems, summary = check_kb(path)
     errors = [p for p in problems if not p.note]
     for problem in errors:

@@ -109,3 +109,14 @@ def test_a_relative_knowledge_base_path(tmp_path: Path, capsys: pytest.CaptureFi
     monkeypatch.chdir(tmp_path)
     code, out = problems_of(capsys, Path("kb"))
     assert (code, out) == (1, ["faq/a.yaml:8: id「a」が重複しています（最初は 2 行目）。どちらかの id を変えてください"])
+
+
+def test_without_a_path_the_configured_knowledge_base_is_checked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    faq = "entries:\n" + GOOD_ENTRY.format(id="a", question="推進本部は何人ですか", alt="本部")
+    faq += GOOD_ENTRY.format(id="a", question="監事会の会長は誰ですか", alt="会長")
+    monkeypatch.setenv("DXBOT_KB_PATH", str(write_kb(tmp_path, faq)))
+    code = main(["kb", "check"])
+    out = capsys.readouterr().out.strip().splitlines()
+    assert (code, out) == (1, ["faq/a.yaml:8: id「a」が重複しています（最初は 2 行目）。どちらかの id を変えてください"])
