@@ -211,7 +211,7 @@ def _serve_teams(settings: Settings, *, host: str, port: int, with_scheduler: bo
         return _fail("Teams に接続するには環境変数 TEAMS_APP_ID を設定してください（README の「Teams への接続」）。", 2)
     bot = _bootstrap(settings)
     try:
-        from bot.teams.run import jobs_notifier, scheduler_options, web_app_for
+        from bot.teams.run import jobs_notifier, web_app_for
 
         agent, web_app = web_app_for(bot)
     except TeamsSetupError as error:
@@ -221,7 +221,7 @@ def _serve_teams(settings: Settings, *, host: str, port: int, with_scheduler: bo
         print("注意: TEAMS_ALLOW_ANONYMOUS=1 のため、トークンのない要求も受け付けます（ローカルのテスト専用です）。", file=sys.stderr)
     from bot.scheduling import start_scheduler, stop_scheduler
 
-    scheduler = start_scheduler(bot, jobs_notifier(agent), **scheduler_options(agent)) if with_scheduler else None
+    scheduler = start_scheduler(bot, jobs_notifier(agent)) if with_scheduler else None
     try:
         serve_teams(web_app, host, port)
     finally:
@@ -420,15 +420,23 @@ def _week_option(text: str):  # type: ignore[no-untyped-def]
 
 
 def cmd_digest_preview(args: argparse.Namespace) -> int:
+    from bot.teams.digest import is_teams_channel
     from jobs.digest import build_digest
-    from jobs.render import render_text
+    from jobs.digest_layout import render_text
     from jobs.weeks import previous_week
 
-    bot = _bootstrap(Settings.from_env())
+    settings = Settings.from_env()
+    if is_teams_channel(settings.digest_channel):  # commands as the digest's readers will type them
+        from bot.teams.render import command_text as teams_command
+
+        command = lambda words: teams_command(words, "channel")  # noqa: E731
+    else:
+        from bot.slack.render import command_text as command
+    bot = _bootstrap(settings)
     try:
         now = bot.clock()
         week = args.week or previous_week(now, bot.tz)
-        print(render_text(build_digest(bot.digest_repos(), week, now, bot.tz)), end="")
+        print(render_text(build_digest(bot.digest_repos(), week, now, bot.tz), command), end="")
     finally:
         bot.close()
     return 0
@@ -456,9 +464,7 @@ def cmd_digest_post(args: argparse.Namespace) -> int:
                 agent = build_teams_agent(bot)
             except TeamsSetupError as error:
                 return _fail(f"Teams の設定が足りません: {error}", 2)
-            from bot.teams.digest import render_teams_digest
-
-            job = digest_job(bot, jobs_notifier(agent), render=render_teams_digest)
+            job = digest_job(bot, jobs_notifier(agent))
         else:
             job = digest_job(bot, slack_notifier(settings))
         assert job is not None
@@ -466,7 +472,7 @@ def cmd_digest_post(args: argparse.Namespace) -> int:
         week = args.week or previous_week(now, bot.tz)
         digest, chart = digest_with_chart(job, week, now)
         outcome = post_digest(
-            digest, job.notifier, job.ledger, now, channel=job.channel, chart=chart, force=args.force, retry=job.retry, render=job.render
+            digest, job.notifier, job.ledger, now, channel=job.channel, chart=chart, force=args.force, retry=job.retry
         )
     finally:
         bot.close()

@@ -174,6 +174,11 @@ def blocks(*content: str | Block | Iterable[Block]) -> tuple[Block, ...]:
     return tuple(out)
 
 
+def truncate(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, the last being "…" when it was longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _words(words: str) -> str:
     return words
 

@@ -8,7 +8,6 @@ are skipped, and the log says so at start.
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from jobs.delivery import DigestJob, catch_up, send_reminders
@@ -24,47 +23,38 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-def slack_notifier(settings: Settings) -> Notifier:
+def slack_notifier(settings: Settings) -> Notifier[Any]:
     from bot.slack.notifier import SlackNotifier
 
     return SlackNotifier.from_settings(settings.slack_bot_token, settings.slack_api_url)
 
 
-def digest_job(
-    bot: Bot, notifier: Notifier, retry: RetryPolicy | None = None, render: Any | None = None
-) -> DigestJob | None:
-    """The digest job for DXBOT_DIGEST_CHANNEL; `render` is the platform's (Block Kit by default)."""
+def digest_job(bot: Bot, notifier: Notifier[Any], retry: RetryPolicy | None = None) -> DigestJob | None:
+    """The digest job for DXBOT_DIGEST_CHANNEL, posted by `notifier` (the channel's platform)."""
     channel = bot.settings.digest_channel
     if not channel:
         return None
-    job = DigestJob(
+    return DigestJob(
         repos=bot.digest_repos(), notifier=notifier, ledger=bot.ledger, channel=channel, tz=bot.tz, retry=retry
     )
-    return replace(job, render=render) if render is not None else job
 
 
-def start_scheduler(
-    bot: Bot, notifier: Notifier | None, *, render: Any | None = None, wording: Any | None = None
-) -> Any | None:
-    """Start the weekly digest and reminder jobs in a BackgroundScheduler; None when nothing to schedule.
-
-    `render` and `wording` are the platform's digest and reminder markup (Teams: bot/teams/digest.py)."""
+def start_scheduler(bot: Bot, notifier: Notifier[Any] | None) -> Any | None:
+    """Start the weekly digest and reminder jobs in a BackgroundScheduler; None when nothing to schedule."""
     from apscheduler.schedulers.background import BackgroundScheduler
 
     tz = bot.tz
     if notifier is None:
         logger.info("no chat platform is configured: weekly digest and reminders are disabled")
         return None
-    job = digest_job(bot, notifier, render=render)
+    job = digest_job(bot, notifier)
     if job is None:
         logger.warning("DXBOT_DIGEST_CHANNEL is not set: the weekly digest is disabled (reminder DMs still run)")
     deps = JobDeps(
         tz=tz,
         clock=bot.clock,
         run_digest=(lambda now: catch_up(now, job)) if job is not None else None,
-        run_reminders=lambda now: send_reminders(
-            now, repos=bot.digest_repos(), notifier=notifier, ledger=bot.ledger, tz=tz, **({"wording": wording} if wording else {})
-        ),
+        run_reminders=lambda now: send_reminders(now, repos=bot.digest_repos(), notifier=notifier, ledger=bot.ledger, tz=tz),
         run_retention=lambda now: purge_question_log(
             now, repo=RetentionRepository(bot.sessions), days=bot.settings.question_log_days
         ),

@@ -19,23 +19,22 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from bot.replies import Block, Command, Message, Part, UserText, bullets, para
 from jobs.digest import Digest, DigestRepos, StaleInitiative, stale_initiatives, standing_reports
-from jobs.mrkdwn import escape
-from jobs.notify import DeliveryError, Notifier, RetryPolicy, call_with_retry
-from jobs.render import OutgoingMessage, one_line, render_digest, title
+from jobs.digest_layout import chart_title, one_line
+from jobs.notify import DeliveryError, Image, Notifier, RetryPolicy, call_with_retry
 from jobs.weeks import IsoWeek, due_digest_weeks, due_reminder_weeks
 from storage.ledger import DeliveryLedger
-from storage.progress import StaffRecord, StaffRole
+from storage.progress import REPORT_USAGE, StaffRecord, StaffRole
 
 logger = logging.getLogger(__name__)
 
 DIGEST_KIND = "digest"
 REMINDER_KIND = "reminder"
 REMINDER_LIST_LIMIT = 20
-REPORT_USAGE = "/dx 報告 <取組み> <状況> [<n>%] [メモ]"
 
 Outcome = Literal["posted", "already_posted", "in_progress", "failed"]
 
@@ -59,7 +58,7 @@ def _refused(ledger: DeliveryLedger, kind: str, period: str, target: str) -> Pos
 
 def post_digest(
     digest: Digest,
-    notifier: Notifier,
+    notifier: Notifier[Any],
     ledger: DeliveryLedger,
     now: datetime,
     *,
@@ -67,32 +66,25 @@ def post_digest(
     chart: bytes | None = None,
     force: bool = False,
     retry: RetryPolicy | None = None,
-    render: Callable[[Digest], list[OutgoingMessage]] = render_digest,
 ) -> PostOutcome:
     """Post `digest` to `channel` unless the ledger has it (or another process is posting it).
 
-    `render` is the platform's (Block Kit by default; bot/teams/digest.py for a Teams channel)."""
+    The notifier renders it for its platform; the steps are its messages and the chart, in this order: the
+    first message in the channel, then in its thread the chart and the rest."""
     retry = retry or RetryPolicy()
     period = digest.week.key
-    messages = render(digest)  # before the claim: a rendering bug must not leave a claim behind
+    messages = list(notifier.render(digest))  # before the claim: a rendering bug must not leave a claim behind
     claim = ledger.claim(DIGEST_KIND, period, channel, now, force=force)
     if claim is None:
         return _refused(ledger, DIGEST_KIND, period, channel)
 
     main, continuations = messages[0], messages[1:]
-    steps: list[Callable[[str | None], str | None]] = [
-        lambda _ts: notifier.post_message(channel, list(main.blocks), main.text)
-    ]
+    steps: list[Callable[[str | None], str | None]] = [lambda _thread: notifier.post(channel, main)]
     if chart is not None:
-        steps.append(
-            lambda ts: notifier.upload_file(
-                channel, chart, f"dx-digest-{period}.png", f"{title(digest)} 状況グラフ", thread_ts=ts
-            )
-        )
+        image = Image(chart, f"dx-digest-{period}.png", chart_title(digest))
+        steps.append(lambda thread: notifier.attach_image(channel, image, thread=thread))
     for message in continuations:
-        steps.append(
-            lambda ts, m=message: notifier.post_message(channel, list(m.blocks), m.text, thread_ts=ts)  # type: ignore[misc]
-        )
+        steps.append(lambda thread, m=message: notifier.post(channel, m, thread=thread))  # type: ignore[misc]
 
     ts = claim.message_ts
     step = claim.steps_done
@@ -121,13 +113,12 @@ class DigestJob:
     """Everything the scheduled digest needs, time excepted (the caller passes `now`)."""
 
     repos: DigestRepos
-    notifier: Notifier
+    notifier: Notifier[Any]
     ledger: DeliveryLedger
     channel: str
     tz: ZoneInfo
     retry: RetryPolicy | None = None
     with_chart: bool = True
-    render: Callable[[Digest], list[OutgoingMessage]] = render_digest
 
 
 def digest_with_chart(job: DigestJob, week: IsoWeek, now: datetime) -> tuple[Digest, bytes | None]:
@@ -156,9 +147,7 @@ def catch_up(now: datetime, job: DigestJob) -> list[PostOutcome]:
             continue
         digest, chart = digest_with_chart(job, week, now)
         outcomes.append(
-            post_digest(
-                digest, job.notifier, job.ledger, now, channel=job.channel, chart=chart, retry=job.retry, render=job.render
-            )
+            post_digest(digest, job.notifier, job.ledger, now, channel=job.channel, chart=chart, retry=job.retry)
         )
     return outcomes
 
@@ -191,32 +180,32 @@ def plan_reminders(repos: DigestRepos, now: datetime) -> list[Reminder]:
     return [Reminder(people[user], tuple(items)) for user, items in sorted(per_leader.items())]
 
 
-def reminder_text(reminder: Reminder, tz: ZoneInfo) -> str:
-    """The DM, escaped (names and initiative titles are data, not markup)."""
-    lines = [
-        f"{escape(one_line(reminder.leader.name))} さん、DX推進の取組みについてのお知らせです。",
-        f"{escape(reminder.leader.department)}が関わる次の取組みは、4週間以上報告がありません。",
-    ]
+def reminder_message(reminder: Reminder, tz: ZoneInfo) -> Message:
+    """The reminder DM in neutral blocks: names and titles are data (`UserText`), the commands the platform's."""
+    leader = reminder.leader
+    items: list[list[Part]] = []
     for item in reminder.initiatives[:REMINDER_LIST_LIMIT]:
-        last = (
-            f"最終報告 {item.last_reported_at.astimezone(tz):%Y-%m-%d}" if item.last_reported_at else "報告なし"
-        )
-        lines.append(f"• {escape(item.id + ' ' + one_line(item.name))}（{last}）")
+        last = f"最終報告 {item.last_reported_at.astimezone(tz):%Y-%m-%d}" if item.last_reported_at else "報告なし"
+        items.append([f"{item.id} {one_line(item.name)}（{last}）"])
     if len(reminder.initiatives) > REMINDER_LIST_LIMIT:
-        lines.append(f"ほか {len(reminder.initiatives) - REMINDER_LIST_LIMIT}件")
-    lines.append(f"進み具合を `{escape(REPORT_USAGE)}` で教えてください（`/dx 報告` だけならフォームが開きます）。")
-    return "\n".join(lines)
+        items.append([f"ほか {len(reminder.initiatives) - REMINDER_LIST_LIMIT}件"])
+    content: list[Block] = [
+        para(UserText(leader.name), " さん、DX推進の取組みについてのお知らせです。"),
+        para(UserText(leader.department), "が関わる次の取組みは、4週間以上報告がありません。"),
+        bullets(items),
+        para("進み具合を ", Command(REPORT_USAGE), " で教えてください（", Command("報告"), " だけならフォームが開きます）。"),
+    ]
+    return Message(tuple(content))
 
 
 def send_reminders(
     now: datetime,
     *,
     repos: DigestRepos,
-    notifier: Notifier,
+    notifier: Notifier[Any],
     ledger: DeliveryLedger,
     tz: ZoneInfo,
     retry: RetryPolicy | None = None,
-    wording: Callable[[Reminder, ZoneInfo], str] = reminder_text,
 ) -> list[PostOutcome]:
     """Thursday 15:00 (next business day on a holiday): a DM to each leader with stale initiatives,
     at most once per week and person (the ledger, keyed by user id)."""
@@ -228,9 +217,11 @@ def send_reminders(
             claim = ledger.claim(REMINDER_KIND, week.key, user, now)
             if claim is None:
                 continue  # sent already (or being sent) this week
-            text = wording(reminder, tz)  # the platform's (Slack mrkdwn by default)
+            message = reminder_message(reminder, tz)
             try:
-                ts = call_with_retry(lambda u=user, t=text: notifier.send_dm(u, t), retry, f"reminder {week} {user}")  # type: ignore[misc]
+                ts = call_with_retry(
+                    lambda u=user, m=message: notifier.send_direct(u, m), retry, f"reminder {week} {user}"  # type: ignore[misc]
+                )
             except DeliveryError as error:
                 logger.error("reminder %s → %s failed: %s", week, user, error)
                 ledger.release(claim, str(error))

@@ -31,8 +31,9 @@ from storage.repositories import LoggedQuestion
 
 STALE_AFTER = timedelta(weeks=4)
 TOP_UNANSWERED = 5
-STATUS_COMMAND = "/dx 状況"
-HISTORY_COMMAND = "/dx 履歴"
+# Chat commands the digest points to, without a prefix (each platform's renderer writes them its way).
+STATUS_COMMAND = "状況"
+HISTORY_COMMAND = "履歴"
 
 
 # ---------------------------------------------------------------- what the digest reads

@@ -1,8 +1,16 @@
-"""The outbound chat port the jobs talk to, its errors, and the retry policy around it.
+"""The outbound chat port the jobs talk to (docs/architecture.md §7), its errors, and the retry policy around it.
 
-`bot/slack/notifier.py` implements `Notifier` with slack_sdk; `tests/fakes.py` has a fake. Jobs never see
-a Slack client or a Slack exception: the adapter turns them into `TransientDeliveryError` (worth
-retrying: 429, 5xx, connection errors) or `PermanentDeliveryError` (anything else).
+The port is platform-neutral: the jobs hand it a `Digest` (jobs/digest.py) or a `Message` of neutral blocks
+(bot/replies.py), and each platform's notifier renders them in its own markup and splits them within its
+own limits (bot/slack/notifier.py: Block Kit, 50 blocks and 3,000 characters a section; bot/teams/digest.py:
+markdown within about 28 KB). Rendering and sending are separate calls, so the delivery ledger can record
+each message sent and a later attempt continues from the first one missing (jobs/delivery.py). What a
+notifier renders is opaque to the jobs (`M`); the first post of a sequence returns an opaque thread handle
+(Slack's ts, Teams' message id) that the rest continue in.
+
+Jobs never see a chat client or its exceptions: the adapter turns them into `TransientDeliveryError` (worth
+retrying: 429, 5xx, connection errors; with the server's Retry-After) or `PermanentDeliveryError`.
+`tests/fakes.py` has a fake.
 """
 
 from __future__ import annotations
@@ -11,12 +19,15 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
+
+from bot.replies import Message
+from jobs.digest import Digest
 
 logger = logging.getLogger(__name__)
 
-Block = dict[str, Any]
 T = TypeVar("T")
+M = TypeVar("M")  # one message as the platform rendered it
 
 
 class DeliveryError(Exception):
@@ -35,17 +46,34 @@ class PermanentDeliveryError(DeliveryError):
     """Retrying will not help (channel_not_found, not_in_channel, invalid_auth …)."""
 
 
-class Notifier(Protocol):
-    def post_message(self, channel: str, blocks: Sequence[Block], text: str, thread_ts: str | None = None) -> str:
-        """Post one message; returns its ts."""
+@dataclass(frozen=True)
+class Image:
+    """An image to attach (the digest's chart): PNG bytes, a file name, and a title of our own words."""
+
+    content: bytes
+    filename: str
+    title: str
+
+
+class Notifier(Protocol[M]):
+    """Posts to one chat platform. `target` is a channel (Slack channel ID, Teams channel conversation id);
+    `person` a staff key (a Slack user ID, or `teams:<object id>`)."""
+
+    def render(self, content: Digest | Message) -> Sequence[M]:
+        """`content` as this platform's messages, each within its limits: the first is the post, the rest
+        continue in its thread, in order. Never empty."""
         ...
 
-    def upload_file(self, channel: str, content: bytes, filename: str, title: str, thread_ts: str | None = None) -> None:
-        """Upload a file into the channel (or the thread of `thread_ts`)."""
+    def post(self, target: str, message: M, thread: str | None = None) -> str:
+        """Post one rendered message to `target` (into `thread` when given); returns its thread handle."""
         ...
 
-    def send_dm(self, user: str, text: str) -> str:
-        """Send a direct message; returns its ts."""
+    def attach_image(self, target: str, image: Image, thread: str | None = None) -> None:
+        """Show an image in `target` (in `thread` when given)."""
+        ...
+
+    def send_direct(self, person: str, message: Message) -> str:
+        """A direct message to a person (split within the platform's limits); returns the first one's id."""
         ...
 
 

@@ -79,6 +79,8 @@ ROLE_LABELS: dict[StaffRole, str] = {
 
 STATUS_HELP = "、".join(STATUS_LABELS.values())
 NOT_REPORTED = "未報告"
+# How a report is written, as a chat command without its prefix (each renderer writes it its platform's way).
+REPORT_USAGE = "報告 <取組み> <状況> [<n>%] [メモ]"
 
 # Lengths people may type; the columns (storage/models.py) are at least this wide.
 MAX_NOTE_CHARS = 1000

@@ -19,7 +19,9 @@ class FakeClock:
 
 
 class FakeNotifier:
-    """The jobs' Notifier port in memory: records every post, upload and DM; `fail` queues errors per method."""
+    """The jobs' Notifier port in memory: renders as Slack does (bot/slack/digest.py, so the split, the
+    markers and the escaping are the real ones), and records every post, image and direct message;
+    `fail` queues errors per method."""
 
     def __init__(self) -> None:
         self.messages: list[dict] = []  # type: ignore[type-arg]
@@ -29,7 +31,7 @@ class FakeNotifier:
         self._ts = 0
 
     def fail(self, method: str, *errors: Exception) -> None:
-        """The next calls to `method` ("post_message", "upload_file", "send_dm") raise `errors`, in order."""
+        """The next calls to `method` ("post", "attach_image", "send_direct") raise `errors`, in order."""
         self.failures.setdefault(method, []).extend(errors)
 
     def _next_ts(self, method: str) -> str:
@@ -39,18 +41,25 @@ class FakeNotifier:
         self._ts += 1
         return f"1732770000.{self._ts:06d}"
 
-    def post_message(self, channel, blocks, text, thread_ts=None):  # type: ignore[no-untyped-def]
-        ts = self._next_ts("post_message")
-        self.messages.append({"channel": channel, "blocks": list(blocks), "text": text, "thread_ts": thread_ts, "ts": ts})
+    def render(self, content):  # type: ignore[no-untyped-def]
+        from bot.slack.digest import render
+
+        return render(content)
+
+    def post(self, target, message, thread=None):  # type: ignore[no-untyped-def]
+        ts = self._next_ts("post")
+        self.messages.append({"channel": target, "blocks": list(message.blocks), "text": message.text, "thread_ts": thread, "ts": ts})
         return ts
 
-    def upload_file(self, channel, content, filename, title, thread_ts=None):  # type: ignore[no-untyped-def]
-        self._next_ts("upload_file")
-        self.uploads.append({"channel": channel, "content": content, "filename": filename, "title": title, "thread_ts": thread_ts})
+    def attach_image(self, target, image, thread=None):  # type: ignore[no-untyped-def]
+        self._next_ts("attach_image")
+        self.uploads.append({"channel": target, "content": image.content, "filename": image.filename, "title": image.title, "thread_ts": thread})
 
-    def send_dm(self, user, text):  # type: ignore[no-untyped-def]
-        ts = self._next_ts("send_dm")
-        self.dms.append({"user": user, "text": text, "ts": ts})
+    def send_direct(self, person, message):  # type: ignore[no-untyped-def]
+        from bot.slack.render import blocks_mrkdwn
+
+        ts = self._next_ts("send_direct")
+        self.dms.append({"user": person, "text": blocks_mrkdwn(message.blocks), "ts": ts})
         return ts
 
     @property

@@ -19,6 +19,7 @@ from storage.progress import (
     MAX_DEPARTMENT_CHARS,
     MAX_NAME_CHARS,
     MAX_NOTE_CHARS,
+    REPORT_USAGE,
     STATUS_HELP,
     STATUS_LABELS,
     ReportStatus,
@@ -26,9 +27,8 @@ from storage.progress import (
 )
 
 # Chat commands without a prefix: each renderer writes them the platform's way (`/dx 報告 …` in Slack).
-REPORT_USAGE = "報告 <取組み> <状況> [<n>%] [メモ]"
 REPORT_EXAMPLE = "報告 書かない窓口 実施中 60% 来庁者アンケート実施"
-ADMIN_REPORT_USAGE = "報告 <取組み> <状況> [<n>%] [メモ] 課:<課名>"
+ADMIN_REPORT_USAGE = f"{REPORT_USAGE} 課:<課名>"
 STATUS_USAGE = "状況 [<取組み> または <課名>]"
 HISTORY_USAGE = "履歴 <取組み>"
 REGISTER_USAGE = "登録 @ユーザー <課名> <役割> [氏名] [新しい課]"

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from jobs.mrkdwn import escape, split_text, truncate
+from bot.slack.mrkdwn import escape, split_text, truncate
 
 SlackBlock = dict[str, Any]
 Block = SlackBlock

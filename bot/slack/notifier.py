@@ -1,5 +1,8 @@
 """The `jobs.notify.Notifier` port over slack_sdk's WebClient (SLACK_API_URL as base_url).
 
+It renders what the jobs hand it (a digest, a neutral message) as Block Kit within Slack's limits
+(bot/slack/digest.py); a thread handle is the ts of the first message.
+
 The client's own retry handlers are removed: the jobs' retry policy is the only one, so Retry-After is
 honoured once and the number of attempts is what the policy says. Slack errors become the port's
 errors: 429, 5xx and connection failures are transient; anything else is permanent. Error messages carry
@@ -10,13 +13,17 @@ from __future__ import annotations
 
 import logging
 import urllib.error
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from jobs.notify import Block, PermanentDeliveryError, TransientDeliveryError
+from bot.replies import Message
+from bot.slack.digest import OutgoingMessage, render
+from bot.slack.render import blocks_mrkdwn
+from jobs.digest import Digest
+from jobs.notify import Image, PermanentDeliveryError, TransientDeliveryError
 
 logger = logging.getLogger(__name__)
 
@@ -74,15 +81,16 @@ class SlackNotifier:
     def from_settings(cls, token: str | None, api_url: str) -> SlackNotifier:
         return cls(build_notifier_client(token, api_url))
 
-    def post_message(
-        self, channel: str, blocks: Sequence[Block], text: str, thread_ts: str | None = None
-    ) -> str:
+    def render(self, content: Digest | Message) -> list[OutgoingMessage]:
+        return render(content)
+
+    def post(self, target: str, message: OutgoingMessage, thread: str | None = None) -> str:
         def post() -> str:
             response = self._client.chat_postMessage(
-                channel=channel,
-                blocks=list(blocks),
-                text=text,
-                thread_ts=thread_ts,
+                channel=target,
+                blocks=list(message.blocks),
+                text=message.text,
+                thread_ts=thread,
                 unfurl_links=False,
                 unfurl_media=False,
             )
@@ -90,19 +98,19 @@ class SlackNotifier:
 
         return _translated(post, "chat.postMessage")
 
-    def upload_file(
-        self, channel: str, content: bytes, filename: str, title: str, thread_ts: str | None = None
-    ) -> None:
+    def attach_image(self, target: str, image: Image, thread: str | None = None) -> None:
         def upload() -> None:
             self._client.files_upload_v2(
-                channel=channel, content=content, filename=filename, title=title, thread_ts=thread_ts
+                channel=target, content=image.content, filename=image.filename, title=image.title, thread_ts=thread
             )
 
         _translated(upload, "files.upload_v2")
 
-    def send_dm(self, user: str, text: str) -> str:
+    def send_direct(self, person: str, message: Message) -> str:
+        text = blocks_mrkdwn(message.blocks)
+
         def send() -> str:
-            opened = self._client.conversations_open(users=user)
+            opened = self._client.conversations_open(users=person)
             channel = opened["channel"]["id"]
             response = self._client.chat_postMessage(channel=channel, text=text, unfurl_links=False)
             return str(response["ts"])

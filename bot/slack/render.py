@@ -70,7 +70,7 @@ from bot.slack.blocks import (
     option,
     plain,
 )
-from jobs.mrkdwn import escape, truncate
+from bot.slack.mrkdwn import escape, truncate
 from storage.progress import NOT_REPORTED
 
 SLASH_COMMAND = "/dx"

@@ -1,110 +1,87 @@
-"""The weekly digest and the reminders in Teams markdown, and the jobs' `Notifier` port on Teams.
+"""The weekly digest and the jobs' neutral messages in Teams markdown, and the jobs' `Notifier` port on Teams.
 
-The digest's content is the jobs' own (jobs/render.py `digest_sections`); only the markup is Teams':
-`**bold**`, `` `code` ``, data made inert (bot/teams/render.py `inert`), commands written
-`@dxbot 状況` as in a channel. Each line is its own paragraph, which every Teams client shows as a line.
-Messages stay within Teams' ~28 KB; the first is the channel post, the rest go in its thread.
+The digest's content is the jobs' own (jobs/digest_layout.py); only the markup is Teams' (bot/teams/render.py):
+`**bold**`, `` `code` ``, what people wrote made inert, commands written `@dxbot 状況` as in a channel
+(`報告 …` in a personal chat, for a reminder). Messages stay within Teams' ~28 KB; the first is the channel
+post, the rest go in its thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import replace
-from typing import Any
-from zoneinfo import ZoneInfo
+from collections.abc import Callable
 
 from bot.directory import TEAMS_KEY_PREFIX
+from bot.replies import Message
 from bot.teams.notifier import TeamsNotifier
-from bot.teams.render import BOT_MENTION, MESSAGE_LIMIT_BYTES, inert, split_text, utf16_len
-from jobs.delivery import REMINDER_LIST_LIMIT, Reminder
+from bot.teams.render import MESSAGE_LIMIT_BYTES, blocks_markdown, ours, split_text, utf16_len
 from jobs.digest import Digest
-from jobs.notify import PermanentDeliveryError
-from jobs.render import OutgoingMessage, digest_sections, one_line, title
+from jobs.digest_layout import digest_footer, digest_sections, title
+from jobs.notify import Image, PermanentDeliveryError
 
-PERSONAL_REPORT_USAGE = "報告 <取組み> <状況> [<n>%] [メモ]"
-
-
-def _bold(text: str) -> str:
-    return f"**{text}**"
+_MARKER_RESERVE = 200  # room in each message for the title line and its "（2/3）"
 
 
-def _code(text: str) -> str:
-    return f"`{text.replace('`', '｀')}`"
-
-
-def _paragraphs(section: str) -> str:
-    return "\n\n".join(line for line in section.split("\n") if line.strip())
-
-
-def render_teams_digest(digest: Digest, limit: int = MESSAGE_LIMIT_BYTES) -> list[OutgoingMessage]:
-    """The digest as Teams messages (markdown in `text`, no blocks), each within `limit` UTF-16 units."""
-    digest = replace(
-        digest,
-        status_pointer=f"{BOT_MENTION} {digest.status_pointer.removeprefix('/dx ')}",
-        history_pointer=f"{BOT_MENTION} {digest.history_pointer.removeprefix('/dx ')}",
-    )
-    sections = [_paragraphs(s) for s in digest_sections(digest, esc=inert, bold=_bold, code=_code)]
+def _pack(parts: list[str], limit: int) -> list[str]:
+    """Markdown pieces packed into as few messages as fit in `limit` UTF-16 units, split at line breaks."""
     packed: list[str] = []
-    for section in sections:
-        for piece in split_text(section, limit - 200):
-            if packed and utf16_len(packed[-1]) + utf16_len(piece) + 2 <= limit - 200:
+    for part in parts:
+        for piece in split_text(part, limit - _MARKER_RESERVE):
+            if packed and utf16_len(packed[-1]) + utf16_len(piece) + 2 <= limit - _MARKER_RESERVE:
                 packed[-1] += "\n\n" + piece
             else:
                 packed.append(piece)
+    return packed or [""]
+
+
+def _with_title(packed: list[str], head: str) -> list[str]:
     count = len(packed)
-    head = _bold(inert(title(digest)))
     messages = []
     for number, body in enumerate(packed, 1):
         if number == 1:
             more = f"（続き {count - 1}件はこのスレッドに）" if count > 1 else ""
-            text = f"{head}{more}\n\n{body}"
+            messages.append(f"{head}{more}\n\n{body}")
         else:
-            text = f"{head}（{number}/{count}）\n\n{body}"
-        messages.append(OutgoingMessage(text=text, blocks=()))
+            messages.append(f"{head}（{number}/{count}）\n\n{body}")
     return messages
 
 
-def teams_reminder_text(reminder: Reminder, tz: ZoneInfo) -> str:
-    """The reminder in a personal chat: names and titles inert, the command written as in a personal chat."""
-    lines = [
-        f"{inert(one_line(reminder.leader.name))} さん、DX推進の取組みについてのお知らせです。",
-        f"{inert(reminder.leader.department)}が関わる次の取組みは、4週間以上報告がありません。",
-    ]
-    items = []
-    for item in reminder.initiatives[:REMINDER_LIST_LIMIT]:
-        last = f"最終報告 {item.last_reported_at.astimezone(tz):%Y-%m-%d}" if item.last_reported_at else "報告なし"
-        items.append(f"- {inert(item.id + ' ' + one_line(item.name))}（{last}）")
-    if len(reminder.initiatives) > REMINDER_LIST_LIMIT:
-        items.append(f"- ほか {len(reminder.initiatives) - REMINDER_LIST_LIMIT}件")
-    usage = PERSONAL_REPORT_USAGE.replace("<", "＜").replace(">", "＞")
-    closing = f"進み具合を `{usage}` で教えてください（`報告` だけならフォームが開きます）。"
-    return "\n\n".join([*lines, "\n".join(items), closing])
+def render_teams_digest(digest: Digest, limit: int = MESSAGE_LIMIT_BYTES) -> list[str]:
+    """The digest as Teams messages (markdown), each within `limit` UTF-16 units."""
+    sections = [blocks_markdown(section, "channel") for section in digest_sections(digest)]
+    sections.append(blocks_markdown((digest_footer(digest),), "channel"))
+    return _with_title(_pack(sections, limit), f"**{ours(title(digest))}**")
+
+
+def render_teams_message(message: Message, limit: int = MESSAGE_LIMIT_BYTES) -> list[str]:
+    """A neutral message for a channel: one post, or a few in its thread when it is long."""
+    return _pack([blocks_markdown(message.blocks, "channel")], limit)
 
 
 class TeamsDeliveryNotifier:
-    """The jobs' `Notifier` (jobs/notify.py) on Teams: messages rendered by `render_teams_digest` carry
-    their markdown in `text`; Block Kit `blocks` are never sent to Teams."""
+    """The jobs' `Notifier` (jobs/notify.py) on Teams: renders as above, posts by stored conversation reference;
+    a thread handle is the id of the channel post."""
 
     def __init__(self, teams: TeamsNotifier, object_id: Callable[[str], str | None] | None = None) -> None:
         self.teams = teams
         # The jobs name a person by their staff key (a Slack id, or teams:<object id>); Teams needs the object id.
         self.object_id = object_id or teams_object_id
 
-    def post_message(
-        self, channel: str, blocks: Sequence[dict[str, Any]], text: str, thread_ts: str | None = None
-    ) -> str:
-        return self.teams.post_text(channel, text, thread=thread_ts)
+    def render(self, content: Digest | Message) -> list[str]:
+        if isinstance(content, Digest):
+            return render_teams_digest(content, self.teams.limit)
+        return render_teams_message(content, self.teams.limit)
 
-    def upload_file(
-        self, channel: str, content: bytes, filename: str, title: str, thread_ts: str | None = None
-    ) -> None:
-        self.teams.post_image(channel, content, filename, inert(title), thread=thread_ts)
+    def post(self, target: str, message: str, thread: str | None = None) -> str:
+        return self.teams.post_text(target, message, thread=thread)
 
-    def send_dm(self, user: str, text: str) -> str:
-        aad = self.object_id(user)
+    def attach_image(self, target: str, image: Image, thread: str | None = None) -> None:
+        self.teams.post_image(target, image.content, image.filename, ours(image.title), thread=thread)
+
+    def send_direct(self, person: str, message: Message) -> str:
+        aad = self.object_id(person)
         if not aad:
             raise PermanentDeliveryError("teams: this staff member has no teams_id")
-        return self.teams.send_dm_text(aad, text)
+        return self.teams.send_dm_text(aad, blocks_markdown(message.blocks, "personal"))
 
 
 def teams_object_id(staff_key: str) -> str | None:

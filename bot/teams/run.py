@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from bot.settings import Settings
-from bot.teams.digest import TeamsDeliveryNotifier, is_teams_channel, render_teams_digest, teams_reminder_text
+from bot.teams.digest import TeamsDeliveryNotifier, is_teams_channel
 from bot.teams.notifier import TeamsNotifier
 from bot.teams.server import TeamsAgent, build_teams_agent, build_web_app
 
@@ -18,11 +18,6 @@ logger = logging.getLogger(__name__)
 
 def jobs_notifier(agent: TeamsAgent) -> TeamsDeliveryNotifier:
     return TeamsDeliveryNotifier(TeamsNotifier(agent.adapter, agent.directory), agent.core.teams_object_id)
-
-
-def scheduler_options(agent: TeamsAgent) -> dict[str, Any]:
-    """What `start_scheduler` needs to post the digest and reminders to Teams."""
-    return {"render": render_teams_digest, "wording": teams_reminder_text}
 
 
 def digest_goes_to_teams(settings: Settings) -> bool:

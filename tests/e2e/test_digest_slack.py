@@ -7,18 +7,13 @@ import threading
 
 import pytest
 
+from bot.slack.blocks import MESSAGE_BLOCK_LIMIT, SECTION_LIMIT
+from bot.slack.digest import HEADER_LIMIT, MESSAGE_TEXT_LIMIT, block_text_length
 from bot.slack.notifier import SlackNotifier
 from jobs.chart import render_chart
 from jobs.delivery import DIGEST_KIND, post_digest
 from jobs.digest import Digest, build_digest
 from jobs.notify import RetryPolicy
-from jobs.render import (
-    HEADER_LIMIT,
-    MESSAGE_BLOCK_LIMIT,
-    MESSAGE_TEXT_LIMIT,
-    SECTION_LIMIT,
-    block_text_length,
-)
 from jobs.weeks import IsoWeek
 from knowledge.kb import KnowledgeBase
 from storage.db import create_db_engine, create_session_factory

@@ -124,7 +124,7 @@ def test_faq_figures_and_top_unanswered(db: DigestDb) -> None:
 
 
 def test_digest_names_the_review_command(db: DigestDb) -> None:
-    from jobs.render import render_text
+    from jobs.digest_layout import render_text
 
     db.ask("テレワークの申請方法は？", "no_answer", jst(2026, 11, 25, 10))
     text = render_text(build_digest(db.repos, W48, AFTER, TOKYO))

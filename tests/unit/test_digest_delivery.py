@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
+from bot.slack.digest import render_digest
 from jobs.delivery import DIGEST_KIND, DigestJob, catch_up, post_digest, send_reminders
 from jobs.digest import build_digest
 from jobs.notify import PermanentDeliveryError, RetryPolicy, TransientDeliveryError, call_with_retry
-from jobs.render import render_digest
 from jobs.weeks import IsoWeek
 from storage.progress import ReportStatus
 from tests.digest_fixtures import TOKYO, DigestDb, jst
@@ -44,7 +44,7 @@ def test_posted_once_then_refused_until_forced(db: DigestDb, retry: RetryPolicy)
 
 def test_rate_limits_are_retried_after_the_servers_delay(db: DigestDb, retry: RetryPolicy, sleeps: list[float]) -> None:
     notifier = FakeNotifier()
-    notifier.fail("post_message", TransientDeliveryError("ratelimited", retry_after=7), TransientDeliveryError("ratelimited", retry_after=7))
+    notifier.fail("post", TransientDeliveryError("ratelimited", retry_after=7), TransientDeliveryError("ratelimited", retry_after=7))
     digest = build_digest(db.repos, W48, jst(2026, 11, 30, 9), TOKYO)
     outcome = post_digest(digest, notifier, db.ledger, jst(2026, 11, 30, 9), channel=CHANNEL, retry=retry)
     assert outcome.outcome == "posted"
@@ -63,7 +63,7 @@ def test_server_errors_back_off_exponentially_then_give_up(sleeps: list[float], 
 
 def test_a_failed_main_message_leaves_the_week_unposted(db: DigestDb, retry: RetryPolicy) -> None:
     notifier = FakeNotifier()
-    notifier.fail("post_message", PermanentDeliveryError("not_in_channel"))
+    notifier.fail("post", PermanentDeliveryError("not_in_channel"))
     digest = build_digest(db.repos, W48, jst(2026, 11, 30, 9), TOKYO)
     failed = post_digest(digest, notifier, db.ledger, jst(2026, 11, 30, 9), channel=CHANNEL, retry=retry)
     assert failed.outcome == "failed" and "not_in_channel" in (failed.error or "")
@@ -78,16 +78,16 @@ def test_a_failed_continuation_is_resumed_in_the_same_thread(db: DigestDb, retry
     digest = build_digest(db.repos, W48, jst(2026, 11, 30, 9), TOKYO)
     assert len(render_digest(digest)) >= 2
     # The main message goes out, then every attempt at the first continuation fails.
-    original = notifier.post_message
+    original = notifier.post
     calls = {"n": 0}
 
-    def flaky(channel, blocks, text, thread_ts=None):  # type: ignore[no-untyped-def]
+    def flaky(target, message, thread=None):  # type: ignore[no-untyped-def]
         calls["n"] += 1
-        if thread_ts is not None and calls["n"] <= 1 + retry.attempts:
+        if thread is not None and calls["n"] <= 1 + retry.attempts:
             raise TransientDeliveryError("internal_error")
-        return original(channel, blocks, text, thread_ts)
+        return original(target, message, thread)
 
-    notifier.post_message = flaky  # type: ignore[method-assign]
+    notifier.post = flaky  # type: ignore[method-assign]
     failed = post_digest(digest, notifier, db.ledger, jst(2026, 11, 30, 9), channel=CHANNEL, chart=b"png", retry=retry)
     assert failed.outcome == "failed"
     record = db.ledger.get(DIGEST_KIND, W48.key, CHANNEL)

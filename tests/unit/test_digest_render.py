@@ -1,20 +1,15 @@
-"""render_digest: Slack's limits on every message, escaping, continuation order; render_text for preview."""
+"""bot/slack/digest.py render_digest: Slack's limits on every message, escaping, continuation order; render_text for preview."""
 
 from __future__ import annotations
 
 import re
 
+from bot.slack.blocks import MESSAGE_BLOCK_LIMIT, SECTION_LIMIT
+from bot.slack.digest import HEADER_LIMIT, MESSAGE_TEXT_LIMIT, block_text_length, render_digest
+from bot.slack.mrkdwn import split_text
+from bot.slack.render import command_text
 from jobs.digest import Digest, build_digest
-from jobs.mrkdwn import split_text
-from jobs.render import (
-    HEADER_LIMIT,
-    MESSAGE_BLOCK_LIMIT,
-    MESSAGE_TEXT_LIMIT,
-    SECTION_LIMIT,
-    block_text_length,
-    render_digest,
-    render_text,
-)
+from jobs.digest_layout import render_text
 from jobs.weeks import IsoWeek
 from storage.progress import ReportStatus
 from tests.digest_fixtures import TOKYO, DigestDb, jst
@@ -71,7 +66,7 @@ def test_user_text_is_escaped(db: DigestDb) -> None:
 
 def test_preview_text_is_not_escaped(db: DigestDb) -> None:
     db.report("ULEAD1", "1-02", ReportStatus.IN_PROGRESS, jst(2026, 11, 24, 10), note="A & B <!channel>")
-    text = render_text(build_digest(db.repos, W48, jst(2026, 11, 30, 9), TOKYO))
+    text = render_text(build_digest(db.repos, W48, jst(2026, 11, 30, 9), TOKYO), command_text)
     assert "DX推進 週次ダイジェスト 2026-W48（11/23〜11/29）" in text
     assert "メモ: A & B <!channel>" in text
     assert "/dx 状況" in text

@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from bot.directory import teams_staff_key
-from bot.teams.digest import TeamsDeliveryNotifier, render_teams_digest, teams_reminder_text
+from bot.teams.digest import TeamsDeliveryNotifier
 from bot.teams.notifier import Pacer, TeamsNotifier
 from bot.teams.render import MESSAGE_LIMIT_BYTES, utf16_len
 from jobs.chart import render_chart
@@ -63,7 +63,7 @@ def test_two_processes_post_the_digest_once_with_its_chart_in_the_thread(
         barrier.wait()
         ledger = DeliveryLedger(bot.services.sessions)
         outcome = post_digest(
-            digest, notifier(bot), ledger, POSTED_AT, channel=CHANNEL, chart=chart, retry=retry, render=render_teams_digest
+            digest, notifier(bot), ledger, POSTED_AT, channel=CHANNEL, chart=chart, retry=retry
         )
         outcomes.append(outcome.outcome)
 
@@ -100,7 +100,7 @@ def test_rate_limited_then_posted_honouring_retry_after(
     teams_bot.fake.fail_next(429, retry_after=3)
     teams_bot.fake.fail_next(412)
     digest = build_digest(db.repos, W48, POSTED_AT, TOKYO)
-    outcome = post_digest(digest, notifier(teams_bot), db.ledger, POSTED_AT, channel=CHANNEL, retry=retry, render=render_teams_digest)
+    outcome = post_digest(digest, notifier(teams_bot), db.ledger, POSTED_AT, channel=CHANNEL, retry=retry)
     try:
         assert outcome.outcome == "posted"
         assert [c.status for c in teams_bot.fake.calls[:3]] == [429, 412, 201]
@@ -117,7 +117,7 @@ def test_a_refused_post_is_permanent_and_leaves_the_week_unposted(
     install_in_team(teams_bot)
     teams_bot.fake.fail_next(403)
     digest = build_digest(db.repos, W48, POSTED_AT, TOKYO)
-    outcome = post_digest(digest, notifier(teams_bot), db.ledger, POSTED_AT, channel=CHANNEL, retry=retry, render=render_teams_digest)
+    outcome = post_digest(digest, notifier(teams_bot), db.ledger, POSTED_AT, channel=CHANNEL, retry=retry)
     try:
         assert outcome.outcome == "failed" and "403" in (outcome.error or "") and sleeps == []
         assert not db.ledger.is_posted(DIGEST_KIND, W48.key, CHANNEL)
@@ -128,7 +128,7 @@ def test_a_refused_post_is_permanent_and_leaves_the_week_unposted(
 def test_a_channel_the_bot_was_never_added_to_is_a_clear_failure(teams_bot: TeamsBot, sqlite_url: str, bundled_kb: KnowledgeBase) -> None:
     db = make_digest_db(sqlite_url, bundled_kb)
     digest = build_digest(db.repos, W48, POSTED_AT, TOKYO)
-    outcome = post_digest(digest, notifier(teams_bot), db.ledger, POSTED_AT, channel=CHANNEL, render=render_teams_digest)
+    outcome = post_digest(digest, notifier(teams_bot), db.ledger, POSTED_AT, channel=CHANNEL)
     try:
         assert outcome.outcome == "failed" and "install" in (outcome.error or "")
         assert teams_bot.fake.calls == []
@@ -203,12 +203,12 @@ def test_reminder_goes_to_the_leaders_personal_chat_once(
     repos = _repos(teams_bot)
     now = jst(2026, 12, 24, 15)  # Thursday 15:00: nothing reported on 1-02 for 4 weeks
     args = dict(repos=repos, notifier=notifier(teams_bot), ledger=DeliveryLedger(teams_bot.services.sessions), tz=TOKYO, retry=retry)
-    outcomes = send_reminders(now, wording=teams_reminder_text, **args)  # type: ignore[arg-type]
+    outcomes = send_reminders(now, **args)  # type: ignore[arg-type]
     assert [o.outcome for o in outcomes if o.target == teams_staff_key(LEADER_AAD)] == ["posted"]  # the staff key
     sent = teams_bot.fake.delivered()
     assert len(sent) == 1 and sent[0].conversation_id.startswith("a:1Personal")
     assert "`報告 ＜取組み＞ ＜状況＞" in sent[0].text and "/dx" not in sent[0].text
-    assert send_reminders(now, wording=teams_reminder_text, **args) == []  # type: ignore[arg-type]
+    assert send_reminders(now, **args) == []  # type: ignore[arg-type]
     assert len(teams_bot.fake.delivered()) == 1
 
 

@@ -1,18 +1,15 @@
-"""Slack message text (mrkdwn) helpers, shared by the digest renderer and the Slack adapter.
-
-Plain string functions: nothing here imports Slack libraries, so the core may use them.
-"""
+"""Slack message text (mrkdwn) helpers, shared by the reply renderer and the digest renderer."""
 
 from __future__ import annotations
+
+from bot.replies import truncate
+
+__all__ = ["escape", "split_text", "truncate"]
 
 
 def escape(text: str) -> str:
     """Slack's escaping for message text: only &, < and > (in that order)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def truncate(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def split_text(text: str, limit: int) -> list[str]:
