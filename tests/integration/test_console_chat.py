@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 
 
@@ -53,3 +54,16 @@ def test_help_and_too_long_question(tmp_path: Path) -> None:
     # The console writes commands as the console takes them, and no Slack markup.
     assert "/dx" not in out and "`" not in out and "*" not in out
     assert "長すぎます" in replies[1]
+
+
+def test_a_csv_faq_in_chat_declines_with_the_department_not_the_plan_secretariat(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    faq = Path(__file__).resolve().parents[1] / "fixtures" / "small_city_faq.csv"
+    monkeypatch.setenv("DXBOT_KB_PATH", str(faq))
+    monkeypatch.setenv("DXBOT_INDEX_CACHE_DIR", str(tmp_path / "cache"))
+    out = run_chat(tmp_path, ["今日の天気は？", "住民票がほしいんですが"])
+    replies = out.strip().split("\n\n")
+    assert "担当の部署にお問い合わせください" in replies[0]
+    assert "事務局" not in out and "政策企画課" not in out and "アクションプラン" not in out
+    assert "1通300円" in replies[-1]
