@@ -44,9 +44,12 @@ def _fail(message: str, code: int = 1) -> int:
 
 
 def _ask_payload(engine, kb, question: str, top: int) -> dict:  # type: ignore[no-untyped-def]
+    """SPEC's `ask --json` object; `note` is added (only when there is one) for a question whose topic the
+    knowledge base covers but not what is asked (「計画には担当者の名前は書かれていません。…」): status stays
+    no_answer, so a reader of the SPEC's fields sees exactly what it did before."""
     result = engine.match(question, top=top)
     answered = result.entry is not None
-    return {
+    payload = {
         "question": question,
         "status": result.status,
         "answer": result.entry.answer if answered else None,
@@ -55,6 +58,9 @@ def _ask_payload(engine, kb, question: str, top: int) -> dict:  # type: ignore[n
         "source": kb.source_label(result.entry) if answered else None,
         "candidates": [{"entry_id": c.entry_id, "question": c.question, "score": c.score} for c in result.candidates],
     }
+    if result.note and not answered:
+        payload["note"] = result.note
+    return payload
 
 
 def _ask_text(payload: dict, contact: str | None) -> str:
@@ -64,6 +70,8 @@ def _ask_text(payload: dict, contact: str | None) -> str:
     if payload["status"] == "ambiguous":
         choices = " / ".join(f"{i}. {c['question']}" for i, c in enumerate(payload["candidates"], 1))
         return f"もしかして: {choices}"
+    if payload.get("note"):
+        return f"{payload['note']}\n{contact or '担当の部署'}にお問い合わせください。"
     return f"該当する回答が見つかりませんでした。{contact or '担当の部署'}にお問い合わせください。"
 
 

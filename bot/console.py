@@ -13,6 +13,8 @@ from typing import Protocol, TextIO
 
 from bot.replies import (
     CHOICES_LEAD,
+    RELATED_HINT,
+    RELATED_LEAD,
     Answer,
     Block,
     Bullets,
@@ -98,7 +100,11 @@ def render_text(reply: Reply) -> str:
     notices = "".join(f"\n※ {n}" for n in getattr(reply, "notices", ()))
     match reply:
         case Answer():
-            return f"{reply.answer}\n（出典: {reply.source}）{notices}" if reply.source else reply.answer + notices
+            text = f"{reply.answer}\n（出典: {reply.source}）{notices}" if reply.source else reply.answer + notices
+            if reply.related:
+                lines = [RELATED_LEAD, *(f"  {i}. {c.question}" for i, c in enumerate(reply.related, 1)), RELATED_HINT]
+                text += "\n" + "\n".join(lines)
+            return text
         case Choices():
             lines = [CHOICES_LEAD]
             lines += [f"  {i}. {c.question}" for i, c in enumerate(reply.choices, 1)]

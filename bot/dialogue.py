@@ -91,9 +91,9 @@ class PendingChoices:
                 return None
             return pending
 
-    def offer(self, key: ConversationKey, choices: Choices) -> None:
+    def offer(self, key: ConversationKey, choices: tuple[Choice, ...], log_id: int | None) -> None:
         with self._lock:
-            self._items[key] = Pending(choices.choices, choices.log_id, self._clock())
+            self._items[key] = Pending(choices, log_id, self._clock())
             self._items.move_to_end(key)
             while len(self._items) > self._limit:
                 self._items.popitem(last=False)
@@ -132,13 +132,18 @@ class Dialogue:
         self.pending.clear(ctx.conversation_key)
         reply = self.questions.answer_entry(ctx, entry_id, log_id)
         if isinstance(reply, Answer):
-            self.feedback.picked(ctx.user, log_id, entry_id)
+            if log_id is not None:  # a follow-up of an answer is tied to no question: nothing to record
+                self.feedback.picked(ctx.user, log_id, entry_id)
+            self.remember(ctx, reply)
         return reply
 
     def remember(self, ctx: ChatContext, reply: Reply) -> None:
-        """After a reply that was not a dialogue turn: its choices are pending, or nothing is."""
+        """After a reply that was not a dialogue turn: its choices, or an answer's follow-ups, are pending."""
         if isinstance(reply, Choices) and reply.choices:
-            self.pending.offer(ctx.conversation_key, reply)
+            self.pending.offer(ctx.conversation_key, reply.choices, reply.log_id)
+        elif isinstance(reply, Answer) and reply.related:
+            # A follow-up is a new question, not a pick for this one: no log id, so no 「picked」 feedback.
+            self.pending.offer(ctx.conversation_key, reply.related, None)
         else:
             self.pending.clear(ctx.conversation_key)
 

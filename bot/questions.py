@@ -51,13 +51,14 @@ class QuestionService:
         log_id = self.log_question(ctx, question, result)
         kb = knowledge.kb
         if result.status == ANSWERED and result.entry is not None:
-            return _answer(kb, result.entry, question, result.score, log_id, notices)
+            return _answer(kb, result.entry, question, result.score, log_id, notices, _related(result.related))
         if result.status == AMBIGUOUS:
             choices = tuple(Choice(c.entry_id, c.question, c.score) for c in result.candidates)
             return Choices(question=question, choices=choices, log_id=log_id, notices=notices)
         return NoAnswer(
             question=question,
             contact=kb.contact,
+            statement=result.note,  # 「計画には担当者の名前は書かれていません。…」 instead of the generic words
             scope=PLAN_SCOPE if kb.plan is not None else None,
             log_id=log_id,
             notices=notices,
@@ -69,7 +70,8 @@ class QuestionService:
         entry = knowledge.engine.get(entry_id)
         if entry is None:
             return refusal("その項目は見つかりませんでした。もう一度質問してください。")
-        return _answer(knowledge.kb, entry, entry.question, 1.0, log_id, ())
+        related = tuple(e for e in (knowledge.engine.get(i) for i in entry.related) if e is not None)
+        return _answer(knowledge.kb, entry, entry.question, 1.0, log_id, (), _related(related))
 
     def log_question(self, ctx: ChatContext, question: str, result: MatchResult) -> int | None:
         """Keep the question for curators. A database outage must not stop answers, so it is counted.
@@ -96,8 +98,19 @@ class QuestionService:
             return None
 
 
+def _related(entries: tuple[FaqEntry, ...]) -> tuple[Choice, ...]:
+    """The answer's follow-ups (the entry's `related:`), offered like 「もしかして」 choices."""
+    return tuple(Choice(e.id, e.question, 1.0) for e in entries)
+
+
 def _answer(
-    kb: KnowledgeBase, entry: FaqEntry, question: str, score: float, log_id: int | None, notices: tuple[str, ...]
+    kb: KnowledgeBase,
+    entry: FaqEntry,
+    question: str,
+    score: float,
+    log_id: int | None,
+    notices: tuple[str, ...],
+    related: tuple[Choice, ...] = (),
 ) -> Answer:
     return Answer(
         question=question,
@@ -107,4 +120,5 @@ def _answer(
         score=score,
         log_id=log_id,
         notices=notices,
+        related=related,
     )

@@ -291,6 +291,8 @@ def refusal(*content: str | Block | Iterable[Block]) -> Refusal:
 # ---------------------------------------------------------------- wording every renderer shares
 
 CHOICES_LEAD = "はっきりとはわかりませんでした。もしかして:"
+RELATED_LEAD = "関連する質問:"  # an answer's follow-ups (`related:`), picked by number on every platform
+RELATED_HINT = "番号を入力すると、その質問の回答を表示します。"
 ASK_DEPARTMENT = "担当の部署"
 
 

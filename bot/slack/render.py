@@ -25,6 +25,8 @@ from bot.progress.form import (
 )
 from bot.replies import (
     CHOICES_LEAD,
+    RELATED_HINT,
+    RELATED_LEAD,
     Answer,
     Block,
     Bullets,
@@ -198,6 +200,10 @@ def answer_body(answer: Answer) -> list[SlackBlock]:
     if answer.source:
         blocks.append(context_mrkdwn(f"出典: {escape(answer.source)}"))
     blocks += _notice_contexts(answer.notices)
+    if answer.related:
+        lines = [RELATED_LEAD, *(f"{i}. {escape(c.question)}" for i, c in enumerate(answer.related, 1))]
+        blocks += mrkdwn_sections("\n".join(lines))
+        blocks.append(context_mrkdwn(RELATED_HINT))
     return blocks
 
 

@@ -21,6 +21,8 @@ from typing import Any
 from bot.feedback import thanks_for
 from bot.replies import (
     CHOICES_LEAD,
+    RELATED_HINT,
+    RELATED_LEAD,
     Answer,
     Block,
     Bullets,
@@ -188,6 +190,10 @@ def answer_card(answer: Answer, *, feedback: str | None = None, question: str | 
     if answer.source:
         body.append(text_block(f"出典: {ours(answer.source)}", isSubtle=True, size="Small"))
     body += _notices(answer.notices)
+    if answer.related:
+        lines = [RELATED_LEAD, *(f"{i}. {inert(c.question)}" for i, c in enumerate(answer.related, 1))]
+        body.append(text_block("\n\n".join(lines)))
+        body.append(text_block(RELATED_HINT, isSubtle=True, size="Small"))
     actions = None
     if feedback is None:
         data = {"e": answer.entry_id, "l": answer.log_id}

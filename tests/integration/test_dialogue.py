@@ -93,3 +93,27 @@ def test_thanks_get_a_friendly_reply(bot, text: str) -> None:  # type: ignore[no
 def test_a_greeting_with_a_question_is_a_question(bot) -> None:  # type: ignore[no-untyped-def]
     reply = say(bot, "U1", "こんにちは、DX推進リーダーは何人？")
     assert isinstance(reply, Answer) and "10名程度" in reply.answer
+
+
+def test_an_answer_offers_its_related_entries_and_a_number_picks_one(make_services, sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    bot = make_services(sqlite_url)
+    answer = say(bot, "U1", "DXとは何ですか")
+    assert isinstance(answer, Answer) and answer.related, "the intent entry links its follow-ups"
+    rows_before = feedback_rows(bot)
+    follow_up = say(bot, "U1", "1")
+    assert isinstance(follow_up, Answer) and follow_up.entry_id == answer.related[0].entry_id
+    assert feedback_rows(bot) == rows_before  # a follow-up is no pick for the question asked
+    outside = say(bot, "U1", str(len(follow_up.related) + 1)) if follow_up.related else None
+    if outside is not None:
+        assert isinstance(outside, Refusal) and text_of(outside) == f"1〜{len(follow_up.related)}の番号で選んでください。"
+
+
+def test_a_topic_the_plan_covers_without_the_attribute_asked_shows_the_note(make_services, sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    from bot.replies import NoAnswer
+
+    bot = make_services(sqlite_url)
+    reply = say(bot, "U1", "DX推進リーダーの名前を教えて")
+    assert isinstance(reply, NoAnswer)
+    text = text_of(reply)
+    assert "計画には担当者の名前は書かれていません" in text and "10名程度" in text
+    assert "事務局（政策企画課）" in text and "記載がないか" not in text

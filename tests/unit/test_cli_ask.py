@@ -81,3 +81,14 @@ def test_unreadable_kb_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFi
     code = main(["ask", "質問", "--kb", str(tmp_path / "nothing.csv")])
     assert code == 1
     assert "知識ベースを読み込めません" in capsys.readouterr().err
+
+
+def test_a_note_is_shown_in_text_and_added_to_the_json(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out = run(capsys, "ask", "DX推進リーダーの名前を教えて")
+    assert out.startswith("計画には担当者の名前は書かれていません") and "10名程度" in out
+    assert "事務局（政策企画課）にお問い合わせください" in out
+    _, out = run(capsys, "ask", "DX推進リーダーの名前を教えて", "--json")
+    payload = json.loads(out)
+    assert set(payload) == KEYS | {"note"}  # SPEC's fields unchanged; `note` only when there is one
+    assert payload["status"] == "no_answer" and payload["answer"] is None
+    assert "10名程度" in payload["note"]
