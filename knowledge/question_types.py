@@ -32,6 +32,7 @@ class Asks(Enum):
     PERSON_NAME = "person_name"
     PLACE = "place"  # 開催場所, 会場
     POSITION = "position"  # 座長は誰, 会長は誰: the answer must name that position
+    WHO = "who"  # CDOって誰: a person, a position or a body, which the answer must not say the plan lacks
     COUNT = "count"
     VALUE = "value"  # 目標値, 何%: a figure the plan would have to give
     PERIOD = "period"  # 期間: a start and an end, or a length
@@ -47,6 +48,7 @@ class Asks(Enum):
     DEPARTMENT = "department"
     REASON = "reason"
     NEXT = "next"  # 次の開催, 次回: a date still to come
+    LIST = "list"  # 全部挙げて: every item, which an answer saying the plan does not list them cannot give
     UNKNOWN_TERM = "unknown_term"  # 参加病院: a thing the knowledge base never mentions
 
 
@@ -69,7 +71,7 @@ _PERSON_NAME = _any(r"名前|なまえ|氏名|フルネーム|実名|誰さん|�
 _COUNT = _any(
     r"何人|なんにん|何名|なんめい|人数|何個|何件|何つ|いくつ|幾つ|何か所|何カ所|何ヶ所|何回|何チーム|何グループ|"
     r"何業務|何手続|何年間|何分野|何団体|何種類|何社|何部署|何テーマ|何項目|何本|何組織|(?<![値字])(の数|数は|数って)(?![値字式学])|"
-    r"件数|台数|箇所数|者数|枚数|項目数|人数"
+    r"件数|台数|箇所数|者数|枚数|項目数|人数|頻度"
 )
 _VALUE = _any(r"目標値|数値は|何%|何パーセント|何割|達成率|割合|普及率|交付率|利用率|進捗率|進み具合|進捗状況は")
 _PROGRESS = _any(r"進捗|進み具合|どこまで進|実績|成果は|効果は|効果って|どれくらい(減|増)|削減(量|効果)|達成状況|達成率")
@@ -105,7 +107,8 @@ _PRODUCT = _any(
     r"ベンダー|メーカー|業者|委託先|(サービス|製品|ツール|ソフト|アプリ|会社|企業)(名|の名前)|"
     r"(何|なに|どれ)を(使|導入|採用|契約)|何使|どこと契約"
 )
-_CONTACT = _any(r"電話番号|何番|メールアドレス|メアド|url|ファックス|fax|内線|アドレス")
+# 「WG何番」「表の何番」 ask which one of a numbered list, not a phone number.
+_CONTACT = _any(r"電話番号|(?<!wg)(?<!表)(?<!テーマ)(?<!no)何番(?!目)|メールアドレス|メアド|url|ファックス|fax|内線|アドレス")
 _LONG_FORM = _any(r"何の略|なんの略|略称|正式名称|正式名|正式には|略さず|略さない|何を略|略語|の略\?|の略？")
 _DEPARTMENT = _any(
     r"どの課|どこの課|何課が|何課の|担当課|所管課|担当部署|どの部署|どこの部署|どの部局|所管は|所管部署|"
@@ -115,6 +118,8 @@ _POSITION = re.compile(
     r"(座長|委員長|議長|会長|責任者|代表者?|トップ|まとめ役|取りまとめ役|班長|部会長|リーダー|事務局長|窓口担当|担当者|"
     r"策定委員|委員|課長|部長|係長)(って|は|を|が|に)?(誰|だれ|どなた|どこ|どの人|何者|[?？]|$)"
 )
+_LIST = _any(r"全部|ぜんぶ|すべて|全て|一覧|挙げて|あげて|列挙|リストアップ|個々の|それぞれの名")
+_WHO = _any(r"誰(?!一人|ひとり|でも|にとって|も)|だれ(?!ひとり|でも)|どなた|どの人")
 _PLACE = _any(r"場所|会場|開催地|どこで(開催|や|行|す|実施|使|利用)|所在地|どの窓口|どこの窓口")
 _REASON = _any(r"なぜ|なんで|どうして|理由|わけは|訳は")
 _NEXT = _any(r"次の|次回|今度の|今後の予定|予定日|開催予定|いつ開催|次はいつ")
@@ -159,10 +164,14 @@ def asked_types(question: str) -> frozenset[Asks]:
         asks.add(Asks.DEPARTMENT)
     if _POSITION.search(q):
         asks.add(Asks.POSITION)
+    elif _WHO.search(q) and Asks.PERSON_NAME not in asks:
+        asks.add(Asks.WHO)
     if _PLACE.search(q):
         asks.add(Asks.PLACE)
     if _REASON.search(q):
         asks.add(Asks.REASON)
+    if _LIST.search(q):
+        asks.add(Asks.LIST)
     if _NEXT.search(q) and (asks & {Asks.WHEN, Asks.SINCE, Asks.UNTIL} or "開催" in q):
         asks.add(Asks.NEXT)
     return frozenset(asks)
@@ -231,9 +240,45 @@ _TO_COME = re.compile(r"予定|次期|今後|以降|これから|行います|�
 _ORGANIZATION = re.compile(r"[一-龥]課|事務局|本部|委員会|監事会|市長|各課|関係課|担当課")
 
 
+# A sentence of an answer that says the plan lacks something (「開催時期や内容などの詳細は、アクションプランには
+# 書かれていません」), and the words by which it names what is lacking, per type asked.
+_IN_CHARGE = re.compile(r"担当課|所管課|担当部署|所管部署|所管は|どこが担当|担当はどこ|どこの担当|担当の課|担当する課|担当している課")
+_IN_CHARGE_SAID = re.compile(r"担当|所管|事務局|が行|が担|が進め|伴走")
+_LACKS = re.compile(r"(記載されていません|書かれていません|記載はありません|明記されていません|示されていません)")
+_LACKED_WORDS = {
+    Asks.WHO: re.compile(r"誰|だれ|氏名|名前|担当者"),
+    Asks.PERSON_NAME: re.compile(r"誰|だれ|氏名|名前|担当者"),
+    Asks.POSITION: re.compile(r"誰|だれ|氏名|名前|担当者"),
+    Asks.WHEN: re.compile(r"時期|いつ|日程|期限|頻度|開催日|年度より後"),
+    Asks.SINCE: re.compile(r"時期|いつ|日程|開始"),
+    Asks.UNTIL: re.compile(r"時期|いつ|期限|終了"),
+    Asks.DAY: re.compile(r"時期|いつ|日程|開催日"),
+    Asks.NEXT: re.compile(r"時期|いつ|日程|次回|頻度"),
+    Asks.AMOUNT: re.compile(r"費用|金額|予算"),
+    Asks.PRODUCT: re.compile(r"システム名|製品|サービス名|名称"),
+    Asks.COUNT: re.compile(r"人数|件数|の数|頻度|回数"),
+    Asks.LIST: re.compile(r"個々|それぞれ|名称|一覧|内訳"),
+}
+
+def says_lacking(asks: Asks, entry: FaqEntry) -> bool:
+    """The answer itself says the plan does not give what `asks` wants."""
+    words = _LACKED_WORDS.get(asks)
+    if words is None:
+        return False
+    return any(_LACKS.search(s) and words.search(s) for s in _plain(entry.answer).split("。"))
+
+
 def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> bool:
     """Whether `entry`'s answer can give what `asks` wants."""
+    if says_lacking(asks, entry):
+        return False
     answer = _plain(entry.answer)
+    if asks is Asks.LIST:
+        return True  # any answer on the topic lists what the plan lists, unless it says the plan does not
+    if asks is Asks.WHO:
+        # Who a thing is may be a person, a position, a body or 「市民」: only an answer that says the plan
+        # does not tell (「誰が就くかは記載されていません」) cannot fill it.
+        return True
     if asks is Asks.COUNT:
         # 「年に何回」 is not answered by 「47人」: the counter asked must be the one counted.
         counted = [m.group(3) for m in _COUNTED.finditer(answer)]
@@ -261,6 +306,9 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
     if asks is Asks.CONTACT:
         return bool(_CONTACT_VALUE.search(answer))
     if asks is Asks.DEPARTMENT:
+        if _IN_CHARGE.search(_plain(question)):
+            # 「生成AIの活用の担当課」: a body that takes part (WG③'s departments) is not one in charge.
+            return any(_ORGANIZATION.search(s) and _IN_CHARGE_SAID.search(s) for s in answer.split("。"))
         return bool(_ORGANIZATION.search(answer))
     if asks is Asks.PLACE:
         return _said_of_topic(r"場所|会場|センター|会館|ホール|庁舎|市役所|[一-龥]館|会議室|別ファイル", entry, question, analyzer)
@@ -338,6 +386,8 @@ def missing_statement(asks: Asks, question: str, source_name: str = "計画") ->
         Asks.DEPARTMENT: "担当の課",
         Asks.PLACE: "場所",
         Asks.POSITION: f"{_position(q)}が誰か",
+        Asks.WHO: f"{_who_of(q)}が誰か",
+        Asks.LIST: "その一つ一つ（一覧）",
         Asks.REASON: "その理由",
         Asks.NEXT: "次の予定（日程）",
     }[asks]
@@ -346,6 +396,14 @@ def missing_statement(asks: Asks, question: str, source_name: str = "計画") ->
 
 # A sentence that leans on the question or on the sentence before cannot stand alone in a note.
 _NOT_SELF_CONTAINED = re.compile(r"^(両方|はい|いいえ|また|なお|これ|それ|つまり|このため|その|ただし|さらに)")
+
+
+_WHO_OF = re.compile(r"^(?P<topic>[^、。]+?)(?:って|は|の担当は|を担当するのは)(?:誰|だれ|どなた|どの人)")
+
+
+def _who_of(plain_question: str) -> str:
+    found = _WHO_OF.search(plain_question)
+    return found.group("topic") if found else "担当する人"
 
 
 def _position(plain_question: str) -> str:
@@ -382,12 +440,22 @@ def topic_summary(entries: list[FaqEntry], question: str, analyzer: Analyzer) ->
 # How far down the candidates an entry that fills the type may come from, and how close it must be.
 CANDIDATES_CONSIDERED = 5
 CLOSE_ENOUGH = 0.6
+# Of close 「もしかして」 choices, the only one that fills the type is answered when it is this close to the first.
+CLOSE_CALL = 0.9
 
 
 # A word the knowledge base never uses is a thing it says nothing about, when it is clearly a word: two
 # kanji or more (病院, 予算) or three katakana (アカウント). Shorter ones are too often a typo or a guess
 # of Sudachi at kana input (ジカ of じんじか).
 _CLEAR_WORD = re.compile(r"[一-龥]{2,}|[ァ-ヶ]{3,}")
+
+
+# Nouns that say how a question asks, not what about: an answer need not repeat them.
+_GENERIC_NOUNS = frozenset(
+    fold_for_match(w)
+    for w in ("正式名称", "正式名", "名称", "予定", "内容", "全部", "計画", "ポイント", "役目", "役職", "駄目", "具体",
+              "詳細", "情報", "状況", "一覧", "場合", "関係", "最新", "現在", "今後", "次回", "全体", "以外")
+)
 
 
 @dataclass(frozen=True)
@@ -421,6 +489,21 @@ class QuestionTypeCheck:
             and not any(u.term in form for _, form in a.concept_forms)
         ]
 
+    def uncovered_terms(self, question: str, entry: FaqEntry) -> list[str]:
+        """Clear nouns of the question (not the words of what it asks: 時期, 人数) that the entry never says,
+        nor any synonym or part of them: 「DX推進リーダーの研修はいつ」 is not about when the leaders were added."""
+        text = fold_for_match(" ".join((entry.question, *entry.alternates, entry.answer)))
+        return [
+            u.term
+            for u in self.analyzer.analyze(question).units
+            if u.weight == 1.0
+            and _CLEAR_WORD.fullmatch(u.term)
+            and u.term not in text
+            and not asked_types(u.term)
+            and u.term not in _GENERIC_NOUNS
+            and not any(t in text for t in (*u.synonyms, *u.parts) if len(t) >= 2)
+        ]
+
     def check(self, question: str, result: MatchResult) -> MatchResult:
         """`result` as the entries gave it, kept, moved to a candidate that fills the type, or a note."""
         from knowledge.engine import AMBIGUOUS, ANSWERED, NO_ANSWER
@@ -434,15 +517,15 @@ class QuestionTypeCheck:
             return result
         entries = [(c, self.get_entry(c.entry_id)) for c in result.candidates[:CANDIDATES_CONSIDERED]]
         if result.status == ANSWERED and result.entry is not None:
-            if self._fills_all(asks, result.entry, question):
+            if self._fits(asks, result.entry, question):
                 return result
             best = result.candidates[0].score
             for candidate, entry in entries[1:]:
-                if entry is not None and candidate.score >= CLOSE_ENOUGH * best and self._fills_all(asks, entry, question):
+                if entry is not None and candidate.score >= CLOSE_ENOUGH * best and self._fits(asks, entry, question):
                     return replace(result, entry=entry, score=candidate.score, asked=asks)
         elif result.status == AMBIGUOUS:
             filling = [(c, e) for c, e in entries[:3] if e is not None and self._fills_all(asks, e, question)]
-            if self.notes and len(filling) == 1 and filling[0][0] is result.candidates[0]:
+            if self.notes and len(filling) == 1 and filling[0][0].score >= CLOSE_CALL * result.candidates[0].score:
                 # A close call that the type decides: of the choices only the first can give what is asked.
                 candidate, entry = filling[0]
                 return replace(result, status=ANSWERED, entry=entry, score=candidate.score, asked=asks)
@@ -451,7 +534,16 @@ class QuestionTypeCheck:
         top = result.entry or entries[0][1]
         if top is None or not self.notes:
             return result
-        unfilled = next(a for a in Asks if a in asks and not fills(a, top, question, self.analyzer))
+        # The first type the top entry cannot fill; when it fills them all, it is about something else
+        # (a noun of the question it never says), and what the plan lacks is the first type asked.
+        unfilled = next(
+            (a for a in Asks if a in asks and not fills(a, top, question, self.analyzer)),
+            next(a for a in Asks if a in asks),
+        )
+        if says_lacking(unfilled, top) and not self.uncovered_terms(question, top):
+            # The entry itself says the plan lacks what is asked: its own words are the note.
+            note = f"{top.answer}（{top.source}）" if top.source else top.answer
+            return replace(result, status=NO_ANSWER, entry=None, note=note, asked=asks)
         closest = [e for _, e in entries[:3] if e is not None]
         statement = (
             f"{self.source_name}には「{'」「'.join(unknown)}」についての記載はありません。"
@@ -468,6 +560,13 @@ class QuestionTypeCheck:
         if unfilled is None:
             return None
         return missing_statement(unfilled, question, self.source_name) + topic_summary([entry], question, self.analyzer)
+
+    def _fits(self, asks: frozenset[Asks], entry: FaqEntry, question: str) -> bool:
+        """Fills every type asked, and says every clear noun of the question (it is about the same thing)."""
+        # Only where the knowledge base is the whole source: a city's FAQ answers in other words than asked.
+        return self._fills_all(asks, entry, question) and (
+            not self.notes or entry.id.startswith("table:") or not self.uncovered_terms(question, entry)
+        )
 
     def _fills_all(self, asks: frozenset[Asks], entry: FaqEntry, question: str) -> bool:
         return all(fills(a, entry, question, self.analyzer) for a in asks)

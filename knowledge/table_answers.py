@@ -53,6 +53,16 @@ _WG_NUMBERS = re.compile(
 # 第1WG, 1番目のWG, WG(1), WG No.1: all WG1.
 _WG_SPELLINGS = re.compile(r"第([1-9])wg|([1-9])番目?ノ?wg|wg\s*(?:no\.?|番号)?\s*[(（]([1-9])[)）]|wg\s*no\.?\s*([1-9])")
 _WG_RANGE = re.compile(r"wg([1-9])カラ(?:wg)?([1-9])")
+# 表①〜③ (表1カラ3 once folded), 表②と③: every table named, each as 表N.
+_TABLE_RANGE = re.compile(r"表([1-3])(カラ|ト|・|、|及ビ|ヤ)表?([1-3])")
+
+
+def _tables_of_range(found: re.Match[str]) -> str:
+    first, last = int(found.group(1)), int(found.group(3))
+    numbers = range(first, last + 1) if found.group(2) == "カラ" else (first, last)
+    return "ト".join(f"表{n}" for n in numbers)
+
+
 _YEARS = re.compile(r"(20\d\d)年度?")
 # 2022〜2023年度, 2022・2023年度: both years.
 _YEAR_BOUND = re.compile(r"(20\d\d)年度?(マデ|以降|カラ)")
@@ -97,6 +107,11 @@ _CHANGE_KINDS = [
     (_words("修正", "直し", "直さ", "直っ"), fold_for_match("修正")),
     (_words("変更", "変わ", "変え"), fold_for_match("変更")),
 ]
+# A question about the tables that is not a list or a count of them: 「表①〜③の取り組みは増えるだけ？」.
+_OTHER_QUESTION = _words(
+    "増え", "減", "廃止", "変わ", "変更", "追加", "見直", "だけ", "なぜ", "どうして", "どのよう", "どうやって", "理由",
+    "目的", "誰", "いつ", "決ま", "確定", "実現可能",
+)
 _EVERY = _words("全部に", "すべてに", "全てに", "3つとも", "三つとも", "いずれにも", "どれにも", "全wg")
 _ASKS_SIZE = _words("人数", "何人", "何名", "規模", "人いる", "名いる")
 _ASKS_MEMBERS = _words("メンバー", "構成", "誰が", "どんな人", "選ばれ", "選定", "誰で", "誰から", "どこから")
@@ -116,6 +131,19 @@ _ASKS_WHICH = _words(
     "した課", "やった課", "行った課", "分野", "課は", "課を", "何の課",
 )
 _NEGATION = _words("ない課", "してない", "やってない", "していない", "未実施", "実施していない", "以外")
+
+
+# What a question may ask of a department's WG or BPR that the tables do not say, and how the note names it.
+_BEYOND = {
+    "役割": "課ごとの役割", "役目": "課ごとの役割", "仕事": "課ごとの仕事の内容", "担当業務": "課ごとの担当業務",
+    "結果": "BPRやWGの結果", "成果": "BPRやWGの成果", "効果": "BPRやWGの効果", "内容": "取り組んだ内容",
+    "何をした": "取り組んだ内容", "何をやった": "取り組んだ内容", "課題": "課ごとの課題", "理由": "その理由",
+    "なぜ": "その理由", "目的": "その目的", "担当者": "担当者の名前", "名前": "担当者の名前", "何人": "参加している人数",
+    "人数": "参加している人数", "予算": "費用や予算", "費用": "費用や予算",
+}
+_BEYOND_WORDS = {_fold(k): v for k, v in _BEYOND.items()}
+_BEYOND_MEMBERSHIP = re.compile("|".join(re.escape(k) for k in sorted(_BEYOND_WORDS, key=len, reverse=True)))
+_MEMBERSHIP_ANSWERS = {"table:wg-of-department", "table:bpr-of-department", "table:bpr-and-wg"}
 
 
 @dataclass(frozen=True)
@@ -227,6 +255,7 @@ class TableAnswerer:
     def _read(self, question: str) -> _Question:
         canonical = self.analyzer.glossary.canonicalize(normalize_text(question))
         text = _WG_SPELLINGS.sub(lambda m: "wg" + next(g for g in m.groups() if g), _fold(canonical))
+        text = _TABLE_RANGE.sub(_tables_of_range, text)
         groups: list[int] = []
         for found in _WG_RANGE.finditer(text):
             groups += range(int(found.group(1)), int(found.group(2)) + 1)
@@ -299,6 +328,17 @@ class TableAnswerer:
     # ------------------------------------------------------------------ answering
 
     def answer(self, question: str) -> TableAnswer | None:
+        found = self._answer(question)
+        if found is None or found.entry is None or found.entry.id not in _MEMBERSHIP_ANSWERS:
+            return found
+        # 「税務課のWGでの役割は？」「人事課のBPRの結果は？」: the tables say who takes part, not what they did.
+        beyond = _BEYOND_MEMBERSHIP.search(_fold(question))
+        if beyond is None:
+            return found
+        what = _BEYOND_WORDS.get(beyond.group(0), "その内容")
+        return TableAnswer(note=f"計画には{what}は書かれていません。{found.entry.answer}（{found.entry.source}）")
+
+    def _answer(self, question: str) -> TableAnswer | None:
         q = self._read(question)
         bpr = q.has(_BPR)
         wg = "wg" in q.text
@@ -404,7 +444,11 @@ class TableAnswerer:
             return None
         role = roles[0]
         # The body a role sits in is asked, or the role inside a body the question names.
-        asks_body = q.has(_words("どの組織", "どこの組織", "どこに入", "どこのメンバー", "どの会", "何の組織", "どこに所属", "どこに属"))
+        asks_body = q.has(_words(
+            "どの組織", "どこの組織", "どこに入", "どこのメンバー", "どの会", "何の組織", "どこに所属", "どこに属",
+            "入っている組織", "入ってる組織", "いる組織", "属する組織", "所属する組織", "所属している組織", "メンバーの組織",
+            "入っている会議", "入ってる会議", "会議体",
+        ))
         named = [b for b in bodies if b != role]
         if not (asks_body or (named and q.has(_words("何", "立場", "役職", "役割", "位置づけ", "どういう")))):
             return None
@@ -450,7 +494,8 @@ class TableAnswerer:
 
     def _reform_overview(self, q: _Question) -> TableAnswer | None:
         """How many themes or initiatives a table ①–③ has: 「表①のテーマ数」, 「市民サービスの改革の取組みはいくつ」."""
-        if not q.has(_ASKS_COUNT) or not self.reforms:
+        listing = q.has(_ALL) or q.has(_words("何がある", "なにがある", "どんな取組", "どんなテーマ", "教えて", "挙げて", "リスト"))
+        if not (q.has(_ASKS_COUNT) or listing) or not self.reforms:
             return None
         reform = next(
             (r for r in self.reforms.values() if f"表{r.no}" in q.text or _fold(r.name) in q.text), None
@@ -478,7 +523,7 @@ class TableAnswerer:
 
     def _reforms_and_themes(self, q: _Question) -> TableAnswer | None:
         """Several tables or several themes at once: 「表②と表③の取組み数」, 「働き方改革と人材育成の取組み」."""
-        if not q.has(_words("取組", "取り組み", "とりくみ", "何がある", "一覧", "テーマ")):
+        if not q.has(_words("取組", "取り組み", "とりくみ", "何がある", "一覧", "テーマ")) or q.has(_OTHER_QUESTION):
             return None
         reforms = [r for r in self.reforms.values() if f"表{r.no}" in q.text or _fold(r.name) in q.text]
         if len(reforms) >= 2:
@@ -490,7 +535,17 @@ class TableAnswerer:
                     parts.append(f"{self._table_name(reform.no)}のテーマは{len(themes)}つ（{'、'.join(themes)}）")
                 else:
                     parts.append(f"{self._table_name(reform.no)}の取組みは{len(mine)}件（{'、'.join(i.name for i in mine)}）")
-            return self._entry(INITIATIVES, "表ごとの取組み", "、".join(parts) + "です。", "3. DXの進め方 STEP2")
+            body = "、".join(parts) + "です。"
+            if q.has(_ASKS_COUNT) or q.has(_ALL):
+                counted = [i for i in self.initiatives if i.reform in {r.no for r in reforms}]
+                theme_keys = {(i.reform, i.theme_no) for i in counted}
+                total = (
+                    f"テーマは合わせて{len(theme_keys)}つです。"
+                    if q.has(_ASKS_THEME) and not q.has(_words("取組", "取り組み"))
+                    else f"取組みは合わせて{len(counted)}件です。"
+                )
+                body = f"{total}内訳は、{body}"
+            return self._entry(INITIATIVES, "表ごとの取組み", body, "3. DXの進め方 STEP2")
         themes = self._find(q.text, self._theme_forms)
         if len(themes) >= 2:
             parts = []
@@ -802,7 +857,9 @@ class TableAnswerer:
                         f"{department}が参加している{table.year}のWGは、{'、'.join(g.label for g in mine)}の{len(mine)}つです。"
                     )
                 else:
-                    sentences.append(f"{table.year}のWGの参加課に{department}は書かれていません。")
+                    sentences.append(
+                        f"{_no(q)}{table.year}のWGの参加課に{department}は含まれていません（どのWGの参加課にも書かれていません）。"
+                    )
             sources.append(table.source)
         if bpr and self.bpr is not None:
             for department in q.departments:
@@ -812,7 +869,10 @@ class TableAnswerer:
                         f"BPRは、{'、'.join(_year_label(y) for y in years)}の対象に「{_stem(department)}」と記載されています。"
                     )
                 else:
-                    sentences.append(f"計画のBPRの対象（{_bpr_span(self.bpr.years)}）に{department}は書かれていません。")
+                    sentences.append(
+                        f"{_no(q)}計画のBPRの対象（{_bpr_span(self.bpr.years)}）に{department}は含まれていません"
+                        "（どの年度の対象にも書かれていません）。"
+                    )
             sources.append(self.bpr.source)
         if not sentences:
             return None
@@ -856,6 +916,9 @@ class TableAnswerer:
         rows = [row for row in wanted if row is not None]
         parts = [f"{_year_label(row)}は{'、'.join(row.fields)}" for row in rows]
         body = f"BPRの対象は、{'、'.join(parts)}です。"
+        if not q.years and bound is None and q.has(_words("いつから", "何年度から", "何年から", "始ま", "はじま", "開始", "スタート")):
+            # 「BPRはいつからやってる？」: the first year of the table.
+            body = f"BPRの対象として書かれているのは{_year_label(rows[0])}からです。{body}"
         if len(rows) > 1 and q.has(_ASKS_COUNT):
             body += f"合わせて{sum(len(r.fields) for r in rows)}課です。"
             if table.summary and not q.years and bound is None:
@@ -868,6 +931,14 @@ class TableAnswerer:
     @staticmethod
     def _entry(entry_id: str, question: str, answer: str, source: str) -> TableAnswer:
         return TableAnswer(entry=FaqEntry(id=entry_id, question=question, answer=answer, source=source, tags=("表",)))
+
+
+_WHICH = _words("どの", "どこ", "何", "いつ", "どれ", "教えて", "一覧", "全部")
+
+
+def _no(q: _Question) -> str:
+    """「いいえ。」 before what a yes/no question (「土木建設課はWGに入ってる？」) finds absent."""
+    return "" if q.has(_WHICH, q.text) else "いいえ。"
 
 
 def pos_noun(folded: str) -> bool:

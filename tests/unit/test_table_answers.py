@@ -57,7 +57,11 @@ COMPUTED = [
     ("第2WGの参加課", "table:wg-members", ["総務課"], ["税務課"]),
     ("WG(3)には何課", "table:wg-members", ["6課"], []),
     ("高齢障がい者福祉課のWG", "table:wg-of-department", ["WG①"], []),
-    ("土木建設課はWGに入ってる？", "table:wg-of-department", ["書かれていません"], []),
+    ("土木建設課はWGに入ってる？", "table:wg-of-department", ["いいえ", "書かれていません"], []),
+    ("健康医療対策課はBPRした？", "table:bpr-of-department", ["いいえ", "含まれていません"], []),
+    ("表③の取組みを全部", "table:initiatives", ["テレワークの導入", "スマートシティの実現", "5件"], ["オンライン申請"]),
+    ("表①〜③の取組みは全部でいくつ", "table:initiatives", ["28件", "15件", "8件", "5件"], []),
+    ("副市長が入っている組織", "table:bodies", ["スマートシティ江津推進本部", "推進本部監事会"], []),
     ("初版から何回改訂された？", "table:revisions", ["6回"], []),
     ("アクションプランの版は全部でいくつ？", "table:revisions", ["7つ", "第1.41版"], []),
     ("参事はどの組織に入っている？", "table:bodies", ["スマートシティ江津推進本部", "推進本部監事会"], []),
@@ -88,6 +92,8 @@ def test_combination_questions_are_computed(
         ("WG④の参加課は？", "計画には2024年度のWGの参加課は書かれていません"),
         ("2025年度のBPRはどの課？", "計画には2025年度のBPRの対象は書かれていません"),
         ("WG①の座長は誰？", "計画には座長が誰かは書かれていません"),
+        ("税務課のWGでの役割は？", "計画には課ごとの役割は書かれていません"),
+        ("人事課のBPRの結果は？", "計画にはBPRやWGの結果は書かれていません"),
     ],
 )
 def test_what_the_tables_do_not_have_is_said_and_not_answered(plan_engine: FaqEngine, question: str, statement: str) -> None:
@@ -99,7 +105,8 @@ def test_what_the_tables_do_not_have_is_said_and_not_answered(plan_engine: FaqEn
 @pytest.mark.parametrize(
     "question",
     ["BPRとは", "WGの役割は？", "最新版は何版？", "第1.3版の改訂内容", "電子決済と電子決裁の違いは？", "推進体制図でWGの下に書かれている課名は何を表していますか？", "BPRの推進はどのテーマ？",
-     "BPRやってない課はDXに手をつけちゃダメ？", "人事異動はいつ", "WG1つあたりのメンバーは何人"],
+     "BPRやってない課はDXに手をつけちゃダメ？", "人事異動はいつ", "WG1つあたりのメンバーは何人",
+     "表①〜③の取り組みは増えるだけ？"],
 )
 def test_questions_that_only_mention_a_table_are_left_to_the_entries(plan_engine: FaqEngine, question: str) -> None:
     result = plan_engine.match(question)
