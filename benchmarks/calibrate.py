@@ -19,12 +19,19 @@ questions not answered.
 
 --faq-only refits (and writes) only the models for FAQ sets of one phrasing per entry (`single_ranking`,
 `single_decision`) and keeps the curated-KB models as they are: the plan's evaluation floors
-(tests/unit/test_eval_bar.py) were measured with those.
+(tests/unit/test_eval_bar.py) were measured with those. --faq-decision-only refits `single_decision` alone,
+on the ranking model in the file.
+
+The single-phrasing decision model also learns from the FAQ sets cut down (`faq_subsets`): a third of the
+entries dropped, whose queries then have no answer left (the near misses a real FAQ meets: the question is
+about the FAQ's world, the entry that would answer it is not there), and small FAQs of 12 to 80 entries (a
+town's short list), asked the queries of their own entries and of others. Only development queries are used.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -88,6 +95,32 @@ def synthetic_out_of_scope(kb: KnowledgeBase) -> list[Query]:
     ]
 
 
+SUBSET_SEED = 7
+DROPPED_SUBSETS = 3
+SMALL_SIZES = (12, 20, 40, 80, 12, 20, 40, 12, 30, 60)
+POOL_PER_SMALL = 10
+
+
+def faq_subsets(kb: KnowledgeBase, queries: list[Query], pool: list[Query]) -> list[tuple[str, KnowledgeBase, list[Query]]]:
+    """The FAQ cut down (deterministic): a third of its entries dropped, and small FAQs of a few entries. A
+    query whose entries are all gone has no answer there."""
+    rng = random.Random(SUBSET_SEED)
+    ids = [e.id for e in kb.entries]
+    out = []
+    for n in range(DROPPED_SUBSETS):
+        kept = set(rng.sample(ids, len(ids) * 2 // 3))
+        sub = replace(kb, entries=tuple(e for e in kb.entries if e.id in kept))
+        out.append((f"dropped {n}", sub, [(q, expected & kept) for q, expected in queries]))
+    for size in SMALL_SIZES:
+        kept = set(rng.sample(ids, min(size, len(ids))))
+        sub = replace(kb, entries=tuple(e for e in kb.entries if e.id in kept))
+        own = [(q, expected & kept) for q, expected in queries if expected & kept]
+        others = [(q, set()) for q, expected in queries if expected and not expected & kept]
+        asked = own + rng.sample(others, min(len(others), len(own) + 5)) + rng.sample(pool, min(len(pool), POOL_PER_SMALL))
+        out.append((f"small {size}", sub, asked))
+    return out
+
+
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 20000, lr: float = 1.0) -> np.ndarray:
     """Plain gradient descent on standardized inputs; returns weights for the raw inputs, bias last."""
     mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
@@ -127,6 +160,24 @@ def as_weights(names: tuple[str, ...], w: np.ndarray) -> dict[str, float]:
     return {**{n: round(float(v), 4) for n, v in zip(names, w[:-1], strict=True)}, "bias": round(float(w[-1]), 4)}
 
 
+def fit_single_decision(
+    selected: list[tuple[str, KnowledgeBase, list[Query]]], engines: dict[int, FaqEngine], staged: Calibration
+) -> dict[str, float]:
+    """The decision model of FAQ sets of one phrasing per entry: is the best candidate right?"""
+    sx, sy = [], []
+    for _name, kb, queries in selected:
+        engine = engines[id(kb)]
+        engine.calibration = staged
+        for q, expected in queries:
+            ranked = engine._rank(engine.analyzer.analyze(q))
+            if ranked:
+                sx.append(decision_vector(ranked))
+                sy.append(float(engine.entries[ranked[0][0]].id in expected))
+    print(f"single-phrasing decision model: {len(sy)} questions from {len(selected)} FAQ sets, "
+          f"{int(sum(sy))} with the right entry first")
+    return as_weights(Features.DECISION_NAMES, fit_logistic(np.array(sx), np.array(sy)))
+
+
 def main() -> None:
     plan = load_kb()
     train_kb, plan_queries = split_kb(plan)
@@ -143,12 +194,31 @@ def main() -> None:
         # split of the FAQ proxies (never their test split), and the shipped off-topic pool asked to both.
         pool = [(q, set()) for q in off_topic_pool()]
         town_kb = load_kb(PROXY / "townfaq.csv")
+        city_queries = [(r["q"], set(r["expected"])) for r in city_rows] + proxy_dev(PROXY / "cityfaq_hard.jsonl")
+        town_queries = proxy_dev(PROXY / "townfaq_queries.jsonl")
         faq_sources = [
-            ("city FAQ: old queries, proxy dev split, off-topic pool", city_kb,
-             [(r["q"], set(r["expected"])) for r in city_rows] + proxy_dev(PROXY / "cityfaq_hard.jsonl") + pool),
-            ("town FAQ: proxy dev split, off-topic pool", town_kb, proxy_dev(PROXY / "townfaq_queries.jsonl") + pool),
+            ("city FAQ: old queries, proxy dev split, off-topic pool", city_kb, city_queries + pool),
+            ("town FAQ: proxy dev split, off-topic pool", town_kb, town_queries + pool),
         ]
-    engines = {id(kb): FaqEngine(kb, calibrate=False) for _, kb, _ in [*sources, *faq_sources]}
+        decision_only_sources = [
+            *(("city FAQ " + n, kb, qs) for n, kb, qs in faq_subsets(city_kb, city_queries, pool)),
+            *(("town FAQ " + n, kb, qs) for n, kb, qs in faq_subsets(town_kb, town_queries, pool)),
+        ]
+    else:
+        decision_only_sources = []
+    if "--faq-decision-only" in sys.argv:
+        engines = {id(kb): FaqEngine(kb, calibrate=False) for _, kb, _ in [*faq_sources, *decision_only_sources]}
+        single_decision = fit_single_decision([*faq_sources, *decision_only_sources], engines, Calibration.load())
+        kept = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
+        print(json.dumps(single_decision, indent=2))
+        if "--write" in sys.argv:
+            CALIBRATION_FILE.write_text(
+                json.dumps({**kept, "single_decision": single_decision}, ensure_ascii=False, indent=2) + "\n",
+                encoding="utf-8",
+            )
+            print(f"single_decision written to {CALIBRATION_FILE}; everything else kept")
+        return
+    engines = {id(kb): FaqEngine(kb, calibrate=False) for _, kb, _ in [*sources, *faq_sources, *decision_only_sources]}
     for name, _, queries in sources:
         print(f"{name}: {len(queries)} queries")
 
@@ -228,19 +298,9 @@ def main() -> None:
     band = (scores >= suggest) & (scores < answer)
     print(f"suggest threshold {suggest}: {int(band.sum())} questions in the band, right entry among three "
           f"{top3[band].mean() if band.sum() else 0:.0%}")
-    single_decision = None
-    if faq_sources:
-        sx, sy = [], []
-        for _name, kb, queries in faq_sources:
-            engine = engines[id(kb)]
-            engine.calibration = staged
-            for q, expected in queries:
-                ranked = engine._rank(engine.analyzer.analyze(q))
-                if ranked:
-                    sx.append(decision_vector(ranked))
-                    sy.append(float(engine.entries[ranked[0][0]].id in expected))
-        single_decision = as_weights(Features.DECISION_NAMES, fit_logistic(np.array(sx), np.array(sy)))
-        print(f"single-phrasing decision model: {len(sy)} questions, {int(sum(sy))} with the right entry first")
+    single_decision = (
+        fit_single_decision([*faq_sources, *decision_only_sources], engines, staged) if faq_sources else None
+    )
     # A near tie is a 「もしかして」 whatever the confidence: a product choice, not fitted.
     result = {
         "ranking": ranking, "decision": decision, "answer": answer, "suggest": suggest, "tie": TIE,

@@ -9,8 +9,10 @@ thresholds are fitted on questions made from the knowledge base itself:
   out of the ranking), keywords of the entry's question, and keywords of its answer that the question
   does not use (a resident's other words);
 - questions that no entry answers: the shipped pool (knowledge/offtopic_ja.txt), the knowledge base's
-  own out-of-scope examples (out_of_scope.yaml, extended by `dxbot kb apply`), and the knowledge base's
-  topics asked about things a FAQ does not say (「◯◯の求人」).
+  own out-of-scope examples (out_of_scope.yaml, extended by `dxbot kb apply`), the knowledge base's
+  topics asked about things a FAQ does not say (「◯◯の求人」), and the pool's questions of city-hall life
+  (パスポート, 介護保険, 選挙…) whose topic the knowledge base does not know: a FAQ of twelve entries
+  without a word of passports cannot answer 「パスポートの申請に必要なもの」, however well 「申請」 matches.
 
 The answer threshold is where at most `OFF_TOPIC_ANSWERED` of the off-topic questions would be answered,
 within bounds around the default fitted offline; 「もしかして」 starts `SUGGEST_BAND` below it, but not
@@ -27,10 +29,12 @@ from pathlib import Path
 import numpy as np
 
 OFF_TOPIC_FILE = Path(__file__).resolve().parent / "offtopic_ja.txt"
+# In offtopic_ja.txt, the questions of city-hall life follow the comment line that starts with this.
+LIFE_MARKER = "# --- 暮らしと役所の質問"
 SAMPLED_ENTRIES = 50
-OFF_TOPIC_ANSWERED = 0.02
-MAX_SHIFT_DOWN = 0.1
-MAX_SHIFT_UP = 0.25
+OFF_TOPIC_ANSWERED = 0.05
+MAX_SHIFT_DOWN = 0.2
+MAX_SHIFT_UP = 0.05
 MAX_SHIFT_UP_CURATED = 0.0
 SUGGEST_BAND = 0.2
 OFF_TOPIC_SUGGESTED = 0.15
@@ -46,9 +50,26 @@ class Thresholds:
     basis: str = "default"
 
 
+def _pool_sections() -> tuple[list[str], list[str]]:
+    general: list[str] = []
+    life: list[str] = []
+    current = general
+    for line in OFF_TOPIC_FILE.read_text(encoding="utf-8").splitlines():
+        if line.startswith(LIFE_MARKER):
+            current = life
+        elif line.strip() and not line.startswith("#"):
+            current.append(line.strip())
+    return general, life
+
+
 def off_topic_pool() -> list[str]:
-    lines = OFF_TOPIC_FILE.read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    """Questions no municipal FAQ answers (weather, recipes, games…)."""
+    return _pool_sections()[0]
+
+
+def life_pool() -> list[str]:
+    """Questions of city-hall life, off topic for a FAQ that does not know their topic (their first noun)."""
+    return _pool_sections()[1]
 
 
 def pool_digest(kb_out_of_scope: Sequence[str]) -> str:
@@ -91,8 +112,10 @@ def choose_thresholds(
 def pseudo_questions(
     entries: Sequence, phrase_starts: Sequence[int], phrase_counts: Sequence[int],
     content_words: Callable[[str], list[tuple[str, bool]]], out_of_scope: Sequence[str],
+    knows_topic: Callable[[str], bool] | None = None,
 ) -> list[PseudoQuestion]:
-    """The calibration questions for one knowledge base (deterministic)."""
+    """The calibration questions for one knowledge base (deterministic). `knows_topic(question)`: whether
+    the knowledge base has the question's topic at all; without it, the city-hall life questions are left out."""
     n = len(entries)
     step = max(1, -(-n // SAMPLED_ENTRIES))
     questions: list[PseudoQuestion] = []
@@ -113,5 +136,7 @@ def pseudo_questions(
             questions.append(PseudoQuestion(" ".join(dict.fromkeys(answer_nouns[:2])), index))
     off_topic = [*off_topic_pool(), *out_of_scope]
     off_topic += [NEAR_MISS_TEMPLATES[i % len(NEAR_MISS_TEMPLATES)].format(t) for i, t in enumerate(topics[::3])]
+    if knows_topic is not None:
+        off_topic += [q for q in life_pool() if not knows_topic(q)]
     questions += [PseudoQuestion(q, None) for q in off_topic]
     return questions

@@ -490,7 +490,7 @@ class FaqEngine:
         counts = np.diff(np.append(self._phrase_starts, len(self._phrase_entry_array)))
         questions = pseudo_questions(
             self.entries, self._phrase_starts.tolist(), counts.tolist(), self.analyzer.content_words,
-            self.kb.out_of_scope,
+            self.kb.out_of_scope, self._knows_topic,
         )
         positive, right, off_topic = [], [], []
         for q in questions:
@@ -506,6 +506,12 @@ class FaqEngine:
             self._default_thresholds(),
             curated=not self.single_phrasing,
         )
+
+    def _knows_topic(self, question: str) -> bool:
+        """Whether the question's first noun (or a synonym of it) is a word of this knowledge base."""
+        units = self.analyzer.analyze(question).units
+        topic = next((u for u in units if u.weight >= 1.0), None)
+        return topic is None or any(t in self._words.ids for t in (topic.term, *topic.synonyms))
 
     def ranking_weights(self) -> dict[str, float]:
         if self.single_phrasing and self.calibration.single_ranking:
