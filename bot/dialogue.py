@@ -16,6 +16,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.buttons import STALE_BUTTON
 from bot.clock import Clock
 from bot.feedback import FeedbackService
 from bot.questions import QuestionService
@@ -130,12 +133,22 @@ class Dialogue:
     def choose(self, ctx: ChatContext, entry_id: str, log_id: int | None) -> Reply:
         """A choice picked (a button, or its number): its answer, tied to the question it answers."""
         self.pending.clear(ctx.conversation_key)
+        if not self._known_question(log_id):
+            return refusal(STALE_BUTTON)
         reply = self.questions.answer_entry(ctx, entry_id, log_id)
         if isinstance(reply, Answer):
             if log_id is not None:  # a follow-up of an answer is tied to no question: nothing to record
                 self.feedback.picked(ctx.user, log_id, entry_id)
             self.remember(ctx, reply)
         return reply
+
+    def _known_question(self, log_id: int | None) -> bool:
+        """A button names the question its choices answer; a forged id is refused. During an outage the
+        answer is still shown (the pick is then not stored)."""
+        try:
+            return self.feedback.known_question(log_id)
+        except SQLAlchemyError:
+            return True
 
     def remember(self, ctx: ChatContext, reply: Reply) -> None:
         """After a reply that was not a dialogue turn: its choices, or an answer's follow-ups, are pending."""

@@ -11,7 +11,9 @@ import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.buttons import STALE_BUTTON, row_id
 from bot.clock import Clock
+from bot.errors import UserError
 from bot.replies import UserRef
 from storage.feedback import FeedbackRepository, Verdict
 
@@ -38,8 +40,13 @@ class FeedbackService:
         self.clock = clock
 
     def rate(self, user: UserRef | None, log_id: int | None, entry_id: str | None, helpful: bool) -> Verdict:
-        """役に立った (helpful) or 違った: stored; a database error reaches the adapter's error handler."""
+        """役に立った (helpful) or 違った: stored; a database error reaches the adapter's error handler.
+
+        A verdict needs someone who gave it, and names a logged question or none: a click that names a question
+        the log does not hold (a forged or foreign id) is refused, and nothing is stored."""
         verdict = Verdict.HELPFUL if helpful else Verdict.WRONG
+        if user is None or not user.id or not self.known_question(log_id):
+            raise UserError(STALE_BUTTON)
         self.repository.record(
             question_log_id=log_id,
             entry_id=entry_id or None,
@@ -50,9 +57,21 @@ class FeedbackService:
         logger.info("feedback %s on question log %s", verdict.value, log_id)
         return verdict
 
+    def known_question(self, log_id: int | None) -> bool:
+        """True for no question (None) or one the log holds; False for any other id, never a database error
+        for an id out of the column's range."""
+        if log_id is None:
+            return True
+        if row_id(log_id) is None:
+            return False
+        return self.repository.question_exists(log_id)
+
     def picked(self, user: UserRef | None, log_id: int | None, entry_id: str) -> None:
         """A 「もしかして」 choice was picked (button or number). Not stored during an outage; the answer still shows."""
         try:
+            if not self.known_question(log_id):
+                logger.info("choice pick names no logged question; not stored")
+                return
             self.repository.record(
                 question_log_id=log_id,
                 entry_id=entry_id,

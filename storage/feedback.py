@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.models import AnswerFeedback
+from storage.models import AnswerFeedback, QuestionLog
 from storage.progress import as_utc
 
 
@@ -57,6 +57,11 @@ class FeedbackRepository:
             session.add(row)
             session.flush()
             return row.id
+
+    def question_exists(self, question_log_id: int) -> bool:
+        """Whether the question log holds this id (a forged button may name any number)."""
+        with self._sessions() as session:
+            return session.get(QuestionLog, question_log_id) is not None
 
     def for_question(self, question_log_id: int) -> list[FeedbackRecord]:
         """Every reaction to one logged question, oldest first."""

@@ -21,28 +21,43 @@ from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.buttons import STALE_BUTTON, ButtonValue, read_button_value
 from bot.console import GENERIC_ERROR
 from bot.errors import STORAGE_UNAVAILABLE, UserError, is_storage_outage
 from bot.feedback import FeedbackService
 from bot.handlers.progress import render_report
 from bot.home import home_for as home_screen
 from bot.progress.form import (
-    FIELD_DEPARTMENT,
-    FIELD_INITIATIVE,
-    FIELD_NOTE,
-    FIELD_PERCENT,
-    FIELD_STATUS,
     FieldErrors,
-    FormValues,
     report_form,
     submit_report_form,
     validate_report_form,
 )
 from bot.progress.parsing import ReportDraft
 from bot.progress.service import ProgressService
-from bot.replies import Answer, ChatContext, Mention, OpenReportForm, Reply, Surface, UserRef
+from bot.replies import (
+    Answer,
+    ChatContext,
+    Command,
+    Mention,
+    OpenReportForm,
+    Reply,
+    Surface,
+    UserRef,
+    blocks,
+    para,
+    refusal,
+)
 from bot.slack import blocks as bk
 from bot.slack import render
+from bot.slack.payloads import (
+    UNREADABLE_FORM,
+    CheckedApp,
+    Click,
+    form_values,
+    read_click,
+    read_submission,
+)
 from bot.slack.retry import slack_retry_handlers, use_retrying_respond
 from storage.receipts import EventReceiptRepository
 
@@ -112,7 +127,7 @@ def build_slack_app(
     if not settings.slack_bot_token:
         raise SlackNotConfigured("SLACK_BOT_TOKEN is not set")
     try:
-        app = App(
+        app = CheckedApp(
             name="dxbot",
             client=client or build_web_client(settings.slack_bot_token, settings.slack_api_url),
             # Socket Mode does not sign requests; over HTTP the CLI insists on a secret.
@@ -194,21 +209,8 @@ def slack_context(
     )
 
 
-def _action_thread(body: dict[str, Any]) -> str | None:
-    """The thread a clicked message sits in (a reply to a mention), so the click finds that conversation."""
-    return (body.get("container") or {}).get("thread_ts") or (body.get("message") or {}).get("thread_ts")
-
-
-def _is_ephemeral(body: dict[str, Any]) -> bool:
-    return bool((body.get("container") or {}).get("is_ephemeral"))
-
-
-def _action_user(body: dict[str, Any]) -> str | None:
-    return (body.get("user") or {}).get("id")
-
-
-def _action_channel(body: dict[str, Any]) -> str | None:
-    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+def _click_context(click: Click) -> ChatContext:
+    return slack_context(click.user_id, click.channel, thread=click.thread)
 
 
 def _question_text(deps: SlackDeps, log_id: Any) -> str | None:
@@ -222,10 +224,23 @@ def _question_text(deps: SlackDeps, log_id: Any) -> str | None:
     return logged.text if logged else None
 
 
-def _entry_answer(deps: SlackDeps, ctx: ChatContext, value: dict[str, Any]) -> Reply:
+def _entry_answer(deps: SlackDeps, ctx: ChatContext, value: ButtonValue) -> Reply:
     """The answer of the entry a button names, tied to the question it answers (for feedback)."""
-    log_id = value.get("l")
-    return deps.bot.questions.answer_entry(ctx, str(value.get("e") or ""), log_id if isinstance(log_id, int) else None)
+    return deps.bot.questions.answer_entry(ctx, value.entry_id, value.log_id)
+
+
+def _button_value(click: Click, respond: Any) -> ButtonValue | None:
+    """What our button carries, or None after telling the clicker (in Japanese) that it cannot be read."""
+    try:
+        return read_button_value(bk.decode_value(click.value))
+    except UserError as error:
+        _refuse(click, respond, error)
+        return None
+
+
+def _refuse(click: Click, respond: Any, error: UserError) -> None:
+    message = render.render_reply(refusal(error.blocks), ephemeral=True)
+    respond(response_type="ephemeral", replace_original=False, text=message.text, blocks=message.blocks)
 
 
 def _post_reply(
@@ -332,64 +347,81 @@ def home_for(deps: SlackDeps, user_id: str) -> dict[str, Any]:
 
 
 def register_actions(app: App, deps: SlackDeps) -> None:
+    # Every payload reaching these listeners passed bot/slack/payloads.py's checks (CheckedApp: 400 otherwise).
     @app.action(re.compile(rf"^{bk.ACTION_CHOICE_PREFIX}\d+$"))
-    def on_choice(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+    def on_choice(ack: Any, body: dict[str, Any], respond: Any) -> None:
         """A 「もしかして」 button: show that entry's answer in place of the choices."""
         ack()
-        value = bk.decode_value(action.get("value"))
-        user_id = _action_user(body)
-        ctx = slack_context(user_id, _action_channel(body), thread=_action_thread(body))
-        log_id = value.get("l") if isinstance(value.get("l"), int) else None
+        click = read_click(body)
+        value = _button_value(click, respond)
+        if value is None:
+            return
         # The same as typing the choice's number: the core records the pick and forgets the choices.
-        reply = deps.bot.chat.choose(ctx, str(value.get("e") or ""), log_id)
+        reply = deps.bot.chat.choose(_click_context(click), value.entry_id, value.log_id)
         if not isinstance(reply, Answer):
-            message = render.render_reply(reply, ephemeral=_is_ephemeral(body))
+            message = render.render_reply(reply, ephemeral=click.ephemeral)
             respond(replace_original=True, text=message.text, blocks=message.blocks)
             return
-        message = render.answer_message(
-            reply, ephemeral=_is_ephemeral(body), question=_question_text(deps, value.get("l"))
-        )
+        message = render.answer_message(reply, ephemeral=click.ephemeral, question=_question_text(deps, value.log_id))
         respond(replace_original=True, text=message.text, blocks=message.blocks)
 
     @app.action(re.compile(rf"^({bk.ACTION_FEEDBACK_HELPFUL}|{bk.ACTION_FEEDBACK_WRONG})$"))
-    def on_feedback(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+    def on_feedback(ack: Any, body: dict[str, Any], respond: Any) -> None:
         """役に立った / 違った: stored with the question, then the buttons turn into a thank-you."""
         ack()
-        value = bk.decode_value(action.get("value"))
-        user_id = _action_user(body)
-        log_id = value.get("l") if isinstance(value.get("l"), int) else None
-        ctx = slack_context(user_id, _action_channel(body))
-        helpful = action["action_id"] == bk.ACTION_FEEDBACK_HELPFUL
-        verdict = deps.feedback.rate(ctx.user, log_id, str(value.get("e") or ""), helpful)
-        reply = _entry_answer(deps, ctx, value)
-        if isinstance(reply, Answer):
-            message = render.answer_message(
-                reply,
-                ephemeral=_is_ephemeral(body),
-                feedback=verdict.value,
-                question=_question_text(deps, log_id),
-            )
-            respond(replace_original=True, text=message.text, blocks=message.blocks)
+        click = read_click(body)
+        value = _button_value(click, respond)
+        if value is None:
+            return
+        ctx = _click_context(click)
+        reply = _entry_answer(deps, ctx, value)  # an entry the knowledge base does not hold is refused here
+        if not isinstance(reply, Answer):
+            message = render.render_reply(reply, ephemeral=True)
+            respond(response_type="ephemeral", replace_original=False, text=message.text, blocks=message.blocks)
+            return
+        try:
+            verdict = deps.feedback.rate(ctx.user, value.log_id, value.entry_id, click.action_id == bk.ACTION_FEEDBACK_HELPFUL)
+        except UserError as error:
+            _refuse(click, respond, error)
+            return
+        message = render.answer_message(
+            reply, ephemeral=click.ephemeral, feedback=verdict.value, question=_question_text(deps, value.log_id)
+        )
+        respond(replace_original=True, text=message.text, blocks=message.blocks)
 
     @app.action(bk.ACTION_SHARE)
-    def on_share(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+    def on_share(ack: Any, body: dict[str, Any], respond: Any) -> None:
         """「チャンネルに共有」: post the answer for everyone, and remove the private copy."""
         ack()
-        user_id = _action_user(body) or ""
-        ctx = slack_context(user_id, _action_channel(body))
-        reply = _entry_answer(deps, ctx, bk.decode_value(action.get("value")))
+        click = read_click(body)
+        value = _button_value(click, respond)
+        if value is None:
+            return
+        reply = _entry_answer(deps, _click_context(click), value)
         if not isinstance(reply, Answer):
             message = render.render_reply(reply, ephemeral=True)
             respond(replace_original=True, text=message.text, blocks=message.blocks)
             return
-        message = render.shared_answer_message(reply, user_id)
+        message = render.shared_answer_message(reply, click.user_id)
         respond(response_type="in_channel", replace_original=False, text=message.text, blocks=message.blocks)
         respond(delete_original=True)
 
     @app.action(bk.ACTION_OPEN_REPORT)
-    def on_open_report(ack: Any, body: dict[str, Any], client: WebClient) -> None:
+    def on_open_report(ack: Any, body: dict[str, Any], client: WebClient, respond: Any) -> None:
         ack()
-        open_report_form(deps, client, trigger_id=body["trigger_id"], user_id=_action_user(body))
+        click = read_click(body)
+        if click.trigger_id is None:  # Slack always sends one with a click; without it no modal can open
+            _refuse(click, respond, UserError(para("報告フォームを開けませんでした。", Command("報告"), " と入力して開いてください。")))
+            return
+        open_report_form(deps, client, trigger_id=click.trigger_id, user_id=click.user_id)
+
+    @app.action(re.compile(".*"))
+    def on_unknown_button(ack: Any, body: dict[str, Any], respond: Any) -> None:
+        """A button this version does not draw (an old message, or forged): say so, change nothing."""
+        ack()
+        click = read_click(body)
+        logger.info("unknown action %s", click.action_id[:64])
+        _refuse(click, respond, UserError(STALE_BUTTON))  # only App Home's report button has no response_url
 
 
 # ---------------------------------------------------------------- the report form
@@ -405,20 +437,6 @@ def open_report_form(deps: SlackDeps, client: WebClient, *, trigger_id: str, use
     client.views_open(trigger_id=trigger_id, view=render.report_form_view(form))
 
 
-def _field(values: dict[str, Any], block_id: str) -> dict[str, Any]:
-    return (values.get(block_id) or {}).get(bk.FIELD_ACTION) or {}
-
-
-def form_values(values: dict[str, Any]) -> FormValues:
-    """Slack's view state as the core's form values (field name → the text typed or the value chosen)."""
-    out: dict[str, str | None] = {}
-    for name in (FIELD_INITIATIVE, FIELD_STATUS, FIELD_DEPARTMENT):
-        out[name] = (_field(values, name).get("selected_option") or {}).get("value")
-    for name in (FIELD_PERCENT, FIELD_NOTE):
-        out[name] = _field(values, name).get("value")
-    return out
-
-
 def _slack_errors(errors: FieldErrors) -> dict[str, str]:
     """Field errors as Slack shows them under a field: plain text, at most 300 characters."""
     return {field: bk.truncate(render.blocks_plain(content), 300) for field, content in errors.items()}
@@ -432,14 +450,17 @@ def read_report_form(values: dict[str, Any]) -> tuple[ReportDraft | None, dict[s
 
 def register_views(app: App, deps: SlackDeps) -> None:
     @app.view(bk.REPORT_CALLBACK)
-    def on_report_submitted(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def on_report_submitted(ack: Any, body: dict[str, Any]) -> None:
         """The form goes through the same core as `/dx 報告 …`; problems are shown on the form's fields."""
-        user_id = _action_user(body)
+        submission = read_submission(body)  # well-formed: bot/slack/payloads.py answered 400 otherwise
+        if submission.values is None:
+            ack(response_action="update", view=bk.result_view("進捗報告", render.blocks_mrkdwn(blocks(UNREADABLE_FORM))))
+            return
         result = submit_report_form(
             deps.progress,
-            UserRef(PLATFORM, user_id) if user_id else None,
-            form_values((view.get("state") or {}).get("values") or {}),
-            request_id=f"slack-view:{view.get('id')}",
+            UserRef(PLATFORM, submission.user_id),
+            submission.values,
+            request_id=f"slack-view:{submission.view_id}",
             source=PLATFORM,
         )
         if result.outcome is None:
