@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from knowledge.normalize import (
     fold_many,
     hiragana_to_katakana,
     normalize_text,
+    normalize_texts,
     split_texts,
 )
 
@@ -219,6 +221,9 @@ class Glossary:
         return found
 
 
+POS_MEMO_TEXTS = 512
+
+
 class Analyzer:
     """Sudachi-based analysis. Build once: loading the dictionary takes a fraction of a second."""
 
@@ -236,15 +241,36 @@ class Analyzer:
         # surface: a long FAQ repeats the same few thousand words, and the per-word calls into Sudachi
         # (split, synonym groups, readings) cost more than the tokenization itself.
         self._memo: dict[tuple[int, int, str], tuple[Unit | None, str, str | None]] = {}
+        # Parts of speech of the last texts asked (knowledge-base answers, for the question-type check): the
+        # same few answers come back question after question, and tokenizing a 500-character answer costs
+        # more than ranking the whole knowledge base. Bounded; the oldest is dropped first.
+        self._pos_memo: OrderedDict[str, tuple[tuple[str, tuple[str, ...]], ...]] = OrderedDict()
+        self._pos_names: dict[int, tuple[str, ...]] = {}
 
     def parts_of_speech(self, text: str) -> list[tuple[str, tuple[str, ...]]]:
         """(surface, Sudachi part of speech) of each morpheme: for telling a person's name (人名) or a
         product (固有名詞) in an answer (knowledge/intent.py)."""
+        with self._lock:
+            known = self._pos_memo.get(text)
+            if known is not None:
+                self._pos_memo.move_to_end(text)
+                return list(known)
         normalized = normalize_text(text)
         if not normalized:
             return []
         with self._lock:
-            return [(m.surface(), tuple(m.part_of_speech())) for m in self._tokenizer.tokenize(normalized, SplitMode.C)]
+            names = self._pos_names
+            morphemes = []
+            for m in self._tokenizer.tokenize(normalized, SplitMode.C):
+                pos_id = m.part_of_speech_id()
+                pos = names.get(pos_id)
+                if pos is None:
+                    pos = names[pos_id] = tuple(m.part_of_speech())
+                morphemes.append((m.surface(), pos))
+            self._pos_memo[text] = tuple(morphemes)
+            if len(self._pos_memo) > POS_MEMO_TEXTS:
+                self._pos_memo.popitem(last=False)
+            return morphemes
 
     def units(self, text: str) -> list[Unit]:
         """Content words as folded normalized forms (mode C), each with its mode-A parts."""
@@ -349,8 +375,8 @@ class Analyzer:
         words: list[tuple[str, ...]] = []
         glossary = self.glossary
         with self._lock:
-            for text in texts:
-                canonical = glossary.canonicalize(normalize_text(text))
+            for normalized in normalize_texts(texts):
+                canonical = glossary.canonicalize(normalized)
                 canonical_texts.append(canonical)
                 found = []
                 for number, piece in enumerate(sentences(canonical)):

@@ -145,6 +145,7 @@ def _is_kana_only(folded: str) -> bool:
 
 
 _MAX_ABBREVIATED = 3
+_ABBREVIATIONS_KEPT = 50_000
 MAX_MATCH_CHARS = 2000
 # Phrasings of one entry compared with rapidfuzz and Dice, closest first (by BM25).
 _PHRASINGS_COMPARED = 4
@@ -478,6 +479,7 @@ class FaqEngine:
             if len(word) >= 4 and ":" not in word:
                 by_first[word[0]].append(word)
         self._by_first = {first: "\n".join(words) for first, words in by_first.items()}
+        self._abbreviations: dict[str, tuple[str, ...]] = {}
 
     def _default_thresholds(self) -> Thresholds:
         c = self.calibration
@@ -590,6 +592,16 @@ class FaqEngine:
         (生保 → 生活保護, クレカ → クレジツトカド). Only when few words fit: a guess, not a rule."""
         if not 2 <= len(term) <= 4 or ":" in term:
             return ()
+        # Remembered per word: each word's pattern is a new regular expression, and compiling it costs more
+        # than the search (re's own cache holds 512 and is shared with everything else).
+        known = self._abbreviations.get(term)
+        if known is None:
+            if len(self._abbreviations) >= _ABBREVIATIONS_KEPT:
+                self._abbreviations.clear()
+            known = self._abbreviations[term] = self._find_abbreviated(term)
+        return known
+
+    def _find_abbreviated(self, term: str) -> tuple[str, ...]:
         lines = self._by_first.get(term[0])
         if lines is None:
             return ()

@@ -162,3 +162,19 @@ def test_abbreviation_guess_needs_few_fits(single_engine: FaqEngine) -> None:
     assert single_engine._abbreviated("マイナ") != ()
     assert single_engine._abbreviated("住民票") == ()  # a known word that is no katakana clip
     assert single_engine._abbreviated("ラーメン") == ()
+
+
+def test_abbreviation_guesses_are_remembered_per_word(single_engine: FaqEngine) -> None:
+    first = single_engine._abbreviated("マイナ")
+    assert single_engine._abbreviated("マイナ") == first == single_engine._find_abbreviated("マイナ")
+    assert single_engine._abbreviations["マイナ"] == first
+
+
+def test_parts_of_speech_are_remembered_and_the_same() -> None:
+    analyzer = Analyzer()
+    text = "窓口は市民課です。担当は山田太郎さんです。"
+    first = analyzer.parts_of_speech(text)
+    assert ("山田", ("名詞", "固有名詞", "人名", "姓", "*", "*")) in first
+    assert analyzer.parts_of_speech(text) == first == Analyzer().parts_of_speech(text)
+    first.clear()  # a caller's list is its own: the memo keeps its copy
+    assert analyzer.parts_of_speech(text) != []

@@ -10,6 +10,7 @@ from knowledge.normalize import (
     fold_many,
     gram_documents,
     normalize_text,
+    normalize_texts,
     split_texts,
 )
 
@@ -64,3 +65,29 @@ def test_bigrams_of_many_texts_are_char_ngrams(first: list[str], second: list[st
         folded = split_texts(codes, lengths)
         assert [[grams[i] for i in doc] for doc in docs] == [char_ngrams(f, 2) for f in folded]
         assert len(docs) == len(texts)
+
+
+# The index build normalizes a knowledge base's texts sentence by sentence (each distinct sentence once).
+_SENTENCE_SAMPLES = "。｡.ｶﾞﾞ゙ ﾊﾟ　\t\nＡａΣσ１ｱ漢 ﾞ"
+
+
+@given(st.lists(st.text(alphabet=_SENTENCE_SAMPLES, max_size=14), max_size=8))
+def test_normalizing_many_texts_is_normalize_text(texts: list[str]) -> None:
+    texts = texts + texts[:2]  # repeated texts and sentences take the memo
+    assert normalize_texts(texts) == [normalize_text(t) for t in texts]
+
+
+@given(st.lists(st.text(alphabet="アイウカ1.", max_size=5), max_size=6))
+def test_bigrams_by_running_count_and_by_binary_search_agree(texts: list[str]) -> None:
+    import knowledge.normalize as normalize
+
+    sets = [fold_many(texts)]
+    by_count = gram_documents(sets)
+    saved = normalize._RANK_CELLS
+    normalize._RANK_CELLS = 0  # as for an alphabet too large for the running count
+    try:
+        by_search = gram_documents(sets)
+    finally:
+        normalize._RANK_CELLS = saved
+    assert by_count[0] == by_search[0]
+    assert [[d.tolist() for d in docs] for docs in by_count[1]] == [[d.tolist() for d in docs] for docs in by_search[1]]
