@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import marshal
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -20,6 +23,8 @@ from knowledge.normalize import (
     normalize_texts,
     split_texts,
 )
+
+logger = logging.getLogger(__name__)
 
 # Parts of speech that carry no topic: particles, auxiliaries, symbols, pronouns, interjections…
 _HIRAGANA_ONLY = re.compile(r"[\u3041-\u309f]+")
@@ -222,6 +227,22 @@ class Glossary:
 
 
 POS_MEMO_TEXTS = 512
+# An index build with at least this many distinct sentences tokenizes half of them in a forked process.
+PARALLEL_MIN_SENTENCES = 4000
+
+# Word ids from this one up are Sudachi's out-of-vocabulary ids (dictionary 15), one per part of speech.
+_OOV_WORDS = 15 << 28
+
+# (word terms, question words, raw reading) of one sentence.
+SentenceTerms = tuple[tuple[str, ...], tuple[str, ...], str]
+
+
+def _can_fork() -> bool:
+    """A second core, fork, and no other Python thread (a thread's held lock would stay held in the child)."""
+    if not hasattr(os, "fork") or os.environ.get("DXBOT_INDEX_PROCESSES") == "1":
+        return False
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return cores > 1 and threading.active_count() == 1
 
 
 class Analyzer:
@@ -240,7 +261,10 @@ class Analyzer:
         # What each dictionary word becomes (unit, reading, question word), by word id, part of speech and
         # surface: a long FAQ repeats the same few thousand words, and the per-word calls into Sudachi
         # (split, synonym groups, readings) cost more than the tokenization itself.
-        self._memo: dict[tuple[int, int, str], tuple[Unit | None, str, str | None]] = {}
+        # A word made by Sudachi itself (unknown to the dictionary, or a number joined from digits: 2024) has
+        # no word id of its own, and its reading depends on where it stands (ニレイニシ or ニレイニヨン), so its
+        # reading is part of the key: each word is analyzed the same whatever was read before it.
+        self._memo: dict[tuple[int, int, str, str], tuple[Unit | None, str, str | None, tuple[str, ...]]] = {}
         # Parts of speech of the last texts asked (knowledge-base answers, for the question-type check): the
         # same few answers come back question after question, and tokenizing a 500-character answer costs
         # more than ranking the whole knowledge base. Bounded; the oldest is dropped first.
@@ -303,11 +327,12 @@ class Analyzer:
         asking: list[str] = []
         memo = self._memo
         for morpheme in self._tokenizer.tokenize(normalized, SplitMode.C):
-            key = (morpheme.word_id(), morpheme.part_of_speech_id(), morpheme.surface())
+            word_id = morpheme.word_id()
+            key = (word_id, morpheme.part_of_speech_id(), morpheme.surface(), morpheme.reading_form() if word_id >= _OOV_WORDS else "")
             known = memo.get(key)
             if known is None:
-                known = memo[key] = self._word(morpheme, self._parts, self._stoplist)
-            unit, reading, question_word = known
+                known = memo[key] = self._memo_word(morpheme)
+            unit, reading, question_word, _ = known
             if question_word is not None:
                 asking.append(question_word)
             if reading:
@@ -316,6 +341,68 @@ class Analyzer:
                 out.append(unit)
         reading = "".join(readings)
         return out, fold_for_match(reading) if fold_reading else reading, asking
+
+    def _memo_word(self, morpheme: Morpheme) -> tuple[Unit | None, str, str | None, tuple[str, ...]]:
+        unit, reading, question_word = self._word(morpheme, self._parts, self._stoplist)
+        terms = (unit.term, *unit.parts, *unit.synonyms) if unit is not None else ()
+        return unit, reading, question_word, terms
+
+    def _sentence_terms_unlocked(self, normalized: str, question_words: bool) -> SentenceTerms:
+        """What the index keeps of one sentence: its word terms as `analyze` lists them (each unit, its parts
+        and synonym groups), its question words, and its reading as Sudachi gives it (not folded)."""
+        terms: list[str] = []
+        readings: list[str] = []
+        asking: list[str] = []
+        memo = self._memo
+        for morpheme in self._tokenizer.tokenize(normalized, SplitMode.C):
+            word_id = morpheme.word_id()
+            key = (word_id, morpheme.part_of_speech_id(), morpheme.surface(), morpheme.reading_form() if word_id >= _OOV_WORDS else "")
+            known = memo.get(key)
+            if known is None:
+                known = memo[key] = self._memo_word(morpheme)
+            if known[3]:
+                terms.extend(known[3])
+            if known[1]:
+                readings.append(known[1])
+            if known[2] is not None and question_words:
+                asking.append(known[2])
+        return tuple(terms), tuple(asking), "".join(readings)
+
+    def _sentences_terms(self, pieces: Sequence[str], question_words: bool) -> list[SentenceTerms]:
+        """`_sentence_terms_unlocked` of each piece (the lock held), the second half in a forked process
+        when there are many and a second core: tokenizing is most of an index build."""
+        half = len(pieces) // 2
+        if len(pieces) < PARALLEL_MIN_SENTENCES or not _can_fork():
+            return [self._sentence_terms_unlocked(p, question_words) for p in pieces]
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: its half, marshalled to the parent, then out without any clean-up
+            status = 1
+            try:
+                os.close(read_end)
+                data = marshal.dumps([self._sentence_terms_unlocked(p, question_words) for p in pieces[half:]])
+                with os.fdopen(write_end, "wb") as out:
+                    out.write(data)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        try:
+            mine = [self._sentence_terms_unlocked(p, question_words) for p in pieces[:half]]
+            with os.fdopen(read_end, "rb") as result:
+                data = result.read()
+        finally:
+            _, status = os.waitpid(pid, 0)
+        theirs: list[SentenceTerms] | None = None
+        if status == 0:
+            try:
+                theirs = marshal.loads(data)
+            except (EOFError, ValueError, TypeError):
+                theirs = None
+        if theirs is None or len(theirs) != len(pieces) - half:
+            logger.warning("index build: the helper process failed (status %s); tokenizing its half here", status)
+            theirs = [self._sentence_terms_unlocked(p, question_words) for p in pieces[half:]]
+        return mine + theirs
 
     @staticmethod
     def _word(
@@ -368,35 +455,37 @@ class Analyzer:
         Each text is tokenized sentence by sentence, and a sentence seen before (a contact block, a
         paragraph shared by many answers) is not tokenized again; folding runs in numpy."""
         empty = np.empty(0, dtype=np.int32)
-        memo: dict[str, tuple[np.ndarray, np.ndarray, str, tuple[str, ...], tuple[str, ...]]] = {}
-        canonical_texts: list[str] = []
+        glossary = self.glossary
+        canonical_texts = [glossary.canonicalize(normalized) for normalized in normalize_texts(texts)]
+        # After the first, a sentence is read after the 。 that ends the one before, as in the whole text
+        # (Sudachi weighs each word against its neighbour): 暮らし stays 暮らし.
+        pieces_of = [
+            [piece if number == 0 else "。" + piece for number, piece in enumerate(sentences(canonical))]
+            for canonical in canonical_texts
+        ]
+        distinct = list(dict.fromkeys(piece for pieces in pieces_of for piece in pieces))
+        with self._lock:
+            analyses = self._sentences_terms(distinct, question_words)
+        # Encoded in order of first appearance, as each sentence is met.
+        memo: dict[str, tuple[np.ndarray, np.ndarray, str, tuple[str, ...], tuple[str, ...]]] = {
+            piece: (encode(terms), encode(asking) if asking else empty, raw, terms, asking)
+            for piece, (terms, asking, raw) in zip(distinct, analyses, strict=True)
+        }
+        del distinct, analyses
         readings: list[str] = []
         word_ids: list[np.ndarray] = []
         words: list[tuple[str, ...]] = []
-        glossary = self.glossary
-        with self._lock:
-            for normalized in normalize_texts(texts):
-                canonical = glossary.canonicalize(normalized)
-                canonical_texts.append(canonical)
-                found = []
-                for number, piece in enumerate(sentences(canonical)):
-                    # After the first, a sentence is read after the 。 that ends the one before, as in
-                    # the whole text (Sudachi weighs each word against its neighbour): 暮らし stays 暮らし.
-                    if number:
-                        piece = "。" + piece
-                    known = memo.get(piece)
-                    if known is None:
-                        units, raw, question = self._tokenize_unlocked(piece, fold_reading=False)
-                        terms = tuple(w for unit in units for w in (unit.term, *unit.parts, *unit.synonyms))
-                        asking = tuple(question) if question_words else ()
-                        known = memo[piece] = (encode(terms), encode(asking) if asking else empty, raw, terms, asking)
-                    found.append(known)
-                # Content words in order, then the question words, as `analyze` lists them.
+        for pieces in pieces_of:
+            found = [memo[piece] for piece in pieces]
+            # Content words in order, then the question words, as `analyze` lists them.
+            if len(found) == 1:
+                word_ids.append(np.concatenate([found[0][0], found[0][1]]) if len(found[0][1]) else found[0][0])
+            else:
                 word_ids.append(np.concatenate([*(k[0] for k in found), *(k[1] for k in found if len(k[1]))]))
-                if keep_words:
-                    words.append(tuple(w for k in found for w in k[3]) + tuple(w for k in found for w in k[4]))
-                readings.append("".join(k[2] for k in found))
-        del memo
+            if keep_words:
+                words.append(tuple(w for k in found for w in k[3]) + tuple(w for k in found for w in k[4]))
+            readings.append("".join(k[2] for k in found))
+        del memo, pieces_of
         codes, lengths = _fold_batched(canonical_texts)
         del canonical_texts
         folded = split_texts(codes, lengths)

@@ -203,7 +203,7 @@ class Features:
         ]
 
 
-ENGINE_VERSION = "retrieval-4"
+ENGINE_VERSION = "retrieval-5"
 # Candidates: the BM25 best, re-ranked by BM25 mixed with the vector cosine, then the best of those
 # scored with every feature.
 SHORTLIST = 50

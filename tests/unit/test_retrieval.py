@@ -148,3 +148,53 @@ def test_the_index_analysis_of_many_texts_is_that_of_each_text() -> None:
         alone = analyzer.analyze(text, question_words=False)
         assert list(words) == list(alone.word_terms) == [terms[i] for i in ids.tolist()]
         assert folded == alone.folded
+
+
+def _indexed(analyzer: Analyzer, texts: list[str]) -> tuple[list[list[str]], list[str], list[int]]:
+    vocabulary = GrowingVocabulary()
+    indexed = analyzer.index_texts(texts, vocabulary.encode, keep_words=True)
+    terms = list(vocabulary.ids)
+    return [[terms[i] for i in ids.tolist()] for ids in indexed.word_ids], indexed.folded, indexed.reading_codes.tolist()
+
+
+def test_a_forked_helper_tokenizes_half_a_long_build_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    import knowledge.analysis as analysis
+
+    kb = load_kb()
+    texts = [e.answer for e in kb.entries] + [p for e in kb.entries for p in e.phrasings]
+    analyzer = Analyzer(Glossary(kb.synonyms))
+    alone = _indexed(analyzer, texts)  # the bundled KB is under PARALLEL_MIN_SENTENCES: no fork
+    forks: list[int] = []
+    real_fork = analysis.os.fork
+
+    def counted_fork() -> int:
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(analysis, "PARALLEL_MIN_SENTENCES", 2)
+    monkeypatch.setattr(analysis, "_can_fork", lambda: True)
+    monkeypatch.setattr(analysis.os, "fork", counted_fork)
+    assert _indexed(Analyzer(Glossary(kb.synonyms)), texts) == alone
+    assert len(forks) == 1
+
+
+def test_a_failed_helper_costs_only_time(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import knowledge.analysis as analysis
+
+    texts = ["住民票の写しは市民課で受け取れます。手数料は300円です。", "マイナンバーカードの申請。", "ごみの出し方"]
+    alone = _indexed(Analyzer(), texts)
+
+    class BrokenMarshal:
+        loads = staticmethod(analysis.marshal.loads)
+
+        @staticmethod
+        def dumps(value: object) -> bytes:
+            raise ValueError("the helper fails")
+
+    monkeypatch.setattr(analysis, "PARALLEL_MIN_SENTENCES", 2)
+    monkeypatch.setattr(analysis, "_can_fork", lambda: True)
+    monkeypatch.setattr(analysis, "marshal", BrokenMarshal)
+    assert _indexed(Analyzer(), texts) == alone
+    assert "helper process failed" in caplog.text
