@@ -295,13 +295,18 @@ class FaqEngine:
         # The same for a definition question by its topic: 「KPIって何のこと？」 finds the entry with the phrasing
         # 「KPIとは」 (the intent-level entry of KPI); a topic two entries define is nobody's.
         definitions: dict[str, set[str]] = defaultdict(set)
+        # Word for word but for the particle and the ending (「CDOは誰」 and the phrasing 「CDOって誰？」), when
+        # only one entry has that phrasing.
+        loose: dict[str, set[str]] = defaultdict(set)
         for entry in self.entries:
             for phrase in entry.phrasings:
                 self._exact.setdefault(fold_for_match(phrase), entry)
+                loose[_loose_key(fold_for_match(phrase))].add(entry.id)
                 topic = defined_topic(phrase)
                 if topic is not None:
                     definitions[self._topic_key(topic)].add(entry.id)
         self._definitions = {key: self._by_id[ids.pop()] for key, ids in definitions.items() if len(ids) == 1}
+        self._loose = {key: self._by_id[ids.pop()] for key, ids in loose.items() if len(ids) == 1 and len(key) >= 3}
 
     def _topic_key(self, topic: str) -> str:
         return fold_for_match(self.analyzer.glossary.canonicalize(normalize_text(topic)))
@@ -530,7 +535,8 @@ class FaqEngine:
         question_head = question[:MAX_MATCH_CHARS]
         result = self.match_entries(question, top=max(top, CANDIDATES_CONSIDERED))
         computed = self._tables.answer(question_head) if self._tables is not None else None
-        exact = self._exact.get(fold_for_match(question_head))
+        folded = fold_for_match(question_head)
+        exact = self._exact.get(folded) or self._loose.get(_loose_key(folded))
         if exact is None and (topic := definition_topic(question_head)) is not None:
             exact = self._definitions.get(self._topic_key(topic))
         if computed is not None and computed.entry is not None:
@@ -541,6 +547,8 @@ class FaqEngine:
                 result = replace(result, status=NO_ANSWER, score=0.0, entry=None, note=note)
         elif computed is not None:
             result = replace(result, status=NO_ANSWER, score=0.0, entry=None, note=computed.note)
+        elif exact is not None and (lacking := self._question_types.lacking_note(question_head, exact)) is not None:
+            result = replace(result, status=NO_ANSWER, score=0.0, entry=None, note=lacking)
         elif exact is not None:
             result = _answer_with(result, exact)
         else:
@@ -944,6 +952,15 @@ class FaqEngine:
     def explain(self, question: str, top: int = 5) -> list[tuple[str, float, Features]]:
         """The ranked entries with their features, for tuning and `ask --explain`-style debugging."""
         return [(self.entries[i].id, s, f) for i, s, f in self._rank(self.analyzer.analyze(question))[:top]]
+
+
+_PARTICLE = re.compile(r"(?<=[一-龥a-z0-9])(ツテ|トハ|ハ)(?=[一-龥ア-ンa-z0-9])")
+_ENDING = re.compile(r"(デスカ|デシヨウカ|ダツケ|ナノ|ナン|カナ|ノ)$")
+
+
+def _loose_key(folded: str) -> str:
+    """A folded phrasing without its topic particle and polite ending: 「cdoハ誰」 = 「cdoツテ誰」."""
+    return _ENDING.sub("", _PARTICLE.sub("", folded))
 
 
 def _answer_with(result: MatchResult, entry: FaqEntry) -> MatchResult:

@@ -75,7 +75,7 @@ _COUNT = _any(
 )
 _VALUE = _any(r"目標値|数値は|何%|何パーセント|何割|達成率|割合|普及率|交付率|利用率|進捗率|進み具合|進捗状況は")
 _PROGRESS = _any(r"進捗|進み具合|どこまで進|実績|成果は|効果は|効果って|どれくらい(減|増)|削減(量|効果)|達成状況|達成率")
-_DAY = _any(r"開催日|日程|日時|何日|何月|何曜|日付|開催予定|次回|完了日|開始日|実施日|導入日|締切日|期日")
+_DAY = _any(r"開催日|日程|日時|何日|何月|何曜|日付|開催予定|次回|完了日|開始日|実施日|導入日|締切日|期日|公開日|リリース日|稼働日|運用開始日")
 _PERIOD = _any(r"期間(は|って|を|が|[?？]|$)|何年間|いつからいつまで")
 # The counter a count question names, and the counters of an answer that can fill it.
 _COUNTERS = (
@@ -95,19 +95,26 @@ _UNTIL = _any(
 )
 _WHEN = _any(
     r"いつ|何年|何月|何日|時期|日付|日程|何年度|何時|開催日|日時|次回|"
-    r"(導入|実施|開始|完了|移行|設置|策定|運用開始)(年度|時期|日|年月)"
+    r"(導入|実施|開始|完了|移行|設置|策定|運用開始|公開|リニューアル|稼働|リリース)(年度|時期|日|年月)"
 )
 # Names of benefits and fees (児童手当, 水道料金) are topics, not a question about an amount.
 _AMOUNT = _any(
     r"いくら|何円|金額|値段|費用|予算|コスト|経費|単価|何万|額は|手数料|受験料|受講料|利用料|使用料|委託料|参加費|"
     r"会費|交通費|旅費|人件費|維持費|運用費|導入費|報酬|給料|給与|料金(は|って|が|を教え)"
 )
+# 「職員同士の連絡の改革は何を使う？」 asks which kind of tool (チャットツール); 「どのサービス」 asks for a product.
+_PRODUCT_GENERIC = re.compile(r"(何|なに|どれ)を(使|導入|採用)|何使")
+_TOOL_KIND = re.compile(r"[ァ-ヶー]*(ツール|システム|アプリ|ネットワーク|クラウド)|(?<![a-z])(ai|sns|rpa|ocr|gis|maas|hp)(?![a-z])")
 _PRODUCT = _any(
     r"(どの|どこの|何の|なんの|何という|なんという)(サービス|製品|ツール|ソフト|アプリ|ai|チャット|sns|クラウド|プラットフォーム|会社)|"
     r"ベンダー|メーカー|業者|委託先|(サービス|製品|ツール|ソフト|アプリ|会社|企業)(名|の名前)|"
     r"(何|なに|どれ)を(使|導入|採用|契約)|何使|どこと契約"
 )
 # 「WG何番」「表の何番」 ask which one of a numbered list, not a phone number.
+_PRODUCT_SPECIFIC = _any(
+    r"(どの|どこの|何の|なんの|何という|なんという)(サービス|製品|ツール|ソフト|アプリ|ai|チャット|sns|クラウド|プラットフォーム|会社)|"
+    r"ベンダー|メーカー|業者|委託先|(サービス|製品|ツール|ソフト|アプリ|会社|企業)(名|の名前)|契約"
+)
 _CONTACT = _any(r"電話番号|(?<!wg)(?<!表)(?<!テーマ)(?<!no)何番(?!目)|メールアドレス|メアド|url|ファックス|fax|内線|アドレス")
 _LONG_FORM = _any(r"何の略|なんの略|略称|正式名称|正式名|正式には|略さず|略さない|何を略|略語|の略\?|の略？")
 _DEPARTMENT = _any(
@@ -118,10 +125,12 @@ _POSITION = re.compile(
     r"(座長|委員長|議長|会長|責任者|代表者?|トップ|まとめ役|取りまとめ役|班長|部会長|リーダー|事務局長|窓口担当|担当者|"
     r"策定委員|委員|課長|部長|係長)(って|は|を|が|に)?(誰|だれ|どなた|どこ|どの人|何者|[?？]|$)"
 )
-_LIST = _any(r"全部|ぜんぶ|すべて|全て|一覧|挙げて|あげて|列挙|リストアップ|個々の|それぞれの名")
+_LIST = _any(r"全部|ぜんぶ|すべて|全て|一覧|挙げて|あげて|列挙|リストアップ|個々の|それぞれの名|具体的にどの|内訳|どれが含まれ|何が含まれ")
 _WHO = _any(r"誰(?!一人|ひとり|でも|にとって|も)|だれ(?!ひとり|でも)|どなた|どの人")
 _PLACE = _any(r"場所|会場|開催地|どこで(開催|や|行|す|実施|使|利用)|所在地|どの窓口|どこの窓口")
 _REASON = _any(r"なぜ|なんで|どうして|理由|わけは|訳は")
+# 「eスポーツってなんで計画に入ってるの？」: why it is there is where it stands (a theme), which any answer gives.
+_WHY_INCLUDED = _any(r"(計画|プラン|表|アクションプラン|ここ)に(入って|入る|ある|載って|あるの|出て)")
 _NEXT = _any(r"次の|次回|今度の|今後の予定|予定日|開催予定|いつ開催|次はいつ")
 # An ASCII acronym (BPR, CDO, KPI) whose long form a 「何の略」 question asks for.
 _ACRONYM = re.compile(r"[a-z][a-z0-9\-]*[a-z0-9]")
@@ -168,7 +177,7 @@ def asked_types(question: str) -> frozenset[Asks]:
         asks.add(Asks.WHO)
     if _PLACE.search(q):
         asks.add(Asks.PLACE)
-    if _REASON.search(q):
+    if _REASON.search(q) and not _WHY_INCLUDED.search(q):
         asks.add(Asks.REASON)
     if _LIST.search(q):
         asks.add(Asks.LIST)
@@ -306,6 +315,8 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
     if asks is Asks.CONTACT:
         return bool(_CONTACT_VALUE.search(answer))
     if asks is Asks.DEPARTMENT:
+        if entry.id.startswith("table:"):
+            return True  # the tables name departments as the plan does (BPR's 農林水産, without 課)
         if _IN_CHARGE.search(_plain(question)):
             # 「生成AIの活用の担当課」: a body that takes part (WG③'s departments) is not one in charge.
             return any(_ORGANIZATION.search(s) and _IN_CHARGE_SAID.search(s) for s in answer.split("。"))
@@ -336,6 +347,8 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
     if asks is Asks.PERSON_NAME:
         return any(pos[1:3] == ("固有名詞", "人名") for _, pos in analyzer.parts_of_speech(entry.answer))
     if asks is Asks.PRODUCT:
+        if _PRODUCT_GENERIC.search(asked) and not _PRODUCT_SPECIFIC.search(asked):
+            return any(m.group(0) not in asked for m in _TOOL_KIND.finditer(answer))
         return any(
             pos[1] == "固有名詞" and pos[2] in ("一般", "組織名") and len(surface) >= 2 and _plain(surface) not in asked
             for surface, pos in analyzer.parts_of_speech(entry.answer)
@@ -454,7 +467,9 @@ _CLEAR_WORD = re.compile(r"[一-龥]{2,}|[ァ-ヶ]{3,}")
 _GENERIC_NOUNS = frozenset(
     fold_for_match(w)
     for w in ("正式名称", "正式名", "名称", "予定", "内容", "全部", "計画", "ポイント", "役目", "役職", "駄目", "具体",
-              "詳細", "情報", "状況", "一覧", "場合", "関係", "最新", "現在", "今後", "次回", "全体", "以外")
+              "詳細", "情報", "状況", "一覧", "場合", "関係", "最新", "現在", "今後", "次回", "全体", "以外",
+              # categories whose members an answer names instead (推進本部 for 組織)
+              "組織", "団体", "取組", "取組み", "取り組み", "項目", "種類", "担当", "部署")
 )
 
 
@@ -542,7 +557,7 @@ class QuestionTypeCheck:
         )
         if says_lacking(unfilled, top) and not self.uncovered_terms(question, top):
             # The entry itself says the plan lacks what is asked: its own words are the note.
-            note = f"{top.answer}（{top.source}）" if top.source else top.answer
+            note = self.lacking_note(question, top) or top.answer
             return replace(result, status=NO_ANSWER, entry=None, note=note, asked=asks)
         closest = [e for _, e in entries[:3] if e is not None]
         statement = (
@@ -552,6 +567,14 @@ class QuestionTypeCheck:
         )
         note = statement + topic_summary(closest, question, self.analyzer)
         return replace(result, status=NO_ANSWER, entry=None, note=note, asked=asks)
+
+    def lacking_note(self, question: str, entry: FaqEntry) -> str | None:
+        """The note for an entry whose own answer says the plan lacks what the question asks (the entry of a
+        phrasing typed word for word, too: 「次の改訂はいつ？」 is answered by 「…時期は記載されていません」)."""
+        if not self.notes or not any(says_lacking(a, entry) for a in asked_types(question)):
+            return None
+        said = re.sub(r"^(はい|いいえ)[。、]", "", entry.answer)  # the yes or no was to another question
+        return f"{said}（{entry.source}）" if entry.source else said
 
     def check_entry(self, question: str, entry: FaqEntry) -> str | None:
         """For an answer that was not ranked (computed from a table): the note when it cannot fill the type."""

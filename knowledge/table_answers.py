@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from rapidfuzz import fuzz
 
@@ -107,10 +108,13 @@ _CHANGE_KINDS = [
     (_words("修正", "直し", "直さ", "直っ"), fold_for_match("修正")),
     (_words("変更", "変わ", "変え"), fold_for_match("変更")),
 ]
+_THEME_OR_INITIATIVE = _words("テーマ", "取組", "取り組み", "とりくみ")
+# 「…のは誰？」「…のは何？」: which of the bodies is described.
+_WHICH_BODY = re.compile(r"(のは|なのは)(誰|だれ|どこ|何|なに|どれ|どの組織|どちら)")
 # A question about the tables that is not a list or a count of them: 「表①〜③の取り組みは増えるだけ？」.
 _OTHER_QUESTION = _words(
     "増え", "減", "廃止", "変わ", "変更", "追加", "見直", "だけ", "なぜ", "どうして", "どのよう", "どうやって", "理由",
-    "目的", "誰", "いつ", "決ま", "確定", "実現可能",
+    "目的", "誰", "いつ", "決ま", "確定", "実現可能", "必ず", "絶対", "実施する", "やるの", "やらな",
 )
 _EVERY = _words("全部に", "すべてに", "全てに", "3つとも", "三つとも", "いずれにも", "どれにも", "全wg")
 _ASKS_SIZE = _words("人数", "何人", "何名", "規模", "人いる", "名いる")
@@ -122,7 +126,7 @@ _ASKS_NOTES = _words("備考")
 _EACH = _words("それぞれ", "どちら", "どっち", "各", "ずつ", "違い", "比べ")
 # 「フロントヤード改革は計画のどことどこに出てくる？」「SNSは取組みとWGの両方にある？」
 _ASKS_WHERE = _words(
-    "どことどこ", "出てく", "載って", "のって", "登場", "両方にある", "どちらにも", "どこにある", "どこに出", "どちらにある",
+    "取組みとwg", "取組とwg", "取り組みとwg", "wgと取組", "wgと取り組み", "どことどこ", "出てく", "載って", "のって", "登場", "両方にある", "どちらにも", "どこにある", "どこに出", "どちらにある",
     "どっちにある", "どちらに", "どっちに",
 )
 # 「BPRした課は？」 asks which; 「BPRしていない課もDXしてよい？」 asks something else.
@@ -269,7 +273,8 @@ class TableAnswerer:
         named_forms: list[str] = []
         # A WG's name (生成AI活用) is also a topic of its own: it names the WG only next to 「WG」 or to a
         # membership word, unless no initiative shares it (ナッジユニット).
-        named = "wg" in text or bool(_MEMBERSHIP.search(text))
+        # 「窓口改革のテーマに入ってる取組み」 is about a theme, not WG①.
+        named = "wg" in text or (bool(_MEMBERSHIP.search(text)) and not _THEME_OR_INITIATIVE.search(text))
         for key, table in (("current", self.current), ("previous", self.previous)):
             for group in table.groups if table else ():
                 used = [f for f, folded in self._group_forms[id(group)] if folded in text]
@@ -348,6 +353,8 @@ class TableAnswerer:
             return found
         if not q.groups and not q.departments and (found := self._roles(q, bodies)):
             return found
+        if not q.groups and not q.departments and (found := self._bodies_described(question)):
+            return found
         if len(bodies) >= 2 and not q.groups and not q.departments and (found := self._bodies(q, bodies)):
             return found
         if len(initiatives) >= 2 and not wg and not bpr and (found := self._initiatives(q, initiatives)):
@@ -367,7 +374,16 @@ class TableAnswerer:
             if found is not None:
                 return found
         if q.groups or (wg and q.group_tables):
-            return self._groups(q)
+            found = self._groups(q)
+            if found is not None and found.entry is not None and initiatives and (q.has(_ASKS_THEME) or q.has(_ASKS_REFORM)):
+                # 「ナッジ理論はどのテーマで、ナッジのWGはどうなった？」: the initiative's place, then the WG.
+                where = self._initiatives(q, initiatives)
+                if where is not None and where.entry is not None:
+                    entry = found.entry
+                    return self._entry(
+                        entry.id, entry.question, where.entry.answer + entry.answer, f"{where.entry.source}／{entry.source}"
+                    )
+            return found
         if wg and q.has(_ASKS_DEPARTMENT) and (
             q.has(_SEVERAL) or q.has(_ALL) or q.has(_BOTH) or q.has(_EVERY) or q.has(_ASKS_COUNT)
         ):
@@ -399,6 +415,14 @@ class TableAnswerer:
         kinds = {kind for pattern, kind in _CHANGE_KINDS if pattern.search(q.text)}
         terms = [w for w in words if w and pos_noun(w) and w not in _REVISION_WORDS]
         year = re.search(r"(20\d\d)年(?!度)", q.text)
+        day = re.search(r"(?<!\d)(1[0-2]|[1-9])月(3[01]|[12]\d|[1-9])日", q.text)
+        if day is not None and year is None:
+            # 「9月30日に発行された版」: every version issued on that day of any year.
+            on = f"{day.group(1)}月{day.group(2)}日"
+            issued = [v for v in table.versions if v.issued.endswith(on)]
+            if issued:
+                listed = "、".join(f"{v.version}（{v.issued}）" for v in issued)
+                return self._entry(REVISIONS, f"{on}に発行された版", f"{on}に発行されたのは、{listed}です。", table.source)
         # How many versions or revisions there are; not how often the plan is revised (年に何回: an entry's
         # question), nor how many times one thing changed (DXの定義は何回: the versions that changed it).
         how_often = q.has(_words("年に", "年間", "毎年", "頻度", "ペース", "ごと", "何か月"))
@@ -459,6 +483,30 @@ class TableAnswerer:
         body = f"「{role}」は、{listed}に入っています。"
         return self._entry(BODIES, f"{role}が入っている組織", body, self.tables.bodies.source)
 
+    def _bodies_described(self, question: str) -> TableAnswer | None:
+        """Which bodies the plan describes in the question's words: 「全職員の中から選ばれるのは何？」,
+        「本部に報告する役割があるのは誰？」 (the bodies whose members or roles share the longest phrase)."""
+        if self.tables.bodies is None or not _WHICH_BODY.search(normalize_text(question)):
+            return None
+        plain = "".join(normalize_text(question).split())
+        names = {n for b in self._bodies_by_name.values() for n in b.names}
+        best: list[tuple[str, str]] = []
+        longest = 0
+        for body in self._bodies_by_name.values():
+            for text in (body.members, *body.roles):
+                hit = SequenceMatcher(None, plain, text, autojunk=False).find_longest_match(0, len(plain), 0, len(text))
+                phrase = plain[hit.a : hit.a + hit.size]
+                if hit.size < 4 or any(phrase in n for n in names):
+                    continue
+                if hit.size > longest:
+                    best, longest = [(body.name, text)], hit.size
+                elif hit.size == longest and body.name not in {b for b, _ in best}:
+                    best.append((body.name, text))
+        if not best or len(best) == len(self._bodies_by_name):
+            return None
+        listed = "、".join(f"{name}（{text}）" for name, text in best)
+        return self._entry(BODIES, "当てはまる組織", f"計画の推進体制でこれに当たるのは、{listed}です。", self.tables.bodies.source)
+
     def _bodies(self, q: _Question, names: list[str]) -> TableAnswer | None:
         """Several bodies and what they are: 「推進本部と監事会の人数」, 「DX推進リーダーとWGのメンバー」."""
         wanted = [
@@ -488,7 +536,7 @@ class TableAnswerer:
             initiative = self._initiatives_by_name[name]
             note = f"（備考：{initiative.notes}）" if initiative.notes else "（備考なし）" if q.has(_ASKS_NOTES) else ""
             sentences.append(
-                f"「{name}」は{self._table_name(initiative.reform)}のテーマ{initiative.theme_no}「{initiative.theme}」{note}。"
+                f"「{name}」は{self._table_name(initiative.reform)}のテーマ{initiative.theme_no}「{initiative.theme}」{note}です。"
             )
         return self._entry(INITIATIVES, f"{'と'.join(names)}の改革・テーマ", "".join(sentences), "3. DXの進め方 STEP2")
 
