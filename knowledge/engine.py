@@ -60,6 +60,7 @@ from knowledge.retrieval import (
     entry_vectors,
 )
 from knowledge.table_answers import TableAnswerer
+from knowledge.typos import TypoCorrector
 from knowledge.vectors import WordVectors, bundled_vectors
 
 logger = logging.getLogger(__name__)
@@ -286,6 +287,9 @@ class FaqEngine:
             else None
         )
         complete = kb.plan is not None
+        # Typos of the plan's names are put right for a question that got no answer as typed (a plan only:
+        # a city's FAQ is calibrated on the questions as typed).
+        self._typos = TypoCorrector(_plan_names(kb, self.analyzer.glossary.groups)) if complete else None
         self._question_types = QuestionTypeCheck(
             self.get, self.analyzer, self._vocabulary.__contains__ if complete else None, notes=complete
         )
@@ -531,7 +535,20 @@ class FaqEngine:
     # ------------------------------------------------------------------ matching
 
     def match(self, question: str, top: int = 3) -> MatchResult:
-        """Tables first (a combination question is computed), then the entries, then the question type."""
+        """Tables first (a combination question is computed), then the entries, then the question type; a
+        question that gets no answer as typed is tried once more with its typos of the plan's names put right."""
+        result = self._match(question, top)
+        # A word the plan never uses may be a typo of one it does (フロントヤート): that note is tried again too.
+        unknown_word = Asks.UNKNOWN_TERM in result.asked
+        if result.status == ANSWERED or (result.note is not None and not unknown_word) or self._typos is None:
+            return result
+        corrected = self._typos.correct(question[:MAX_MATCH_CHARS])
+        if corrected == question[:MAX_MATCH_CHARS]:
+            return result
+        again = self._match(corrected, top)
+        return replace(again, question=question) if again.status == ANSWERED or again.note else result
+
+    def _match(self, question: str, top: int = 3) -> MatchResult:
         question_head = question[:MAX_MATCH_CHARS]
         result = self.match_entries(question, top=max(top, CANDIDATES_CONSIDERED))
         computed = self._tables.answer(question_head) if self._tables is not None else None
@@ -952,6 +969,21 @@ class FaqEngine:
     def explain(self, question: str, top: int = 5) -> list[tuple[str, float, Features]]:
         """The ranked entries with their features, for tuning and `ask --explain`-style debugging."""
         return [(self.entries[i].id, s, f) for i, s, f in self._rank(self.analyzer.analyze(question))[:top]]
+
+
+def _plan_names(kb: KnowledgeBase, glossary: Iterable[Sequence[str]]) -> list[str]:
+    """The names a plan's questions use: glossary terms, initiatives and themes, departments, bodies, WGs."""
+    names = [t for group in glossary for t in group]
+    for initiative in kb.initiatives:
+        names += [initiative.name, initiative.theme, *initiative.aliases]
+    names += [r.name for r in kb.reforms]
+    tables = kb.tables
+    if tables is not None:
+        names += list(tables.departments())
+        names += [n for b in (tables.bodies.bodies if tables.bodies else ()) for n in b.names]
+        for table in (tables.wg_current, tables.wg_previous):
+            names += [n for g in (table.groups if table else ()) for n in (g.name, *g.aliases)]
+    return names
 
 
 _PARTICLE = re.compile(r"(?<=[一-龥a-z0-9])(ツテ|トハ|ハ)(?=[一-龥ア-ンa-z0-9])")
