@@ -452,9 +452,12 @@ class FaqEngine:
         self._bigrams = Vocabulary(_split(arrays["bigrams"]))
         self._readings = Vocabulary(_split(arrays["readings"]))
         self._idf_w, self._idf_b, self._idf_r = arrays["idf_w"], arrays["idf_b"], arrays["idf_r"]
-        self._presence = {
-            kind: Presence(arrays[f"presence_{kind}_indptr"], arrays[f"presence_{kind}_terms"]) for kind in "wbr"
-        }
+        # Words, bigrams and readings in one forward index, bigram and reading ids after the words'.
+        self._presence_offsets = {"w": 0, "b": len(self._words.terms), "r": len(self._words.terms) + len(self._bigrams.terms)}
+        self._presence = Presence.merged([
+            (arrays[f"presence_{kind}_indptr"], arrays[f"presence_{kind}_terms"], self._presence_offsets[kind])
+            for kind in "wbr"
+        ])
         self._postings: dict[str, Postings] = {}
         for name in FIELDS:
             kind = name[1]
@@ -812,12 +815,23 @@ class FaqEngine:
             for weight, alternatives, parts in units
         ) / total_w if units else 0.0
         numbers = [u.term for u in dict.fromkeys(a.units) if _NUMBER.fullmatch(u.term)]
-        word_cov = self._coverage(units, numbers, top)
+        # Which candidates have which of the question's words, bigrams and readings: one lookup for all.
+        vocab = self._words.ids
+        needed = sorted({vocab[t] for _, alts, parts in units for t in (*alts, *(x for _, ps in parts for x in ps))
+                         if t in vocab} | {vocab[t] for t in numbers if t in vocab})
+        bigram_terms = self._term_weights(bigrams, self._bigrams.ids, self._idf_b)
+        reading_terms = self._term_weights(readings, self._readings.ids, self._idf_r)
+        offsets = self._presence_offsets
+        mask = self._presence.contains(
+            [*needed, *(i + offsets["b"] for i in bigram_terms[0]), *(i + offsets["r"] for i in reading_terms[0])], top
+        )
+        bigram_rows = len(needed) + len(bigram_terms[0])
+        word_cov = self._coverage(units, numbers, top, needed, mask[: len(needed)])
         word_coverage = word_cov[0] / total_w if units else np.zeros(len(top))
         number_coverage = word_cov[1] if numbers else np.ones(len(top))
         uncovered = word_cov[2]
-        bigram_coverage = self._term_coverage(bigrams, self._bigrams.ids, self._idf_b, "b", top)
-        reading_coverage = self._term_coverage(readings, self._readings.ids, self._idf_r, "r", top)
+        bigram_coverage = self._term_coverage(bigram_terms, mask[len(needed) : bigram_rows], len(top))
+        reading_coverage = self._term_coverage(reading_terms, mask[bigram_rows:], len(top))
         # Character comparison with each candidate's closest phrasings: one C call per measure.
         top_ids = top.tolist()
         if self._single_phrasing_layout:
@@ -877,19 +891,23 @@ class FaqEngine:
             for entry, probability, r, w, b, rc, f, d, nc, c, u in columns
         ]
 
-    def _term_coverage(
-        self, terms: list[str], vocab: dict[str, int], idf: np.ndarray, kind: str, top: np.ndarray
-    ) -> np.ndarray:
-        """Share of the idf mass of `terms` each candidate contains."""
-        if not terms:
-            return np.zeros(len(top))
+    def _term_weights(
+        self, terms: list[str], vocab: dict[str, int], idf: np.ndarray
+    ) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """(ids of the terms the knowledge base knows, their idf, the idf of every term: unseen ones too)."""
         ids = [vocab.get(t, -1) for t in terms]
         weights = np.asarray([float(idf[i]) if i >= 0 else self._unseen_idf for i in ids])
         known = [k for k, i in enumerate(ids) if i >= 0]
-        covered = np.zeros(len(top))
-        if known:
-            mask = self._presence[kind].contains([ids[k] for k in known], top)
-            covered = weights[known] @ mask
+        return [ids[k] for k in known], weights[known], weights
+
+    @staticmethod
+    def _term_coverage(terms: tuple[list[int], np.ndarray, np.ndarray], mask: np.ndarray, n: int) -> np.ndarray:
+        """Share of the idf mass of the terms (`_term_weights`) each candidate contains (`mask`: known terms ×
+        candidates)."""
+        known_ids, known_weights, weights = terms
+        if not len(weights):
+            return np.zeros(n)
+        covered = known_weights @ mask if known_ids else np.zeros(n)
         return covered / weights.sum()
 
     def _coverage(
@@ -897,14 +915,14 @@ class FaqEngine:
         units: list[tuple[float, frozenset[str], list[tuple[float, frozenset[str]]]]],
         numbers: list[str],
         top: np.ndarray,
+        needed: list[int],
+        mask: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(idf mass of the question's content words each candidate covers: a word, else its parts;
-        share of the question's numbers each candidate has; the heaviest word it misses, relative)."""
+        share of the question's numbers each candidate has; the heaviest word it misses, relative).
+        `needed`: the word ids of the units (sorted), `mask` whether each candidate has each."""
         vocab = self._words.ids
-        needed = sorted({vocab[t] for _, alts, parts in units for t in (*alts, *(x for _, ps in parts for x in ps))
-                         if t in vocab} | {vocab[t] for t in numbers if t in vocab})
         row = {term_id: i for i, term_id in enumerate(needed)}
-        mask = self._presence["w"].contains(needed, top)
         empty = np.zeros(len(top), dtype=bool)
 
         def has_any(tokens: Iterable[str]) -> np.ndarray:

@@ -140,7 +140,7 @@ class Postings:
         long_terms = np.flatnonzero(counts > cap)
         if len(long_terms):
             at = np.flatnonzero(np.repeat(counts > cap, counts))
-            order = at[np.lexsort((-weights[at], term_of[at]))]
+            order = at[_heaviest_first(term_of[at], weights[at], doc_ids[at], len(long_terms), n_docs)]
             doc_ids[at] = doc_ids[order]
             weights[at] = weights[order]
             del at, order
@@ -185,6 +185,23 @@ class Presence:
         unique %= max(n_terms, 1)  # in place: the term of each (entry, term) key
         return cls(indptr, unique.astype(np.int32))
 
+    @classmethod
+    def merged(cls, parts: Sequence[tuple[np.ndarray, np.ndarray, int]]) -> Presence:
+        """One forward index of several kinds of terms, each (indptr, terms, offset of its ids): an entry's row
+        is its rows of each kind in turn, ids shifted by the kind's offset (increasing offsets keep it
+        sorted), so a question looks up all its kinds of terms in one `contains`."""
+        lengths = sum(np.diff(indptr) for indptr, _, _ in parts)
+        indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        terms = np.empty(int(indptr[-1]), dtype=np.int32)
+        filled = np.zeros(len(indptr) - 1, dtype=np.int64)
+        for part_indptr, part_terms, offset in parts:
+            part_lengths = np.diff(part_indptr)
+            at = np.repeat(indptr[:-1] + filled - part_indptr[:-1], part_lengths)
+            at += np.arange(len(part_terms), dtype=np.int64)
+            terms[at] = part_terms + np.int32(offset)
+            filled += part_lengths
+        return cls(indptr, terms)
+
     def df(self, n_terms: int) -> np.ndarray:
         return np.bincount(self.terms, minlength=n_terms)
 
@@ -223,6 +240,29 @@ def _first_component(vectors: np.ndarray, steps: int = 100) -> np.ndarray:
         component = gram @ component
         component /= np.linalg.norm(component)
     return component.astype(np.float32)
+
+
+def _heaviest_first(
+    terms: np.ndarray, weights: np.ndarray, docs: np.ndarray, n_long_terms: int, n_docs: int
+) -> np.ndarray:
+    """The order that sorts postings (given by term, then document) by term, heaviest first, ties by
+    document: `np.lexsort((-weights, terms))`, by one sort of a 64-bit key where it fits (several times
+    faster). Weights are positive, so their float32 bits sort as they do."""
+    doc_bits = max(int(n_docs - 1).bit_length(), 1)
+    rank_bits = max(int(n_long_terms - 1).bit_length(), 1)
+    if rank_bits + 31 + doc_bits > 63 or not len(terms) or float(weights.min()) <= 0:
+        return np.lexsort((-weights, terms))
+    # The terms' ranks (0, 1, 2… as they come: the postings are by term), the weight bits inverted.
+    new_term = np.empty(len(terms), dtype=bool)
+    new_term[0] = False
+    np.not_equal(terms[1:], terms[:-1], out=new_term[1:])
+    key = np.cumsum(new_term, dtype=np.int64)
+    key <<= 31 + doc_bits
+    inverted = np.int64(0x7FFFFFFF) - weights.astype(np.float32).view(np.int32).astype(np.int64)
+    inverted <<= doc_bits
+    key |= inverted
+    key |= docs.astype(np.int64)
+    return np.argsort(key)  # keys are distinct: any sort gives the one order
 
 
 def _unique_counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

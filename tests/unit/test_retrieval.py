@@ -14,7 +14,7 @@ from knowledge import index_cache
 from knowledge.analysis import Analyzer, Glossary
 from knowledge.engine import FaqEngine
 from knowledge.kb import FaqEntry, KnowledgeBase, load_kb
-from knowledge.retrieval import FieldParams, GrowingVocabulary, Postings, bm25_idf
+from knowledge.retrieval import FieldParams, GrowingVocabulary, Postings, Presence, _heaviest_first, bm25_idf
 from knowledge.vectors import bundled_vectors
 
 
@@ -198,3 +198,33 @@ def test_a_failed_helper_costs_only_time(monkeypatch: pytest.MonkeyPatch, caplog
     monkeypatch.setattr(analysis, "marshal", BrokenMarshal)
     assert _indexed(Analyzer(), texts) == alone
     assert "helper process failed" in caplog.text
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_heaviest_first_by_one_key_is_lexsort(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_docs = int(rng.integers(1, 5000))
+    terms = np.sort(rng.integers(0, 40, int(rng.integers(1, 2000)))).astype(np.int32)
+    docs = np.concatenate([
+        np.sort(rng.choice(max(n_docs, 2000), int((terms == t).sum()), replace=False)) for t in np.unique(terms)
+    ]).astype(np.int32)
+    # Ties in weight (a few values) must come by document, as lexsort leaves them.
+    values = np.array([0.5, 1.0, 1.5], dtype=np.float32) if seed % 2 else rng.random(50).astype(np.float32) + 0.01
+    weights = rng.choice(values, len(terms))
+    expected = np.lexsort((-weights, terms))
+    assert _heaviest_first(terms, weights, docs, len(np.unique(terms)), max(n_docs, 2000)).tolist() == expected.tolist()
+
+
+def test_merged_presence_answers_as_each_kind_does() -> None:
+    rng = np.random.default_rng(7)
+    kinds = []
+    for n_terms in (30, 50, 20):
+        pairs_term = rng.integers(0, n_terms, 400)
+        pairs_entry = rng.integers(0, 25, 400)
+        kinds.append((Presence.build(pairs_term, pairs_entry, 25, n_terms), n_terms))
+    offsets = [0, 30, 80]
+    merged = Presence.merged([(p.indptr, p.terms, o) for (p, _), o in zip(kinds, offsets, strict=True)])
+    candidates = np.array([3, 0, 24, 11, 7])
+    for (presence, n_terms), offset in zip(kinds, offsets, strict=True):
+        terms = list(range(n_terms))
+        assert (merged.contains([t + offset for t in terms], candidates) == presence.contains(terms, candidates)).all()
