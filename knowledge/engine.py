@@ -41,6 +41,7 @@ from knowledge.question_types import (
     CANDIDATES_CONSIDERED,
     Asks,
     QuestionTypeCheck,
+    asks_whom_to_ask,
     defined_topic,
     definition_topic,
 )
@@ -311,6 +312,9 @@ class FaqEngine:
                     definitions[self._topic_key(topic)].add(entry.id)
         self._definitions = {key: self._by_id[ids.pop()] for key, ids in definitions.items() if len(ids) == 1}
         self._loose = {key: self._by_id[ids.pop()] for key, ids in loose.items() if len(ids) == 1 and len(key) >= 3}
+        # The entry that says whom to ask (tagged 問い合わせ), when the knowledge base is a whole plan and has one.
+        contacts = [e for e in self.entries if "問い合わせ" in e.tags]
+        self._contact_entry = contacts[0] if complete and len(contacts) == 1 else None
 
     def _topic_key(self, topic: str) -> str:
         return fold_for_match(self.analyzer.glossary.canonicalize(normalize_text(topic)))
@@ -559,6 +563,9 @@ class FaqEngine:
         exact = self._exact.get(folded) or self._loose.get(_loose_key(folded))
         if exact is None and (topic := definition_topic(question_head)) is not None:
             exact = self._definitions.get(self._topic_key(topic))
+        if exact is None and self._contact_entry is not None and asks_whom_to_ask(question_head):
+            # 「わからないことは誰に聞けばいい？」: the knowledge base's own contact entry (the plan's 事務局).
+            exact = self._contact_entry
         if computed is not None and computed.entry is not None:
             note = self._question_types.check_entry(question_head, computed.entry)
             if note is None:

@@ -200,17 +200,45 @@ _WHAT_THERE_IS = re.compile(
 )
 
 
+# 「わからないことは誰に聞けばいい？」「DXの担当課はどこ？」: whom to ask about the plan, not about one of its topics.
+_WHOM_TO_ASK = re.compile(
+    r"(誰|だれ|どこ|どの課|どなた)に(聞|き|相談|問い?合わせ|質問|確認)|問い?合わせ先|相談先|相談窓口|"
+    r"^(新任です。?)?(dx|アクションプラン|計画|推進体制)(全般)?の?(担当課|担当部署|所管課|担当)(は|って)?(どこ|どの課)"
+)
+# Words a general 「誰に聞けばいい？」 may have besides: about the plan or DX as a whole, or the asker.
+_GENERAL_WORDS = re.compile(
+    r"dx|アクションプラン|このプラン|プラン|計画|推進体制|新任|着任|異動|職員|担当課|担当部署|所管課|わから|分から|"
+    r"困った|迷った|疑問|質問|相談|窓口|問い?合わせ|とき|時|場合|こと|全般|ボット|最初|まず"
+)
+
+
+def asks_whom_to_ask(question: str) -> bool:
+    """Whom to ask in general (or about DX, the plan): not 「ハラスメントの相談窓口は？」 or 「書かない窓口のことは
+    誰に聞けば？」, which ask for a topic's owner."""
+    q = _plain(question)
+    found = _WHOM_TO_ASK.search(q)
+    if found is None:
+        return False
+    rest = _GENERAL_WORDS.sub("", q[: found.start()] + q[found.end() :])
+    return not re.search(r"[一-龥]{2,}|[ァ-ヶー]{3,}|[a-z]{2,}", rest)
+
+
 def definition_topic(question: str) -> str | None:
     """「KPIって何のこと？」 → 「KPI」: what a definition question asks about (None for other questions)."""
     text = unicodedata.normalize("NFKC", question).strip().strip("「」『』\"'")
     listing = _WHAT_THERE_IS.match(text)
     if listing is not None:
         return (listing.group("topic") or listing.group("topic2") or "").strip() or None
-    found = _DEFINITION.match(text)
+    found = _DEFINITION.match(text) or _FULL_NAME_OF.match(text)
     if found is None:
         return None
     topic = found.group("topic").strip().strip("「」『』\"'")
     return topic or None
+
+
+# 「アクションプランの正式名称は」: the entry that defines it names it in full (an acronym's long form is a type
+# the check reads instead: 「KPIの正式名称は？」 may be something the plan lacks).
+_FULL_NAME_OF = re.compile(r"^(?P<topic>[^a-zA-Z]+?)の(?:正式名称|正式な名前|正式名)(?:は|って)?(?:何|なに)?(?:ですか)?[?？]*$")
 
 
 _DEFINED_IN_PHRASING = re.compile(r"^(?P<topic>[^、。？?]+?)\s*とは")

@@ -130,7 +130,7 @@ def test_basic_questions_get_the_basic_answer(plan_engine: FaqEngine, question: 
      # the entry says the plan lacks it; a noun of the question (研修) the closest entry never says
      "CDO補佐官は誰？", "eスポーツのイベントはいつ？", "次の改訂はいつ？", "DX推進リーダーの研修はいつ？",
      "外部有識者は誰が入ってる？", "基幹系20業務って具体的にどの業務？", "オンライン申請の26手続を全部挙げて",
-     "生成AIの活用の担当課はどこ？", "HP改革のリニューアル公開日"],
+     "生成AIの活用の担当課はどこ？", "HP改革のリニューアル公開日", "ハラスメントの相談窓口はどこ？", "KPIの正式名称は？"],
 )
 def test_traps_on_plan_topics_are_not_answered(plan_engine: FaqEngine, question: str) -> None:
     result = plan_engine.match(question)
@@ -144,6 +144,9 @@ def test_traps_on_plan_topics_are_not_answered(plan_engine: FaqEngine, question:
         ("職員同士の連絡の改革は何を使う？", "チャットツール"),  # a kind of tool, not a product's name
         ("eスポーツってなんで計画に入ってるの？", "デジタル人材"),  # why it is there: where it stands
         ("R6年度のBPRはどこの課？", "農林水産"),
+        ("わからないことは誰に聞けばいい？", "政策企画課"),  # the knowledge base's contact entry
+        ("新任です。DXの担当課はどこですか", "政策企画課"),
+        ("アクションプランの正式名称は", "スマートシティ江津推進構想アクションプラン"),
     ],
 )
 def test_questions_a_type_check_must_not_stop(plan_engine: FaqEngine, question: str, fact: str) -> None:
