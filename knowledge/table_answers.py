@@ -110,6 +110,7 @@ _CHANGE_KINDS = [
 ]
 _THEME_OR_INITIATIVE = _words("テーマ", "取組", "取り組み", "とりくみ")
 # 「…のは誰？」「…のは何？」: which of the bodies is described.
+_NOT_HELD = re.compile(r"(開かれて(い)?ない|開催されて(い)?ない|開催していない|未開催|開いてない|開かれなかった|開催されなかった)")
 _WHICH_BODY = re.compile(r"(のは|なのは)(誰|だれ|どこ|何|なに|どれ|どの組織|どちら)")
 # A question about the tables that is not a list or a count of them: 「表①〜③の取り組みは増えるだけ？」.
 _OTHER_QUESTION = _words(
@@ -486,7 +487,20 @@ class TableAnswerer:
     def _bodies_described(self, question: str) -> TableAnswer | None:
         """Which bodies the plan describes in the question's words: 「全職員の中から選ばれるのは何？」,
         「本部に報告する役割があるのは誰？」 (the bodies whose members or roles share the longest phrase)."""
-        if self.tables.bodies is None or not _WHICH_BODY.search(normalize_text(question)):
+        if self.tables.bodies is None:
+            return None
+        if _NOT_HELD.search(normalize_text(question)):
+            # 「2025年度に開かれてない会議体ってある？」: the bodies whose status says so.
+            held = [b for b in self._bodies_by_name.values() if "未開催" in b.status]
+            canonical = self.analyzer.glossary.canonicalize(normalize_text(question))
+            named = self._find(_fold(canonical), self._body_forms)
+            if named and not {b.name for b in held} & set(named):
+                return None  # 「監事会は開かれていない？」: the plan does not say; left to the entries
+            if held:
+                listed = "、".join(f"{b.name}（{b.status}）" for b in held)
+                return self._entry(BODIES, "開催されていない組織", f"推進体制図で開催されていないとされているのは、{listed}です。",
+                                   self.tables.bodies.source)
+        if not _WHICH_BODY.search(normalize_text(question)):
             return None
         plain = "".join(normalize_text(question).split())
         names = {n for b in self._bodies_by_name.values() for n in b.names}
