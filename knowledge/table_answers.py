@@ -110,6 +110,7 @@ _CHANGE_KINDS = [
 ]
 _THEME_OR_INITIATIVE = _words("テーマ", "取組", "取り組み", "とりくみ")
 # 「…のは誰？」「…のは何？」: which of the bodies is described.
+_FAMILY = re.compile(r"([一-龥]{2,4})(?:系|関係|関連)の(?:課|部署)")
 _NOT_HELD = re.compile(r"(開かれて(い)?ない|開催されて(い)?ない|開催していない|未開催|開いてない|開かれなかった|開催されなかった)")
 _WHICH_BODY = re.compile(r"(のは|なのは)(誰|だれ|どこ|何|なに|どれ|どの組織|どちら)")
 # A question about the tables that is not a list or a count of them: 「表①〜③の取り組みは増えるだけ？」.
@@ -287,6 +288,10 @@ class TableAnswerer:
         pairs = [y for pair in _YEAR_PAIR.findall(text) for y in pair]
         years = list(dict.fromkeys(f"{y}年度" for y in sorted({*pairs, *_YEARS.findall(text)})))
         departments, rest = self._find_departments(text, question)
+        family = _FAMILY.search(normalize_text(question))
+        if not departments and family is not None:
+            # 「福祉系の課はどのWG？」: every department whose name has that word.
+            departments = [d.name for d in self._departments if family.group(1) in d.name]
         known = [f for d in self._departments for f in (d.name, *d.forms)]
         plain = _NOT_DEPARTMENTS.sub("", canonical)
         # A name close to one the plan has (高齢者障害福祉課, 健康医療課) is more likely a typo of it than another
