@@ -110,6 +110,7 @@ _CHANGE_KINDS = [
 ]
 _THEME_OR_INITIATIVE = _words("テーマ", "取組", "取り組み", "とりくみ")
 # 「…のは誰？」「…のは何？」: which of the bodies is described.
+_ASKS_WG_NAME = _words("テーマ", "名前", "名称", "何のwg", "なんのwg", "何をするwg", "何を検討")
 _FAMILY = re.compile(r"([一-龥]{2,4})(?:系|関係|関連)の(?:課|部署)")
 _NOT_HELD = re.compile(r"(開かれて(い)?ない|開催されて(い)?ない|開催していない|未開催|開いてない|開かれなかった|開催されなかった)")
 _WHICH_BODY = re.compile(r"(のは|なのは)(誰|だれ|どこ|何|なに|どれ|どの組織|どちら)")
@@ -149,7 +150,7 @@ _BEYOND = {
 }
 _BEYOND_WORDS = {_fold(k): v for k, v in _BEYOND.items()}
 _BEYOND_MEMBERSHIP = re.compile("|".join(re.escape(k) for k in sorted(_BEYOND_WORDS, key=len, reverse=True)))
-_MEMBERSHIP_ANSWERS = {"table:wg-of-department", "table:bpr-of-department", "table:bpr-and-wg"}
+_MEMBERSHIP_ANSWERS = {"table:wg-of-department", "table:bpr-of-department", "table:bpr-and-wg", "table:bpr-by-year"}
 
 
 @dataclass(frozen=True)
@@ -381,7 +382,11 @@ class TableAnswerer:
                 return found
         if q.groups or (wg and q.group_tables):
             found = self._groups(q)
-            if found is not None and found.entry is not None and initiatives and (q.has(_ASKS_THEME) or q.has(_ASKS_REFORM)):
+            asked_text = q.text
+            for form, _name in self._initiative_forms:
+                asked_text = asked_text.replace(form, "#")  # 「電話改革」 names an initiative, it does not ask 改革
+            asks_place = q.has(_ASKS_THEME, asked_text) or q.has(_ASKS_REFORM, asked_text)
+            if found is not None and found.entry is not None and initiatives and asks_place:
                 # 「ナッジ理論はどのテーマで、ナッジのWGはどうなった？」: the initiative's place, then the WG.
                 where = self._initiatives(q, initiatives)
                 if where is not None and where.entry is not None:
@@ -751,6 +756,10 @@ class TableAnswerer:
             return self._compare_years(q)
         if table is self.previous:
             return self._status(q, table, groups)
+        if q.has(_ASKS_WG_NAME) and not (q.has(_ASKS_DEPARTMENT) or q.has(_MEMBERSHIP)):
+            # 「WG②とWG③のテーマ」: what each WG of the year is about (its name in the 推進体制図).
+            labels = "、".join(g.label for g in groups)
+            return self._entry(WG_MEMBERS, "WGのテーマ", f"{table.year}の{labels}です。", table.source)
         if not (q.has(_ASKS_DEPARTMENT) or q.has(_MEMBERSHIP)):
             return None
         return self._members(q, table, groups)

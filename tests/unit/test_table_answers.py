@@ -70,6 +70,7 @@ COMPUTED = [
     ("BPRはいつからやってる", "table:bpr-by-year", ["R4年度（2022年度）から"], []),
     ("2025年度に開かれてない会議体ってある？", "table:bodies", ["DX推進委員会", "未開催"], []),
     ("福祉系の課はどのWG？", "table:wg-of-department", ["社会福祉課", "高齢者障がい者福祉課", "WG①"], []),
+    ("WG②とWG③のテーマ", "table:wg-members", ["SNS情報発信", "生成AI活用"], ["ナッジユニット"]),
     ("初版から何回改訂された？", "table:revisions", ["6回"], []),
     ("アクションプランの版は全部でいくつ？", "table:revisions", ["7つ", "第1.41版"], []),
     ("参事はどの組織に入っている？", "table:bodies", ["スマートシティ江津推進本部", "推進本部監事会"], []),
@@ -102,6 +103,7 @@ def test_combination_questions_are_computed(
         ("WG①の座長は誰？", "計画には座長が誰かは書かれていません"),
         ("税務課のWGでの役割は？", "計画には課ごとの役割は書かれていません"),
         ("人事課のBPRの結果は？", "計画にはBPRやWGの結果は書かれていません"),
+        ("R5のBPRの成果", "計画にはBPRやWGの成果は書かれていません"),
     ],
 )
 def test_what_the_tables_do_not_have_is_said_and_not_answered(plan_engine: FaqEngine, question: str, statement: str) -> None:
