@@ -7,7 +7,6 @@ is quoted 「報告 …」 without a prefix; a person's words are shown on one l
 from __future__ import annotations
 
 import logging
-import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Protocol, TextIO
 
@@ -36,6 +35,7 @@ from bot.replies import (
     Struck,
     UserRef,
     UserText,
+    flatten_user_text,
     no_answer_blocks,
     refusal,
 )
@@ -51,9 +51,8 @@ PICK_HINT = "番号を入力すると、その回答を表示します。"
 
 
 def inert(text: str) -> str:
-    """A person's words on one line, with no control characters (a terminal must not obey them)."""
-    cleaned = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
-    return " ".join(cleaned.split())
+    """A person's words on one line, with no control or direction characters (a terminal must not obey them)."""
+    return flatten_user_text(text)
 
 
 def _japanese(char: str) -> bool:
@@ -73,7 +72,7 @@ def render_inlines(parts: Iterable[Inline]) -> str:
             case Command(words):
                 if out and out[-1][-1:] == " " and _japanese(out[-1][-2:-1]):
                     out[-1] = out[-1][:-1]
-                out.append(f"「{words}」")
+                out.append(f"「{inert(words)}」")  # a suggested command may carry a person's note
             case UserText(text):
                 out.append(inert(text))
             case Link(url, label):

@@ -12,6 +12,7 @@ Full-width digits, letters, ＠ and ． are recognised too (`\\d` matches any Un
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -53,6 +54,12 @@ def my_number_check_digit(first_eleven: str) -> int:
 def is_my_number(digits: str) -> bool:
     """Twelve digits whose last one is the right check digit."""
     return len(digits) == 12 and digits.isdecimal() and my_number_check_digit(digits[:11]) == int(digits[11])
+
+
+def storable_text(text: str) -> str:
+    """Text as it may be stored: control characters other than line breaks and tabs dropped (PostgreSQL refuses a
+    NUL in a text column; the others only ever made trouble on a screen)."""
+    return "".join(c for c in text if c in "\n\r\t" or unicodedata.category(c) != "Cc")
 
 
 def placeholder(kind: str) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock
 from bot.knowledge_store import KnowledgeStore
-from bot.privacy import redact_personal_data
+from bot.privacy import redact_personal_data, storable_text
 from bot.replies import Answer, ChatContext, Choice, Choices, Command, NoAnswer, Reply, para, refusal
 from knowledge.engine import AMBIGUOUS, ANSWERED, MatchResult
 from knowledge.kb import FaqEntry, KnowledgeBase
@@ -46,7 +46,7 @@ class QuestionService:
         knowledge = self.knowledge.current  # one knowledge base for the whole request, even across a reload
         result = knowledge.engine.match(question, top=3)
         # The engine may see what was typed (nothing of it is kept); the log and the echoed question may not.
-        redaction = redact_personal_data(question)
+        redaction = redact_personal_data(storable_text(question))
         question, notices = redaction.text, redaction.notices
         log_id = self.log_question(ctx, question, result)
         kb = knowledge.kb

@@ -9,6 +9,7 @@ without its prefix, `Command("報告 <取組み> <状況>")`, and each renderer 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -121,6 +122,19 @@ Inline = Plain | Strong | Code | Command | UserText | Link | Struck
 Part = str | Inline  # a str is Plain
 
 
+# Characters that change the direction text is shown in (a note could show 完了 100% reversed, or hide words).
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+
+
+def flatten_user_text(text: str) -> str:
+    """A person's words on one line: every line break (\\n, \\r, \\u2028, \\x85, …) and control character becomes
+    a space, direction controls are dropped, runs of spaces become one. Each renderer then makes it inert its way."""
+    cleaned = "".join(
+        "" if c in _BIDI_CONTROLS else " " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text
+    )
+    return " ".join(cleaned.split())
+
+
 def inlines(parts: Iterable[Part]) -> tuple[Inline, ...]:
     return tuple(Plain(p) if isinstance(p, str) else p for p in parts if p != "")
 
@@ -197,7 +211,7 @@ def plain_text(content: Iterable[Inline], command: Callable[[str], str] = _words
             case Struck(parts):
                 out.append(plain_text(parts, command))
             case UserText(text):
-                out.append(" ".join(text.split()))
+                out.append(flatten_user_text(text))
             case _:
                 out.append(part.text)
     return "".join(out)

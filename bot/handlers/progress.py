@@ -39,6 +39,7 @@ from bot.replies import (
     UserText,
     blocks,
     bullets,
+    heading,
     inlines,
     para,
 )
@@ -206,7 +207,8 @@ def render_department_status(status: DepartmentStatus, service: ProgressService)
                     UserText(report.reporter_name), "）",
                 ]
             )
-    return blocks(para(Strong(f"{name}の取組み状況"), f"（{len(status.rows)}件）"), bullets(items))
+    # The department's name is a person's words (registered by an admin): inert, in the heading.
+    return blocks(heading(UserText(name), f"の取組み状況（{len(status.rows)}件）"), bullets(items))
 
 
 def render_history(history: InitiativeHistory, service: ProgressService) -> tuple[Block, ...]:

@@ -85,7 +85,7 @@ def validate_report_form(values: FormValues) -> tuple[ReportDraft | None, FieldE
     percent: int | None = None
     percent_text = unicodedata.normalize("NFKC", values.get(FIELD_PERCENT) or "").strip().removesuffix("%").strip()
     if percent_text:
-        if not percent_text.isdecimal() or int(percent_text) > 100:
+        if len(percent_text) > 3 or not percent_text.isdecimal() or int(percent_text) > 100:
             errors[FIELD_PERCENT] = blocks(
                 "進捗率は 0〜100 の整数で入力してください（例: 60）。わからなければ空欄にしてください。"
             )

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.directory import TEAMS_KEY_PREFIX, maybe, similar_names, teams_staff_key
 from bot.errors import UserError
-from bot.privacy import redact_personal_data
+from bot.privacy import redact_personal_data, storable_text
 from bot.progress.matching import InitiativeMatcher, UnknownInitiative
 from bot.progress.parsing import (
     HISTORY_USAGE,
@@ -260,7 +260,7 @@ class ProgressService:
         if len(draft.note) > MAX_NOTE_CHARS:
             raise UserError(f"メモが長すぎます（{len(draft.note)}文字）。{MAX_NOTE_CHARS}文字以内にしてください。")
         kpi = self._report_kpi(initiative, draft)
-        note = redact_personal_data(draft.note.strip())  # before it is stored, not after
+        note = redact_personal_data(storable_text(draft.note).strip())  # before it is stored, not after
         result: RecordResult = self.reports.add(
             NewReport(
                 initiative_id=initiative.id,

@@ -46,6 +46,7 @@ from bot.replies import (
     Strong,
     Struck,
     UserText,
+    flatten_user_text,
     no_answer_blocks,
     plain_blocks,
 )
@@ -89,8 +90,16 @@ def command_text(words: str) -> str:
 
 
 def inert(text: str) -> str:
-    """A person's words as mrkdwn that cannot format, mention, ping or link anything."""
-    return escape(text.translate(_INERT)).strip()
+    """A person's words as mrkdwn that cannot format, mention, ping, link or quote anything, on one line."""
+    flat = flatten_user_text(text).translate(_INERT)
+    if flat.startswith(">"):  # at the start of a line Slack would quote it (its own text says &gt; there too)
+        flat = "＞" + flat[1:]
+    return escape(flat)
+
+
+def literal(text: str) -> str:
+    """Text for inside a code span (a command that may hold a person's words): no backtick to close it early."""
+    return escape(flatten_user_text(text).replace("`", "｀"))
 
 
 def inline_mrkdwn(parts: Iterable[Inline]) -> str:
@@ -102,9 +111,9 @@ def inline_mrkdwn(parts: Iterable[Inline]) -> str:
             case Strong(text):
                 out.append(f"*{escape(text)}*")
             case Code(text):
-                out.append(f"`{escape(text)}`")
+                out.append(f"`{literal(text)}`")
             case Command(words):
-                out.append(f"`{escape(command_text(words))}`")
+                out.append(f"`{literal(command_text(words))}`")
             case UserText(text):
                 out.append(inert(text))
             case Link(url, label):

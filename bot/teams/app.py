@@ -33,15 +33,16 @@ from microsoft_agents.hosting.core import (
     AgentApplication,
     ApplicationOptions,
     MemoryStorage,
+    RouteRank,
     TurnContext,
     TurnState,
 )
 from microsoft_agents.hosting.core.app.proactive import ProactiveOptions
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
+from bot.buttons import STALE_BUTTON, read_button_value
 from bot.console import GENERIC_ERROR
 from bot.errors import STORAGE_UNAVAILABLE, UserError, is_storage_outage
-from bot.feedback import thanks_for
 from bot.replies import (
     Answer,
     ChatContext,
@@ -315,25 +316,41 @@ def _refusal(error: UserError) -> Reply:
 CardHandler = Callable[[TeamsAgent, TurnContext, dict[str, Any]], Awaitable[render.Card]]
 
 
+def refusal_card(error: UserError, surface: Surface) -> render.Card:
+    """What replaces a card whose click was refused (why, in Japanese; nothing was changed)."""
+    return render.card([render.text_block(render.blocks_markdown(error.blocks, surface, card=True), color="Attention")])
+
+
 async def choice_picked(agent: TeamsAgent, context: TurnContext, data: dict[str, Any]) -> render.Card:
     """A 「もしかして」 button: that entry's answer in place of the choices."""
     ctx = teams_context(context.activity)
-    reply = await asyncio.to_thread(agent.core.choose, ctx, str(data.get("e") or ""), data.get("l"))
+    try:
+        value = read_button_value(data)
+    except UserError as error:
+        return refusal_card(error, ctx.surface)
+    reply = await asyncio.to_thread(agent.core.choose, ctx, value.entry_id, value.log_id)
     if not isinstance(reply, Answer):
         return render.card([render.text_block(render.reply_markdown(reply, ctx.surface))])
-    question = await asyncio.to_thread(agent.core.question_text, data.get("l"))
+    question = await asyncio.to_thread(agent.core.question_text, value.log_id)
     return render.answer_card(reply, question=question)
 
 
 async def feedback_given(agent: TeamsAgent, context: TurnContext, data: dict[str, Any]) -> render.Card:
     """役に立った / 違った: stored with the question; the buttons turn into a thank-you."""
     ctx = teams_context(context.activity)
-    entry_id = str(data.get("e") or "")
-    verdict = await asyncio.to_thread(agent.core.rate, ctx, data.get("v") == "helpful", entry_id, data.get("l"))
-    reply = await asyncio.to_thread(agent.core.entry_answer, ctx, entry_id, data.get("l"))
+    try:
+        value = read_button_value(data)
+    except UserError as error:
+        return refusal_card(error, ctx.surface)
+    # An entry the knowledge base does not hold is refused before anything is stored.
+    reply = await asyncio.to_thread(agent.core.entry_answer, ctx, value.entry_id, value.log_id)
     if not isinstance(reply, Answer):
-        return render.card([render.text_block(thanks_for(verdict))])
-    question = await asyncio.to_thread(agent.core.question_text, data.get("l"))
+        return render.card([render.text_block(render.reply_markdown(reply, ctx.surface))])
+    try:
+        verdict = await asyncio.to_thread(agent.core.rate, ctx, data.get("v") == "helpful", value.entry_id, value.log_id)
+    except UserError as error:
+        return refusal_card(error, ctx.surface)
+    question = await asyncio.to_thread(agent.core.question_text, value.log_id)
     return render.answer_card(reply, feedback=verdict, question=question)
 
 
@@ -349,8 +366,8 @@ async def form_opened(agent: TeamsAgent, context: TurnContext, data: dict[str, A
 async def form_submitted(agent: TeamsAgent, context: TurnContext, data: dict[str, Any]) -> render.Card:
     """The form goes through the same core as `報告 …`; problems are shown on the card's fields."""
     ctx = teams_context(context.activity)
-    values = cards.form_values(data)
     try:
+        values = cards.form_values(data)
         spec = await asyncio.to_thread(agent.core.form_spec, ctx)
     except UserError as error:
         return cards.result_card(render.blocks_markdown(error.blocks, ctx.surface, card=True))
@@ -378,15 +395,38 @@ def register_cards(agent: TeamsAgent) -> None:
 
         agent.app.adaptive_card.action_execute(verb)(on_execute)
 
+    async def on_other_invoke(context: TurnContext, state: TurnState) -> None:
+        """Any other invoke: a card click whose value or verb is not one we drew (old, or forged), or an invoke
+        kind the bot does not offer. Answered with a card saying so, never the SDK's 501."""
+        logger.info("invoke %s not handled; answered as a stale button", (context.activity.name or "")[:64])
+        await send_invoke_card(context, refusal_card(UserError(STALE_BUTTON), surface_of(context.activity)))
+
+    agent.app.add_route(
+        lambda context: context.activity.type == ActivityTypes.invoke, on_other_invoke, is_invoke=True, rank=RouteRank.LAST
+    )
+
+
+async def send_invoke_card(context: TurnContext, card: render.Card) -> None:
+    response = card_response(card)
+    await context.send_activity(
+        Activity(
+            type=ActivityTypes.invoke_response,
+            value=InvokeResponse(
+                status=int(HTTPStatus.OK), body=response.model_dump(mode="json", by_alias=True, exclude_none=True)
+            ),
+        )
+    )
+
 
 async def on_card_submit(agent: TeamsAgent, context: TurnContext) -> None:
     """`Action.Submit` (a client without 1.5): the same handlers; the resulting card is a new message."""
     value = context.activity.value if isinstance(context.activity.value, dict) else {}
     handler = CARD_HANDLERS.get(str(value.get("verb") or ""))
     if handler is None:
-        logger.info("card submit without a known verb; ignored")
-        return
-    card = await handler(agent, context, value)
+        logger.info("card submit without a known verb; answered as a stale button")
+        card = refusal_card(UserError(STALE_BUTTON), surface_of(context.activity))
+    else:
+        card = await handler(agent, context, value)
     await context.send_activity(message_activity(render.TeamsMessage(text=render.summary("dxbot"), card=card)))
 
 
@@ -401,16 +441,7 @@ def register_errors(agent: TeamsAgent) -> None:
         apology = STORAGE_UNAVAILABLE if is_storage_outage(error) else GENERIC_ERROR
         try:
             if activity is not None and activity.type == ActivityTypes.invoke:
-                response = card_response(render.card([render.text_block(apology, color="Attention")]))
-                await context.send_activity(
-                    Activity(
-                        type=ActivityTypes.invoke_response,
-                        value=InvokeResponse(
-                            status=int(HTTPStatus.OK),
-                            body=response.model_dump(mode="json", by_alias=True, exclude_none=True),
-                        ),
-                    )
-                )
+                await send_invoke_card(context, render.card([render.text_block(apology, color="Attention")]))
             elif activity is not None and activity.type == ActivityTypes.message:
                 await context.send_activity(message_activity(render.TeamsMessage(text=apology)))
         except Exception:  # the apology itself failed (connector away?): the original error is logged

@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.teams.render import VERB_REPORT, Card, card, execute, ours, text_block
+from bot.errors import UserError
+from bot.teams.render import VERB_REPORT, Card, card, execute, inert, ours, text_block
 
 FIELD_INITIATIVE = "initiative"
 FIELD_STATUS = "status"
@@ -85,7 +86,7 @@ def report_form_card(
 
     body: list[dict[str, Any]] = [
         text_block("**進捗報告**", size="Medium"),
-        text_block(f"報告者: {ours(spec.reporter_label)}", isSubtle=True),
+        text_block(f"報告者: {inert(spec.reporter_label)}", isSubtle=True),
     ]
     if errors.get("form"):
         body += _error(errors, "form")
@@ -149,13 +150,23 @@ def report_form_card(
     return card(body, [submit])
 
 
+UNREADABLE_FORM = "フォームの内容を読み取れませんでした（何も記録していません）。お手数ですが、もう一度フォームを開いて入力してください。"
+MAX_INPUT_CHARS = 5000  # far above what the card's inputs allow (the note's maxLength is the longest)
+
+
 def form_values(data: Mapping[str, Any]) -> dict[str, str]:
-    """The form's inputs from an invoke's `action.data` (or a fallback submit's `value`), as text."""
+    """The form's inputs from an invoke's `action.data` (or a fallback submit's `value`), as text.
+
+    Teams sends every input as a string; anything else (a number, a list, an object, a string longer than any
+    input allows) did not come from this card, and the whole form is refused (`UserError`), nothing recorded."""
     out = {}
     for name in FIELDS:
         raw = data.get(name)
-        if isinstance(raw, str | int | float) and not isinstance(raw, bool):
-            out[name] = str(raw)
+        if raw is None:
+            continue
+        if not isinstance(raw, str) or len(raw) > MAX_INPUT_CHARS:
+            raise UserError(UNREADABLE_FORM)
+        out[name] = raw
     return out
 
 

@@ -30,6 +30,7 @@ from bot.teams.cards import (
     ReportFormSpec,
 )
 from bot.teams.digest import teams_object_id
+from bot.teams.render import blocks_markdown
 from storage.progress import MAX_NOTE_CHARS, STATUS_LABELS, ReportStatus, StaffRole
 from storage.receipts import EventReceiptRepository
 
@@ -145,7 +146,7 @@ class TeamsCore:
         except UserError as error:
             # The fields were valid; what the core refused concerns the initiative or the department.
             field = FIELD_DEPARTMENT if draft.department is not None else FIELD_INITIATIVE
-            return None, {field: error.message}
+            return None, {field: blocks_markdown(error.blocks, ctx.surface, card=True)}
         return render_report(outcome, service), {}
 
     def _progress(self) -> ProgressService:
@@ -167,7 +168,7 @@ def read_report_form(values: dict[str, str]) -> tuple[ReportDraft | None, dict[s
     percent: int | None = None
     percent_text = unicodedata.normalize("NFKC", values.get(FIELD_PERCENT, "")).strip().removesuffix("%").strip()
     if percent_text:
-        if not percent_text.isdecimal() or int(percent_text) > 100:
+        if len(percent_text) > 3 or not percent_text.isdecimal() or int(percent_text) > 100:
             errors[FIELD_PERCENT] = "進捗率は 0〜100 の整数で入力してください（例: 60）。わからなければ空欄にしてください。"
         else:
             percent = int(percent_text)

@@ -14,6 +14,7 @@ Commands follow the surface: `報告 …` in a personal chat, `@dxbot 報告 …
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,7 @@ from bot.replies import (
     Struck,
     Surface,
     UserText,
+    flatten_user_text,
     no_answer_blocks,
 )
 
@@ -79,6 +81,8 @@ _INERT = str.maketrans(
     }
 )
 _OURS = str.maketrans({"<": "＜", ">": "＞"})
+_LIST_MARK = re.compile(r"^(?:[-+]|\d+[.)])(?=\s|$)")
+_LIST_MARKS = str.maketrans({"-": "－", "+": "＋", ".": "．", ")": "）"})
 
 
 @dataclass(frozen=True)
@@ -95,9 +99,16 @@ class TeamsMessage:
 
 def inert(text: str) -> str:
     """A person's words that cannot format, mention, ping or link anything, on one line."""
-    flat = " ".join("".join(" " if ord(c) < 32 or c == "\x7f" else c for c in text).split())
-    flat = flat.translate(_INERT)
+    flat = flatten_user_text(text).translate(_INERT)
+    # At the start of a paragraph, `- `, `+ ` and `1. ` would start a list.
+    flat = _LIST_MARK.sub(lambda found: found.group(0).translate(_LIST_MARKS), flat, count=1)
     return flat.replace("://", "：//").replace("www.", "www．").replace("WWW.", "WWW．")
+
+
+def literal(text: str, *, card: bool) -> str:
+    """A command or a value: inside backticks in a message (no backtick may close them early); in a card,
+    where there is no code span, as inert as a person's words (a command may carry their note)."""
+    return inert(text) if card else ours(flatten_user_text(text).replace("`", "｀"))
 
 
 def ours(text: str) -> str:
@@ -119,10 +130,12 @@ def inline_markdown(parts: Iterable[Inline], surface: Surface, *, card: bool = F
             case Strong(text):
                 out.append(f"**{ours(text)}**")
             case Code(text):
-                out.append(f"「{ours(text)}」" if card else f"`{ours(text)}`")
+                out.append(f"「{literal(text, card=True)}」" if card else f"`{literal(text, card=False)}`")
             case Command(words):
-                written = ours(command_text(words, surface))
-                out.append(f"「{written}」" if card else f"`{written}`")
+                if card:
+                    out.append(f"「{command_text(literal(words, card=True), surface)}」")
+                else:
+                    out.append(f"`{literal(command_text(words, surface), card=False)}`")
             case UserText(text):
                 out.append(inert(text))
             case Link(url, label):

@@ -31,6 +31,7 @@ from microsoft_agents.hosting.core.authorization.connection_manager import Conne
 from bot.settings import Settings
 from bot.teams.app import TeamsAgent, build_agent
 from bot.teams.core import TeamsCore
+from bot.teams.payloads import malformed_activity
 from bot.teams.store import ConversationDirectory, DatabaseStorage
 from storage.conversations import ConversationStore
 
@@ -111,6 +112,13 @@ def messages_handler(agent: TeamsAgent) -> Callable[[web.Request], Any]:
 
     @jwt_authorization_decorator
     async def on_messages(request: web.Request) -> web.StreamResponse:
+        try:
+            reason = malformed_activity(await request.json())
+        except ValueError:  # not JSON, or a number JSON cannot hold
+            reason = "not JSON"
+        if reason is not None:
+            logger.info("malformed activity refused: %s", reason)
+            return web.json_response({"error": "malformed activity"}, status=400)
         response = await start_agent_process(request, agent.app, agent.adapter)
         return response if response is not None else web.Response(status=202)
 

@@ -158,7 +158,7 @@ def test_status_of_a_department(staffed) -> None:  # type: ignore[no-untyped-def
     empty = say(staffed, None, "状況 政策企画課")
 
     assert isinstance(reply, Message)
-    assert "*市民生活課の取組み状況*（2件）" in text_of(reply)
+    assert "*市民生活課の取組み状況（2件）*" in text_of(reply)
     assert "1-02 書かない窓口: 実施中 60%" in text_of(reply)
     assert "1-10 放課後児童クラブの連絡手段の追加: 検討中" in text_of(reply)
     assert "電子決済" not in text_of(reply)
