@@ -29,6 +29,7 @@ from bot.feedback import FeedbackService
 from bot.handlers import faq as question_commands
 from bot.handlers import help as help_command
 from bot.handlers import progress as progress_commands
+from bot.intake import ACCEPTING_THREADS, LEASE, WORKERS, Intake
 from bot.knowledge_store import Knowledge, KnowledgeStore
 from bot.progress.matching import SudachiReader
 from bot.progress.service import ProgressService
@@ -40,6 +41,7 @@ from knowledge.engine import FaqEngine
 from knowledge.kb import KnowledgeBase, load_kb
 from storage.db import create_db_engine
 from storage.feedback import FeedbackRepository
+from storage.inbox import Inbox, create_inbox_engine
 from storage.ledger import DeliveryLedger
 from storage.progress import InitiativeRepository, ReportRepository, StaffRepository
 from storage.readiness import DatabaseReadiness, GatedSessionmaker
@@ -65,6 +67,7 @@ class Bot:
     questions: QuestionService
     router: CommandRouter
     chat: ChatCore
+    intake: Intake
     readiness: DatabaseReadiness | None = None  # None: built without the start-up gate
 
     def database_started(self) -> bool:
@@ -98,6 +101,8 @@ class Bot:
         )
 
     def close(self) -> None:
+        self.intake.drain(0)
+        self.intake.inbox.engine.dispose()
         self.db.dispose()
 
 
@@ -125,7 +130,9 @@ def bootstrap(
         first = Knowledge(kb, engine if engine is not None else FaqEngine(kb, cache_dir=settings.index_cache_dir))
     knowledge = KnowledgeStore(load, first)
 
-    db = create_db_engine(settings.database_url)
+    # Every intake worker may hold a connection while it works; the spare ones are for the scheduler's jobs
+    # and start-up (a worker must never be told "database unreachable" because the pool ran dry).
+    db = create_db_engine(settings.database_url, pool_size=WORKERS + 4, max_overflow=4)
     progress_ref: list[ProgressService] = []
 
     def prepare_database() -> None:
@@ -172,6 +179,12 @@ def bootstrap(
         questions=questions,
         router=router,
         chat=ChatCore(router, Dialogue(PendingChoices(clock), questions, feedback)),
+        # The inbox's own pool: every accepting thread and every worker at once, so an insert before an ack
+        # never queues behind work (its waits are bounded by the inbox's short timeout).
+        intake=Intake(
+            Inbox(create_inbox_engine(settings.database_url, pool_size=4, max_overflow=ACCEPTING_THREADS + WORKERS), lease=LEASE),
+            utc_now,  # leases are about real time between processes, whatever clock the bot's dates follow
+        ),
         readiness=readiness,
     )
     current = knowledge.current.kb

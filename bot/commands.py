@@ -36,6 +36,7 @@ class ChatCommand:
     usage: str  # the command's words without a prefix, e.g. "履歴 <取組み>"
     summary: tuple[Inline, ...]
     handler: Handler
+    records: bool = False  # it writes (a report, a withdrawal, a registration): refused when nothing can be stored
 
 
 def clean_input(text: str) -> str:
@@ -67,9 +68,18 @@ class CommandRouter:
         self._question_handler: Handler | None = None
 
     def add(
-        self, name: str, aliases: Sequence[str], usage: str, summary: str | Sequence[Part], handler: Handler
+        self,
+        name: str,
+        aliases: Sequence[str],
+        usage: str,
+        summary: str | Sequence[Part],
+        handler: Handler,
+        *,
+        records: bool = False,
     ) -> None:
-        command = ChatCommand(name, tuple(aliases), usage, inlines([summary] if isinstance(summary, str) else summary), handler)
+        command = ChatCommand(
+            name, tuple(aliases), usage, inlines([summary] if isinstance(summary, str) else summary), handler, records
+        )
         for word in (name, *aliases):
             key = unicodedata.normalize("NFKC", word).lower()
             if key in self._by_word:
@@ -92,6 +102,11 @@ class CommandRouter:
         if command is None:
             return Parsed(None, cleaned, len(cleaned))
         return Parsed(command, rest, len(cleaned))
+
+    def records(self, text: str) -> bool:
+        """True when `text` is a command that writes (bot/intake.py refuses it at once when the inbox is away)."""
+        command = self.parse(text).command
+        return command is not None and command.records
 
     def dispatch(self, ctx: ChatContext, text: str) -> Reply:
         return self.run(ctx, self.parse(text))

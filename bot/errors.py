@@ -28,6 +28,13 @@ STORAGE_UNAVAILABLE = (
 )
 
 
+# The request could not be written to the inbox within its short bound (bot/intake.py): nothing was taken.
+NOT_TAKEN = (
+    "いまデータベースが混み合っているため、この報告を受け付けられませんでした（何も記録していません）。"
+    "少し時間をおいて、もう一度送ってください。質問にはこのままお答えできます。"
+)
+
+
 def is_storage_outage(error: BaseException) -> bool:
     """True for errors that mean "the database cannot be reached right now" (not for bugs such as bad SQL)."""
     from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError

@@ -70,8 +70,13 @@ def create_db_engine(
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        # hide_parameters: an error message or SQL log must never carry what users typed.
-        engine = create_engine(url, connect_args={"timeout": busy_timeout}, hide_parameters=True)
+        # The pool is sized like PostgreSQL's (a file database; `:memory:` keeps SQLAlchemy's own pool), so a
+        # wait for a connection is bounded the same way. hide_parameters: an error message or SQL log must
+        # never carry what users typed.
+        pooling: dict[str, object] = {}
+        if database and database != ":memory:":
+            pooling = {"pool_size": pool_size, "max_overflow": max_overflow, "pool_timeout": pool_timeout}
+        engine = create_engine(url, connect_args={"timeout": busy_timeout}, hide_parameters=True, **pooling)
         busy_ms = int(busy_timeout * 1000)
 
         @event.listens_for(engine, "connect")

@@ -81,13 +81,15 @@ def new_owner() -> str:
     return f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
 
 
-def create_inbox_engine(url: str, timeout: float = ACCEPT_TIMEOUT_SECONDS, pool_size: int = 4) -> Engine:
-    """The inbox's own small pool: its inserts never queue behind workers holding the main pool's
+def create_inbox_engine(
+    url: str, timeout: float = ACCEPT_TIMEOUT_SECONDS, pool_size: int = 4, max_overflow: int | None = None
+) -> Engine:
+    """The inbox's own pool: its inserts never queue behind workers holding the main pool's
     connections, and a stalled database costs at most `timeout` per wait."""
     return create_db_engine(
         url,
         pool_size=pool_size,
-        max_overflow=2 * pool_size,
+        max_overflow=2 * pool_size if max_overflow is None else max_overflow,
         pool_timeout=timeout,
         busy_timeout=timeout,
         connect_timeout=2,  # libpq's minimum
@@ -108,6 +110,10 @@ class Inbox:
         self._work_timeout = work_timeout
         self.lease = lease
         self._postgres = engine.dialect.name == "postgresql"
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
 
     # ------------------------------------------------------------------ the ack path
 
@@ -159,11 +165,17 @@ class Inbox:
         *,
         failed: bool = False,
         error: str | None = None,
+        delivering: bool = False,
     ) -> bool:
         """Record the outcome (what the user is to be told) while holding the lease; clears the payload.
 
+        `delivering`: the caller sends it right after, so it is recorded as delivered in the same write (the
+        lease released): a crash after this never tells the user twice.
         False when the lease was lost (another worker took over): then the caller must not deliver."""
         state = InboxState.FAILED if failed else InboxState.DONE
+        delivered: dict[str, Any] = {}
+        if delivering:
+            delivered = {"delivered_at": as_utc(now), "lease_owner": None, "lease_until": None}
         statement = (
             update(InboxEntry)
             .where(InboxEntry.key == key, InboxEntry.lease_owner == owner, InboxEntry.delivered_at.is_(None))
@@ -173,6 +185,7 @@ class Inbox:
                 payload=None,
                 error=(error or "")[:255] or None,
                 decided_at=as_utc(now),
+                **delivered,
             )
         )
         with self._transaction(self._work_timeout) as connection:
@@ -197,6 +210,18 @@ class Inbox:
         )
         with self._transaction(self._work_timeout) as connection:
             connection.execute(statement)
+
+    def renew(self, owner: str, keys: list[str], now: datetime) -> int:
+        """Extend the leases `owner` holds on `keys` (work still in progress); how many were renewed."""
+        if not keys:
+            return 0
+        statement = (
+            update(InboxEntry)
+            .where(InboxEntry.key.in_(keys), InboxEntry.lease_owner == owner, InboxEntry.delivered_at.is_(None))
+            .values(lease_until=as_utc(now) + self.lease)
+        )
+        with self._transaction(self._work_timeout) as connection:
+            return int(connection.execute(statement).rowcount or 0)
 
     def due(self, now: datetime, limit: int = 100) -> list[InboxItem]:
         """Undelivered rows whose lease is free or expired, oldest first: what a resume should take on."""

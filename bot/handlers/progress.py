@@ -346,10 +346,11 @@ def register(router: CommandRouter, service: ProgressService) -> None:
             " だけで書き方を表示",
         ),
         report,
+        records=True,
     )
     router.add("状況", ["status"], STATUS_USAGE, "最新の状況（引数なしで改革①②③ごとの集計）", status)
     router.add("履歴", ["history"], HISTORY_USAGE, "取組みの報告履歴", history)
-    router.add("取消", ["undo", "取り消し", "取消し"], "取消", "自分の最新の報告を取り消す（記録は残ります）", undo)
+    router.add("取消", ["undo", "取り消し", "取消し"], "取消", "自分の最新の報告を取り消す（記録は残ります）", undo, records=True)
     router.add("一覧", ["list"], "一覧", "取組みと ID の一覧（改革ごと）", list_initiatives)
     router.add(
         "登録",
@@ -357,4 +358,5 @@ def register(router: CommandRouter, service: ProgressService) -> None:
         REGISTER_USAGE,
         f"職員を登録（管理者のみ。役割: {ROLE_HELP}）",
         register_staff,
+        records=True,
     )
