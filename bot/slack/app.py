@@ -1,8 +1,9 @@
 """The Bolt App: one factory, listeners registered per area (commands, events, actions, views).
 
 Listeners are thin: they parse the payload, call the same core as the console (`Bot.handle`,
-`QuestionService.answer_entry`, `ProgressService`), and render the neutral reply with `bot.slack.render`. Slow work runs
-after the ack (`ack()` first, then `respond()` / Web API), so Slack's 3-second limit is always met.
+`QuestionService.answer_entry`, `ProgressService`), and render the neutral reply with `bot.slack.render`. They run
+from the inbox, after the ack (bot/slack/intake.py): a request is stored, acknowledged, and then worked, so Slack's
+3-second limit is met whatever the work costs, and a crash loses nothing that was acknowledged.
 Expected failures come back from the core as `Refusal` / `UserError`; anything else reaches the single
 `app.error` handler.
 """
@@ -11,9 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltResponse
@@ -50,6 +49,7 @@ from bot.replies import (
 )
 from bot.slack import blocks as bk
 from bot.slack import render
+from bot.slack.intake import IntakeApp, SlackIntake
 from bot.slack.payloads import (
     UNREADABLE_FORM,
     CheckedApp,
@@ -59,7 +59,6 @@ from bot.slack.payloads import (
     read_submission,
 )
 from bot.slack.retry import slack_retry_handlers, use_retrying_respond
-from storage.receipts import EventReceiptRepository
 
 if TYPE_CHECKING:
     from bot.bootstrap import Bot
@@ -68,7 +67,6 @@ logger = logging.getLogger(__name__)
 
 SLASH_COMMAND = render.SLASH_COMMAND
 PLATFORM = "slack"
-RECEIPT_RETENTION = timedelta(days=2)  # Slack gives up retrying an event after about an hour
 _MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|([^>]*))?>")
 _LEADING_MENTIONS = re.compile(r"^\s*(?:<@[A-Z0-9]+(?:\|[^>]*)?>\s*)+")
 
@@ -91,10 +89,9 @@ class SlackTokenRejected(SlackSetupError):
 
 @dataclass
 class SlackDeps:
-    """What the listeners need: the built bot, plus the Slack adapter's own table of event receipts."""
+    """What the listeners need: the built bot."""
 
     bot: Bot
-    receipts: EventReceiptRepository
 
     @property
     def contact(self) -> str:
@@ -109,6 +106,11 @@ class SlackDeps:
         return self.bot.feedback
 
 
+class SlackApp(CheckedApp, IntakeApp):
+    """Malformed payloads refused first (bot/slack/payloads.py), then each request stored in the inbox before
+    its ack and worked from there (bot/slack/intake.py)."""
+
+
 def build_web_client(token: str | None, api_url: str) -> WebClient:
     """A Web API client on `api_url` (SLACK_API_URL) with bounded retries (bot/slack/retry.py); connects only when used."""
     base_url = api_url if api_url.endswith("/") else api_url + "/"
@@ -120,34 +122,32 @@ def build_slack_app(
     *,
     client: WebClient | None = None,
     token_verification_enabled: bool = True,
-    workers: int = 16,
 ) -> App:
-    """The Bolt App for `bot`. With token verification, Bolt calls auth.test here (not at import)."""
+    """The Bolt App for `bot`. With token verification, Bolt calls auth.test here (not at import).
+
+    Requests go through `bot.intake` (bot/slack/intake.py): listeners run in its workers, synchronously
+    (`process_before_response`), once the request is stored and acknowledged."""
     settings = bot.settings
     if not settings.slack_bot_token:
         raise SlackNotConfigured("SLACK_BOT_TOKEN is not set")
     try:
-        app = CheckedApp(
+        app = SlackApp(
             name="dxbot",
             client=client or build_web_client(settings.slack_bot_token, settings.slack_api_url),
             # Socket Mode does not sign requests; over HTTP the CLI insists on a secret.
             signing_secret=settings.slack_signing_secret or "",
             token_verification_enabled=token_verification_enabled,
-            process_before_response=False,
-            listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dxbot-slack"),
+            process_before_response=True,
         )
     except BoltError as error:  # Bolt's message quotes Slack's error code, not the token
         raise SlackTokenRejected(str(error)) from error
     except OSError as error:  # auth.test could not reach Slack at all (after the client's retries)
         reason = getattr(error, "reason", None)  # URLError keeps the socket error here
         raise SlackUnreachable(str(reason or error) or type(error).__name__) from error
-    deps = SlackDeps(bot=bot, receipts=EventReceiptRepository(bot.sessions))
-    try:
-        deps.receipts.prune(bot.clock() - RECEIPT_RETENTION)
-    except SQLAlchemyError as error:  # a database down at start is expected: one line, no traceback
-        logger.warning("could not prune old event receipts", exc_info=not is_storage_outage(error))
+    deps = SlackDeps(bot=bot)
+    intake = SlackIntake(app, bot.intake, lambda body: bot.router.records(request_words(body)))
     use_retrying_respond(app)
-    register_middleware(app, deps)
+    app.use(intake.record_while_working)  # after the retrying respond, which it replaces while working
     register_commands(app, deps)
     register_events(app, deps)
     register_actions(app, deps)
@@ -165,6 +165,13 @@ def message_text(raw: str, bot_user_id: str | None = None) -> str:
     if bot_user_id:
         text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
     return bk.unescape(text).strip()
+
+
+def request_words(body: dict[str, Any]) -> str:
+    """What a person wrote in a slash command or a message event (mentions aside), for the core to classify."""
+    if body.get("command"):
+        return str(body.get("text") or "")
+    return message_text(str((body.get("event") or {}).get("text") or ""))
 
 
 def slack_mentions(raw: str) -> tuple[str, tuple[Mention, ...]]:
@@ -249,28 +256,6 @@ def _post_reply(
     """A reply to a mention or a DM: a normal message (everyone in the conversation sees it)."""
     message = render.render_reply(reply, ephemeral=False)
     client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=message.text, blocks=message.blocks)
-
-
-# ---------------------------------------------------------------- middleware
-
-
-def register_middleware(app: App, deps: SlackDeps) -> None:
-    def drop_redelivered_events(body: dict[str, Any], next: Any) -> BoltResponse | None:  # noqa: A002
-        """An event handled once is not handled again: Slack retries when it thinks our ack was late."""
-        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id:
-            try:
-                first = deps.receipts.claim(f"slack:{event_id}", deps.bot.clock())
-            except SQLAlchemyError:
-                # Better to answer twice than not at all while the database is away.
-                logger.warning("event receipt not stored; handling event %s anyway", event_id, exc_info=True)
-                first = True
-            if not first:
-                logger.info("event %s was handled before; dropping the redelivery", event_id)
-                return BoltResponse(status=200, body="")
-        return next()  # type: ignore[no-any-return]
-
-    app.use(drop_redelivered_events)
 
 
 # ---------------------------------------------------------------- commands

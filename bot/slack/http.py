@@ -4,7 +4,9 @@ Events, slash commands and interactivity all arrive at one path; Bolt routes the
 but `GET /healthz` needs Slack's signature: headers that cannot be a fresh Slack signature get 401 before
 the body is read, and the signature itself is checked on the body before it is parsed. A signed request
 that is not Slack-shaped gets 400, never a 500. Bolt's `dispatch` is synchronous: it runs in a bounded
-pool of threads (`ACK_THREADS`), so the event loop keeps serving everyone else meanwhile.
+pool of threads (`ACK_THREADS`), so the event loop keeps serving everyone else meanwhile. There it only
+writes the request to the inbox and acknowledges it (bot/slack/intake.py); the work runs in the intake's
+workers, which the front's drain waits for on SIGTERM.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from bot.intake import ACCEPTING_THREADS
+from bot.slack.intake import IntakeApp
 from bot.slack.shutdown import drain_listeners
 from bot.web.server import Front, FrontLimits, Mount, RunningFront, json_response, serve, start_in_thread
 
@@ -27,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 SIGNATURE_MAX_AGE = 60 * 5  # what Slack's SDK accepts
-ACK_THREADS = 32  # requests being acknowledged at once; each holds a thread only until its ack
+ACK_THREADS = ACCEPTING_THREADS  # requests being acknowledged at once; each holds a thread only until its ack
 
 HealthCheck = Callable[[], bool]
 
@@ -97,8 +101,12 @@ class SlackRoute:
         return reply
 
     def drain(self, timeout: float) -> bool:
-        """After the front stopped: the listener work Bolt runs after each ack (the reply someone awaits)."""
+        """After the front stopped: the work that runs after each ack (the reply someone awaits); what is not
+        finished in time stays in the inbox and is resumed at the next start."""
         self.executor.shutdown(wait=False)
+        glue = self.app.slack_intake if isinstance(self.app, IntakeApp) else None
+        if glue is not None:
+            return glue.intake.drain(timeout)
         return drain_listeners(self.app, timeout)
 
 
@@ -126,7 +134,15 @@ def plausible_payload(body: object) -> bool:
 def slack_front(app: App, health_check: HealthCheck | None = None, limits: FrontLimits | None = None) -> Front:
     front = Front(health_check, limits)
     SlackRoute(app).mount(front)
+    start_intake(app)
     return front
+
+
+def start_intake(app: App) -> None:
+    """Resume what was accepted but not answered (a previous run's), now and on a timer."""
+    glue = app.slack_intake if isinstance(app, IntakeApp) else None
+    if glue is not None:
+        glue.intake.start()
 
 
 def start_http_in_thread(

@@ -13,6 +13,7 @@ import time
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode.builtin import SocketModeHandler
 
+from bot.slack.intake import IntakeApp
 from bot.slack.shutdown import DRAIN_SECONDS, drain_listeners, on_sigterm
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,9 @@ def run_socket_mode(app: App, app_token: str, stop: threading.Event | None = Non
     handler = socket_mode_handler(app, app_token)
     restore = on_sigterm(stop.set)
     logger.info("connecting to Slack in Socket Mode")
+    glue = app.slack_intake if isinstance(app, IntakeApp) else None
+    if glue is not None:
+        glue.intake.start()  # resume what a previous run accepted but did not answer
     try:
         handler.connect()
         logger.info("serving Slack over Socket Mode")
@@ -40,7 +44,7 @@ def run_socket_mode(app: App, app_token: str, stop: threading.Event | None = Non
     finally:
         handler.close()  # Slack re-sends what was not acked to another connection
         started = time.monotonic()
-        if drain_listeners(app):
+        if glue.intake.drain(DRAIN_SECONDS) if glue is not None else drain_listeners(app):
             logger.info("shutdown: in-flight work finished in %.1fs", time.monotonic() - started)
         else:
             logger.warning("shutdown: gave up waiting after %.0fs; unfinished work is dropped", DRAIN_SECONDS)

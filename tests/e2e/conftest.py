@@ -56,6 +56,15 @@ class SlackSender:
     def __init__(self, base_url: str, fake: FakeSlack) -> None:
         self.base_url = base_url
         self.fake = fake
+        self._triggers: set[str] = set()
+
+    def _fresh_trigger(self, payload: dict[str, Any]) -> None:
+        """Slack gives every command and interaction a new trigger_id, and the bot takes a repeated one for a
+        redelivery (its inbox key): a payload sent again from a fixture gets a new one, as from Slack."""
+        trigger = payload.get("trigger_id")
+        if trigger in self._triggers:
+            payload["trigger_id"] = f"{trigger}.{time.time_ns()}"
+        self._triggers.add(payload.get("trigger_id"))
 
     def post(
         self,
@@ -97,10 +106,12 @@ class SlackSender:
         payload.update(
             text=text, user_id=user_id, response_url=self.fake.response_url(response_url), **fields
         )
+        self._fresh_trigger(payload)
         return self.post(urlencode(payload), "application/x-www-form-urlencoded")
 
     def interact(self, payload: dict[str, Any]) -> Response:
         """An interaction (block_actions, view_submission): form-encoded `payload=<json>`."""
+        self._fresh_trigger(payload)
         return self.post(
             urlencode({"payload": json.dumps(payload, ensure_ascii=False)}),
             "application/x-www-form-urlencoded",
