@@ -145,6 +145,29 @@ class Intake:
             logger.warning("inbox outcome of %s not recorded (database unavailable)", _platform_of(key))
         return outcome
 
+    def take(self, key: str, platform: str, kind: str) -> bool:
+        """For a platform that works a request inside its own HTTP exchange and retries it when that fails
+        (Teams): True when this delivery is to be worked (the first one, or a redelivery of one never
+        finished, taking the lease); False when it was answered before or another worker holds it now.
+
+        The row carries no payload (the request is not resumed from it); `finish` marks it answered.
+        When the inbox cannot be written, the request is worked anyway (better twice than never)."""
+        try:
+            accepted = self.accept(key, platform, kind, {})
+            if accepted.item.delivered:
+                return False
+            return self.inbox.claim(key, self.owner, self.clock()) is not None
+        except InboxUnavailable as error:
+            logger.warning("inbox unavailable (%s): a %s %s is worked without a row", error, platform, kind)
+            return True
+
+    def finish(self, key: str) -> None:
+        """The request taken by `take` was answered."""
+        try:
+            self.inbox.decide(key, self.owner, {}, self.clock(), delivering=True)
+        except InboxUnavailable as error:
+            logger.warning("inbox unavailable (%s): answered request not marked", error)
+
     # ------------------------------------------------------------------ the work path
 
     def _work_from_inbox(self, key: str) -> None:
@@ -206,8 +229,10 @@ class Intake:
         if in_flight:
             self.inbox.renew(self.owner, sorted(in_flight), now)
         queued = 0
-        for item in self.inbox.due(now):
-            if item.platform in self._platforms and item.key not in in_flight and self.submit(item.key):
+        if not self._platforms:
+            return 0
+        for item in self.inbox.due(now, platforms=tuple(self._platforms)):
+            if item.key not in in_flight and self.submit(item.key):
                 queued += 1
         if queued:
             logger.info("resuming %d inbox request(s) not yet answered", queued)

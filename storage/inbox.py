@@ -223,14 +223,17 @@ class Inbox:
         with self._transaction(self._work_timeout) as connection:
             return int(connection.execute(statement).rowcount or 0)
 
-    def due(self, now: datetime, limit: int = 100) -> list[InboxItem]:
-        """Undelivered rows whose lease is free or expired, oldest first: what a resume should take on."""
+    def due(self, now: datetime, limit: int = 100, platforms: tuple[str, ...] | None = None) -> list[InboxItem]:
+        """Undelivered rows whose lease is free or expired, oldest first: what a resume should take on
+        (of `platforms` only, when given: the ones whose work this process can resume)."""
         statement = (
             select(InboxEntry.__table__)
             .where(InboxEntry.delivered_at.is_(None), _lease_free(as_utc(now)))
             .order_by(InboxEntry.received_at, InboxEntry.key)
             .limit(limit)
         )
+        if platforms is not None:
+            statement = statement.where(InboxEntry.platform.in_(platforms))
         with self._transaction(self._work_timeout) as connection:
             return [_item(row._mapping) for row in connection.execute(statement)]
 

@@ -254,7 +254,14 @@ def register_dedupe(agent: TeamsAgent) -> None:
             )
         return False
 
+    async def mark_answered(context: TurnContext, state: TurnState) -> bool:
+        activity = context.activity
+        if activity.type in (ActivityTypes.message, ActivityTypes.invoke) and activity.id:
+            await asyncio.to_thread(agent.core.answered, activity.id)
+        return True
+
     agent.app.before_turn(handle_once)
+    agent.app.after_turn(mark_answered)
 
 
 def register_install(agent: TeamsAgent) -> None:

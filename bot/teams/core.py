@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -32,7 +31,6 @@ from bot.teams.cards import (
 from bot.teams.digest import teams_object_id
 from bot.teams.render import blocks_markdown
 from storage.progress import MAX_NOTE_CHARS, STATUS_LABELS, ReportStatus, StaffRole
-from storage.receipts import EventReceiptRepository
 
 if TYPE_CHECKING:
     from bot.bootstrap import Bot
@@ -40,37 +38,29 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 PLATFORM = "teams"
-RECEIPT_RETENTION = timedelta(days=2)
 
 
 @dataclass
 class TeamsCore:
     bot: Bot
     feedback: FeedbackService
-    receipts: EventReceiptRepository
 
     @classmethod
     def build(cls, bot: Bot) -> TeamsCore:
-        core = cls(bot, bot.feedback, EventReceiptRepository(bot.sessions))
-        try:
-            core.receipts.prune(bot.clock() - RECEIPT_RETENTION)
-        except SQLAlchemyError:
-            logger.warning("could not prune old activity receipts", exc_info=True)
-        return core
+        return cls(bot, bot.feedback)
 
     # ------------------------------------------------------------ requests
 
     def first_delivery(self, activity_id: str) -> bool:
-        """True the first time an activity id is seen (by any process). Teams redelivers when it thinks
-        our answer came late; the receipt's primary key makes the second delivery a no-op.
+        """True when this delivery of an activity is to be handled: the first one, or a redelivery of one
+        that was never answered (its worker crashed); False for one answered before, by any process.
 
-        Seam (docs/architecture.md §5): the durable inbox replaces this receipt when it lands."""
-        try:
-            return self.receipts.claim(f"teams:activity:{activity_id}", self.bot.clock())
-        except SQLAlchemyError:
-            # Better to answer twice than not at all while the database is away.
-            logger.warning("activity receipt not stored; handling %s anyway", activity_id, exc_info=True)
-            return True
+        Through the inbox (bot/intake.py `take`, docs/architecture.md §5): Teams retries an activity whose
+        request failed, so a crash in the middle loses nothing; `answered` marks it done after the turn."""
+        return self.bot.intake.take(f"teams:activity:{activity_id}", PLATFORM, "activity")
+
+    def answered(self, activity_id: str) -> None:
+        self.bot.intake.finish(f"teams:activity:{activity_id}")
 
     def handle(self, ctx: ChatContext, text: str) -> Reply:
         return self.bot.handle(ctx, text)
