@@ -10,6 +10,7 @@ Teams) and the CLI are built from the `Bot` it returns. Nothing connects to a ch
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -132,7 +133,8 @@ def bootstrap(
 
     # Every intake worker may hold a connection while it works; the spare ones are for the scheduler's jobs
     # and start-up (a worker must never be told "database unreachable" because the pool ran dry).
-    db = create_db_engine(settings.database_url, pool_size=WORKERS + 4, max_overflow=4)
+    sqlite_writer = threading.Lock()  # used only on SQLite: its writers, of both engines, take turns
+    db = create_db_engine(settings.database_url, pool_size=WORKERS + 4, max_overflow=4, sqlite_writer=sqlite_writer)
     progress_ref: list[ProgressService] = []
 
     def prepare_database() -> None:
@@ -182,7 +184,12 @@ def bootstrap(
         # The inbox's own pool: every accepting thread and every worker at once, so an insert before an ack
         # never queues behind work (its waits are bounded by the inbox's short timeout).
         intake=Intake(
-            Inbox(create_inbox_engine(settings.database_url, pool_size=4, max_overflow=ACCEPTING_THREADS + WORKERS), lease=LEASE),
+            Inbox(
+                create_inbox_engine(
+                    settings.database_url, pool_size=WORKERS, max_overflow=ACCEPTING_THREADS, sqlite_writer=sqlite_writer
+                ),
+                lease=LEASE,
+            ),
             utc_now,  # leases are about real time between processes, whatever clock the bot's dates follow
         ),
         readiness=readiness,

@@ -92,18 +92,22 @@ class Intake:
     # ------------------------------------------------------------------ the ack path
 
     def accept(self, key: str, platform: str, kind: str, payload: dict[str, Any]) -> Accepted:
-        """Store the request before it is acknowledged; raises InboxUnavailable (nothing stored) within the bound."""
-        return self.inbox.accept(key, platform, kind, payload, self.clock())
+        """Store the request before it is acknowledged; raises InboxUnavailable (nothing stored) within the bound.
 
-    def submit(self, key: str) -> bool:
+        A new row is stored with this process's lease already taken (`submit` it with `accepted`)."""
+        return self.inbox.accept(key, platform, kind, payload, self.clock(), owner=self.owner)
+
+    def submit(self, key: str, accepted: Accepted | None = None) -> bool:
         """Work `key` from the inbox in the pool (after the ack); False when it is already queued or worked here,
-        or the queue is full (then the resume timer takes it from the inbox)."""
+        or the queue is full (then the resume timer takes it from the inbox). `accepted`: the row as this
+        process stored it, its lease taken (no claim needed)."""
+        claimed = accepted.item if accepted is not None and accepted.new else None
         with self._lock:
             if key in self._in_flight or len(self._in_flight) >= MAX_QUEUED:
                 return False
             self._in_flight.add(key)
         try:
-            self._pool.submit(self._work_from_inbox, key)
+            self._pool.submit(self._work_from_inbox, key, claimed)
         except RuntimeError:  # shutting down: the row stays in the inbox for the next start
             with self._lock:
                 self._in_flight.discard(key)
@@ -125,16 +129,17 @@ class Intake:
         except RuntimeError:
             logger.warning("shutting down: a request without an inbox row was dropped")
 
-    def process_inline(self, key: str, platform: str, work: Callable[[], Outcome]) -> Outcome | None:
-        """Work `key` now, in the caller's thread, when the acknowledgement itself carries the answer (a form).
-
-        The caller's ack is the delivery, so the row is marked delivered here. A row decided before is
-        answered from its stored result; None when another worker holds it."""
-        now = self.clock()
-        item = self.inbox.claim(key, self.owner, now)
+    def process_inline(self, accepted: Accepted, work: Callable[[], Outcome]) -> Outcome | None:
+        """Work an accepted request now, in the caller's thread, when the acknowledgement itself carries the
+        answer (a form). The caller's ack is the delivery, so the row is marked delivered here. A row decided
+        before is answered from its stored result; None when another worker holds it."""
+        key = accepted.item.key
+        item = accepted.item if accepted.new else self.inbox.claim(key, self.owner, self.clock())
         if item is None:
             stored = self.inbox.get(key)
-            return Outcome(stored.result, stored.state.value == "failed") if stored and stored.decided and stored.result else None
+            if stored is None or not stored.decided or stored.result is None:
+                return None
+            return Outcome(stored.result, stored.state.value == "failed")
         outcome = Outcome(item.result or {}) if item.decided else work()
         try:
             if not item.decided:
@@ -154,6 +159,8 @@ class Intake:
         When the inbox cannot be written, the request is worked anyway (better twice than never)."""
         try:
             accepted = self.accept(key, platform, kind, {})
+            if accepted.new:
+                return True  # stored with our lease
             if accepted.item.delivered:
                 return False
             return self.inbox.claim(key, self.owner, self.clock()) is not None
@@ -170,9 +177,9 @@ class Intake:
 
     # ------------------------------------------------------------------ the work path
 
-    def _work_from_inbox(self, key: str) -> None:
+    def _work_from_inbox(self, key: str, claimed: InboxItem | None = None) -> None:
         try:
-            self._process(key)
+            self._process(key, claimed)
         except InboxUnavailable as error:
             # The lease expires by itself; the resume timer takes the row again.
             logger.warning("inbox unavailable while working a request (%s); it will be resumed", error)
@@ -183,8 +190,8 @@ class Intake:
             with self._lock:
                 self._in_flight.discard(key)
 
-    def _process(self, key: str) -> None:
-        item = self.inbox.claim(key, self.owner, self.clock())
+    def _process(self, key: str, claimed: InboxItem | None = None) -> None:
+        item = claimed or self.inbox.claim(key, self.owner, self.clock())
         if item is None:
             return  # delivered already, or another worker holds the lease
         platform = self._platforms.get(item.platform)

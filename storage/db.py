@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,8 +61,12 @@ def create_db_engine(
     pool_timeout: float = 10,
     busy_timeout: float = 30,
     connect_timeout: int = CONNECT_TIMEOUT_SECONDS,
+    sqlite_writer: threading.Lock | None = None,
 ) -> Engine:
     """An Engine for `url`; SQLite gets its folder created, WAL and a busy timeout (`busy_timeout` s).
+
+    `sqlite_writer`: one lock per SQLite file, shared by every engine of this process on it
+    (`serialize_sqlite_writes`).
 
     The pool is sized by the caller to the threads that use it (bot/intake.py): a worker that waits
     for a connection is a worker that cannot answer anyone."""
@@ -91,6 +96,9 @@ def create_db_engine(
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
+        if sqlite_writer is not None:
+            serialize_sqlite_writes(engine, sqlite_writer, busy_timeout)
+
         @event.listens_for(engine, "begin")
         def _sqlite_deadline(connection):  # type: ignore[no-untyped-def]
             # Without a deadline a transaction gets the engine's own busy timeout back.
@@ -117,6 +125,51 @@ def create_db_engine(
     )
     event.listen(engine, "begin", _apply_deadline)
     return engine
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+_HOLDS_WRITER = "dxbot_sqlite_writer"
+_BUSY_MS = "dxbot_sqlite_busy_ms"
+
+
+def serialize_sqlite_writes(engine: Engine, writer: threading.Lock, busy_timeout: float) -> None:
+    """Let this process's writers to a SQLite file take turns on `writer` before SQLite's own lock.
+
+    SQLite has one writer at a time, and a waiting writer polls, sleeping up to 100 ms between tries, so
+    under a burst the waits are unfair and a short bound (the inbox insert's 1 s) is hit though the
+    database is fine. The lock is taken at a transaction's first write, exactly when SQLite would take
+    its own, and given back when the transaction ends; waiting for it obeys the same busy timeout the
+    connection has (`PRAGMA busy_timeout`, a deadline), and running out of it is SQLite's own
+    "database is locked". Other processes still meet SQLite's lock as before."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    default_ms = int(busy_timeout * 1000)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _take_turn(conn, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
+        info = conn.info
+        head = statement.lstrip()[:24].upper()
+        if head.startswith("PRAGMA BUSY_TIMEOUT="):
+            info[_BUSY_MS] = int(head.split("=", 1)[1].strip() or default_ms)
+            return
+        if info.get(_HOLDS_WRITER) or not head.startswith(_WRITES):
+            return
+        if not writer.acquire(timeout=info.get(_BUSY_MS, default_ms) / 1000):
+            raise OperationalError(statement, parameters, sqlite3.OperationalError("database is locked"))
+        info[_HOLDS_WRITER] = True
+
+    def _end_turn(info: dict) -> None:  # type: ignore[type-arg]
+        if info.pop(_HOLDS_WRITER, False):
+            writer.release()
+
+    event.listen(engine, "commit", lambda conn: _end_turn(conn.info))
+    event.listen(engine, "rollback", lambda conn: _end_turn(conn.info))
+    # A connection given back, or dropped, without a commit or rollback through the Connection.
+    event.listen(engine.pool, "reset", lambda _dbapi, record, *_: _end_turn(record.info))
+    event.listen(engine.pool, "checkin", lambda _dbapi, record: _end_turn(record.info) if record else None)
+    event.listen(engine.pool, "invalidate", lambda _dbapi, record, _exc: _end_turn(record.info))
 
 
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:

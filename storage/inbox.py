@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -82,7 +83,11 @@ def new_owner() -> str:
 
 
 def create_inbox_engine(
-    url: str, timeout: float = ACCEPT_TIMEOUT_SECONDS, pool_size: int = 4, max_overflow: int | None = None
+    url: str,
+    timeout: float = ACCEPT_TIMEOUT_SECONDS,
+    pool_size: int = 4,
+    max_overflow: int | None = None,
+    sqlite_writer: threading.Lock | None = None,
 ) -> Engine:
     """The inbox's own pool: its inserts never queue behind workers holding the main pool's
     connections, and a stalled database costs at most `timeout` per wait."""
@@ -93,6 +98,7 @@ def create_inbox_engine(
         pool_timeout=timeout,
         busy_timeout=timeout,
         connect_timeout=2,  # libpq's minimum
+        sqlite_writer=sqlite_writer,
     )
 
 
@@ -117,10 +123,16 @@ class Inbox:
 
     # ------------------------------------------------------------------ the ack path
 
-    def accept(self, key: str, platform: str, kind: str, payload: dict[str, Any], now: datetime) -> Accepted:
+    def accept(
+        self, key: str, platform: str, kind: str, payload: dict[str, Any], now: datetime, owner: str | None = None
+    ) -> Accepted:
         """Store a request before it is acknowledged; a key seen before returns its row (`new` False).
 
+        With `owner`, a new row is stored already claimed by it (one write instead of two on a busy path).
         Raises InboxUnavailable when that cannot be done within the accept bound; then nothing is stored."""
+        lease: dict[str, Any] = {}
+        if owner is not None:
+            lease = {"lease_owner": owner, "lease_until": as_utc(now) + self.lease, "attempts": 1}
         values = {
             "key": key,
             "platform": platform,
@@ -129,6 +141,7 @@ class Inbox:
             "state": InboxState.RECEIVED.value,
             "attempts": 0,
             "received_at": as_utc(now),
+            **lease,
         }
         insert = pg_insert if self._postgres else sqlite_insert
         statement = (

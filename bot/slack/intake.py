@@ -32,7 +32,7 @@ from bot.slack import blocks as bk
 from bot.slack import render
 from bot.slack.retry import RetryingRespond
 from storage.db import database_deadline
-from storage.inbox import InboxItem, InboxUnavailable
+from storage.inbox import Accepted, InboxItem, InboxUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -126,14 +126,14 @@ class SlackIntake:
             logger.warning("inbox unavailable (%s): Slack %s not stored", error, kind)
             return self._not_taken(req, kind)
         if kind == "view":
-            return self._form_now(key, req, dispatch)
+            return self._form_now(accepted, req, dispatch)
         if accepted.item.delivered:
             logger.info("%s was answered before; dropping the redelivery", key)
         else:
-            self.intake.submit(key)  # a redelivery of one not done is worked again (taking the lease)
+            self.intake.submit(key, accepted)  # a redelivery of one not done is worked again (taking the lease)
         return BoltResponse(status=200, body="")
 
-    def _form_now(self, key: str, req: BoltRequest, dispatch: Dispatch) -> BoltResponse:
+    def _form_now(self, accepted: Accepted, req: BoltRequest, dispatch: Dispatch) -> BoltResponse:
         """A form submission: worked in this thread, because Slack shows the ack's answer in the form."""
         fresh: list[BoltResponse] = []
 
@@ -144,7 +144,7 @@ class SlackIntake:
             return Outcome({"status": response.status, "body": response.body}, failed=response.status >= 500)
 
         try:
-            outcome = self.intake.process_inline(key, PLATFORM, work)
+            outcome = self.intake.process_inline(accepted, work)
         except InboxUnavailable as error:
             logger.warning("inbox unavailable (%s): form submission refused", error)
             return _refused_form()

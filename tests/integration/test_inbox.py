@@ -66,6 +66,28 @@ def test_one_lease_at_a_time_and_an_expired_lease_is_taken_over(inbox: Inbox) ->
     assert inbox.decide("k", "worker-b", {"text": "ok"}, T0 + timedelta(seconds=90))
 
 
+def test_accept_with_an_owner_stores_the_row_claimed_and_renew_keeps_it(inbox: Inbox) -> None:
+    first = inbox.accept("k", "slack", "event", {}, T0, owner="worker-a")
+    assert first.new and first.item.lease_owner == "worker-a" and first.item.attempts == 1
+    assert inbox.claim("k", "worker-b", T0 + timedelta(seconds=1)) is None
+    # A redelivery finds the row as it is: the lease stays with the first worker.
+    assert inbox.accept("k", "slack", "event", {}, T0, owner="worker-b").item.lease_owner == "worker-a"
+    # Renewed while worked, the lease outlives its first term; only then can another worker take over.
+    later = T0 + inbox.lease - timedelta(seconds=1)
+    assert inbox.renew("worker-a", ["k"], later) == 1 and inbox.renew("worker-b", ["k"], later) == 0
+    assert inbox.claim("k", "worker-b", T0 + inbox.lease + timedelta(seconds=1)) is None
+    assert inbox.claim("k", "worker-b", later + inbox.lease + timedelta(seconds=1)) is not None
+    assert inbox.due(T0, platforms=("teams",)) == []
+
+
+def test_decide_while_delivering_finishes_the_row_in_one_write(inbox: Inbox) -> None:
+    inbox.accept("k", "slack", "event", {"text": "メモ"}, T0, owner="w")
+    assert inbox.decide("k", "w", {"ops": []}, T0, delivering=True)
+    row = inbox.get("k")
+    assert row is not None and row.delivered and row.state is InboxState.DONE and row.lease_owner is None
+    assert row.payload is None and inbox.due(T0 + timedelta(hours=1)) == []
+
+
 def test_decide_then_deliver_and_only_undelivered_rows_are_due(inbox: Inbox) -> None:
     for key in ("a", "b", "c"):
         inbox.accept(key, "slack", "event", {"text": f"メモ {key}"}, T0)
