@@ -167,9 +167,18 @@ def serialize_sqlite_writes(engine: Engine, writer: threading.Lock, busy_timeout
     event.listen(engine, "commit", lambda conn: _end_turn(conn.info))
     event.listen(engine, "rollback", lambda conn: _end_turn(conn.info))
     # A connection given back, or dropped, without a commit or rollback through the Connection.
-    event.listen(engine.pool, "reset", lambda _dbapi, record, *_: _end_turn(record.info))
-    event.listen(engine.pool, "checkin", lambda _dbapi, record: _end_turn(record.info) if record else None)
-    event.listen(engine.pool, "invalidate", lambda _dbapi, record, _exc: _end_turn(record.info))
+    @event.listens_for(engine.pool, "reset")
+    def _on_reset(dbapi_connection, connection_record, reset_state):  # type: ignore[no-untyped-def]
+        _end_turn(connection_record.info)
+
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(dbapi_connection, connection_record):  # type: ignore[no-untyped-def]
+        if connection_record is not None:
+            _end_turn(connection_record.info)
+
+    @event.listens_for(engine.pool, "invalidate")
+    def _on_invalidate(dbapi_connection, connection_record, exception):  # type: ignore[no-untyped-def]
+        _end_turn(connection_record.info)
 
 
 def create_session_factory(engine: Engine) -> sessionmaker[Session]:

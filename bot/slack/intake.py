@@ -120,6 +120,8 @@ class SlackIntake:
         if request is None:
             return dispatch(req)
         key, kind = request
+        if not self._listened_to(req):
+            return dispatch(req)  # nothing of ours would run (an event we ignore, a form we never drew): as before
         try:
             accepted = self.intake.accept(key, PLATFORM, kind, req.body)
         except InboxUnavailable as error:
@@ -132,6 +134,11 @@ class SlackIntake:
         else:
             self.intake.submit(key, accepted)  # a redelivery of one not done is worked again (taking the lease)
         return BoltResponse(status=200, body="")
+
+    def _listened_to(self, req: BoltRequest) -> bool:
+        """Whether a listener of ours matches the request (Bolt's own matchers; `_listeners` has no public accessor)."""
+        probe = BoltResponse(status=200, body="")
+        return any(listener.matches(req=req, resp=probe) for listener in self.app._listeners)
 
     def _form_now(self, accepted: Accepted, req: BoltRequest, dispatch: Dispatch) -> BoltResponse:
         """A form submission: worked in this thread, because Slack shows the ack's answer in the form."""

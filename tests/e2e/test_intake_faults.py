@@ -11,7 +11,13 @@ import pytest
 
 from tests.e2e.bot_process import ROOT
 from tests.e2e.fake_slack import FakeSlack
-from tests.e2e.intake_scenarios import SLACK_ACK_SECONDS, bot_starter, crash_burst, slow_loris, stalled_database
+from tests.e2e.intake_scenarios import (
+    SLACK_ACK_SECONDS,
+    bot_starter,
+    crash_burst,
+    slow_loris,
+    stalled_database,
+)
 
 HEADER_TIMEOUT = 5.0
 
