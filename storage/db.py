@@ -156,9 +156,18 @@ def serialize_sqlite_writes(engine: Engine, writer: threading.Lock, busy_timeout
             return
         if info.get(_HOLDS_WRITER) or not head.startswith(_WRITES):
             return
-        if not writer.acquire(timeout=info.get(_BUSY_MS, default_ms) / 1000):
+        budget_ms = info.get(_BUSY_MS, default_ms)
+        started = time.monotonic()
+        if not writer.acquire(timeout=budget_ms / 1000):
             raise OperationalError(statement, parameters, sqlite3.OperationalError("database is locked"))
         info[_HOLDS_WRITER] = True
+        waited_ms = int((time.monotonic() - started) * 1000)
+        if waited_ms:
+            # What is left of the bound is what SQLite may still wait (another process's writer): the two
+            # waits together stay within it. The next transaction sets its own again.
+            left = max(1, budget_ms - waited_ms)
+            _cursor.execute(f"PRAGMA busy_timeout={left}")
+            info[_BUSY_MS] = left
 
     def _end_turn(info: dict) -> None:  # type: ignore[type-arg]
         if info.pop(_HOLDS_WRITER, False):

@@ -102,9 +102,14 @@ class CrashCounts:
     unconfirmed: int  # stored but no confirmation reached the user
     confirmed_twice: int
     confirmed_absent: int  # confirmed but not stored
+    killed_at: float = 0.0  # time.time() just before the kill
+    unconfirmed_events: list[str] = field(default_factory=list)  # event ids of the unconfirmed ones
 
     def as_row(self) -> dict[str, int]:
-        return dict(self.__dict__)
+        row = dict(self.__dict__)
+        row.pop("killed_at")
+        row.pop("unconfirmed_events")
+        return row
 
 
 def crash_burst(
@@ -132,6 +137,7 @@ def crash_burst(
     answers: dict[int, Reply] = {}
     lock = threading.Lock()
     killed = threading.Event()
+    killed_at: list[float] = []
 
     def send(index: int) -> None:
         reply = bot.event(events[index], timeout=SLACK_ACK_SECONDS) if not killed.is_set() else Reply(None, 0.0)
@@ -140,11 +146,13 @@ def crash_burst(
             acked = sum(1 for r in answers.values() if r.status == 200)
             if acked >= kill_after and not killed.is_set():
                 killed.set()
+                killed_at.append(time.time())
                 bot.kill()
 
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(send, range(reports)))
     if not killed.is_set():
+        killed_at.append(time.time())
         bot.kill()
     acked_first = {i for i, r in answers.items() if r.status == 200}
 
@@ -190,6 +198,8 @@ def crash_burst(
         unconfirmed=sum(1 for i in stored_ids if counts_by_index[i] == 0),
         confirmed_twice=sum(1 for i in stored_ids if counts_by_index[i] > 1),
         confirmed_absent=sum(1 for i, n in counts_by_index.items() if n and i not in stored_ids),
+        killed_at=killed_at[0],
+        unconfirmed_events=[events[i]["event_id"] for i in sorted(stored_ids) if counts_by_index[i] == 0],
     )
 
 
