@@ -73,7 +73,9 @@ def test_kill_9_in_a_burst_of_60_reports_then_redelivery_stores_and_confirms_eac
                     text("SELECT state, attempts, decided_at, delivered_at FROM inbox WHERE key = :k"),
                     {"k": f"slack:event:{event_id}"},
                 ).one()
-                decided = row.decided_at if row.decided_at.tzinfo else row.decided_at.replace(tzinfo=UTC)
+                decided = row.decided_at  # SQLite gives the stored text back (UTC, without a zone)
+                decided = datetime.fromisoformat(decided) if isinstance(decided, str) else decided
+                decided = decided if decided.tzinfo else decided.replace(tzinfo=UTC)
                 assert row.state == "done" and row.attempts == 1 and row.delivered_at is not None, row
                 assert decided <= datetime.fromtimestamp(counts.killed_at, UTC), row
     finally:
