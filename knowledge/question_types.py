@@ -48,6 +48,7 @@ class Asks(Enum):
     DEPARTMENT = "department"
     REASON = "reason"
     NEXT = "next"  # 次の開催, 次回: a date still to come
+    HOW_TO = "how_to"  # 設定方法, 使い方: a procedure, which only an entry written for a how question gives
     LIST = "list"  # 全部挙げて: every item, which an answer saying the plan does not list them cannot give
     UNKNOWN_TERM = "unknown_term"  # 参加病院: a thing the knowledge base never mentions
 
@@ -125,6 +126,9 @@ _POSITION = re.compile(
     r"(座長|委員長|議長|会長|責任者|代表者?|トップ|まとめ役|取りまとめ役|班長|部会長|リーダー|事務局長|窓口担当|担当者|"
     r"策定委員|委員|課長|部長|係長)(って|は|を|が|に)?(誰|だれ|どなた|どこ|どの人|何者|[?？]|$)"
 )
+_HOW_TO = _any(r"作り方|使い方|設定方法|設定の仕方|やり方|手順|申請方法|申込方法|申し込み方法|ログイン|操作方法|インストール|登録方法")
+# A phrasing that asks how (not one that names a method: 「設定方法を習得するのはなぜ」).
+_HOW_PHRASING = re.compile(r"どう|どのよう|やり方|手順|進め方|仕方|流れ|方法(は|を教え|って|[?？]|$)")
 _LIST = _any(r"全部|ぜんぶ|すべて|全て|一覧|挙げて|あげて|列挙|リストアップ|個々の|それぞれの名|具体的にどの|内訳|どれが含まれ|何が含まれ")
 _WHO = _any(r"誰(?!一人|ひとり|でも|にとって|も)|だれ(?!ひとり|でも)|どなた|どの人")
 _PLACE = _any(r"場所|会場|開催地|どこで(開催|や|行|す|実施|使|利用)|所在地|どの窓口|どこの窓口")
@@ -181,6 +185,8 @@ def asked_types(question: str) -> frozenset[Asks]:
         asks.add(Asks.REASON)
     if _LIST.search(q):
         asks.add(Asks.LIST)
+    if _HOW_TO.search(q) and not re.search(r"目的|ねらい|狙い|習得|学ぶ|覚える|なぜ|なんで|理由", q):
+        asks.add(Asks.HOW_TO)  # 「設定方法を習得する目的」 names a method, it does not ask for one
     if _NEXT.search(q) and (asks & {Asks.WHEN, Asks.SINCE, Asks.UNTIL} or "開催" in q):
         asks.add(Asks.NEXT)
     return frozenset(asks)
@@ -310,6 +316,9 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
     if says_lacking(asks, entry):
         return False
     answer = _plain(entry.answer)
+    if asks is Asks.HOW_TO:
+        # 「AI-OCRの設定方法」 is not answered by why the plan names it: the entry must be one that says how.
+        return any(_HOW_PHRASING.search(_plain(p)) for p in entry.phrasings) if entry.phrasings else True
     if asks is Asks.LIST:
         return True  # any answer on the topic lists what the plan lists, unless it says the plan does not
     if asks is Asks.WHO:
@@ -429,6 +438,7 @@ def missing_statement(asks: Asks, question: str, source_name: str = "計画") ->
         Asks.POSITION: f"{_position(q)}が誰か",
         Asks.WHO: f"{_who_of(q)}が誰か",
         Asks.LIST: "その一つ一つ（一覧）",
+        Asks.HOW_TO: "具体的な方法や手順",
         Asks.REASON: "その理由",
         Asks.NEXT: "次の予定（日程）",
     }[asks]
