@@ -1,0 +1,128 @@
+"""The intake service (bot/intake.py) on SQLite and PostgreSQL, with a recording platform: work once, deliver
+once, resume what a dead worker left, give up after too many attempts, and leave other platforms' rows alone."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.intake import Intake, Outcome
+from storage.db import upgrade_database
+from storage.inbox import MAX_ATTEMPTS, Inbox, InboxItem, InboxState, create_inbox_engine
+
+
+class RecordingPlatform:
+    def __init__(self) -> None:
+        self.worked: list[str] = []
+        self.delivered: list[tuple[str, dict[str, Any]]] = []
+        self.gave_up: list[str] = []
+        self.done = threading.Event()
+
+    def work(self, item: InboxItem) -> Outcome:
+        self.worked.append(item.key)
+        return Outcome({"text": f"answer to {item.payload}"})
+
+    def deliver(self, item: InboxItem, result: dict[str, Any]) -> None:
+        self.delivered.append((item.key, result))
+        self.done.set()
+
+    def give_up(self, item: InboxItem) -> Outcome:
+        self.gave_up.append(item.key)
+        return Outcome({"text": "sorry"}, failed=True)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def engine(db_url: str):  # type: ignore[no-untyped-def]
+    engine = create_inbox_engine(db_url)
+    upgrade_database(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def make_intake(engine: Engine, clock: Clock) -> tuple[Intake, RecordingPlatform]:
+    intake = Intake(Inbox(engine, lease=timedelta(seconds=4)), clock)
+    platform = RecordingPlatform()
+    intake.register("slack", platform)
+    return intake, platform
+
+
+def test_accepted_work_is_done_and_delivered_once_and_a_redelivery_is_ignored(engine: Engine, clock: Clock) -> None:
+    intake, platform = make_intake(engine, clock)
+    accepted = intake.accept("slack:event:E1", "slack", "event", {"q": 1})
+    assert accepted.new and accepted.item.lease_owner == intake.owner  # stored already claimed
+    assert intake.submit("slack:event:E1", accepted)
+    assert platform.done.wait(10)
+    assert intake.drain(10)
+    again = intake.accept("slack:event:E1", "slack", "event", {"q": 1})
+    assert not again.new and again.item.delivered and again.item.state is InboxState.DONE
+    assert again.item.payload is None  # the user's words are not kept once decided
+    assert platform.worked == ["slack:event:E1"]
+    assert platform.delivered == [("slack:event:E1", {"text": "answer to {'q': 1}"})]
+
+
+def test_a_dead_workers_rows_are_resumed_once_their_lease_expires(engine: Engine, clock: Clock) -> None:
+    dead, _ = make_intake(engine, clock)
+    dead.accept("slack:event:E2", "slack", "event", {"q": 2})  # claimed by a worker that then died
+    dead.inbox.accept("teams:activity:A1", "teams", "activity", {}, clock())  # not ours to resume
+    alive, platform = make_intake(engine, clock)
+    assert alive.resume() == 0  # the lease still holds
+    clock.now += timedelta(seconds=5)
+    assert alive.resume() == 1
+    assert platform.done.wait(10) and alive.drain(10)
+    assert platform.worked == ["slack:event:E2"] and len(platform.delivered) == 1
+    assert alive.inbox.get("teams:activity:A1").delivered is False  # type: ignore[union-attr]
+
+
+def test_a_row_decided_but_not_delivered_is_delivered_from_its_result_without_working_again(
+    engine: Engine, clock: Clock
+) -> None:
+    dead, _ = make_intake(engine, clock)
+    dead.accept("slack:command:T1", "slack", "command", {"q": 3})
+    dead.inbox.decide("slack:command:T1", dead.owner, {"text": "stored answer"}, clock())  # then it died
+    clock.now += timedelta(seconds=5)
+    alive, platform = make_intake(engine, clock)
+    assert alive.resume() == 1 and platform.done.wait(10) and alive.drain(10)
+    assert platform.worked == []
+    assert platform.delivered == [("slack:command:T1", {"text": "stored answer"})]
+
+
+def test_a_request_cut_short_too_often_is_given_up_with_an_apology(engine: Engine, clock: Clock) -> None:
+    intake, platform = make_intake(engine, clock)
+    intake.accept("slack:event:E3", "slack", "event", {"q": 4})
+    for _ in range(MAX_ATTEMPTS):  # every worker that took it died
+        clock.now += timedelta(seconds=5)
+        assert intake.inbox.claim("slack:event:E3", "someone", clock()) is not None
+    clock.now += timedelta(seconds=5)
+    assert intake.submit("slack:event:E3") and platform.done.wait(10) and intake.drain(10)
+    assert platform.worked == [] and platform.gave_up == ["slack:event:E3"]
+    row = intake.inbox.get("slack:event:E3")
+    assert row is not None and row.state is InboxState.FAILED and row.delivered
+    assert platform.delivered == [("slack:event:E3", {"text": "sorry"})]
+
+
+def test_take_and_finish_for_work_done_inside_the_request(engine: Engine, clock: Clock) -> None:
+    first, _ = make_intake(engine, clock)
+    second, _ = make_intake(engine, clock)
+    assert first.take("teams:activity:A2", "teams", "activity")
+    assert not second.take("teams:activity:A2", "teams", "activity")  # being worked by the first
+    clock.now += timedelta(seconds=5)  # the first died: its redelivery is worked by the second
+    assert second.take("teams:activity:A2", "teams", "activity")
+    second.finish("teams:activity:A2")
+    assert not first.take("teams:activity:A2", "teams", "activity")  # answered: a later redelivery is dropped
