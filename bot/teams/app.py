@@ -305,11 +305,11 @@ def register_messages(agent: TeamsAgent) -> None:
 
 async def send_report_form(agent: TeamsAgent, context: TurnContext, ctx: ChatContext) -> None:
     try:
-        spec = await asyncio.to_thread(agent.core.form_spec, ctx)
+        form = await asyncio.to_thread(agent.core.report_form, ctx)
     except UserError as error:
         await send_reply(context, _refusal(error))
         return
-    card = cards.report_form_card(spec)
+    card = cards.report_form_card(form, surface=ctx.surface)
     await context.send_activity(message_activity(render.TeamsMessage(text="進捗報告フォーム", card=card)))
 
 
@@ -364,10 +364,10 @@ async def feedback_given(agent: TeamsAgent, context: TurnContext, data: dict[str
 async def form_opened(agent: TeamsAgent, context: TurnContext, data: dict[str, Any]) -> render.Card:
     ctx = teams_context(context.activity)
     try:
-        spec = await asyncio.to_thread(agent.core.form_spec, ctx)
+        form = await asyncio.to_thread(agent.core.report_form, ctx)
     except UserError as error:
         return cards.result_card(render.blocks_markdown(error.blocks, ctx.surface, card=True))
-    return cards.report_form_card(spec)
+    return cards.report_form_card(form, surface=ctx.surface)
 
 
 async def form_submitted(agent: TeamsAgent, context: TurnContext, data: dict[str, Any]) -> render.Card:
@@ -375,12 +375,12 @@ async def form_submitted(agent: TeamsAgent, context: TurnContext, data: dict[str
     ctx = teams_context(context.activity)
     try:
         values = cards.form_values(data)
-        spec = await asyncio.to_thread(agent.core.form_spec, ctx)
+        form = await asyncio.to_thread(agent.core.report_form, ctx)
     except UserError as error:
         return cards.result_card(render.blocks_markdown(error.blocks, ctx.surface, card=True))
     confirmation, errors = await asyncio.to_thread(agent.core.submit_form, ctx, values)
     if confirmation is None:
-        return cards.report_form_card(spec, values=values, errors=errors)
+        return cards.report_form_card(form, values=values, errors=errors, surface=ctx.surface)
     return cards.result_card(render.blocks_markdown(confirmation, ctx.surface, card=True))
 
 

@@ -1,4 +1,6 @@
-"""The report form as an Adaptive Card 1.5: initiatives grouped by reform, status, percent, note.
+"""The core's report form (bot/progress/form.py `ReportForm`) as an Adaptive Card 1.5: initiatives grouped by
+reform, status, percent, note. The fields are checked and recorded by the core (`submit_report_form`), the
+same rules as Slack's modal; its field errors (neutral blocks) are drawn here.
 
 Teams has no modal that keeps server-side errors next to fields, so the card does it itself: a submit is
 an `Action.Execute`, and when the core refuses a field the invoke response is the same card with the
@@ -8,75 +10,50 @@ values kept and the error in red right under that field.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from bot.errors import UserError
-from bot.teams.render import VERB_REPORT, Card, card, execute, inert, ours, text_block
+from bot.progress.form import (
+    FIELD_DEPARTMENT,
+    FIELD_INITIATIVE,
+    FIELD_NOTE,
+    FIELD_PERCENT,
+    FIELD_STATUS,
+    FieldErrors,
+    ReportForm,
+)
+from bot.replies import Block, Surface
+from bot.teams.render import VERB_REPORT, Card, blocks_markdown, card, execute, inert, ours, text_block
 
-FIELD_INITIATIVE = "initiative"
-FIELD_STATUS = "status"
-FIELD_PERCENT = "percent"
-FIELD_NOTE = "note"
-FIELD_DEPARTMENT = "department"
 FIELDS = (FIELD_INITIATIVE, FIELD_STATUS, FIELD_PERCENT, FIELD_NOTE, FIELD_DEPARTMENT)
+FORM_ERROR = "form"  # an error about the whole form, shown above the fields
 
 
-@dataclass(frozen=True)
-class FormInitiative:
-    id: str
-    name: str
-    reform: int | None
-
-
-@dataclass(frozen=True)
-class FormReform:
-    no: int
-    symbol: str
-    name: str
-
-
-@dataclass(frozen=True)
-class ReportFormSpec:
-    """What the form offers; built from the core's data by the adapter."""
-
-    initiatives: Sequence[FormInitiative]
-    reforms: Mapping[int, FormReform]
-    statuses: Sequence[tuple[str, str]]  # (value, label)
-    reporter_label: str
-    departments: Sequence[str] = ()  # only for admins, who may report for any department
-    own_department: str | None = None
-    note_limit: int = 1000
-
-
-def initiative_choices(spec: ReportFormSpec) -> list[dict[str, str]]:
+def initiative_choices(form: ReportForm) -> list[dict[str, str]]:
     """Initiatives in reform order, each titled with its reform so the list reads as groups."""
-
-    def order(item: FormInitiative) -> tuple[int, str]:
-        return (item.reform if item.reform is not None else 99, item.id)
-
-    choices = []
-    for item in sorted(spec.initiatives, key=order):
-        reform = spec.reforms.get(item.reform) if item.reform is not None else None
-        group = f"{reform.symbol}{reform.name}｜" if reform else "その他｜"
-        choices.append({"title": ours(f"{group}{item.id} {item.name}")[:200], "value": item.id})
-    return choices
+    return [
+        {"title": ours(f"{group.label}｜{option.label}")[:200], "value": option.value}
+        for group in form.initiatives
+        for option in group.options
+    ]
 
 
-def _error(errors: Mapping[str, str], name: str) -> list[dict[str, Any]]:
-    message = errors.get(name)
-    if not message:
+def _error(errors: Mapping[str, Sequence[Block]], name: str, surface: Surface) -> list[dict[str, Any]]:
+    content = errors.get(name)
+    if not content:
         return []
-    return [text_block(ours(message), color="Attention", size="Small", spacing="None", id=f"{name}Error")]
+    text = blocks_markdown(content, surface, card=True)
+    return [text_block(text, color="Attention", size="Small", spacing="None", id=f"{name}Error")]
 
 
 def report_form_card(
-    spec: ReportFormSpec,
+    form: ReportForm,
     *,
     values: Mapping[str, Any] | None = None,
-    errors: Mapping[str, str] | None = None,
+    errors: FieldErrors | None = None,
+    surface: Surface = "personal",
 ) -> Card:
-    """The form; `values` refill it and `errors` (field → message) show under their fields."""
+    """The form (bot/progress/form.py); `values` refill it and `errors` (field → blocks) show under their fields."""
     values = values or {}
     errors = errors or {}
 
@@ -86,10 +63,9 @@ def report_form_card(
 
     body: list[dict[str, Any]] = [
         text_block("**進捗報告**", size="Medium"),
-        text_block(f"報告者: {inert(spec.reporter_label)}", isSubtle=True),
+        text_block(f"報告者: {inert(form.reporter_label)}", isSubtle=True),
     ]
-    if errors.get("form"):
-        body += _error(errors, "form")
+    body += _error(errors, FORM_ERROR, surface)
     body += [
         {
             "type": "Input.ChoiceSet",
@@ -99,10 +75,10 @@ def report_form_card(
             "isRequired": True,
             "errorMessage": "取組みを選んでください。",
             "placeholder": "取組みを選ぶ（改革ごと）",
-            "choices": initiative_choices(spec),
+            "choices": initiative_choices(form),
             "value": value(FIELD_INITIATIVE),
         },
-        *_error(errors, FIELD_INITIATIVE),
+        *_error(errors, FIELD_INITIATIVE, surface),
         {
             "type": "Input.ChoiceSet",
             "id": FIELD_STATUS,
@@ -110,10 +86,10 @@ def report_form_card(
             "style": "compact",
             "isRequired": True,
             "errorMessage": "状況を選んでください。",
-            "choices": [{"title": label, "value": status} for status, label in spec.statuses],
+            "choices": [{"title": status.label, "value": status.value} for status in form.statuses],
             "value": value(FIELD_STATUS),
         },
-        *_error(errors, FIELD_STATUS),
+        *_error(errors, FIELD_STATUS, surface),
         {
             "type": "Input.Text",
             "id": FIELD_PERCENT,
@@ -122,28 +98,28 @@ def report_form_card(
             "maxLength": 5,
             "value": value(FIELD_PERCENT),
         },
-        *_error(errors, FIELD_PERCENT),
+        *_error(errors, FIELD_PERCENT, surface),
         {
             "type": "Input.Text",
             "id": FIELD_NOTE,
             "label": "メモ（任意）",
             "isMultiline": True,
-            "maxLength": spec.note_limit,
+            "maxLength": form.note_limit,
             "value": value(FIELD_NOTE),
         },
-        *_error(errors, FIELD_NOTE),
+        *_error(errors, FIELD_NOTE, surface),
     ]
-    if spec.departments:
+    if form.departments:
         body += [
             {
                 "type": "Input.ChoiceSet",
                 "id": FIELD_DEPARTMENT,
                 "label": "報告する課（事務局のみ）",
                 "style": "compact",
-                "choices": [{"title": ours(d), "value": d} for d in spec.departments],
-                "value": value(FIELD_DEPARTMENT) or (spec.own_department or ""),
+                "choices": [{"title": ours(d), "value": d} for d in form.departments],
+                "value": value(FIELD_DEPARTMENT) or (form.own_department or ""),
             },
-            *_error(errors, FIELD_DEPARTMENT),
+            *_error(errors, FIELD_DEPARTMENT, surface),
         ]
     submit = execute("報告する", VERB_REPORT, {}, style="positive")
     submit["associatedInputs"] = "auto"

@@ -7,30 +7,15 @@ entry, feedback, the progress service. Nothing here knows the Agents SDK.
 from __future__ import annotations
 
 import logging
-import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.errors import UserError
 from bot.feedback import FeedbackService
-from bot.progress.parsing import ReportDraft
-from bot.progress.service import ProgressService
+from bot.progress.form import FieldErrors, FormValues, ReportForm, report_form, submit_report_form
 from bot.replies import Block, ChatContext, Reply
-from bot.teams.cards import (
-    FIELD_DEPARTMENT,
-    FIELD_INITIATIVE,
-    FIELD_NOTE,
-    FIELD_PERCENT,
-    FIELD_STATUS,
-    FormInitiative,
-    FormReform,
-    ReportFormSpec,
-)
 from bot.teams.digest import teams_object_id
-from bot.teams.render import blocks_markdown
-from storage.progress import MAX_NOTE_CHARS, STATUS_LABELS, ReportStatus, StaffRole
 
 if TYPE_CHECKING:
     from bot.bootstrap import Bot
@@ -99,73 +84,16 @@ class TeamsCore:
 
     # ------------------------------------------------------------ the report form
 
-    def form_spec(self, ctx: ChatContext) -> ReportFormSpec:
-        """What the form offers this person; a UserError says why they cannot report."""
-        service = self._progress()
-        reporter = service.reporter(ctx.user)
-        initiatives = [FormInitiative(i.id, i.name, i.reform) for i in service.list_initiatives()]
-        if not initiatives:
-            raise UserError("報告の対象になる取組みが登録されていません。")
-        reforms = {no: FormReform(info.no, info.symbol, info.name) for no, info in service.reforms().items()}
-        departments = [d.name for d in service.staff.departments()] if reporter.role is StaffRole.ADMIN else []
-        return ReportFormSpec(
-            initiatives=initiatives,
-            reforms=reforms,
-            statuses=[(status.value, label) for status, label in STATUS_LABELS.items()],
-            reporter_label=f"{reporter.name}（{reporter.department}）",
-            departments=departments,
-            own_department=reporter.department,
-            note_limit=MAX_NOTE_CHARS,
-        )
+    def report_form(self, ctx: ChatContext) -> ReportForm:
+        """What the form offers this person (the core's, as Slack's modal); a UserError says why there is none."""
+        return report_form(self.bot.progress, ctx.user)
 
-    def submit_form(
-        self, ctx: ChatContext, values: dict[str, str]
-    ) -> tuple[tuple[Block, ...] | None, dict[str, str]]:
-        """Record the form: the confirmation, or the errors to show next to each field (nothing recorded)."""
+    def submit_form(self, ctx: ChatContext, values: FormValues) -> tuple[tuple[Block, ...] | None, FieldErrors]:
+        """Record the form through the core's rules: the confirmation, or the errors to show next to each field."""
         from bot.handlers.progress import render_report
 
-        draft, errors = read_report_form(values)
-        if draft is None:
-            return None, errors
-        service = self._progress()
-        try:
-            reporter = service.reporter(ctx.user)
-            if draft.department == reporter.department:
-                draft = replace(draft, department=None)
-            outcome = service.record(reporter, draft, request_id=ctx.request_id, source=PLATFORM)
-        except UserError as error:
-            # The fields were valid; what the core refused concerns the initiative or the department.
-            field = FIELD_DEPARTMENT if draft.department is not None else FIELD_INITIATIVE
-            return None, {field: blocks_markdown(error.blocks, ctx.surface, card=True)}
-        return render_report(outcome, service), {}
-
-    def _progress(self) -> ProgressService:
-        return self.bot.progress
-
-
-def read_report_form(values: dict[str, str]) -> tuple[ReportDraft | None, dict[str, str]]:
-    """The card's inputs as a draft, or an error per field.
-
-    Seam (docs/architecture.md §1): the core's `validate_report_form` replaces this once it lands, so
-    Slack's modal and this card share one copy of the rules."""
-    errors: dict[str, str] = {}
-    initiative = values.get(FIELD_INITIATIVE, "").strip()
-    if not initiative:
-        errors[FIELD_INITIATIVE] = "取組みを選んでください。"
-    status = next((s for s in ReportStatus if s.value == values.get(FIELD_STATUS, "")), None)
-    if status is None:
-        errors[FIELD_STATUS] = "状況を選んでください。"
-    percent: int | None = None
-    percent_text = unicodedata.normalize("NFKC", values.get(FIELD_PERCENT, "")).strip().removesuffix("%").strip()
-    if percent_text:
-        if len(percent_text) > 3 or not percent_text.isdecimal() or int(percent_text) > 100:
-            errors[FIELD_PERCENT] = "進捗率は 0〜100 の整数で入力してください（例: 60）。わからなければ空欄にしてください。"
-        else:
-            percent = int(percent_text)
-    note = values.get(FIELD_NOTE, "").strip()
-    if len(note) > MAX_NOTE_CHARS:
-        errors[FIELD_NOTE] = f"メモが長すぎます（{len(note)}文字）。{MAX_NOTE_CHARS}文字以内にしてください。"
-    if errors or status is None:
-        return None, errors
-    department = values.get(FIELD_DEPARTMENT, "").strip() or None
-    return ReportDraft(initiative=initiative, status=status, percent=percent, note=note, department=department), {}
+        service = self.bot.progress
+        result = submit_report_form(service, ctx.user, values, request_id=ctx.request_id, source=PLATFORM)
+        if result.outcome is None:
+            return None, result.errors
+        return render_report(result.outcome, service), {}
