@@ -211,7 +211,9 @@ def _serve_slack(
     return 0
 
 
-def _serve_teams(settings: Settings, *, host: str, port: int, with_scheduler: bool = False) -> int:
+def _serve_teams(
+    settings: Settings, *, host: str, port: int, with_scheduler: bool = False, limits: FrontLimits | None = None
+) -> int:
     """Teams over HTTP (`POST /api/messages`, `GET /healthz`); with `with_scheduler` the digest and reminders too."""
     from bot.teams.server import TeamsSetupError, serve_teams
 
@@ -219,20 +221,23 @@ def _serve_teams(settings: Settings, *, host: str, port: int, with_scheduler: bo
         return _fail("Teams に接続するには環境変数 TEAMS_APP_ID を設定してください（README の「Teams への接続」）。", 2)
     bot = _bootstrap(settings)
     try:
-        from bot.teams.run import jobs_notifier, web_app_for
+        from bot.teams.run import front_for, jobs_notifier
 
-        agent, web_app = web_app_for(bot)
+        agent, front = front_for(bot, limits)
     except TeamsSetupError as error:
         bot.close()
         return _fail(f"Teams の設定が足りません: {error}", 2)
     if settings.teams_allow_anonymous:
         print("注意: TEAMS_ALLOW_ANONYMOUS=1 のため、トークンのない要求も受け付けます（ローカルのテスト専用です）。", file=sys.stderr)
+    from bot.reload_signal import install_sighup_reload
     from bot.scheduling import start_scheduler, stop_scheduler
 
     scheduler = start_scheduler(bot, jobs_notifier(agent)) if with_scheduler else None
+    restore_sighup = install_sighup_reload(bot.knowledge.reload)  # after `dxbot kb apply`: kill -HUP <pid>
     try:
-        serve_teams(web_app, host, port)
+        serve_teams(front, host, port)
     finally:
+        restore_sighup()
         stop_scheduler(scheduler)
         bot.close()
     return 0
@@ -242,17 +247,17 @@ def _serve_both(settings: Settings, args: argparse.Namespace) -> int:
     """`dxbot run` with Slack and Teams credentials: Teams on --teams-port in a thread, Slack as usual.
 
     The digest and reminders go to the platform of DXBOT_DIGEST_CHANNEL (a `19:…@thread.tacv2` id is Teams)."""
-    from bot.teams.run import digest_goes_to_teams, web_app_for
-    from bot.teams.server import TeamsSetupError, start_in_thread
+    from bot.teams.run import digest_goes_to_teams, front_for
+    from bot.teams.server import TeamsSetupError, start_teams_in_thread
 
     if not digest_goes_to_teams(settings):
         bot = _bootstrap(settings)
         try:
-            _agent, web_app = web_app_for(bot)
+            _agent, front = front_for(bot)
         except TeamsSetupError as error:
             bot.close()
             return _fail(f"Teams の設定が足りません: {error}", 2)
-        server = start_in_thread(web_app, args.host, args.teams_port)
+        server = start_teams_in_thread(front, args.host, args.teams_port)
         logger.info("Teams endpoint on %s/api/messages beside Slack", server.url)
         try:
             return _serve_slack(settings, socket_mode=bool(settings.slack_app_token), host=args.host, port=args.port, with_scheduler=True)
@@ -275,7 +280,9 @@ def _serve_both(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if args.platform == "teams":
-        return _serve_teams(settings, host=args.host, port=3978 if args.port is None else args.port)
+        return _serve_teams(
+            settings, host=args.host, port=3978 if args.port is None else args.port, limits=_front_limits(args)
+        )
     port = 3000 if args.port is None else args.port  # 0 picks a free port
     return _serve_slack(settings, socket_mode=False, host=args.host, port=port, limits=_front_limits(args))
 

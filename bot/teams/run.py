@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings
 from bot.teams.digest import TeamsDeliveryNotifier, is_teams_channel
 from bot.teams.notifier import TeamsNotifier
-from bot.teams.server import TeamsAgent, build_teams_agent, build_web_app
+from bot.teams.server import TeamsAgent, build_teams_agent, teams_front
+from bot.web.server import Front, FrontLimits
 
 if TYPE_CHECKING:
     from bot.bootstrap import Bot
@@ -25,8 +26,20 @@ def digest_goes_to_teams(settings: Settings) -> bool:
     return is_teams_channel(settings.digest_channel) or (settings.teams_configured and not settings.slack_configured)
 
 
-def web_app_for(bot: Bot) -> tuple[TeamsAgent, Any]:
-    from storage.db import database_reachable
+def front_for(bot: Bot, limits: FrontLimits | None = None) -> tuple[TeamsAgent, Front]:
+    """The agent and the front serving it; `/healthz` is 503 until the start-up work ran, or while the
+    database is away (checked on its own one-connection pool, as Slack's)."""
+    from storage.db import create_db_engine, database_reachable
 
     agent = build_teams_agent(bot)
-    return agent, build_web_app(agent, health_check=lambda: database_reachable(bot.db))
+    health_db = create_db_engine(
+        bot.settings.database_url, pool_size=1, max_overflow=0, pool_timeout=1, busy_timeout=1, connect_timeout=2
+    )
+    front = teams_front(agent, lambda: bot.database_started() and database_reachable(health_db), limits)
+
+    def release_health_pool(_seconds: float) -> bool:
+        health_db.dispose()
+        return True
+
+    front.on_drain(release_health_pool)
+    return agent, front

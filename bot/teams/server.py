@@ -7,18 +7,18 @@ connector hosts. `TEAMS_ALLOW_ANONYMOUS=1` (local tests against a fake connector
 without an Authorization header and sends replies without a token, to any host; a request that does
 carry a token is still validated, so a forged one gets 401.
 
-Seam (docs/architecture.md §6): the shared HTTP front mounts `messages_handler` when it lands; until then
-`serve_teams` runs this aiohttp application by itself.
+The route is mounted on the shared HTTP front (bot/web/server.py `Front`, docs/architecture.md §6), which
+gives it the header and body deadlines, the size and connection limits, `GET /healthz` and the graceful
+drain. A request with no `Authorization` header is refused from its headers alone (401, body unread) unless
+anonymous requests are allowed; a token is checked by the SDK, after the front has read the body.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -33,6 +33,7 @@ from bot.teams.app import TeamsAgent, build_agent
 from bot.teams.core import TeamsCore
 from bot.teams.payloads import malformed_activity
 from bot.teams.store import ConversationDirectory, DatabaseStorage
+from bot.web.server import Front, FrontLimits, Mount, RunningFront, json_response, serve, start_in_thread
 from storage.conversations import ConversationStore
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+MESSAGES_PATH = "/api/messages"
 MAX_BODY_BYTES = 256 * 1024  # an activity is a few KB; Teams' own message limit is about 100 KB
 ANONYMOUS_WARNING = (
     "TEAMS_ALLOW_ANONYMOUS=1: requests without a token are accepted. For local tests against a fake "
@@ -125,68 +127,41 @@ def messages_handler(agent: TeamsAgent) -> Callable[[web.Request], Any]:
     return on_messages
 
 
-def build_web_app(agent: TeamsAgent, health_check: Callable[[], bool] | None = None) -> web.Application:
-    # The SDK's JWT check keeps its claims under a plain string key on each request; aiohttp would warn per request.
-    warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module=r"microsoft_agents\.")
-    web_app = web.Application(client_max_size=MAX_BODY_BYTES)
-    with warnings.catch_warnings():  # the SDK's JWT check reads this plain string key
-        warnings.simplefilter("ignore", web.NotAppKeyWarning)
-        web_app["agent_configuration"] = agent.auth_config
-    web_app.router.add_post("/api/messages", messages_handler(agent))
+class TeamsRoute:
+    """`POST /api/messages` on the front."""
 
-    async def healthz(_request: web.Request) -> web.Response:
-        healthy = True if health_check is None else await asyncio.to_thread(health_check)
-        return web.json_response({"ok": healthy}, status=200 if healthy else 503)
+    def __init__(self, agent: TeamsAgent) -> None:
+        self.agent = agent
+        self.anonymous = bool(agent.auth_config.ANONYMOUS_ALLOWED)
 
-    web_app.router.add_get("/healthz", healthz)
-    return web_app
+    def mount(self, front: Front) -> None:
+        # The SDK's JWT check reads its configuration from the application under this plain string key.
+        warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module=r"microsoft_agents\.")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", web.NotAppKeyWarning)
+            front.app["agent_configuration"] = self.agent.auth_config
+        front.mount(Mount("Teams", "POST", MESSAGES_PATH, messages_handler(self.agent), precheck=self.precheck))
 
-
-def serve_teams(web_app: web.Application, host: str, port: int) -> None:
-    """Serve until SIGINT/SIGTERM (aiohttp drains in-flight requests on shutdown)."""
-    logger.info("Teams endpoint on http://%s:%d/api/messages", host, port)
-    web.run_app(web_app, host=host, port=port, print=None, access_log=logger, shutdown_timeout=10.0)
-
-
-@dataclass
-class RunningServer:
-    """A server on a free port in its own thread and event loop (tests, and `dxbot run` beside Slack)."""
-
-    url: str
-    loop: asyncio.AbstractEventLoop
-    thread: threading.Thread
-    runner: web.AppRunner
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(timeout=15)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=15)
+    def precheck(self, request: web.Request) -> web.Response | None:
+        """401 from the headers alone when there is no token and none may be missing (the body is not read)."""
+        if self.anonymous or request.headers.get("Authorization"):
+            return None
+        return json_response(401, {"error": "Authorization header not found"}, close=True)
 
 
-def start_in_thread(web_app: web.Application, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(web_app, access_log=None)
-    ready = threading.Event()
-    bound: list[int] = []
+def teams_front(agent: TeamsAgent, health_check: Callable[[], bool] | None = None, limits: FrontLimits | None = None) -> Front:
+    """A front serving Teams (and `/healthz`); activities are small, so bodies stay within MAX_BODY_BYTES."""
+    limits = limits or FrontLimits()
+    front = Front(health_check, replace(limits, max_body_bytes=min(limits.max_body_bytes, MAX_BODY_BYTES)))
+    TeamsRoute(agent).mount(front)
+    return front
 
-    def run() -> None:
-        asyncio.set_event_loop(loop)
 
-        async def start() -> None:
-            await runner.setup()
-            site = web.TCPSite(runner, host, port)
-            await site.start()
-            server = getattr(site, "_server", None)
-            sockets = getattr(server, "sockets", None) or []
-            bound.append(sockets[0].getsockname()[1] if sockets else port)
-            ready.set()
+def serve_teams(front: Front, host: str, port: int) -> bool:
+    """Serve until SIGTERM/SIGINT, then drain (bot/web/server.py `serve`); True when the drain finished."""
+    return serve(front, host, port)
 
-        loop.run_until_complete(start())
-        loop.run_forever()
-        loop.close()
 
-    thread = threading.Thread(target=run, name="dxbot-teams-http", daemon=True)
-    thread.start()
-    if not ready.wait(timeout=30):
-        raise RuntimeError("Teams HTTP server did not start")
-    return RunningServer(f"http://{host}:{bound[0]}", loop, thread, runner)
+def start_teams_in_thread(front: Front, host: str = "127.0.0.1", port: int = 0) -> RunningFront:
+    """Serving in a background thread (tests, and `dxbot run` beside Slack): `.url`, `.stop()`."""
+    return start_in_thread(front, host, port)

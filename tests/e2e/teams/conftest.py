@@ -152,7 +152,7 @@ def start_teams_bot(bundled_kb, plan_engine, fake_connector: FakeConnector, cloc
     from bot.bootstrap import bootstrap
     from bot.directory import teams_staff_key
     from bot.settings import Settings
-    from bot.teams.server import build_teams_agent, build_web_app, start_in_thread
+    from bot.teams.server import build_teams_agent, start_teams_in_thread, teams_front
 
     started: list[TeamsBot] = []
 
@@ -177,7 +177,7 @@ def start_teams_bot(bundled_kb, plan_engine, fake_connector: FakeConnector, cloc
                 role=StaffRole.ADMIN, now=clock(),
             )
         agent = build_teams_agent(services)
-        server = start_in_thread(build_web_app(agent))
+        server = start_teams_in_thread(teams_front(agent))
         bot = TeamsBot(fake_connector, services, agent, server, TeamsSender(server.url, fake_connector))
         started.append(bot)
         return bot

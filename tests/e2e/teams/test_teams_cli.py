@@ -6,12 +6,16 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
+import signal
+import time
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from knowledge.kb import BUNDLED_KB
 from tests.e2e.fake_connector import FakeConnector
 from tests.e2e.teams.conftest import APP_ID, TENANT_ID, TeamsSender, card_texts
 from tests.e2e.test_cli_slack import free_port, start, stop, wait_healthy
@@ -84,3 +88,36 @@ def test_serve_teams_without_credentials_names_them(monkeypatch: pytest.MonkeyPa
     assert main(["serve", "--platform", "teams"]) == 2
     err = capsys.readouterr().err
     assert "TEAMS_APP_PASSWORD" in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP")
+def test_serve_teams_reloads_the_knowledge_base_on_sighup(
+    teams_env: dict[str, str], fake_connector: FakeConnector, tmp_path: Path
+) -> None:
+    from tests.e2e.test_kb_reload import ANSWER, QUESTION, curator_sheet
+
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(BUNDLED_KB, kb_dir)
+    teams_env.update(DXBOT_KB_PATH=str(kb_dir), DXBOT_LOG_LEVEL="INFO")
+    port = free_port()
+    process = start(["serve", "--platform", "teams", "--host", "127.0.0.1", "--port", str(port)], teams_env)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, process, timeout=60)
+        teams = TeamsSender(url, fake_connector)
+
+        def answer() -> str:
+            reply = teams.say(QUESTION)
+            return reply.text + json.dumps(reply.cards, ensure_ascii=False)
+
+        assert ANSWER not in answer()
+        assert main(["kb", "apply", str(curator_sheet(tmp_path, kb_dir)), "--kb", str(kb_dir)]) == 0
+        os.kill(process.pid, signal.SIGHUP)
+        deadline = time.monotonic() + 60
+        while ANSWER not in answer():
+            assert time.monotonic() < deadline, "the Teams server did not reload"
+            time.sleep(0.5)
+    finally:
+        log = stop(process)
+    assert "knowledge base reloaded on SIGHUP" in log
