@@ -96,7 +96,7 @@ def build_tables(service: ProgressService) -> ExportTables:
 
     def reform_label(no: int) -> str:
         info = reforms.get(no)
-        return f"{info.symbol} {info.name}" if info else str(no)
+        return info.title if info else str(no)
 
     history = service.reports.history()
     latest = {r.initiative_id: r for r in service.reports.latest()}

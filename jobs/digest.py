@@ -26,6 +26,7 @@ from storage.progress import (
     StaffRecord,
     StaffRole,
     reform_infos,
+    reform_title,
 )
 from storage.repositories import LoggedQuestion
 
@@ -101,7 +102,7 @@ class ReformDigest:
 
     @property
     def title(self) -> str:
-        return f"{self.symbol} {self.name}"
+        return reform_title(self.symbol, self.name)
 
     @property
     def total(self) -> int:

@@ -81,12 +81,15 @@ class FaqEntry:
         return (self.question, *self.alternates)
 
 
+DEFAULT_SECRETARIAT = "政策企画課"  # the plan's 事務局, when plan.yaml does not name it
+
+
 @dataclass(frozen=True)
 class PlanInfo:
     title: str
     version: str
     issued: str | None = None
-    secretariat: str = "政策企画課"
+    secretariat: str = DEFAULT_SECRETARIAT
 
 
 @dataclass(frozen=True)
@@ -325,7 +328,7 @@ def _parse_plan(source: _Source) -> tuple[PlanInfo | None, tuple[Reform, ...]]:
         title=str(plan_data["title"]),
         version=str(plan_data["version"]),
         issued=str(plan_data["issued"]) if plan_data.get("issued") else None,
-        secretariat=str(plan_data.get("secretariat") or "政策企画課"),
+        secretariat=str(plan_data.get("secretariat") or DEFAULT_SECRETARIAT),
     )
     reforms = tuple(
         Reform(no=int(r["number"]), symbol=str(r["symbol"]), name=str(r["name"])) for r in data.get("reforms") or []

@@ -103,6 +103,11 @@ def format_number(value: float) -> str:
     return f"{value:,.10g}"
 
 
+def reform_title(symbol: str, name: str) -> str:
+    """How a reform is named everywhere (chat, digest, form, export): 「① 市民サービスの改革」."""
+    return f"{symbol} {name}"
+
+
 @dataclass(frozen=True)
 class ReformInfo:
     no: int
@@ -111,7 +116,7 @@ class ReformInfo:
 
     @property
     def title(self) -> str:
-        return f"{self.symbol} {self.name}"
+        return reform_title(self.symbol, self.name)
 
 
 _DEFAULT_SYMBOLS = "①②③④⑤⑥⑦⑧⑨"

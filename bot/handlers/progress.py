@@ -142,7 +142,7 @@ def render_overview(overview: Overview, service: ProgressService) -> tuple[Block
             for status in order
             if reform.counts.get(status)
         ]
-        lines.append(para(f"{reform.symbol} {reform.name}（{reform.total}件）: {'・'.join(parts)}"))
+        lines.append(para(f"{reform.title}（{reform.total}件）: {'・'.join(parts)}"))
     lines.append(
         para(
             "取組みごとは ", Command("状況 <取組み>"), "、課ごとは ", Command("状況 <課名>"),
@@ -278,7 +278,7 @@ def render_list(service: ProgressService) -> tuple[Block, ...]:
         members = [i for i in initiatives if i.reform == no]
         if not members:
             continue
-        lines.append(para(Strong(f"{reform.symbol} {reform.name}")))
+        lines.append(para(Strong(reform.title)))
         lines.append(bullets(f"{i.id} {i.name}" for i in members))
     lines.append(para("報告は ID か名前で: ", Command(REPORT_USAGE), "（例: ", Command("報告 1-02 実施中 60%"), "）"))
     return tuple(lines)

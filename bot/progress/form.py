@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from bot.errors import UserError
-from bot.progress.parsing import InconsistentReport, ReportDraft
+from bot.progress.parsing import InconsistentReport, ReportDraft, note_too_long
 from bot.progress.service import ProgressService, ReportOutcome
 from bot.replies import Block, UserRef, blocks
 from storage.progress import MAX_NOTE_CHARS, STATUS_LABELS, ReportStatus, StaffRole
@@ -92,8 +92,8 @@ def validate_report_form(values: FormValues) -> tuple[ReportDraft | None, FieldE
         else:
             percent = int(percent_text)
     note = (values.get(FIELD_NOTE) or "").strip()
-    if len(note) > MAX_NOTE_CHARS:
-        errors[FIELD_NOTE] = blocks(f"メモが長すぎます（{len(note)}文字）。{MAX_NOTE_CHARS}文字以内にしてください。")
+    if (too_long := note_too_long(note)) is not None:
+        errors[FIELD_NOTE] = blocks(too_long)
     if errors or status is None:
         return None, errors
     department = (values.get(FIELD_DEPARTMENT) or "").strip() or None

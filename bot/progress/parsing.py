@@ -233,8 +233,8 @@ def parse_report(args: str) -> ReportDraft:
             raise UserError(f"状況がありません。使える状況: {STATUS_HELP}", report_usage())
         raise UserError(para("状況「", UserText(suspect), f"」はわかりません。使える状況: {STATUS_HELP}"), report_usage())
     note = " ".join(tokens[position:])
-    if len(note) > MAX_NOTE_CHARS:
-        raise UserError(f"メモが長すぎます（{len(note)}文字）。{MAX_NOTE_CHARS}文字以内にしてください。")
+    if (too_long := note_too_long(note)) is not None:
+        raise UserError(too_long)
     draft = ReportDraft(
         initiative=initiative,
         status=status,
@@ -246,6 +246,13 @@ def parse_report(args: str) -> ReportDraft:
     )
     check_consistent(draft)
     return draft
+
+
+def note_too_long(note: str) -> str | None:
+    """The refusal of a note over MAX_NOTE_CHARS (typed, in the form, or at the service), else None."""
+    if len(note) <= MAX_NOTE_CHARS:
+        return None
+    return f"メモが長すぎます（{len(note)}文字）。{MAX_NOTE_CHARS}文字以内にしてください。"
 
 
 def report_command(draft: ReportDraft, status: ReportStatus, percent: int | None) -> Command:

@@ -25,6 +25,7 @@ from bot.progress.parsing import (
     STATUS_USAGE,
     ReportDraft,
     check_consistent,
+    note_too_long,
     parse_registration,
     parse_report,
     percent_error,
@@ -33,7 +34,6 @@ from bot.replies import Code, Command, Mention, UserRef, UserText, para
 from knowledge.kb import KnowledgeBase
 from knowledge.normalize import fold_for_match
 from storage.progress import (
-    MAX_NOTE_CHARS,
     DepartmentRecord,
     InitiativeRecord,
     InitiativeRepository,
@@ -51,6 +51,8 @@ from storage.progress import (
     StaffRole,
     as_utc,
     reform_infos,
+    reform_title,
+    status_text,
 )
 
 logger = logging.getLogger(__name__)
@@ -82,6 +84,10 @@ class ReformSummary:
     name: str
     total: int
     counts: Mapping[ReportStatus | None, int]  # None: no report yet
+
+    @property
+    def title(self) -> str:
+        return reform_title(self.symbol, self.name)
 
 
 @dataclass(frozen=True)
@@ -245,7 +251,7 @@ class ProgressService:
     ) -> ReportOutcome:
         """Check a draft against the data and append it. Every check happens before the single write."""
         check_consistent(draft)  # the form's draft too, not only typed text
-        example = "報告 {id} " + draft.status.label + (f" {draft.percent}%" if draft.percent is not None else "")
+        example = "報告 {id} " + status_text(draft.status, draft.percent)
         initiative = self.resolve_initiative(draft.initiative, example, REPORT_USAGE)
         if not initiative.active:
             raise UserError(
@@ -257,8 +263,8 @@ class ProgressService:
         department = self._report_department(reporter, draft.department)
         if draft.percent is not None and not 0 <= draft.percent <= 100:
             raise percent_error(f"{draft.percent}%")
-        if len(draft.note) > MAX_NOTE_CHARS:
-            raise UserError(f"メモが長すぎます（{len(draft.note)}文字）。{MAX_NOTE_CHARS}文字以内にしてください。")
+        if (too_long := note_too_long(draft.note)) is not None:
+            raise UserError(too_long)
         kpi = self._report_kpi(initiative, draft)
         note = redact_personal_data(storable_text(draft.note).strip())  # before it is stored, not after
         result: RecordResult = self.reports.add(

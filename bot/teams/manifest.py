@@ -15,6 +15,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+from knowledge.kb import DEFAULT_SECRETARIAT
+
 MANIFEST_SCHEMA = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.19/MicrosoftTeams.schema.json"
 MANIFEST_VERSION = "1.19"
 APP_VERSION = "1.0.0"
@@ -45,7 +47,7 @@ def manifest(app_id: str, *, developer_url: str = "https://www.city.gotsu.lg.jp/
         "version": APP_VERSION,
         "id": app_id,
         "developer": {
-            "name": "江津市 政策企画課",
+            "name": f"江津市 {DEFAULT_SECRETARIAT}",
             "websiteUrl": developer_url,
             "privacyUrl": developer_url,
             "termsOfUseUrl": developer_url,
