@@ -192,16 +192,16 @@ def test_a_hostile_name_and_department_are_inert_too(staffed) -> None:  # type: 
 
 @pytest.mark.parametrize("note", [n for n, _f in NOTES])
 def test_the_teams_form_card_shows_the_reporter_and_errors_inert(note: str) -> None:
+    from bot.progress.form import FormGroup, FormOption, ReportForm
     from bot.teams import cards
 
-    spec = cards.ReportFormSpec(
-        initiatives=[cards.FormInitiative("1-02", "書かない窓口", 1)],
-        reforms={},
-        statuses=[("in_progress", "実施中")],
+    form = ReportForm(
         reporter_label=f"{HOSTILE_NAME}（{HOSTILE_DEPARTMENT}）",
+        initiatives=(FormGroup("① 市民サービスの改革", (FormOption("1-02", "1-02 書かない窓口"),)),),
+        statuses=(FormOption("in_progress", "実施中"),),
     )
-    # Field errors reach the card rendered (bot/teams/core.py), the words they quote as UserText.
-    error = teams.blocks_markdown(blocks(para("メモ「", UserText(note), "」は記録できません。")), "personal", card=True)
-    card = cards.report_form_card(spec, values={"note": note}, errors={"note": error})
+    # Field errors reach the card as the core's neutral blocks, the words they quote as UserText.
+    error = blocks(para("メモ「", UserText(note), "」は記録できません。"))
+    card = cards.report_form_card(form, values={"note": note}, errors={"note": error})
     found = problems({"teams": list(_card_texts(card))}, {"teams": ["*山田*", "<!channel>", "_企画_"]})
     assert not found, found
