@@ -8,7 +8,7 @@ Each scenario returns plain counts; the caller decides what is acceptable.
 from __future__ import annotations
 
 import itertools
-import select
+import selectors
 import socket
 import threading
 import time
@@ -437,7 +437,7 @@ def slow_loris(
         if not sockets:
             time.sleep(0.1)
             continue
-        readable, _, _ = select.select(list(sockets), [], [], 0.1)
+        readable = _readable(list(sockets), 0.1)
         for sock in readable:
             try:
                 data = sock.recv(4096)
@@ -479,3 +479,12 @@ def slow_loris(
         seconds=round(elapsed, 1),
         notes=notes,
     )
+
+
+def _readable(socks: list[socket.socket], timeout: float) -> list[socket.socket]:
+    """The sockets with something to read (or closed), by poll/epoll: select() cannot watch a descriptor ≥ 1024,
+    and a test worker may hold that many by the time this runs."""
+    with selectors.DefaultSelector() as selector:
+        for sock in socks:
+            selector.register(sock, selectors.EVENT_READ)
+        return [key.fileobj for key, _ in selector.select(timeout)]  # type: ignore[misc]
