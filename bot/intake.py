@@ -2,9 +2,11 @@
 
 An adapter calls `accept` on its acknowledgement path (the only database wait there, bounded by the inbox's
 short timeout), acknowledges, and calls `submit`; a worker of this bounded pool then claims the row (a
-lease), runs the platform's `work`, records the outcome (`decide`: what the user is to be told), delivers
-it, and marks it delivered. A report is therefore confirmed only after its row is committed, and a resumed
-job never confirms twice: a row decided before a crash is delivered from its stored result, not worked again.
+lease), runs the platform's `work`, records the outcome (`decide`: what the user is to be told; from then on
+its delivery is *pending*), sends it, and marks it delivered. A report is therefore confirmed only after its
+row is committed. A row decided before a crash is delivered from its stored result, not worked again, and a
+resumed job never confirms twice: when the delivery was pending (the worker may have died before, during or
+after sending), the platform first looks for what already reached the user (`deliver(…, pending_since=…)`).
 
 At start and every `RESUME_EVERY` seconds, rows that are not delivered and whose lease has expired (their
 worker died: kill -9, a lost host) are resumed; the leases of the work in flight here are renewed as often,
@@ -27,7 +29,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.clock import Clock, utc_now
@@ -58,8 +60,11 @@ class PlatformWork(Protocol):
     def work(self, item: InboxItem) -> Outcome:
         """Run the stored request (the core's work); say nothing to anyone yet."""
 
-    def deliver(self, item: InboxItem, result: dict[str, Any]) -> None:
-        """Tell the user `result`; errors are logged here (the row is finished either way)."""
+    def deliver(self, item: InboxItem, result: dict[str, Any], *, pending_since: datetime | None = None) -> None:
+        """Tell the user `result`; errors are logged here (the row is finished either way).
+
+        `pending_since`: a worker that died may have sent some or all of it from then on; send only what did
+        not reach the user (a platform that cannot tell sends it again: better twice than never)."""
 
     def give_up(self, item: InboxItem) -> Outcome:
         """The request was cut short too often (MAX_ATTEMPTS): the apology to deliver instead."""
@@ -143,7 +148,7 @@ class Intake:
         outcome = Outcome(item.result or {}) if item.decided else work()
         try:
             if not item.decided:
-                self.inbox.decide(key, self.owner, outcome.result, self.clock(), failed=outcome.failed, delivering=True)
+                self.inbox.decide(key, self.owner, outcome.result, self.clock(), failed=outcome.failed, delivered=True)
             else:
                 self.inbox.mark_delivered(key, self.owner, self.clock())
         except InboxUnavailable:
@@ -171,7 +176,7 @@ class Intake:
     def finish(self, key: str) -> None:
         """The request taken by `take` was answered."""
         try:
-            self.inbox.decide(key, self.owner, {}, self.clock(), delivering=True)
+            self.inbox.decide(key, self.owner, {}, self.clock(), delivered=True)
         except InboxUnavailable as error:
             logger.warning("inbox unavailable (%s): answered request not marked", error)
 
@@ -207,18 +212,19 @@ class Intake:
             else:
                 with database_deadline(self.work_seconds):
                     outcome = platform.work(item)
-            # The outcome and its delivery in one write, before sending: whatever happens next, nobody is
-            # told twice (a crash in the few milliseconds before the send is the one way to be told nothing).
-            decided = self.inbox.decide(
-                key, self.owner, outcome.result, self.clock(), failed=outcome.failed, delivering=True
-            )
+            # The outcome is recorded before anything is sent (its delivery pending, our lease kept: the resume
+            # timer renews it while we send), and delivered only if we still hold the lease.
+            decided = self.inbox.decide(key, self.owner, outcome.result, self.clock(), failed=outcome.failed)
             if not decided:
                 logger.info("lease on a %s %s was lost; the new holder answers", item.platform, item.kind)
                 return
-            result = outcome.result
-        elif not self.inbox.mark_delivered(key, self.owner, self.clock()):
-            return  # decided before, by a worker that died before sending: sent now, once
-        platform.deliver(item, result)
+            platform.deliver(item, outcome.result)
+        else:
+            # Decided by a worker that died with the delivery pending: it may have sent all, part or none of it.
+            logger.info("resuming the pending delivery of a %s %s", item.platform, item.kind)
+            platform.deliver(item, result, pending_since=item.decided_at or item.received_at)
+        if not self.inbox.mark_delivered(key, self.owner, self.clock()):
+            logger.warning("lease on a %s %s was lost while delivering it", item.platform, item.kind)
 
     def _release(self, key: str) -> None:
         try:

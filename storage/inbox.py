@@ -2,10 +2,14 @@
 
 A request's life: `accept` (a row in state `received`, before the platform gets its ack) → a worker
 `claim`s it (a lease, in any process) → does the work → `decide`s it (`done` or `failed`, with the
-result the user is to be told; the payload is cleared) → delivers the result → `mark_delivered`.
+result the user is to be told; the payload is cleared; its delivery is now *pending*, the lease kept)
+→ sends the result → `mark_delivered` (*delivered*, the lease released).
 A crash anywhere leaves a row that `due` finds once its lease has expired, and the work is resumed;
 the work itself is idempotent by the request's key (reports carry it as their `request_id`), and a
-result is delivered only after it is decided, so nobody is told twice or told something untrue.
+result is delivered only after it is decided, so nobody is told something untrue. A row found with its
+delivery pending (the worker died between deciding and `mark_delivered`) may have been sent in part or
+in full: the platform checks what arrived (`decided_at` is when the sending may have begun) before it
+sends the rest, so nobody is told twice either.
 
 `accept` is on the acknowledgement path, so it has a short bound: PostgreSQL `lock_timeout` and
 `statement_timeout`, SQLite `busy_timeout`, a short pool wait. When the bound is hit, `InboxUnavailable`
@@ -65,10 +69,16 @@ class InboxItem:
     received_at: datetime
     delivered: bool
     lease_owner: str | None = None
+    decided_at: datetime | None = None  # from then on its delivery is pending, until `delivered`
 
     @property
     def decided(self) -> bool:
         return self.state is not InboxState.RECEIVED
+
+    @property
+    def delivery_pending(self) -> bool:
+        """Decided, not known to be delivered: the result may have been sent (in part) by a worker that died."""
+        return self.decided and not self.delivered
 
 
 @dataclass(frozen=True)
@@ -178,17 +188,18 @@ class Inbox:
         *,
         failed: bool = False,
         error: str | None = None,
-        delivering: bool = False,
+        delivered: bool = False,
     ) -> bool:
         """Record the outcome (what the user is to be told) while holding the lease; clears the payload.
 
-        `delivering`: the caller sends it right after, so it is recorded as delivered in the same write (the
-        lease released): a crash after this never tells the user twice.
+        The delivery is then pending: the caller keeps the lease, sends, and calls `mark_delivered`.
+        `delivered`: the outcome was given with the request's own response (an ack carrying the answer), so
+        the row is finished in the same write and the lease released.
         False when the lease was lost (another worker took over): then the caller must not deliver."""
         state = InboxState.FAILED if failed else InboxState.DONE
-        delivered: dict[str, Any] = {}
-        if delivering:
-            delivered = {"delivered_at": as_utc(now), "lease_owner": None, "lease_until": None}
+        finished: dict[str, Any] = {}
+        if delivered:
+            finished = {"delivered_at": as_utc(now), "lease_owner": None, "lease_until": None}
         statement = (
             update(InboxEntry)
             .where(InboxEntry.key == key, InboxEntry.lease_owner == owner, InboxEntry.delivered_at.is_(None))
@@ -198,14 +209,14 @@ class Inbox:
                 payload=None,
                 error=(error or "")[:255] or None,
                 decided_at=as_utc(now),
-                **delivered,
+                **finished,
             )
         )
         with self._transaction(self._work_timeout) as connection:
             return bool(connection.execute(statement).rowcount == 1)
 
     def mark_delivered(self, key: str, owner: str, now: datetime) -> bool:
-        """The user was told: the row is finished, and the lease released."""
+        """The user was told (the pending delivery is over): the row is finished, and the lease released."""
         statement = (
             update(InboxEntry)
             .where(InboxEntry.key == key, InboxEntry.lease_owner == owner, InboxEntry.state != InboxState.RECEIVED.value)
@@ -258,7 +269,7 @@ class Inbox:
         return None if row is None else _item(row._mapping)
 
     def counts(self) -> dict[str, int]:
-        """Rows by state, plus how many are decided but not delivered (for checks and diagnostics)."""
+        """Rows by state, plus how many are decided but not delivered (delivery pending; for checks and diagnostics)."""
         with self._transaction(self._work_timeout) as connection:
             by_state = dict(connection.execute(select(InboxEntry.state, func.count()).group_by(InboxEntry.state)).all())
             undelivered = connection.scalar(
@@ -316,4 +327,5 @@ def _item(row: Any) -> InboxItem:
         received_at=as_utc(row["received_at"]),
         delivered=row["delivered_at"] is not None,
         lease_owner=row["lease_owner"],
+        decided_at=None if row["decided_at"] is None else as_utc(row["decided_at"]),
     )

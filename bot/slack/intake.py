@@ -10,6 +10,12 @@ Two passes through the same Bolt app:
 2. Work (`SlackIntake.work`, in an intake worker, later or after a restart): the stored payload is dispatched
    again to the very same listeners, with Bolt's `client` and `respond` replaced by a `Recorder`, so what they
    would send becomes the request's outcome. The intake stores it, then `deliver` sends it.
+3. A delivery found pending after a crash (`deliver(…, pending_since=…)`): every message the bot posts with
+   `chat.postMessage` carries Slack message metadata naming its inbox row and place (`dxbot_confirmation`), so
+   the resumed delivery first looks for it in the conversation or thread (`conversations.history` /
+   `conversations.replies` with `include_all_metadata`, from shortly before the delivery began) and posts only
+   what is not there. What Slack sends again harmlessly (views, replacing the clicked message) is sent again;
+   an ephemeral reply cannot be looked up, and is sent again too (docs/architecture.md §5 says why).
 
 When the inbox cannot be written, nothing is stored: a report (`報告`, `取消`, `登録`, a form) is refused at
 once with `NOT_TAKEN`, and anything else is answered from memory, without an inbox row.
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -39,6 +46,10 @@ logger = logging.getLogger(__name__)
 PLATFORM = "slack"
 WORK = "dxbot_intake_recorder"  # context key: present while a stored request is worked (pass 2)
 FORM_SECONDS = 1.5  # a form's database waits: with the inbox insert (1 s) it stays within Slack's 3 s
+DELIVERY_EVENT = "dxbot_confirmation"  # the metadata event_type on what the intake posts
+LOOKUP_MARGIN = timedelta(seconds=60)  # looked up from this long before the delivery began (clock skew)
+LOOKUP_PAGE = 200  # messages per conversations.history / .replies page
+LOOKUP_PAGES = 10  # pages looked through at most (a pending delivery is seconds old)
 
 Op = dict[str, Any]
 Dispatch = Callable[[BoltRequest], BoltResponse]
@@ -192,24 +203,64 @@ class SlackIntake:
         response = self.app.dispatch(BoltRequest(body=body, mode="socket_mode", context={WORK: recorder}))
         return recorder.ops, response.status
 
-    def deliver(self, item: InboxItem, result: dict[str, Any]) -> None:
-        self.send(list(result.get("ops") or []))
+    def deliver(self, item: InboxItem, result: dict[str, Any], *, pending_since: datetime | None = None) -> None:
+        self.send(list(result.get("ops") or []), key=item.key, pending_since=pending_since)
 
     def give_up(self, item: InboxItem) -> Outcome:
         return Outcome({"ops": tell(item.payload or {}, refusal(GENERIC_ERROR))}, failed=True)
 
-    def send(self, ops: list[Op]) -> None:
-        """Send recorded operations in order; a failure is logged and the rest still sent."""
-        for op in ops:
+    def send(self, ops: list[Op], *, key: str | None = None, pending_since: datetime | None = None) -> None:
+        """Send recorded operations in order; a failure is logged and the rest still sent.
+
+        With the inbox `key`, every message posted carries metadata naming it and its place among `ops`;
+        with `pending_since` too, a message found posted already (a delivery cut short) is not posted again."""
+        for index, op in enumerate(ops):
+            method = op.get("call", "respond")
             try:
                 if "respond" in op:
                     RetryingRespond(response_url=op["respond"])(dict(op["message"]))
-                else:
-                    getattr(self.app.client, op["call"])(**op["args"])
+                    continue
+                args = dict(op["args"])
+                if key is not None and method == "chat_postMessage" and "metadata" not in args:
+                    args["metadata"] = delivery_marker(key, index)
+                    if pending_since is not None and self._posted_already(args, pending_since):
+                        logger.info("a pending delivery's message had reached Slack; not posted again")
+                        continue
+                getattr(self.app.client, method)(**args)
             except SlackApiError as error:
-                logger.warning("Slack refused %s: %s", op.get("call", "respond"), error.response.get("error"))
+                logger.warning("Slack refused %s: %s", method, error.response.get("error"))
             except Exception:
-                logger.warning("could not send %s to Slack", op.get("call", "respond"), exc_info=True)
+                logger.warning("could not send %s to Slack", method, exc_info=True)
+
+    def _posted_already(self, args: dict[str, Any], since: datetime) -> bool:
+        """Whether the message `args` describes (its metadata marker) is in its conversation or thread, posted
+        after `since` (less a margin). Slack keeps message metadata and returns it only when asked
+        (`include_all_metadata`). When it cannot be looked up, False: the message is posted again."""
+        marker = args["metadata"]
+        query: dict[str, Any] = {
+            "channel": args.get("channel"),
+            "oldest": f"{(since - LOOKUP_MARGIN).timestamp():.6f}",
+            "include_all_metadata": True,
+            "limit": LOOKUP_PAGE,
+        }
+        if args.get("thread_ts"):
+            lookup, query["ts"] = self.app.client.conversations_replies, args["thread_ts"]
+        else:
+            lookup = self.app.client.conversations_history
+        cursor: str | None = None
+        try:
+            for _ in range(LOOKUP_PAGES):
+                page = lookup(**query, cursor=cursor)
+                if any(_same_marker(message.get("metadata"), marker) for message in page.get("messages") or []):
+                    return True
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    return False
+        except SlackApiError as error:
+            logger.warning("could not look up a pending delivery (%s); posting it again", error.response.get("error"))
+        except OSError as error:  # Slack unreachable now: the post below is retried and logged on its own
+            logger.warning("could not look up a pending delivery (%s); posting it again", error.__class__.__name__)
+        return False
 
     # ------------------------------------------------------------------ wiring
 
@@ -221,6 +272,19 @@ class SlackIntake:
             if context.response_url:
                 context["respond"] = recorder.respond_to(context.response_url)
         return next()
+
+
+def delivery_marker(key: str, index: int) -> dict[str, Any]:
+    """Slack message metadata naming an inbox row and the place of a message among its operations."""
+    return {"event_type": DELIVERY_EVENT, "event_payload": {"inbox_key": key, "op": index}}
+
+
+def _same_marker(found: Any, marker: dict[str, Any]) -> bool:
+    return (
+        isinstance(found, dict)
+        and found.get("event_type") == marker["event_type"]
+        and found.get("event_payload") == marker["event_payload"]
+    )
 
 
 def tell(body: dict[str, Any], reply: Reply) -> list[Op]:

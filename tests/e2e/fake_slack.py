@@ -5,6 +5,12 @@ views.open / publish / update, apps.connections.open …) and takes posts to res
 `calls` and wait for them with `wait_for`, which blocks on a condition variable instead of sleeping.
 It also takes files_upload_v2 (files.getUploadURLExternal, the upload URL, files.completeUploadExternal)
 and conversations.open; `fail_next` scripts rate limits (429 + Retry-After) and server errors.
+
+Messages posted with chat.postMessage are kept as Slack keeps them, so conversations.history (a channel's
+top-level messages) and conversations.replies (a thread's) return them, newest first / oldest first, with
+`oldest` / `latest` / `inclusive`, `limit` and cursor paging. A message's `metadata` is stored and returned
+only with `include_all_metadata`, as Slack does. Message timestamps follow the clock, as Slack's do (unique,
+increasing), so a time window means what it means in Slack.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,6 +56,8 @@ class FakeSlack:
     socket_url: str = "ws://127.0.0.1:9/link"
     _condition: threading.Condition = field(default_factory=threading.Condition)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _last_ts: float = 0.0
+    messages: list[dict[str, Any]] = field(default_factory=list)  # posted with chat.postMessage, as Slack keeps them
     _server: ThreadingHTTPServer | None = None
 
     # -------------------------------------------------------------- lifecycle
@@ -58,6 +67,9 @@ class FakeSlack:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802 - slack_sdk reads conversations.history/replies with GET
+                self.do_POST()
 
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("Content-Length") or 0)
@@ -198,8 +210,14 @@ class FakeSlack:
                     params[key] = json.loads(params[key])
         return params
 
+    def _next_ts(self) -> str:
+        """A message timestamp as Slack makes them: the posting time, unique and increasing."""
+        with self._condition:
+            self._last_ts = max(round(time.time(), 6), round(self._last_ts + 0.000001, 6))
+            return f"{self._last_ts:.6f}"
+
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        ts = f"1732770000.{next(self._ts):06d}"
+        ts = self._next_ts()
         if method == "auth.test":
             return {
                 "ok": True,
@@ -212,12 +230,15 @@ class FakeSlack:
                 "is_enterprise_install": False,
             }
         if method == "chat.postMessage":
+            self._keep_message(params, ts)
             return {
                 "ok": True,
                 "channel": params.get("channel"),
                 "ts": ts,
                 "message": {"text": params.get("text"), "ts": ts},
             }
+        if method in ("conversations.history", "conversations.replies"):
+            return self._read_conversation(method, params)
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": ts}
         if method.startswith("views."):
@@ -237,7 +258,70 @@ class FakeSlack:
             return {"ok": True, "channel": {"id": "D" + str(params.get("users", "")).split(",")[0]}}
         return {"ok": True}
 
+    def _keep_message(self, params: dict[str, Any], ts: str) -> None:
+        message: dict[str, Any] = {
+            "type": "message",
+            "channel": params.get("channel"),
+            "ts": ts,
+            "text": params.get("text") or "",
+            "bot_id": BOT_ID,
+            "user": BOT_USER_ID,
+        }
+        if params.get("thread_ts"):
+            message["thread_ts"] = str(params["thread_ts"])
+        if params.get("blocks"):
+            message["blocks"] = params["blocks"]
+        metadata = params.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
+        if isinstance(metadata, dict) and metadata.get("event_type"):
+            message["metadata"] = {"event_type": metadata["event_type"], "event_payload": metadata.get("event_payload") or {}}
+        with self._condition:
+            self.messages.append(message)
+
+    def _read_conversation(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """conversations.history: the channel's top-level messages, newest first; conversations.replies: the
+        thread of `ts`, oldest first. Only the bot's own posts are known here (users' messages are not)."""
+        channel = params.get("channel")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        inclusive = _truthy(params.get("inclusive"))
+        oldest = float(params.get("oldest") or 0)
+        latest = float(params.get("latest") or time.time() + 1)
+        with self._condition:
+            kept = [dict(m) for m in self.messages if m["channel"] == channel]
+        if method == "conversations.replies":
+            if not params.get("ts"):
+                return {"ok": False, "error": "invalid_arguments"}
+            thread = str(params["ts"])
+            kept = sorted((m for m in kept if m.get("thread_ts") == thread or m["ts"] == thread), key=lambda m: m["ts"])
+        else:
+            kept = sorted((m for m in kept if m.get("thread_ts") in (None, m["ts"])), key=lambda m: m["ts"], reverse=True)
+
+        def within(message: dict[str, Any]) -> bool:
+            ts = float(message["ts"])
+            return (oldest <= ts <= latest) if inclusive else (oldest < ts < latest)
+
+        kept = [m for m in kept if within(m)]
+        if not _truthy(params.get("include_all_metadata")):
+            for message in kept:
+                message.pop("metadata", None)
+        limit = max(1, min(int(params.get("limit") or 100), 1000))
+        start = int(params.get("cursor") or 0)
+        page = kept[start : start + limit]
+        more = start + limit < len(kept)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+
     def _record(self, call: Call) -> None:
         with self._condition:
             self.calls.append(call)
             self._condition.notify_all()
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() in ("1", "true")

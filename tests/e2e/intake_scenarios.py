@@ -102,6 +102,7 @@ class CrashCounts:
     unconfirmed: int  # stored but no confirmation reached the user
     confirmed_twice: int
     confirmed_absent: int  # confirmed but not stored
+    looked_up: int = 0  # conversations.history/.replies calls: deliveries found pending after the restart
     killed_at: float = 0.0  # time.time() just before the kill
     unconfirmed_events: list[str] = field(default_factory=list)  # event ids of the unconfirmed ones
 
@@ -198,6 +199,7 @@ def crash_burst(
         unconfirmed=sum(1 for i in stored_ids if counts_by_index[i] == 0),
         confirmed_twice=sum(1 for i in stored_ids if counts_by_index[i] > 1),
         confirmed_absent=sum(1 for i, n in counts_by_index.items() if n and i not in stored_ids),
+        looked_up=len(fake.calls_to("conversations.replies")) + len(fake.calls_to("conversations.history")),
         killed_at=killed_at[0],
         unconfirmed_events=[events[i]["event_id"] for i in sorted(stored_ids) if counts_by_index[i] == 0],
     )

@@ -5,11 +5,9 @@ against `dxbot serve`. The first two run on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from tests.e2e.bot_process import ROOT
 from tests.e2e.fake_slack import FakeSlack
@@ -60,26 +58,11 @@ def test_kill_9_in_a_burst_of_60_reports_then_redelivery_stores_and_confirms_eac
     # The kill came in the middle of the burst: some reports were acknowledged, the rest had to be redelivered.
     assert 40 <= counts.acked_before_kill < 60 and counts.redelivered >= 60 - counts.acked_before_kill
     assert (counts.stored, counts.lost, counts.duplicated) == (60, 0, 0)
-    assert (counts.confirmed_twice, counts.confirmed_absent) == (0, 0)
-    assert counts.confirmed_once + counts.unconfirmed == 60, counts
-    # Every report is confirmed once, but for the one way a crash can cut it short: the killed process had
-    # recorded the confirmation as sent (so that nobody ever sends it twice) and died in the milliseconds
-    # before sending it. Such a row was decided at its first attempt, before the kill, and never again.
-    engine = create_engine(db_url)
-    try:
-        with engine.connect() as connection:
-            for event_id in counts.unconfirmed_events:
-                row = connection.execute(
-                    text("SELECT state, attempts, decided_at, delivered_at FROM inbox WHERE key = :k"),
-                    {"k": f"slack:event:{event_id}"},
-                ).one()
-                decided = row.decided_at  # SQLite gives the stored text back (UTC, without a zone)
-                decided = datetime.fromisoformat(decided) if isinstance(decided, str) else decided
-                decided = decided if decided.tzinfo else decided.replace(tzinfo=UTC)
-                assert row.state == "done" and row.attempts == 1 and row.delivered_at is not None, row
-                assert decided <= datetime.fromtimestamp(counts.killed_at, UTC), row
-    finally:
-        engine.dispose()
+    # Each one confirmed exactly once, also those whose worker was killed between recording the outcome and
+    # recording its delivery: the resumed delivery looks for the confirmation in the thread before posting.
+    assert (counts.confirmed_once, counts.unconfirmed, counts.confirmed_twice, counts.confirmed_absent) == (
+        60, 0, 0, 0
+    ), counts
 
 
 @pytest.mark.slow

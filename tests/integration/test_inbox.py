@@ -80,9 +80,9 @@ def test_accept_with_an_owner_stores_the_row_claimed_and_renew_keeps_it(inbox: I
     assert inbox.due(T0, platforms=("teams",)) == []
 
 
-def test_decide_while_delivering_finishes_the_row_in_one_write(inbox: Inbox) -> None:
+def test_decide_with_the_answer_given_in_the_ack_finishes_the_row_in_one_write(inbox: Inbox) -> None:
     inbox.accept("k", "slack", "event", {"text": "メモ"}, T0, owner="w")
-    assert inbox.decide("k", "w", {"ops": []}, T0, delivering=True)
+    assert inbox.decide("k", "w", {"ops": []}, T0, delivered=True)
     row = inbox.get("k")
     assert row is not None and row.delivered and row.state is InboxState.DONE and row.lease_owner is None
     assert row.payload is None and inbox.due(T0 + timedelta(hours=1)) == []

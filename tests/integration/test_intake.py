@@ -19,6 +19,7 @@ class RecordingPlatform:
     def __init__(self) -> None:
         self.worked: list[str] = []
         self.delivered: list[tuple[str, dict[str, Any]]] = []
+        self.pending_since: list[datetime | None] = []  # what each delivery was told about an earlier attempt
         self.gave_up: list[str] = []
         self.done = threading.Event()
 
@@ -26,8 +27,9 @@ class RecordingPlatform:
         self.worked.append(item.key)
         return Outcome({"text": f"answer to {item.payload}"})
 
-    def deliver(self, item: InboxItem, result: dict[str, Any]) -> None:
+    def deliver(self, item: InboxItem, result: dict[str, Any], *, pending_since: datetime | None = None) -> None:
         self.delivered.append((item.key, result))
+        self.pending_since.append(pending_since)
         self.done.set()
 
     def give_up(self, item: InboxItem) -> Outcome:
@@ -95,12 +97,38 @@ def test_a_row_decided_but_not_delivered_is_delivered_from_its_result_without_wo
 ) -> None:
     dead, _ = make_intake(engine, clock)
     dead.accept("slack:command:T1", "slack", "command", {"q": 3})
-    dead.inbox.decide("slack:command:T1", dead.owner, {"text": "stored answer"}, clock())  # then it died
+    decided_at = clock()
+    dead.inbox.decide("slack:command:T1", dead.owner, {"text": "stored answer"}, decided_at)  # then it died
+    assert dead.inbox.get("slack:command:T1").delivery_pending  # type: ignore[union-attr]
     clock.now += timedelta(seconds=5)
     alive, platform = make_intake(engine, clock)
     assert alive.resume() == 1 and platform.done.wait(10) and alive.drain(10)
     assert platform.worked == []
     assert platform.delivered == [("slack:command:T1", {"text": "stored answer"})]
+    # It may have been sent before the crash: the platform is told since when, to look before sending again.
+    assert platform.pending_since == [decided_at]
+    row = alive.inbox.get("slack:command:T1")
+    assert row is not None and row.delivered and not row.delivery_pending and row.lease_owner is None
+
+
+def test_the_delivery_is_pending_while_it_is_sent_and_delivered_after(engine: Engine, clock: Clock) -> None:
+    intake, _ = make_intake(engine, clock)
+    seen: list[InboxItem | None] = []
+
+    class Watching(RecordingPlatform):
+        def deliver(self, item: InboxItem, result: dict[str, Any], *, pending_since: datetime | None = None) -> None:
+            seen.append(intake.inbox.get(item.key))  # what a crash right now would leave
+            super().deliver(item, result, pending_since=pending_since)
+
+    platform = Watching()
+    intake.register("slack", platform)
+    accepted = intake.accept("slack:event:E9", "slack", "event", {"q": 9})
+    assert intake.submit("slack:event:E9", accepted) and platform.done.wait(10) and intake.drain(10)
+    during = seen[0]
+    assert during is not None and during.delivery_pending and during.lease_owner == intake.owner
+    assert during.result == {"text": "answer to {'q': 9}"} and platform.pending_since == [None]
+    after = intake.inbox.get("slack:event:E9")
+    assert after is not None and after.delivered and after.lease_owner is None
 
 
 def test_a_request_cut_short_too_often_is_given_up_with_an_apology(engine: Engine, clock: Clock) -> None:
