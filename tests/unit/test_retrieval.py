@@ -59,7 +59,7 @@ def test_postings_hold_the_bm25_contribution_of_each_term() -> None:
 def test_a_warm_engine_from_the_cache_answers_exactly_as_a_fresh_build(tmp_path: Path) -> None:
     fresh = FaqEngine(KB)
     cold = FaqEngine(KB, cache_dir=tmp_path)
-    files = list(tmp_path.glob("index-*.npz"))
+    files = list(tmp_path.glob("index-*.idx"))
     assert len(files) == 1
     warm = FaqEngine(KB, cache_dir=tmp_path)
     for question in ("保育園に入りたい", "ごみを出したい", "税金 払い方", "住民票", "わんちゃん 登録"):
@@ -72,25 +72,33 @@ def test_a_changed_knowledge_base_does_not_reuse_the_old_index(tmp_path: Path) -
     changed = replace(KB, entries=(*KB.entries, entry("cat", "猫の飼い方", "猫は室内で飼いましょう。")))
     engine = FaqEngine(changed, cache_dir=tmp_path)
     assert engine.match("猫の飼い方").candidates[0].entry_id == "cat"
-    assert len(list(tmp_path.glob("index-*.npz"))) == 2
+    assert len(list(tmp_path.glob("index-*.idx"))) == 2
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "other key"])
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped byte", "empty", "other key"])
 def test_a_corrupt_or_foreign_cache_file_is_rebuilt_not_trusted(tmp_path: Path, damage: str) -> None:
     expected = FaqEngine(KB).match("住民票の写しを取りたい", top=5)
     FaqEngine(KB, cache_dir=tmp_path)
-    [path] = tmp_path.glob("index-*.npz")
+    [path] = tmp_path.glob("index-*.idx")
     if damage == "garbage":
         path.write_bytes(b"not an index")
     elif damage == "truncated":
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    elif damage == "flipped byte":
+        # One bit of the last array's bytes: the file still parses, only its checksum can tell.
+        data = bytearray(path.read_bytes())
+        data[-1] ^= 0x01
+        path.write_bytes(bytes(data))
+    elif damage == "empty":
+        path.write_bytes(b"")
     else:
         # A valid archive that claims another knowledge base: the stored key decides, not the file name.
         key = FaqEngine(KB).cache_key()
         arrays = index_cache.load(tmp_path, key)
         assert arrays is not None
         index_cache.save(tmp_path, "0" * 64, arrays)
-        (tmp_path / f"index-{'0' * 32}.npz").replace(path)
+        (tmp_path / f"index-{'0' * 32}.idx").replace(path)
+    assert index_cache.load(tmp_path, FaqEngine(KB).cache_key()) is None
     engine = FaqEngine(KB, cache_dir=tmp_path)
     assert engine.match("住民票の写しを取りたい", top=5) == expected
     assert index_cache.load(tmp_path, engine.cache_key()) is not None
@@ -228,3 +236,41 @@ def test_merged_presence_answers_as_each_kind_does() -> None:
     for (presence, n_terms), offset in zip(kinds, offsets, strict=True):
         terms = list(range(n_terms))
         assert (merged.contains([t + offset for t in terms], candidates) == presence.contains(terms, candidates)).all()
+
+
+def test_cold_warm_and_one_process_builds_answer_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same engine three ways: built in one process (DXBOT_INDEX_PROCESSES=1), built with the forked
+    tokenizer helper (here for any build, not only a long one) and written to the cache, and read back from
+    that cache. Thresholds (fitted on the city FAQ at load), answers, candidates and scores all agree."""
+    import knowledge.analysis as analysis
+    from knowledge.evaluation import read_jsonl
+
+    eval_dir = Path(__file__).resolve().parents[1] / "eval"
+    kb = load_kb(eval_dir / "cityfaq.csv")
+    questions = [row["q"] for row in read_jsonl(eval_dir / "cityfaq_queries.jsonl")][:120]
+    forks: list[int] = []
+    real_fork = analysis.os.fork
+
+    def counted_fork() -> int:
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(analysis.os, "fork", counted_fork)
+    monkeypatch.setattr(analysis, "PARALLEL_MIN_SENTENCES", 2)
+    monkeypatch.setenv("DXBOT_INDEX_PROCESSES", "1")
+    alone = FaqEngine(kb)
+    assert forks == []
+    monkeypatch.delenv("DXBOT_INDEX_PROCESSES")
+    monkeypatch.setattr(analysis, "_can_fork", lambda: True)  # pytest's own threads would rule the fork out
+    cold = FaqEngine(kb, cache_dir=tmp_path)
+    assert len(forks) == 2  # the phrasings and the answers
+    warm = FaqEngine(kb, cache_dir=tmp_path)
+    assert len(forks) == 2 and warm.thresholds.basis == "cached"
+    assert (alone.thresholds.answer, alone.thresholds.suggest) == (cold.thresholds.answer, cold.thresholds.suggest)
+    assert (cold.thresholds.answer, cold.thresholds.suggest) == (warm.thresholds.answer, warm.thresholds.suggest)
+    for question in questions:
+        expected = alone.match(question, top=10)
+        assert cold.match(question, top=10) == expected
+        assert warm.match(question, top=10) == expected
