@@ -46,6 +46,7 @@ MEMORY_SECONDS = 2.0  # database waits when answering from memory (the inbox was
 LEASE = timedelta(seconds=4)  # short: renewed every RESUME_EVERY while worked, so a dead worker's rows come back soon
 RESUME_EVERY = 1.0  # seconds between resume scans (and lease renewals)
 RETENTION = timedelta(days=2)  # platforms stop redelivering within hours
+TURN_LIMIT = timedelta(seconds=2 * WORK_SECONDS)  # a request taken by `take` keeps its lease renewed this long at most
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class Intake:
         self._platforms: dict[str, PlatformWork] = {}
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dxbot-work")
         self._in_flight: set[str] = set()  # keys queued or being worked here: never taken twice by this process
+        self._taken: dict[str, datetime] = {}  # keys taken by `take` whose turn runs now (their leases renewed), since
         self._lock = threading.Lock()
         self._scheduler: Any = None
 
@@ -160,25 +162,38 @@ class Intake:
         (Teams): True when this delivery is to be worked (the first one, or a redelivery of one never
         finished, taking the lease); False when it was answered before or another worker holds it now.
 
-        The row carries no payload (the request is not resumed from it); `finish` marks it answered.
+        The row carries no payload (the request is not resumed from it); `finish` marks it answered, `let_go`
+        gives it back when the turn failed. While the turn runs its lease is renewed with the others (a turn
+        longer than the lease is not worked twice), for `TURN_LIMIT` at most.
         When the inbox cannot be written, the request is worked anyway (better twice than never)."""
         try:
             accepted = self.accept(key, platform, kind, {})
-            if accepted.new:
-                return True  # stored with our lease
             if accepted.item.delivered:
                 return False
-            return self.inbox.claim(key, self.owner, self.clock()) is not None
+            taken = accepted.new or self.inbox.claim(key, self.owner, self.clock()) is not None  # new: stored with our lease
         except InboxUnavailable as error:
             logger.warning("inbox unavailable (%s): a %s %s is worked without a row", error, platform, kind)
             return True
+        if taken:
+            with self._lock:
+                self._taken[key] = self.clock()
+        return taken
 
     def finish(self, key: str) -> None:
         """The request taken by `take` was answered."""
+        with self._lock:
+            self._taken.pop(key, None)
         try:
             self.inbox.decide(key, self.owner, {}, self.clock(), delivered=True)
         except InboxUnavailable as error:
             logger.warning("inbox unavailable (%s): answered request not marked", error)
+
+    def let_go(self, key: str) -> None:
+        """The turn of a request taken by `take` failed: its lease is given back, so a redelivery is worked."""
+        with self._lock:
+            held = self._taken.pop(key, None) is not None
+        if held:
+            self._release(key)
 
     # ------------------------------------------------------------------ the work path
 
@@ -235,12 +250,18 @@ class Intake:
     # ------------------------------------------------------------------ resume and lifecycle
 
     def resume(self) -> int:
-        """Renew the leases of the work in flight here; queue what is due (not delivered, lease expired)."""
+        """Renew the leases of the work in flight here (queued, worked, or taken by a turn); queue what is due
+        (not delivered, lease expired)."""
+        now = self.clock()
         with self._lock:
             in_flight = set(self._in_flight)
-        now = self.clock()
-        if in_flight:
-            self.inbox.renew(self.owner, sorted(in_flight), now)
+            for key, since in list(self._taken.items()):
+                if now - since > TURN_LIMIT:  # a turn that never finished nor failed: its lease may expire
+                    logger.warning("a %s turn ran past %s; its lease is no longer renewed", _platform_of(key), TURN_LIMIT)
+                    del self._taken[key]
+            held = in_flight | set(self._taken)
+        if held:
+            self.inbox.renew(self.owner, sorted(held), now)
         queued = 0
         if not self._platforms:
             return 0

@@ -453,6 +453,8 @@ def register_errors(agent: TeamsAgent) -> None:
                 await context.send_activity(message_activity(render.TeamsMessage(text=apology)))
         except Exception:  # the apology itself failed (connector away?): the original error is logged
             logger.warning("could not tell the user about the error", exc_info=True)
+        if activity is not None and activity.id and activity.type in (ActivityTypes.message, ActivityTypes.invoke):
+            await asyncio.to_thread(agent.core.failed, activity.id)  # its lease stops being renewed
 
     agent.app.error(on_turn_error)
     agent.adapter.on_turn_error = on_turn_error

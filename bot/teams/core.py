@@ -47,6 +47,10 @@ class TeamsCore:
     def answered(self, activity_id: str) -> None:
         self.bot.intake.finish(f"teams:activity:{activity_id}")
 
+    def failed(self, activity_id: str) -> None:
+        """The turn failed (the user was told): a redelivery of the activity is worked again."""
+        self.bot.intake.let_go(f"teams:activity:{activity_id}")
+
     def handle(self, ctx: ChatContext, text: str) -> Reply:
         return self.bot.handle(ctx, text)
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from bot.intake import Intake, Outcome
+from bot.intake import TURN_LIMIT, Intake, Outcome
 from storage.db import upgrade_database
 from storage.inbox import MAX_ATTEMPTS, Inbox, InboxItem, InboxState, create_inbox_engine
 
@@ -154,3 +154,35 @@ def test_take_and_finish_for_work_done_inside_the_request(engine: Engine, clock:
     assert second.take("teams:activity:A2", "teams", "activity")
     second.finish("teams:activity:A2")
     assert not first.take("teams:activity:A2", "teams", "activity")  # answered: a later redelivery is dropped
+
+
+def test_a_turn_taken_by_take_keeps_its_lease_while_it_runs_and_a_failed_one_is_given_back(
+    engine: Engine, clock: Clock
+) -> None:
+    teams, _ = make_intake(engine, clock)
+    other, _ = make_intake(engine, clock)  # another process, or a retry racing the turn
+    assert teams.take("teams:activity:A1", "teams", "activity")
+    for _ in range(3):  # a turn three leases long: renewed every second by the resume timer
+        clock.now += timedelta(seconds=3)
+        teams.resume()
+        assert not other.take("teams:activity:A1", "teams", "activity")
+    teams.finish("teams:activity:A1")
+    clock.now += timedelta(seconds=5)
+    assert not other.take("teams:activity:A1", "teams", "activity")  # answered: a redelivery is dropped
+
+    assert teams.take("teams:activity:A2", "teams", "activity")
+    teams.let_go("teams:activity:A2")  # the turn failed: a retry is worked at once
+    assert other.take("teams:activity:A2", "teams", "activity")
+
+
+def test_a_turn_that_never_ends_stops_holding_its_lease(engine: Engine, clock: Clock) -> None:
+    teams, _ = make_intake(engine, clock)
+    other, _ = make_intake(engine, clock)
+    assert teams.take("teams:activity:A3", "teams", "activity")
+    while clock.now - datetime(2026, 12, 1, 3, 0, tzinfo=UTC) <= TURN_LIMIT:
+        clock.now += timedelta(seconds=2)
+        teams.resume()
+        assert not other.take("teams:activity:A3", "teams", "activity")
+    clock.now += timedelta(seconds=5)
+    teams.resume()
+    assert other.take("teams:activity:A3", "teams", "activity")

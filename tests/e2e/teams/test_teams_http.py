@@ -242,3 +242,25 @@ def test_unexpected_error_is_logged_and_the_user_told_in_japanese(
     assert "エラーが発生しました" in reply.text
     assert "secret internals" not in reply.text and "Exception" not in reply.text
     assert any(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in caplog.records)
+
+
+def test_a_retry_of_an_activity_whose_turn_failed_is_worked_not_dropped(
+    teams_bot: TeamsBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = teams_bot.agent.core.handle
+    calls: list[str] = []
+
+    def broken_once(ctx: Any, text: str) -> Any:
+        calls.append(text)
+        if len(calls) == 1:
+            raise ZeroDivisionError("the first turn fails")
+        return real(ctx, text)
+
+    monkeypatch.setattr(teams_bot.agent.core, "handle", broken_once)
+    activity = teams_bot.teams.activity("message_personal", text="報告 書かない窓口 実施中 40%")
+    teams_bot.teams.post(activity)
+    assert "エラーが発生しました" in teams_bot.fake.wait_for(1)[0].text
+    # Teams retries it with the same id, at once: the failed turn gave its lease back, so it is worked now.
+    teams_bot.teams.post(activity)
+    assert "報告を記録しました" in teams_bot.fake.wait_for(2)[1].text
+    assert len(calls) == 2 and len(teams_bot.services.progress.history("書かない窓口").reports) == 1
