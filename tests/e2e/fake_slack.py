@@ -87,13 +87,16 @@ class FakeSlack:
                         self.path, self.headers.get("Content-Type", ""), raw, self.headers
                     )
                 payload = answer.encode("utf-8")
-                self.send_response(status)
-                for name, value in extra_headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.send_response(status)
+                    for name, value in extra_headers.items():
+                        self.send_header(name, value)
+                    self.send_header("Content-Type", "application/json; charset=utf-8")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the caller is gone (a bot killed mid-call): the call was recorded, as Slack would act on it
 
             def log_message(self, format: str, *args: object) -> None:  # noqa: A002
                 pass
