@@ -296,6 +296,16 @@ class Analyzer:
                 self._pos_memo.popitem(last=False)
             return morphemes
 
+    def readings(self, text: str) -> list[tuple[str, str, str]]:
+        """(surface, reading in katakana, first part of speech) of each morpheme (mode C) of the normalized
+        text: for reading a word typed in hiragana as the knowledge base writes it (knowledge/kana_words.py)."""
+        normalized = normalize_text(text)
+        if not normalized:
+            return []
+        with self._lock:
+            return [(m.surface(), m.reading_form(), m.part_of_speech()[0])
+                    for m in self._tokenizer.tokenize(normalized, SplitMode.C)]
+
     def units(self, text: str) -> list[Unit]:
         """Content words as folded normalized forms (mode C), each with its mode-A parts."""
         return self._tokenize(self.glossary.canonicalize(normalize_text(text)))[0]

@@ -35,6 +35,7 @@ from rapidfuzz.process import cdist
 from knowledge import index_cache
 from knowledge.analysis import Analysis, Analyzer, Glossary
 from knowledge.decision import Thresholds, choose_thresholds, pool_digest, pseudo_questions
+from knowledge.kana_words import CANDIDATES_READ, ENTRY_TEXT_CHARS, KanaWords
 from knowledge.kb import FaqEntry, KnowledgeBase
 from knowledge.normalize import (
     char_ngrams,
@@ -324,6 +325,8 @@ class FaqEngine:
         self._definitions = {key: self._by_id[ids.pop()] for key, ids in definitions.items() if len(ids) == 1}
         self._loose = {key: self._by_id[ids.pop()] for key, ids in loose.items() if len(ids) == 1 and len(key) >= 3}
         # The entry that says whom to ask (tagged 問い合わせ), when the knowledge base is a whole plan and has one.
+        # Hiragana words read as a city FAQ's nouns (knowledge/kana_words.py); a plan keeps its typo correction.
+        self._kana_words = KanaWords(self.analyzer) if not self.curated else None
         contacts = [e for e in self.entries if "問い合わせ" in e.tags]
         self._contact_entry = contacts[0] if complete and len(contacts) == 1 else None
 
@@ -602,6 +605,8 @@ class FaqEngine:
         # for `dxbot ask --batch`), and no real question is longer than this.
         analysis = self.analyzer.analyze(question[:MAX_MATCH_CHARS])
         ranked = self._rank(analysis, depth=top)
+        if ranked and self._kana_words is not None and KanaWords.applies(question[:MAX_MATCH_CHARS]):
+            analysis, ranked = self._read_kana_words(question[:MAX_MATCH_CHARS], analysis, ranked, top)
         if not ranked:
             return MatchResult(question, NO_ANSWER, 0.0, None, ())
         confidence = self.decision_score(ranked)
@@ -626,6 +631,23 @@ class FaqEngine:
         if confidence >= self.thresholds.suggest:
             return MatchResult(question, AMBIGUOUS, score, None, candidates)
         return MatchResult(question, NO_ANSWER, score, None, candidates)
+
+    def _read_kana_words(
+        self, question: str, analysis: Analysis, ranked: list[tuple[int, float, Features]], top: int
+    ) -> tuple[Analysis, list[tuple[int, float, Features]]]:
+        """The question ranked again with its hiragana words written as the nouns of the first candidates that
+        read the same (じどうてあて → 児童手当), when there are any."""
+        assert self._kana_words is not None
+        texts = [
+            text for index, _, _ in ranked[:CANDIDATES_READ]
+            for text in (self.entries[index].question, self.entries[index].answer[:ENTRY_TEXT_CHARS])
+        ]
+        rewritten = self._kana_words.rewrite(question, texts)
+        if rewritten == normalize_text(question):
+            return analysis, ranked
+        again = self.analyzer.analyze(rewritten)
+        reranked = self._rank(again, depth=top)
+        return (again, reranked) if reranked else (analysis, ranked)
 
     def decision_score(self, ranked: list[tuple[int, float, Features]]) -> float:
         """Probability that the best candidate's answer is right for this question."""

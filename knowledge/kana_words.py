@@ -1,0 +1,131 @@
+"""Words typed in hiragana, read as the knowledge base writes them: じどうてあて → 児童手当.
+
+Residents type a word in kana when they do not know or cannot be bothered with its kanji (そだいごみ,
+げんつき はいしゃ, しゅっしょうとどけ). Sudachi guesses at kana (じどう + てあて, は + いしゃ), so the question's
+words miss the knowledge base's, and even when the reading bigrams find the right entry, the evidence looks
+too thin to answer. The entries the first ranking found say which words the question may mean: a run of
+hiragana whose reading is the reading of a noun in one of those entries (its question or the head of its
+answer) is written as that noun, and the question is ranked again.
+
+Only nouns with a kanji in them and a reading of three kana or more are taken, longest first. Kana that
+Sudachi reads as mostly inflection (し + ない: a verb and an auxiliary) are left as typed: 「申告 しないとだめ？」
+is not about 市内.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+
+from knowledge.analysis import Analyzer
+from knowledge.normalize import fold_for_match, normalize_text
+
+_HIRAGANA_RUN = re.compile(r"[ぁ-ゖー]{3,}")
+_KANJI = re.compile(r"[一-龥々〆]")
+_NOUNISH = ("名詞", "接頭辞", "接尾辞")
+MIN_READING = 3
+MAX_SPAN = 3  # morphemes joined into one noun: 粗大 + ごみ, 出生 + 届
+ENTRY_TEXT_CHARS = 300  # of an answer: where its main words are
+CANDIDATES_READ = 5
+_TEXTS_KEPT = 4096
+
+
+class KanaWords:
+    """Rewrites the hiragana runs of a question with the nouns of a few candidate entries that read the same."""
+
+    def __init__(self, analyzer: Analyzer) -> None:
+        self._analyzer = analyzer
+        # Nouns of the entry texts read so far, by text: the same entries come back question after question.
+        self._nouns: OrderedDict[str, dict[str, str]] = OrderedDict()
+
+    @staticmethod
+    def applies(question: str) -> bool:
+        """Whether the question has a run of hiragana long enough to be a word."""
+        return _HIRAGANA_RUN.search(normalize_text(question)) is not None
+
+    def rewrite(self, question: str, texts: Sequence[str]) -> str:
+        """`question` (normalized) with each hiragana run that reads as a noun of `texts` written as that noun;
+        the question unchanged (normalized) if none does."""
+        normalized = normalize_text(question)
+        runs = [(m.start(), m.end()) for m in _HIRAGANA_RUN.finditer(normalized)]
+        if not runs:
+            return normalized
+        nouns: dict[str, str] = {}
+        for text in texts:
+            for reading, surface in self._nouns_of(text).items():
+                nouns.setdefault(reading, surface)
+        if not nouns:
+            return normalized
+        # Folding must keep positions, to put the noun where the kana was.
+        folded_runs = [(start, end, folded) for start, end in runs
+                       if len(folded := fold_for_match(normalized[start:end])) == end - start]
+        # Sudachi is asked where the verbs are only when some run reads as a noun at all (few questions do).
+        if not any(reading in folded for _, _, folded in folded_runs for reading in nouns):
+            return normalized
+        longest = max(len(r) for r in nouns)
+        inflected = self._inflected_spans(normalized)
+        out: list[str] = []
+        done = 0
+        for start, end, folded in folded_runs:
+            run = normalized[start:end]
+            out.append(normalized[done:start])
+            k = 0
+            while k < len(run):
+                size = next(
+                    (
+                        size for size in range(min(longest, len(run) - k), MIN_READING - 1, -1)
+                        if folded[k : k + size] in nouns and not _inflection(start + k, start + k + size, inflected)
+                    ),
+                    0,
+                )
+                if size:
+                    out.append(nouns[folded[k : k + size]])
+                    k += size
+                else:
+                    out.append(run[k])
+                    k += 1
+            done = end
+        out.append(normalized[done:])
+        return "".join(out)
+
+    def _nouns_of(self, text: str) -> dict[str, str]:
+        """Folded reading → surface of each noun (up to `MAX_SPAN` morphemes) with a kanji, in `text`."""
+        known = self._nouns.get(text)
+        if known is not None:
+            self._nouns.move_to_end(text)
+            return known
+        morphemes = self._analyzer.readings(text)
+        found: dict[str, str] = {}
+        for i in range(len(morphemes)):
+            for j in range(i + 1, min(len(morphemes), i + MAX_SPAN) + 1):
+                span = morphemes[i:j]
+                if span[-1][2] not in _NOUNISH:
+                    break
+                surface = "".join(m[0] for m in span)
+                reading = fold_for_match("".join(m[1] for m in span))
+                if _KANJI.search(surface) and len(reading) >= MIN_READING:
+                    found.setdefault(reading, surface)
+        self._nouns[text] = found
+        if len(self._nouns) > _TEXTS_KEPT:
+            self._nouns.popitem(last=False)
+        return found
+
+    def _inflected_spans(self, normalized: str) -> list[tuple[int, int]]:
+        """Where Sudachi reads the question as a verb or an auxiliary (し, ない, たい, ます)."""
+        spans = []
+        at = 0
+        for surface, _reading, pos in self._analyzer.readings(normalized):
+            start = normalized.find(surface, at)
+            if start < 0:
+                continue
+            at = start + len(surface)
+            if pos in ("動詞", "助動詞"):
+                spans.append((start, at))
+        return spans
+
+
+def _inflection(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether more than half of [start, end) is verbs and auxiliaries."""
+    covered = sum(max(0, min(end, b) - max(start, a)) for a, b in spans)
+    return 2 * covered > end - start

@@ -1,0 +1,58 @@
+"""Words typed in hiragana are read as the FAQ writes them (knowledge/kana_words.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge.analysis import Analyzer
+from knowledge.engine import ANSWERED, FaqEngine
+from knowledge.kana_words import KanaWords
+from knowledge.kb import load_kb
+
+FAQ = Path(__file__).resolve().parents[1] / "fixtures" / "small_city_faq.csv"
+
+
+@pytest.fixture(scope="module")
+def kana() -> KanaWords:
+    return KanaWords(Analyzer())
+
+
+@pytest.mark.parametrize(
+    ("question", "texts", "expected"),
+    [
+        ("じどうてあて", ["児童手当はいつ支給されますか"], "児童手当"),
+        ("そだいごみ 申し込み", ["粗大ごみを出すにはどうすればよいですか"], "粗大ごみ 申し込み"),
+        ("げんつき はいしゃ", ["原付の廃車の手続き"], "原付 廃車"),
+        ("しゅっしょうとどけ", ["出生届はどこに出しますか"], "出生届"),
+        # A word the candidates do not have stays as typed.
+        ("じどうてあて", ["粗大ごみを出すにはどうすればよいですか"], "じどうてあて"),
+    ],
+)
+def test_a_hiragana_word_becomes_the_noun_of_a_candidate_that_reads_the_same(
+    kana: KanaWords, question: str, texts: list[str], expected: str
+) -> None:
+    assert kana.rewrite(question, texts) == expected
+
+
+def test_kana_read_as_inflection_is_left_as_typed(kana: KanaWords) -> None:
+    # し + ない reads シナイ, as 市内 does; it is a verb and its ending, not the noun.
+    assert kana.rewrite("申告 しないとだめ？", ["市内に住所がある方"]) == "申告 しないとだめ?"
+    assert kana.applies("申告 しないとだめ？") and not kana.applies("住民票 郵送")
+
+
+@pytest.fixture(scope="module")
+def engine() -> FaqEngine:
+    return FaqEngine(load_kb(FAQ))
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("じゅうみんひょう ほしい", "s03"), ("こくみんけんこうほけん 入りたい", "s08"), ("じゅうみんぜい 払い方", "s09")],
+)
+def test_a_csv_faq_answers_a_question_typed_in_hiragana(engine: FaqEngine, question: str, expected: str) -> None:
+    result = engine.match(question)
+    assert result.status == ANSWERED and result.entry is not None, (result.status, result.score, result.candidates)
+    assert result.entry.id == expected
+    assert result.question == question
