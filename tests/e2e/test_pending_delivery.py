@@ -9,7 +9,6 @@ by posting its message to the fake Slack as it would have.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -24,14 +23,20 @@ THREAD = "1732770400.000123"  # the user's @mention the confirmation answers
 CONFIRMATION = "報告を記録しました：書かない窓口 実施中 60%"
 
 
+DEAD_WORKER = "dead-worker"
+
+
 def leave_pending(bot: SlackBot, key: str, ops: list[dict[str, Any]]) -> None:
-    """The inbox row as a worker killed between deciding and recording the delivery leaves it (lease expired)."""
+    """The inbox row as a worker killed between deciding and recording the delivery leaves it.
+
+    Its lease is still held here, so the bot's own resume timer cannot take the row before the test has
+    played the rest of the dead worker's part; `resume_and_wait` lets the lease run out first."""
     inbox = bot.services.intake.inbox
-    then = utc_now() - inbox.lease - timedelta(seconds=5)
-    assert inbox.accept(key, "slack", "event", {"type": "event_callback"}, then, owner="dead-worker").new
-    assert inbox.decide(key, "dead-worker", {"ops": ops}, then)
+    now = utc_now()
+    assert inbox.accept(key, "slack", "event", {"type": "event_callback"}, now, owner=DEAD_WORKER).new
+    assert inbox.decide(key, DEAD_WORKER, {"ops": ops}, now)
     row = inbox.get(key)
-    assert row is not None and row.delivery_pending
+    assert row is not None and row.delivery_pending and row.lease_owner == DEAD_WORKER
 
 
 def post_as_the_dead_worker(fake: FakeSlack, args: dict[str, Any], key: str, index: int = 0) -> None:
@@ -39,6 +44,8 @@ def post_as_the_dead_worker(fake: FakeSlack, args: dict[str, Any], key: str, ind
 
 
 def resume_and_wait(bot: SlackBot, key: str) -> None:
+    """The dead worker's lease runs out; the next resume (this one, or the bot's timer) finishes the row."""
+    bot.services.intake.inbox.release(key, DEAD_WORKER)
     bot.services.intake.resume()
     bot.services.intake.drain(10)
     row = bot.services.intake.inbox.get(key)
