@@ -1,8 +1,9 @@
 """Print the engine's quality figures on the repo's own evaluation sets.
 
-    python benchmarks/eval_engine.py [--failures] [--kinds]
+    python benchmarks/eval_engine.py [--failures] [--kinds] [--set tests/eval/plan_v2/dev2.jsonl ...]
 
-The plan figures are those of tests/eval/plan_v2/dev.jsonl (the tuning set; `--failures` lists its misses).
+The plan figures are those of tests/eval/plan_v2/dev.jsonl (the tuning set; `--failures` lists its misses),
+or of the development sets named with `--set` (never sealed.jsonl).
 The sealed set is scored by benchmarks/score_sealed.py, aggregates only, once per change kept.
 """
 
@@ -32,18 +33,23 @@ def main() -> None:
     parser.add_argument("--kinds", action="store_true", help="figures per kind of question (plan_v2)")
     parser.add_argument("--faq-split", choices=("dev", "test", "none"), default="none",
                         help="FAQ proxy split to score: dev while tuning; test once per kept change (record it)")
+    parser.add_argument("--set", action="append", type=Path, dest="sets", metavar="PATH",
+                        help="score this plan set instead of plan_v2/dev.jsonl (repeatable)")
     args = parser.parse_args()
+    if any(path.name == "sealed.jsonl" for path in args.sets or ()):
+        parser.error("the sealed set is scored by benchmarks/score_sealed.py only")
     if args.faq_split != "none":
         faq_proxy_figures(args.faq_split)
 
     engine = FaqEngine(load_kb())
-    started = time.perf_counter()
-    report = evaluate_plan_set(engine, read_jsonl(EVAL / "plan_v2" / "dev.jsonl"))
-    print(f"plan_v2/dev.jsonl: {report.summary()}  [{time.perf_counter() - started:.1f}s]")
-    if args.kinds:
-        print(report.kinds_summary())
-    if args.failures:
-        print("\n".join("  " + f for f in report.failures))
+    for path in args.sets or [EVAL / "plan_v2" / "dev.jsonl"]:
+        started = time.perf_counter()
+        report = evaluate_plan_set(engine, read_jsonl(path))
+        print(f"{path.parent.name}/{path.name}: {report.summary()}  [{time.perf_counter() - started:.1f}s]")
+        if args.kinds:
+            print(report.kinds_summary())
+        if args.failures:
+            print("\n".join("  " + f for f in report.failures))
     for name in ("plan_eval.jsonl",):
         started = time.perf_counter()
         report = evaluate_plan_set(engine, read_jsonl(EVAL / name))

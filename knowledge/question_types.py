@@ -88,6 +88,8 @@ _COUNTERS = (
     (re.compile(r"何年間"), "年間"),
     (re.compile(r"何業務"), "業務"),
     (re.compile(r"何手続|手続の数|手続き数"), "手続"),
+    # 「推進本部に置ける組織はいくつ」 counts things, not people: 47人 does not fill it.
+    (re.compile(r"いくつ|幾つ|何個|何つ"), "つ個件課業務手続か所カ所箇所分野種類団体回組織テーマ項目社部署本"),
 )
 _SINCE = _any(r"いつから|何年から|何年度から|何月から|開始時期|始まっ|始まる|はじま|スタート|いつ始|いつ頃から")
 _UNTIL = _any(
@@ -123,7 +125,7 @@ _DEPARTMENT = _any(
     r"どこが担当|担当はどこ|どこの担当|担当の課"
 )
 _POSITION = re.compile(
-    r"(座長|委員長|議長|会長|責任者|代表者?|トップ|まとめ役|取りまとめ役|班長|部会長|リーダー|事務局長|窓口担当|担当者|"
+    r"(座長|委員長|議長|本部長|会長|責任者|代表者?|トップ|まとめ役|取りまとめ役|班長|部会長|リーダー|事務局長|窓口担当|担当者|"
     r"策定委員|委員|課長|部長|係長)(って|は|を|が|に)?(誰|だれ|どなた|どこ|どの人|何者|[?？]|$)"
 )
 _HOW_TO = _any(r"作り方|使い方|設定方法|設定の仕方|やり方|手順|申請方法|申込方法|申し込み方法|ログイン|操作方法|インストール|登録方法")
@@ -372,7 +374,8 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
             return False
         # The head of a body is its トップ, 会長 or 長 in the plan's words; and it must be said of what the
         # question asks about (監事会の会長 is not DX推進委員会の会長): in a sentence with another of its words.
-        same = ("トップ", "会長", "本部長", "委員長") if found.group(1) in ("トップ", "会長") else (found.group(1),)
+        heads = ("トップ", "会長", "本部長")
+        same = ("トップ", "会長", "本部長", "委員長") if found.group(1) in heads else (found.group(1),)
         topic = [u.term for u in analyzer.analyze(question).units if u.term not in {fold_for_match(w) for w in same}]
         return any(
             any(word in sentence for word in same) and (not topic or any(t in fold_for_match(sentence) for t in topic))

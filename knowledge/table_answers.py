@@ -67,7 +67,7 @@ def _tables_of_range(found: re.Match[str]) -> str:
 _YEARS = re.compile(r"(20\d\d)年度?")
 # 2022〜2023年度, 2022・2023年度: both years.
 _YEAR_BOUND = re.compile(r"(20\d\d)年度?(マデ|以降|カラ)")
-_YEAR_PAIR = re.compile(r"(20\d\d)(?:年度?)?(?:カラ|・|、|ト)(20\d\d)年")
+_YEAR_PAIR = re.compile(r"(20\d\d)(?:年度?)?(?:カラ|・|、|ト)(20\d\d)(?:年|(?![\d.]))")
 # A department the tables do not know: 財政課. Question words ending in 課 are not departments.
 _ANY_DEPARTMENT = re.compile(r"(?<![一-龥])[一-龥]{2,8}課(?![題長程金税])")  # not 業務課題, 課長
 _NOT_DEPARTMENTS = re.compile("|".join(("何課", "どの課", "参加課", "各課", "担当課", "所属課", "関係課", "対象課", "実施課", "所管課", "構想担当課")))
@@ -79,6 +79,16 @@ _ASKS_DEPARTMENT = _words("課", "部署", "部門", "どこ", "誰", "だれ", 
 _ASKS_COUNT = _words("何課", "いくつ", "何部署", "数", "何か所", "何個", "何つ", "何チーム", "何団体", "どれくらい", "どのくらい")
 _ASKS_WHEN = _words("いつ", "何年", "年度", "時期")
 _ASKS_STATUS = _words("状況", "どうな", "休止", "保留", "続いて", "続く", "その後", "現在", "今は", "継続", "進んで", "どう")
+# 「休止中のWGは」「保留になったWGはいくつ」: the 2024年度 WGs with that status, in the plan's words.
+_STATUS_WORDS = (
+    (_words("休止", "止まって", "止まっ", "止めた", "中断", "ストップ", "やめた", "やめて", "休んで"), "休止"),
+    (_words("保留"), "保留"),
+)
+# 「どのWGにも入ってない課」: the plan has no list of all departments to take the WGs' ones from.
+_IN_NO_GROUP = _words(
+    "どのwgにも入って", "どのwgにも参加して", "どこのwgにも", "wgに入ってない", "wgに入っていない", "wgに参加していない",
+    "wgに参加してない", "wgに入ってない課", "wgに所属していない", "wgに所属してない",
+)
 _BOTH = _words(
     "両方", "どちらにも", "どっちにも", "共通", "重複", "かぶ", "被って", "ともに", "共に", "どちらも", "どっちも",
     "いずれにも", "全てに", "すべてに", "全部に", "兼", "掛け持ち", "かけもち",
@@ -380,6 +390,15 @@ class TableAnswerer:
             found = self._appearances(q)
             if found is not None:
                 return found
+        if wg and not q.groups and not bpr and (found := self._groups_of_year(q) or self._groups_by_status(q)):
+            return found
+        if wg and not q.groups and not bpr and q.has(_IN_NO_GROUP, q.text) and self.current is not None:
+            return TableAnswer(
+                note="計画には市のすべての課の一覧はないため、どのWGにも入っていない課は計画からはわかりません。"
+                f"{self.current.year}のWGの参加課は、"
+                + "／".join(f"{g.label}：{'、'.join(g.departments)}" for g in self.current.groups)
+                + f"です（{self.current.source}）。"
+            )
         if q.groups or (wg and q.group_tables):
             found = self._groups(q)
             asked_text = q.text
@@ -548,6 +567,13 @@ class TableAnswerer:
                 value = "、".join(body.roles) if key == "roles" else getattr(body, key)
                 parts.append(f"{labels[key]}は{value}" if value else f"{labels[key]}は計画に書かれていません")
             sentences.append(f"「{body.name}」の{'、'.join(parts)}。")
+        sizes = [re.fullmatch(r"(\d+)人", self._bodies_by_name[n].size) for n in names]
+        if "size" in wanted and q.has(_EITHER):
+            # 「推進本部と監事会の人数の合計」: a sum only of sizes the plan gives as a number.
+            if all(sizes):
+                sentences.append(f"合わせて{sum(int(m.group(1)) for m in sizes if m)}人です。")
+            else:
+                sentences.append("人数が数で書かれていない組織があるため、合計は計画からは出せません。")
         question = f"{'と'.join(names)}の{'・'.join(labels[k] for k in wanted)}"
         return self._entry(BODIES, question, "".join(sentences), self.tables.bodies.source)
 
@@ -598,6 +624,10 @@ class TableAnswerer:
         if not q.has(_words("取組", "取り組み", "とりくみ", "何がある", "一覧", "テーマ")) or q.has(_OTHER_QUESTION):
             return None
         reforms = [r for r in self.reforms.values() if f"表{r.no}" in q.text or _fold(r.name) in q.text]
+        only_themes = q.has(_ASKS_THEME) and not q.has(_words("取組", "取り組み", "とりくみ"))
+        if not reforms and only_themes and q.has(_ASKS_COUNT) and not self._find(q.text, self._theme_forms):
+            # 「テーマはいくつ？」 names no table: every table's themes.
+            reforms = list(self.reforms.values())
         if len(reforms) >= 2:
             parts = []
             for reform in reforms:
@@ -612,7 +642,7 @@ class TableAnswerer:
                 counted = [i for i in self.initiatives if i.reform in {r.no for r in reforms}]
                 theme_keys = {(i.reform, i.theme_no) for i in counted}
                 total = (
-                    f"テーマは合わせて{len(theme_keys)}つです。"
+                    f"テーマは合わせて{_pieces(len(theme_keys))}です。"
                     if q.has(_ASKS_THEME) and not q.has(_words("取組", "取り組み"))
                     else f"取組みは合わせて{len(counted)}件です。"
                 )
@@ -721,6 +751,34 @@ class TableAnswerer:
         body = f"「{term}」は、{'、'.join(places)}に出てきます。"
         return self._entry(APPEARANCES, f"「{term}」が出てくるところ", body, "／".join(dict.fromkeys(sources)))
 
+    def _groups_of_year(self, q: _Question) -> TableAnswer | None:
+        """「2026年度のWGは？」: a year whose WGs the plan does not give (it has 2024年度 and 2025年度 only)."""
+        tables = [t for t in (self.previous, self.current) if t is not None]
+        if not q.years or not tables or any(t.year in q.years for t in tables):
+            return None
+        known = "、".join(f"{t.year}のWGは{'、'.join(g.label for g in t.groups)}" for t in tables)
+        return TableAnswer(note=f"計画には{q.years[0]}のWGは書かれていません。{known}です（{tables[-1].source}）。")
+
+    def _groups_by_status(self, q: _Question) -> TableAnswer | None:
+        """「休止中のWGは」「2024年度に保留になったWGはいくつ」: the 2024年度 WGs whose status says so."""
+        table = self.previous
+        if table is None or (q.years and q.years != [table.year]):
+            return None
+        wanted = [word for pattern, word in _STATUS_WORDS if q.has(pattern, q.text)]
+        if not wanted:
+            return None
+        sentences = []
+        for word in wanted:
+            groups = [g for g in table.groups if word in g.status]
+            if groups:
+                status = "・".join(dict.fromkeys(f"「{g.status}」" for g in groups))
+                sentences.append(
+                    f"{table.year}のWGで{status}とされているのは、{'、'.join(g.label for g in groups)}の{len(groups)}つです。"
+                )
+            else:
+                sentences.append(f"{table.year}のWGで「{word}」とされているWGはありません。")
+        return self._entry(WG_STATUS, f"{table.year}に{'・'.join(wanted)}とされたWG", "".join(sentences), table.source)
+
     def _table_name(self, reform_no: int) -> str:
         reform = self.reforms.get(reform_no)
         return f"表{reform.symbol}「{reform.name}」" if reform else "表"
@@ -756,6 +814,11 @@ class TableAnswerer:
             return self._compare_years(q)
         if table is self.previous:
             return self._status(q, table, groups)
+        if q.has(_ASKS_SIZE) and table is self.current and (wg_body := self._bodies_by_name.get("ワーキンググループ")):
+            # 「WG③は何人？」: the 推進体制図 gives one size for every WG (それぞれ1名~10名程度), no head count each.
+            labels = "、".join(g.label for g in groups)
+            body = f"推進体制図では、WG（{table.year}の{labels}を含む）の人数は{wg_body.size}とされています。"
+            return self._entry(BODIES, f"{labels}の人数", body, table.source)
         if q.has(_ASKS_WG_NAME) and not (q.has(_ASKS_DEPARTMENT) or q.has(_MEMBERSHIP)):
             # 「WG②とWG③のテーマ」: what each WG of the year is about (its name in the 推進体制図).
             labels = "、".join(g.label for g in groups)
@@ -1028,6 +1091,11 @@ def _membership(table: WgTable) -> dict[str, list[WorkingGroup]]:
         for department in group.departments:
             where.setdefault(department, []).append(group)
     return where
+
+
+def _pieces(n: int) -> str:
+    """3つ, but 16個: つ reads only up to 9."""
+    return f"{n}つ" if n < 10 else f"{n}個"
 
 
 def _short(group: WorkingGroup) -> str:

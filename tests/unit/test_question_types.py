@@ -43,6 +43,7 @@ ASKED = [
     ("誰一人取り残さないってどこに書いてある？", set()),
     ("社会福祉課はWG何番", set()),
     ("WGの開催頻度は？", {Asks.COUNT}),
+    ("推進本部の本部長は誰", {Asks.POSITION}),
 ]
 
 
@@ -60,6 +61,9 @@ def _entry(answer: str) -> FaqEntry:
     [
         (Asks.COUNT, "DX推進リーダーは10名程度です。", "何人", True),
         (Asks.COUNT, "全職員の中から選定されます。", "何人", False),
+        # 「いくつ」 counts things: a head count does not fill it
+        (Asks.COUNT, "推進本部は47人です。", "推進本部に置ける組織はいくつ", False),
+        (Asks.COUNT, "監事会、DX推進委員、WGの3つを置くことができます。", "推進本部に置ける組織はいくつ", True),
         (Asks.SINCE, "2022年度から2026年度の5年間です。", "いつから", True),
         (Asks.UNTIL, "KPIは2023年度末までに設定します。", "いつまで", True),
         (Asks.SINCE, "KPIは2023年度末までに設定します。", "いつから", False),
@@ -148,6 +152,8 @@ def test_traps_on_plan_topics_are_not_answered(plan_engine: FaqEngine, question:
         ("わからないことは誰に聞けばいい？", "政策企画課"),  # the knowledge base's contact entry
         ("新任です。DXの担当課はどこですか", "政策企画課"),
         ("アクションプランの正式名称は", "スマートシティ江津推進構想アクションプラン"),
+        ("推進本部の本部長は誰", "市長"),  # the plan's トップ
+        ("推進本部に置ける組織はいくつ", "3つ"),
     ],
 )
 def test_questions_a_type_check_must_not_stop(plan_engine: FaqEngine, question: str, fact: str) -> None:

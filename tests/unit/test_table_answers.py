@@ -77,6 +77,14 @@ COMPUTED = [
     ("副市長は推進本部で何？", "table:bodies", ["副CDO"], ["会長"]),
     ("電話改革は取組みとWGのどちらにある？", "table:appearances", ["コミュニケーションの改革", "WG③"], []),
     ("2024年度のWG⑤はその後どうなりましたか", "table:wg-status", ["2025年度のWG②と③で実施"], []),
+    # a status asked of all the 2024年度 WGs: every WG that has it, not the first entry that mentions one
+    ("休止中のWGは", "table:wg-status", ["WG②（ナッジユニット）", "WG④（データ利活用）", "2つ"], ["WG③"]),
+    ("2024年度に休止したWGはいくつ", "table:wg-status", ["2つ"], ["5つ"]),
+    ("保留になったWGは？", "table:wg-status", ["WG③（電話改革）"], ["WG②"]),
+    ("WG②の名前は2024と2025で違う？", "table:wg-status", ["ナッジユニット", "SNS情報発信"], []),
+    ("WG③の人数", "table:bodies", ["1名~10名程度"], []),
+    ("推進本部と監事会は合わせて何人", "table:bodies", ["58人"], []),
+    ("テーマはいくつ", "table:initiatives", ["16", "表①", "表③"], []),
 ]
 
 
@@ -104,6 +112,9 @@ def test_combination_questions_are_computed(
         ("税務課のWGでの役割は？", "計画には課ごとの役割は書かれていません"),
         ("人事課のBPRの結果は？", "計画にはBPRやWGの結果は書かれていません"),
         ("R5のBPRの成果", "計画にはBPRやWGの成果は書かれていません"),
+        ("2022年度のWGは何があった", "計画には2022年度のWGは書かれていません"),
+        ("2026年度のWGは？", "計画には2026年度のWGは書かれていません"),
+        ("どのWGにも入ってない課は", "計画には市のすべての課の一覧はない"),
     ],
 )
 def test_what_the_tables_do_not_have_is_said_and_not_answered(plan_engine: FaqEngine, question: str, statement: str) -> None:
