@@ -376,7 +376,9 @@ class TableAnswerer:
             return found
         if len(initiatives) >= 2 and not wg and not bpr and (found := self._initiatives(q, initiatives)):
             return found
-        if not initiatives and not wg and not bpr and (found := self._reforms_and_themes(q) or self._reform_overview(q)):
+        if not initiatives and not wg and not bpr and (
+            found := self._initiatives_by_notes(q) or self._reforms_and_themes(q) or self._reform_overview(q)
+        ):
             return found
         if q.departments and (bpr or wg or q.has(_MEMBERSHIP)):
             return self._department_profile(q, bpr=bpr, wg=wg or not bpr, bodies=bodies)
@@ -619,6 +621,28 @@ class TableAnswerer:
             return self._entry(INITIATIVES, f"{table}の取組みの数", body, "3. DXの進め方 STEP2")
         return None
 
+    def _initiatives_by_notes(self, q: _Question) -> TableAnswer | None:
+        """「備考が空欄の取組みは」「表②で備考があるのは」: the initiatives whose 備考 is empty, or is not, in the
+        tables named (every table when none is)."""
+        if not q.has(_ASKS_NOTES) or not q.has(_words("取組", "取り組み", "とりくみ", "のは", "どれ", "いくつ", "何件", "何個", "全部", "一覧")):
+            return None
+        empty = q.has(_words("空欄", "空白", "空の", "空っぽ", "ない", "無い", "なし", "書いていない", "書かれていない", "記載なし"))
+        if not empty and not q.has(_words("ある", "あり", "記載", "書いて", "書かれて")):
+            return None
+        reforms = [r for r in self.reforms.values() if f"表{r.no}" in q.text or _fold(r.name) in q.text]
+        reforms = reforms or list(self.reforms.values())
+        what = "備考が空欄の" if empty else "備考に記載がある"
+        parts = []
+        total = 0
+        for reform in reforms:
+            mine = [i for i in self.initiatives if i.reform == reform.no and bool(i.notes) is not empty]
+            total += len(mine)
+            parts.append(f"{self._table_name(reform.no)}は{len(mine)}件（{'、'.join(i.name for i in mine) or 'なし'}）")
+        body = f"{what}取組みは、{'、'.join(parts)}です。"
+        if len(reforms) > 1:
+            body = f"{what}取組みは合わせて{total}件です。内訳は、{'、'.join(parts)}です。"
+        return self._entry(INITIATIVES, f"{what}取組み", body, "3. DXの進め方 STEP2")
+
     def _reforms_and_themes(self, q: _Question) -> TableAnswer | None:
         """Several tables or several themes at once: 「表②と表③の取組み数」, 「働き方改革と人材育成の取組み」."""
         if not q.has(_words("取組", "取り組み", "とりくみ", "何がある", "一覧", "テーマ")) or q.has(_OTHER_QUESTION):
@@ -690,6 +714,14 @@ class TableAnswerer:
                 body = f"BPRの対象で{table.year}の{labels}にも参加している課は、{listed}の{len(both)}課です。"
             else:
                 body = f"BPRの対象で{table.year}の{labels}にも参加している課はありません。"
+            if q.has(_ALL) and not q.has(_ASKS_WHAT):
+                # 「WG③の課は全部BPRした？」: a yes or no, and the ones that did not.
+                done_names = {d for d, _ in done}
+                members = list(dict.fromkeys(d for g in groups for d in g.departments))
+                without = [d for d in members if d not in done_names]
+                body = ("はい。" if not without else "いいえ。") + body
+                if without:
+                    body += f"{labels}の参加課のうち、BPRの対象に書かれていないのは{'、'.join(without)}です。"
             body += f"（BPRの対象：{_bpr_all(rows)}）"
             return self._entry(BPR_AND_WG, f"BPRの対象で{labels}に参加している課", body, f"{bpr.source}／{table.source}")
         # No WG named: BPR against all WGs. Which side is denied, if any, is what follows each word.
@@ -1003,7 +1035,17 @@ class TableAnswerer:
         if bpr and self.bpr is not None:
             for department in q.departments:
                 years = [y for y in self.bpr.years if _stem(department) in y.fields]
-                if years:
+                asked = [y for y in self.bpr.years if y.year in q.years]
+                if years and asked and len(q.departments) == 1 and not q.has(_WHICH, q.text):
+                    # 「人事課はR5年度にBPRした？」: yes or no for the year asked, then the year it was.
+                    hit = [y for y in asked if y in years]
+                    sentences.append(
+                        f"はい。{'、'.join(_year_label(y) for y in hit)}のBPRの対象に「{_stem(department)}」と記載されています。"
+                        if hit
+                        else f"いいえ。{'、'.join(_year_label(y) for y in asked)}のBPRの対象に{_stem(department)}はありません。"
+                        f"BPRは、{'、'.join(_year_label(y) for y in years)}の対象に「{_stem(department)}」と記載されています。"
+                    )
+                elif years:
                     sentences.append(
                         f"BPRは、{'、'.join(_year_label(y) for y in years)}の対象に「{_stem(department)}」と記載されています。"
                     )
@@ -1073,6 +1115,8 @@ class TableAnswerer:
 
 
 _WHICH = _words("どの", "どこ", "何", "いつ", "どれ", "教えて", "一覧", "全部")
+# A question word: what follows is not a yes/no question.
+_ASKS_WHAT = _words("どの", "どこ", "何", "なに", "いつ", "どれ", "誰", "だれ", "いくつ", "教えて", "一覧", "挙げて", "のは")
 
 
 def _no(q: _Question) -> str:

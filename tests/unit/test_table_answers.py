@@ -85,6 +85,12 @@ COMPUTED = [
     ("WG③の人数", "table:bodies", ["1名~10名程度"], []),
     ("推進本部と監事会は合わせて何人", "table:bodies", ["58人"], []),
     ("テーマはいくつ", "table:initiatives", ["16", "表①", "表③"], []),
+    ("備考が空欄の取組みは", "table:initiatives", ["16件", "民間人材の活用", "電話改革"], ["オンライン申請"]),
+    ("表②で備考があるのは", "table:initiatives", ["2件", "チャットツールの活用"], ["電子決裁"]),
+    # a yes/no over a year or over all of a WG says yes or no first
+    ("人事課はR5年度にBPRした？", "table:bpr-of-department", ["いいえ", "R4年度"], []),
+    ("水道課は2022年度にBPR？", "table:bpr-of-department", ["はい"], []),
+    ("WG③の課は全部BPRした？", "table:bpr-and-wg", ["いいえ", "健康医療対策課、政策企画課"], []),
 ]
 
 
