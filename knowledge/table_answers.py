@@ -1035,14 +1035,14 @@ class TableAnswerer:
         if bpr and self.bpr is not None:
             for department in q.departments:
                 years = [y for y in self.bpr.years if _stem(department) in y.fields]
-                asked = [y for y in self.bpr.years if y.year in q.years]
-                if years and asked and len(q.departments) == 1 and not q.has(_WHICH, q.text):
+                asked_years = [y for y in self.bpr.years if y.year in q.years]
+                if years and asked_years and len(q.departments) == 1 and not q.has(_WHICH, q.text):
                     # 「人事課はR5年度にBPRした？」: yes or no for the year asked, then the year it was.
-                    hit = [y for y in asked if y in years]
+                    hit = [y for y in asked_years if y in years]
                     sentences.append(
                         f"はい。{'、'.join(_year_label(y) for y in hit)}のBPRの対象に「{_stem(department)}」と記載されています。"
                         if hit
-                        else f"いいえ。{'、'.join(_year_label(y) for y in asked)}のBPRの対象に{_stem(department)}はありません。"
+                        else f"いいえ。{'、'.join(_year_label(y) for y in asked_years)}のBPRの対象に{_stem(department)}はありません。"
                         f"BPRは、{'、'.join(_year_label(y) for y in years)}の対象に「{_stem(department)}」と記載されています。"
                     )
                 elif years:
