@@ -50,6 +50,7 @@ class Asks(Enum):
     NEXT = "next"  # 次の開催, 次回: a date still to come
     HOW_TO = "how_to"  # 設定方法, 使い方: a procedure, which only an entry written for a how question gives
     LIST = "list"  # 全部挙げて: every item, which an answer saying the plan does not list them cannot give
+    YEAR = "year"  # 2025年12月に何があった: an answer about that year, not another one
     UNKNOWN_TERM = "unknown_term"  # 参加病院: a thing the knowledge base never mentions
 
 
@@ -191,7 +192,17 @@ def asked_types(question: str) -> frozenset[Asks]:
         asks.add(Asks.HOW_TO)  # 「設定方法を習得する目的」 names a method, it does not ask for one
     if _NEXT.search(q) and (asks & {Asks.WHEN, Asks.SINCE, Asks.UNTIL} or "開催" in q):
         asks.add(Asks.NEXT)
+    if _years(q):
+        asks.add(Asks.YEAR)
     return frozenset(asks)
+
+
+_YEAR_NAMED = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?![\d.])")
+
+
+def _years(plain_question: str) -> list[str]:
+    """The years a question names (2025年12月, 2024年度): an answer must be about them."""
+    return list(dict.fromkeys(_YEAR_NAMED.findall(plain_question)))
 
 
 _DEFINITION = re.compile(
@@ -368,6 +379,9 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
         return bool(_DATE.search(answer) and _TO_COME.search(answer))
     if asks is Asks.UNKNOWN_TERM:
         return False  # no answer of the knowledge base has a word it never uses
+    if asks is Asks.YEAR:
+        # 「2025年12月に何があった」 is not answered by what happened in 2020年12月.
+        return all(year in answer for year in _years(_plain(question)))
     if asks is Asks.POSITION:
         found = _POSITION.search(_plain(question))
         if found is None:
@@ -444,6 +458,7 @@ def missing_statement(asks: Asks, question: str, source_name: str = "計画") ->
         Asks.HOW_TO: "具体的な方法や手順",
         Asks.REASON: "その理由",
         Asks.NEXT: "次の予定（日程）",
+        Asks.YEAR: f"{'・'.join(_years(q))}年のことで質問に合う記載",
     }[asks]
     return f"{source_name}には{what}は書かれていません。"
 
@@ -619,7 +634,8 @@ class QuestionTypeCheck:
 
     def check_entry(self, question: str, entry: FaqEntry) -> str | None:
         """For an answer that was not ranked (computed from a table): the note when it cannot fill the type."""
-        asks = asked_types(question)
+        # A computed answer names the years it was asked about in the plan's own way (R6年度).
+        asks = asked_types(question) - {Asks.YEAR}
         unfilled = next((a for a in Asks if a in asks and not fills(a, entry, question, self.analyzer)), None)
         if unfilled is None:
             return None

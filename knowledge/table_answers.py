@@ -487,6 +487,8 @@ class TableAnswerer:
             return self._entry(REVISIONS, "改訂履歴で当てはまる版", body, table.source)
         if year is not None:
             issued = [v for v in table.versions if v.issued.startswith(f"{year.group(1)}年")]
+            if not issued and not q.has(_words("版", "バージョン")):
+                return None  # 「2022年9月に改訂されたのは」: the national plan's revision, an entry's question
             if not issued:
                 return TableAnswer(note=f"計画の改訂履歴には{year.group(1)}年に発行された版は書かれていません。")
             listed = "、".join(f"{v.version}（{v.issued}）" for v in issued)

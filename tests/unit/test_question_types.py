@@ -13,7 +13,7 @@ ASKED = [
     ("監事会の会長の氏名は？", {Asks.PERSON_NAME}),
     ("WG③の名前は？", set()),
     ("推進本部は何人？", {Asks.COUNT}),
-    ("2026年度末の数値目標はどんな目線？", set()),
+    ("2026年度末の数値目標はどんな目線？", {Asks.YEAR}),
     ("計画期間はいつから？", {Asks.SINCE}),
     ("計画期間はいつまで？", {Asks.UNTIL}),
     ("デジタル庁はいつできた？", {Asks.WHEN}),
@@ -44,6 +44,7 @@ ASKED = [
     ("社会福祉課はWG何番", set()),
     ("WGの開催頻度は？", {Asks.COUNT}),
     ("推進本部の本部長は誰", {Asks.POSITION}),
+    ("2025年12月に何があった", {Asks.YEAR}),
 ]
 
 
@@ -154,6 +155,9 @@ def test_traps_on_plan_topics_are_not_answered(plan_engine: FaqEngine, question:
         ("アクションプランの正式名称は", "スマートシティ江津推進構想アクションプラン"),
         ("推進本部の本部長は誰", "市長"),  # the plan's トップ
         ("推進本部に置ける組織はいくつ", "3つ"),
+        # the year asked is the year answered: not 2020年12月 for 2025年12月
+        ("2025年12月に何があった", "第5.0版"),
+        ("2022年9月に改訂されたのは", "第2.0版"),
     ],
 )
 def test_questions_a_type_check_must_not_stop(plan_engine: FaqEngine, question: str, fact: str) -> None:
