@@ -138,6 +138,8 @@ _PLACE = _any(r"場所|会場|開催地|どこで(開催|や|行|す|実施|使|
 _REASON = _any(r"なぜ|なんで|どうして|理由|わけは|訳は")
 # 「eスポーツってなんで計画に入ってるの？」: why it is there is where it stands (a theme), which any answer gives.
 _WHY_INCLUDED = _any(r"(計画|プラン|表|アクションプラン|ここ)に(入って|入る|ある|載って|あるの|出て)")
+# 「次期」 names the plan after this one: its dates are not the current plan's.
+_NEXT_ONE = re.compile(r"次期|次の計画")
 _NEXT = _any(r"次の|次回|今度の|今後の予定|予定日|開催予定|いつ開催|次はいつ")
 # An ASCII acronym (BPR, CDO, KPI) whose long form a 「何の略」 question asks for.
 _ACRONYM = re.compile(r"[a-z][a-z0-9\-]*[a-z0-9]")
@@ -348,6 +350,10 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
         return any(c in wanted or (wanted == "課" and c == "つ") for c in counted)
     if asks is Asks.VALUE:
         return bool(re.search(r"\d+(\.\d+)?\s*(%|パーセント|割|倍|ポイント)", answer))
+    if asks in (Asks.PERIOD, Asks.SINCE, Asks.UNTIL) and _NEXT_ONE.search(_plain(question)):
+        # 「次期DX推進計画はいつまで」: the current plan's 2022年度から2026年度, said in the same answer, is not
+        # the next one's end; only a sentence about the next one can give it.
+        answer = "。".join(s for s in answer.split("。") if _NEXT_ONE.search(s))
     if asks is Asks.PERIOD:
         return bool(_RANGE.search(answer) or re.search(r"\d+\s*(年間|か月|ヶ月|カ月|週間|日間)", answer))
     if asks is Asks.PROGRESS:

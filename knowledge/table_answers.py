@@ -147,6 +147,12 @@ _ASKS_WHICH = _words(
     "どこ", "どの課", "どの分野", "どの部署", "何課", "対象", "一覧", "全部", "すべて", "全て", "いつ", "何年度",
     "した課", "やった課", "行った課", "分野", "課は", "課を", "何の課",
 )
+# What a question may ask of BPR itself, which the table of departments by year does not tell: 「BPRの内製化は
+# いつから」「BPRは外部委託？」 are the entries' questions.
+_BPR_ITSELF = _words(
+    "内製", "委託", "外部", "外注", "自前", "手法", "方法", "やり方", "進め方", "意味", "略", "正式", "継続", "これから", "今後",
+    "ずっと", "誰が", "だれが", "業者", "コンサル",
+)
 _NEGATION = _words("ない課", "してない", "やってない", "していない", "未実施", "実施していない", "以外")
 
 
@@ -384,6 +390,8 @@ class TableAnswerer:
             return self._department_profile(q, bpr=bpr, wg=wg or not bpr, bodies=bodies)
         if q.unknown_departments and (bpr or (wg and q.has(_MEMBERSHIP, q.text))):
             return self._unknown_department(q, bpr=bpr, wg=wg)
+        if bpr and q.has(_BPR_ITSELF):
+            return None
         if bpr and (q.groups or wg) and (found := self._bpr_and_groups(q)):
             return found
         if bpr and not q.groups:

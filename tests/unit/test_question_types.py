@@ -136,7 +136,9 @@ def test_basic_questions_get_the_basic_answer(plan_engine: FaqEngine, question: 
      "CDO補佐官は誰？", "eスポーツのイベントはいつ？", "次の改訂はいつ？", "DX推進リーダーの研修はいつ？",
      "外部有識者は誰が入ってる？", "基幹系20業務って具体的にどの業務？", "オンライン申請の26手続を全部挙げて",
      "生成AIの活用の担当課はどこ？", "HP改革のリニューアル公開日", "ハラスメントの相談窓口はどこ？", "KPIの正式名称は？",
-     "AI-OCRの設定方法", "RPAのシナリオの作り方", "第1.5版の作成者は？"],
+     "AI-OCRの設定方法", "RPAのシナリオの作り方", "第1.5版の作成者は？",
+     # the next plan's end is not the current plan's 2026年度; BPR's own questions are not its table's
+     "次期DX推進計画はいつまで", "BPRの内製化はいつから"],
 )
 def test_traps_on_plan_topics_are_not_answered(plan_engine: FaqEngine, question: str) -> None:
     result = plan_engine.match(question)
