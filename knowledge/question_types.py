@@ -129,6 +129,8 @@ _POSITION = re.compile(
     r"(座長|委員長|議長|本部長|会長|責任者|代表者?|トップ|まとめ役|取りまとめ役|班長|部会長|リーダー|事務局長|窓口担当|担当者|"
     r"策定委員|委員|課長|部長|係長)(って|は|を|が|に)?(誰|だれ|どなた|どこ|どの人|何者|[?？]|$)"
 )
+# 「市長はどの組織のトップ？」 asks which body, not who its head is.
+_WHICH_BODY_HEADED = re.compile(r"(どの|どこの|何の|なんの)(組織|会議|会|グループ|本部)の")
 _HOW_TO = _any(r"作り方|使い方|設定方法|設定の仕方|やり方|手順|申請方法|申込方法|申し込み方法|ログイン|操作方法|インストール|登録方法")
 # A phrasing that asks how (not one that names a method: 「設定方法を習得するのはなぜ」).
 _HOW_PHRASING = re.compile(r"どう|どのよう|やり方|手順|進め方|仕方|流れ|方法(は|を教え|って|[?？]|$)")
@@ -180,7 +182,7 @@ def asked_types(question: str) -> frozenset[Asks]:
         asks.add(Asks.LONG_FORM)
     if _DEPARTMENT.search(q):
         asks.add(Asks.DEPARTMENT)
-    if _POSITION.search(q):
+    if _POSITION.search(q) and not _WHICH_BODY_HEADED.search(q):
         asks.add(Asks.POSITION)
     elif _WHO.search(q) and Asks.PERSON_NAME not in asks:
         asks.add(Asks.WHO)
@@ -397,8 +399,11 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
         heads = ("トップ", "会長", "本部長")
         same = ("トップ", "会長", "本部長", "委員長") if found.group(1) in heads else (found.group(1),)
         topic = [u.term for u in analyzer.analyze(question).units if u.term not in {fold_for_match(w) for w in same}]
+        # 「WGのリーダーは誰」 is not answered by DX推進リーダー: a bare word must stand bare in the answer.
+        asked_compound = _compound_before(_plain(question), found.start(1))
         return any(
-            any(word in sentence for word in same) and (not topic or any(t in fold_for_match(sentence) for t in topic))
+            any(_stands_as(word, asked_compound, sentence) for word in same)
+            and (not topic or any(t in fold_for_match(sentence) for t in topic))
             for sentence in answer.split("。")
         )
     if asks is Asks.LONG_FORM:
@@ -414,6 +419,28 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
             for surface, pos in analyzer.parts_of_speech(entry.answer)
         )
     return True
+
+
+_COMPOUND_CHAR = re.compile(r"[一-龥ァ-ヶーa-z0-9]")
+
+
+def _compound_before(text: str, end: int) -> str:
+    """The kanji, katakana or letters just before `end`: 「dx推進」 of 「dx推進リーダー」."""
+    start = end
+    while start > 0 and _COMPOUND_CHAR.match(text[start - 1]):
+        start -= 1
+    return text[start:end]
+
+
+def _stands_as(word: str, compound: str, sentence: str) -> bool:
+    """`word` in `sentence`, bare where the question has it bare (「WGのリーダー」 is not DX推進リーダー); a
+    compound in the question (DXリーダー) may be written out in the answer (DX推進リーダー)."""
+    at = sentence.find(word)
+    while at >= 0:
+        if compound or not _compound_before(sentence, at):
+            return True
+        at = sentence.find(word, at + 1)
+    return False
 
 
 def _said_of_topic(pattern: str, entry: FaqEntry, question: str, analyzer: Analyzer) -> bool:

@@ -95,8 +95,15 @@ _BOTH = _words(
 )
 _EITHER = _words("どちらか", "どっちか", "いずれか", "合わせ", "あわせ", "合計", "全体")
 _ONLY = _words("だけ", "のみ")
-_ONE_SIDE = _words("共通しない", "共通していない", "重複しない", "かぶらない", "かぶってない", "どちらか一方", "片方だけ", "一方だけ", "どちらか片方")
-_EXCEPT = _words("以外", "除", "入っていない", "入つていない", "参加していない", "いない", "じゃない")
+_ONE_SIDE = _words(
+    "共通しない", "共通していない", "共通してない", "重複しない", "重複していない", "重複してない", "かぶらない", "かぶってない",
+    "かぶっていない", "被ってない", "被っていない", "ダブってない", "ダブっていない", "どちらか一方", "片方だけ", "一方だけ",
+    "どちらか片方",
+)
+_EXCEPT = _words(
+    "以外", "除", "入っていない", "入つていない", "入ってない", "入つてない", "参加していない", "参加してない", "いない", "じゃない",
+    "入らない", "含まれない", "含まれていない",
+)
 _SEVERAL = _words("複数", "2つ以上", "二つ以上", "2つの", "二つの", "両方", "掛け持ち", "かけもち", "兼")
 _ALL = _words("全部", "すべて", "全て", "ぜんぶ", "一覧", "全体", "全")
 _BPR = re.compile("bpr")
@@ -378,6 +385,8 @@ class TableAnswerer:
             return found
         if not q.groups and not q.departments and (found := self._bodies_described(question)):
             return found
+        if not q.groups and not q.departments and (found := self._body_figures(q, bodies)):
+            return found
         if len(bodies) >= 2 and not q.groups and not q.departments and (found := self._bodies(q, bodies)):
             return found
         if len(initiatives) >= 2 and not wg and not bpr and (found := self._initiatives(q, initiatives)):
@@ -588,6 +597,36 @@ class TableAnswerer:
                 sentences.append("人数が数で書かれていない組織があるため、合計は計画からは出せません。")
         question = f"{'と'.join(names)}の{'・'.join(labels[k] for k in wanted)}"
         return self._entry(BODIES, question, "".join(sentences), self.tables.bodies.source)
+
+    def _body_figures(self, q: _Question, names: list[str]) -> TableAnswer | None:
+        """What one body's list or the sizes give by counting or comparing: 「推進本部の役割はいくつ」,
+        「推進本部は監事会より何人多い」, 「一番人数が多い組織は」."""
+        table = self.tables.bodies
+        if table is None:
+            return None
+        if len(names) == 1 and q.has(_ASKS_ROLE) and q.has(_ASKS_COUNT):
+            body = self._bodies_by_name[names[0]]
+            listed = "、".join(f"{circled(i + 1)}{r}" for i, r in enumerate(body.roles))
+            text = f"「{body.name}」の役割は{_pieces(len(body.roles))}です：{listed}。"
+            return self._entry(BODIES, f"{body.name}の役割の数", text, table.source)
+        sized = {n: int(m.group(1)) for n in self._bodies_by_name if (m := re.fullmatch(r"(\d+)人", self._bodies_by_name[n].size))}
+        if len(names) == 2 and q.has(_words("多い", "少ない", "差", "違う", "違い")) and q.has(_ASKS_SIZE):
+            if not all(n in sized for n in names):
+                return None
+            first, second = names
+            text = (
+                f"「{first}」は{sized[first]}人、「{second}」は{sized[second]}人で、"
+                f"差は{abs(sized[first] - sized[second])}人です（推進体制図の人数、2025年度）。"
+            )
+            return self._entry(BODIES, f"{first}と{second}の人数の差", text, table.source)
+        if not names and q.has(_words("一番", "最も", "もっとも", "いちばん")) and q.has(_words("多い", "大きい")) and q.has(
+            _words("人数", "人", "規模", "メンバー")
+        ):
+            sizes = "、".join(f"{b.name}（{b.size}）" for b in self._bodies_by_name.values() if b.size)
+            largest = max(sized, key=sized.__getitem__)
+            text = f"推進体制図で人数が一番多いのは{largest}（{sized[largest]}人）です。人数が書かれている組織：{sizes}。"
+            return self._entry(BODIES, "人数が一番多い組織", text, table.source)
+        return None
 
     def _initiatives(self, q: _Question, names: list[str]) -> TableAnswer | None:
         """Several initiatives and where they stand: 「テレワークと電子決裁はそれぞれどの改革？」."""

@@ -91,6 +91,13 @@ COMPUTED = [
     ("人事課はR5年度にBPRした？", "table:bpr-of-department", ["いいえ", "R4年度"], []),
     ("水道課は2022年度にBPR？", "table:bpr-of-department", ["はい"], []),
     ("WG③の課は全部BPRした？", "table:bpr-and-wg", ["いいえ", "健康医療対策課、政策企画課"], []),
+    # a negated overlap is the one-sided set, not the overlap
+    ("WG①とWG③で重複してない課", "table:wg-members", ["どちらか一方だけ", "9課"], ["税務課"]),
+    ("WG①に入ってWG③に入ってない課", "table:wg-members", ["市民生活課", "5課"], ["税務課"]),
+    # counted or compared from the bodies' table
+    ("推進本部の役割はいくつ", "table:bodies", ["3つ"], []),
+    ("推進本部は監事会より何人多い", "table:bodies", ["36人"], []),
+    ("一番人数が多い組織は", "table:bodies", ["スマートシティ江津推進本部（47人）"], []),
 ]
 
 
