@@ -22,6 +22,7 @@ import json
 import logging
 import math
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -333,6 +334,18 @@ class FaqEngine:
     def _topic_key(self, topic: str) -> str:
         return fold_for_match(self.analyzer.glossary.canonicalize(normalize_text(topic)))
 
+    def _unscrambled(self, question: str) -> str:
+        """「BRPってなんですか」 → 「BPRってなんですか」: a definition question about an acronym the knowledge base
+        never uses, with the letters of exactly one it does use."""
+        topic = definition_topic(question)
+        key = self._topic_key(topic) if topic else ""
+        if not re.fullmatch(r"[a-z]{3,5}", key) or key in self._vocabulary:
+            return question
+        found = [w for w in self._vocabulary if len(w) == len(key) and w != key and sorted(w) == sorted(key)]
+        if len(found) != 1 or topic is None:
+            return question
+        return unicodedata.normalize("NFKC", question).replace(topic, found[0].upper(), 1)
+
     @classmethod
     def cached(cls, kb: KnowledgeBase, cache_dir: Path | None) -> FaqEngine:
         return cls(kb, cache_dir=cache_dir)
@@ -560,6 +573,9 @@ class FaqEngine:
     def match(self, question: str, top: int = 3) -> MatchResult:
         """Tables first (a combination question is computed), then the entries, then the question type; a
         question that gets no answer as typed is tried once more with its typos of the plan's names put right."""
+        unscrambled = self._unscrambled(question[:MAX_MATCH_CHARS])
+        if unscrambled != question[:MAX_MATCH_CHARS]:
+            return replace(self._match(unscrambled, top), question=question)
         result = self._match(question, top)
         # A word the plan never uses may be a typo of one it does (フロントヤート): that note is tried again too.
         unknown_word = Asks.UNKNOWN_TERM in result.asked
