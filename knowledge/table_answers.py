@@ -76,7 +76,9 @@ _MEMBERSHIP = _words(
     "参加", "入って", "入る", "入つて", "所属", "メンバー", "加わ", "属して", "構成", "関わ", "関係", "携わ", "いる課", "いた課"
 )
 _ASKS_DEPARTMENT = _words("課", "部署", "部門", "どこ", "誰", "だれ", "メンバー", "所属")
-_ASKS_COUNT = _words("何課", "いくつ", "何部署", "数", "何か所", "何個", "何つ", "何チーム", "何団体", "どれくらい", "どのくらい")
+_ASKS_COUNT = _words(
+    "何課", "いくつ", "何部署", "数", "何か所", "何個", "何つ", "何チーム", "何団体", "どれくらい", "どのくらい", "何件", "何項目",
+)
 _ASKS_WHEN = _words("いつ", "何年", "年度", "時期")
 _ASKS_STATUS = _words("状況", "どうな", "休止", "保留", "続いて", "続く", "その後", "現在", "今は", "継続", "進んで", "どう")
 # 「休止中のWGは」「保留になったWGはいくつ」: the 2024年度 WGs with that status, in the plan's words.
@@ -94,7 +96,7 @@ _BOTH = _words(
     "いずれにも", "全てに", "すべてに", "全部に", "兼", "掛け持ち", "かけもち",
 )
 _EITHER = _words("どちらか", "どっちか", "いずれか", "合わせ", "あわせ", "合計", "全体")
-_ONLY = _words("だけ", "のみ")
+_ONLY = _words("だけ", "のみ", "しか")
 _ONE_SIDE = _words(
     "共通しない", "共通していない", "共通してない", "重複しない", "重複していない", "重複してない", "かぶらない", "かぶってない",
     "かぶっていない", "被ってない", "被っていない", "ダブってない", "ダブっていない", "どちらか一方", "片方だけ", "一方だけ",
@@ -246,6 +248,9 @@ class TableAnswerer:
                 for role in bare.split("・"):
                     if role and not re.search(r"\d|中から|各課", role):
                         self._role_seats.setdefault(role, []).append((body.name, segment))
+                        if role.endswith("相当職"):
+                            # 「課長は推進本部でどういう立場？」: the plan's 課長相当職.
+                            self._role_seats.setdefault(role.removesuffix("相当職"), []).append((body.name, segment))
         self._role_forms = sorted(((_fold(r), r) for r in self._role_seats), key=lambda p: -len(p[0]))
         themes: list[tuple[str, str]] = []
         for i in self.initiatives:
@@ -664,9 +669,9 @@ class TableAnswerer:
                 empty = q.has(_words("空欄", "空白", "ない", "無い", "なし", "書いていない", "書かれていない"))
                 mine = [i for i in mine if not i.notes] if empty else [i for i in mine if i.notes]
                 what = "備考が空欄の" if empty else "備考に記載がある"
-                body = f"{table}で{what}取組みは{len(mine)}件です：{'、'.join(i.name for i in mine)}。"
+                body = f"{table}で{what}取組みは{_pieces(len(mine), q)}です：{'、'.join(i.name for i in mine)}。"
                 return self._entry(INITIATIVES, f"{table}で{what}取組み", body, "3. DXの進め方 STEP2")
-            body = f"{table}の具体的な取組みは{len(mine)}件です：{'、'.join(i.name for i in mine)}。"
+            body = f"{table}の具体的な取組みは{_pieces(len(mine), q)}です：{'、'.join(i.name for i in mine)}。"
             return self._entry(INITIATIVES, f"{table}の取組みの数", body, "3. DXの進め方 STEP2")
         return None
 
@@ -686,10 +691,10 @@ class TableAnswerer:
         for reform in reforms:
             mine = [i for i in self.initiatives if i.reform == reform.no and bool(i.notes) is not empty]
             total += len(mine)
-            parts.append(f"{self._table_name(reform.no)}は{len(mine)}件（{'、'.join(i.name for i in mine) or 'なし'}）")
+            parts.append(f"{self._table_name(reform.no)}は{_pieces(len(mine), q)}（{'、'.join(i.name for i in mine) or 'なし'}）")
         body = f"{what}取組みは、{'、'.join(parts)}です。"
         if len(reforms) > 1:
-            body = f"{what}取組みは合わせて{total}件です。内訳は、{'、'.join(parts)}です。"
+            body = f"{what}取組みは合わせて{_pieces(total, q)}です。内訳は、{'、'.join(parts)}です。"
         return self._entry(INITIATIVES, f"{what}取組み", body, "3. DXの進め方 STEP2")
 
     def _reforms_and_themes(self, q: _Question) -> TableAnswer | None:
@@ -709,7 +714,7 @@ class TableAnswerer:
                     themes = list(dict.fromkeys(f"{i.theme_no}{i.theme}" for i in mine))
                     parts.append(f"{self._table_name(reform.no)}のテーマは{len(themes)}つ（{'、'.join(themes)}）")
                 else:
-                    parts.append(f"{self._table_name(reform.no)}の取組みは{len(mine)}件（{'、'.join(i.name for i in mine)}）")
+                    parts.append(f"{self._table_name(reform.no)}の取組みは{_pieces(len(mine), q)}（{'、'.join(i.name for i in mine)}）")
             body = "、".join(parts) + "です。"
             if q.has(_ASKS_COUNT) or q.has(_ALL):
                 counted = [i for i in self.initiatives if i.reform in {r.no for r in reforms}]
@@ -717,11 +722,22 @@ class TableAnswerer:
                 total = (
                     f"テーマは合わせて{_pieces(len(theme_keys))}です。"
                     if q.has(_ASKS_THEME) and not q.has(_words("取組", "取り組み"))
-                    else f"取組みは合わせて{len(counted)}件です。"
+                    else f"取組みは合わせて{_pieces(len(counted), q)}です。"
                 )
                 body = f"{total}内訳は、{body}"
             return self._entry(INITIATIVES, "表ごとの取組み", body, "3. DXの進め方 STEP2")
         themes = self._find(q.text, self._theme_forms)
+        if len(themes) == 1 and q.has(_words("取組", "取り組み", "とりくみ")) and (
+            q.has(_ASKS_COUNT) or q.has(_ALL) or q.has(_words("教えて", "挙げて", "一覧", "何がある", "なにがある", "リスト"))
+        ):
+            # 「窓口改革の取組みをすべて教えて」「情報発信の取組みは何個」: one theme's initiatives, all of them.
+            reform_no, number, name = themes[0].split("\0")
+            names = [i.name for i in self.initiatives if i.theme == name and str(i.reform) == reform_no]
+            body = (
+                f"{self._table_name(int(reform_no))}のテーマ{number}「{name}」の取組みは{_pieces(len(names), q)}です："
+                f"{'、'.join(names)}。"
+            )
+            return self._entry(INITIATIVES, f"テーマ「{name}」の取組み", body, "3. DXの進め方 STEP2")
         if len(themes) >= 2:
             parts = []
             for key in themes:
@@ -916,7 +932,7 @@ class TableAnswerer:
             departments = list(dict.fromkeys(d for g in others for d in g.departments))
             lead = f"{table.year}の{labels}以外のWG（{'、'.join(g.label for g in others)}）に参加している課は"
             question = f"{groups[0].label}以外のWGの参加課"
-        elif len(groups) == 1 and q.has(_EXCEPT):
+        elif len(groups) == 1 and q.has(_EXCEPT) and not q.has(_ONLY):
             others = [g for g in table.groups if g is not groups[0]]
             departments = [
                 d for d in dict.fromkeys(d for g in others for d in g.departments) if d not in groups[0].departments
@@ -1151,7 +1167,9 @@ class TableAnswerer:
             body = f"BPRの対象として書かれているのは{_year_label(rows[0])}からです。{body}"
         if len(rows) > 1 and q.has(_ASKS_COUNT):
             body += f"合わせて{sum(len(r.fields) for r in rows)}課です。"
-            if table.summary and not q.years and bound is None:
+            summary_years = {f"{y}年度" for y in re.findall(r"(20\d\d)年度", table.summary)}
+            if table.summary and (not q.years and bound is None or {r.year for r in rows} == summary_years):
+                # 「2022年度と2023年度で何課？」 is what STEP1 says in its own words (合計8つの課).
                 body += f"なお、STEP1には「{table.summary}」とあります。"
         elif len(rows) == 1 and q.has(_ASKS_COUNT):
             body += f"{len(rows[0].fields)}課です。"
@@ -1186,8 +1204,10 @@ def _membership(table: WgTable) -> dict[str, list[WorkingGroup]]:
     return where
 
 
-def _pieces(n: int) -> str:
-    """3つ, but 16個: つ reads only up to 9."""
+def _pieces(n: int, q: _Question | None = None) -> str:
+    """3つ, but 16個 (つ reads only up to 9); 15件 when the question counts 件."""
+    if q is not None and q.has(_words("何件", "件数"), q.text):
+        return f"{n}件"
     return f"{n}つ" if n < 10 else f"{n}個"
 
 
