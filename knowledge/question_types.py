@@ -50,6 +50,7 @@ class Asks(Enum):
     NEXT = "next"  # 次の開催, 次回: a date still to come
     HOW_TO = "how_to"  # 設定方法, 使い方: a procedure, which only an entry written for a how question gives
     LIST = "list"  # 全部挙げて: every item, which an answer saying the plan does not list them cannot give
+    INITIATIVE = "initiative"  # 災害の時の取組みは: one of the plan's initiatives, which the answer must name
     YEAR = "year"  # 2025年12月に何があった: an answer about that year, not another one
     UNKNOWN_TERM = "unknown_term"  # 参加病院: a thing the knowledge base never mentions
 
@@ -104,7 +105,8 @@ _WHEN = _any(
 # Names of benefits and fees (児童手当, 水道料金) are topics, not a question about an amount.
 _AMOUNT = _any(
     r"いくら|何円|金額|値段|費用|予算|コスト|経費|単価|何万|額は|手数料|受験料|受講料|利用料|使用料|委託料|参加費|"
-    r"会費|交通費|旅費|人件費|維持費|運用費|導入費|報酬|給料|給与|料金(は|って|が|を教え)"
+    r"会費|交通費|旅費|人件費|維持費|運用費|導入費|報酬|給料|給与|料金(は|って|が|を教え)|"
+    r"(?<![消])[一-龥]費(は|って|が|を|[?？]|$)"  # 事業費, 整備費: what it costs
 )
 # 「職員同士の連絡の改革は何を使う？」 asks which kind of tool (チャットツール); 「どのサービス」 asks for a product.
 _PRODUCT_GENERIC = re.compile(r"(何|なに|どれ)を(使|導入|採用)|何使")
@@ -198,9 +200,16 @@ def asked_types(question: str) -> frozenset[Asks]:
         asks.add(Asks.NEXT)
     if _years(q):
         asks.add(Asks.YEAR)
+    if _WHICH_INITIATIVE.search(q):
+        asks.add(Asks.INITIATIVE)
     return frozenset(asks)
 
 
+# 「窓口に行かずに相談できる取組み」「どの取組み？」: which initiative (not 「取組みはできる？」).
+_WHICH_INITIATIVE = re.compile(
+    r"(どの|何という|なんという|何て|なんて)(取組|取り組み|とりくみ)|"
+    r"(取組み?|取り組み|とりくみ)(は|って)?(何|なに|どれ|ある|あります|ありますか)?(か|の)?[?？]?$"
+)
 _YEAR_NAMED = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?![\d.])")
 
 
@@ -295,7 +304,7 @@ _END = re.compile(r"まで|末|終了|期限|迄")
 _RANGE = re.compile(r"\d{4}年度?(から|~|〜|-)\d{4}年度?")
 _MONEY = re.compile(r"\d[\d,]*\s*(円|万円|億円)|無料|有料|無償|円|負担|助成|割引|免除|実費")
 _CONTACT_VALUE = re.compile(r"\d{2,4}-\d{2,4}-\d{3,4}|@|https?://|内線\d")
-_BECAUSE = re.compile(r"ため|(?<!も)ので|から|理由|目的|により|によって|結果|受け|踏まえ|べく|よう")  # 「…したもので」 gives no reason
+_BECAUSE = re.compile(r"ため|(?<!も)ので|から|理由|目的|により|によって|結果|受け|踏まえ|べく|よう(?!にな)")  # 「…したもので」 gives no reason
 _TO_COME = re.compile(r"予定|次期|今後|以降|これから|行います|行う|策定|こととし|することと")
 _ORGANIZATION = re.compile(r"[一-龥]課|事務局|本部|委員会|監事会|市長|各課|関係課|担当課")
 
@@ -387,6 +396,9 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
         return bool(_DATE.search(answer) and _TO_COME.search(answer))
     if asks is Asks.UNKNOWN_TERM:
         return False  # no answer of the knowledge base has a word it never uses
+    if asks is Asks.INITIATIVE:
+        # An answer on one of the plan's initiatives says where it stands (取組み, 表①…): デジタル庁の設置 is not one.
+        return bool(re.search(r"取組|取り組み|表[①②③]|備考", answer))
     if asks is Asks.YEAR:
         # 「2025年12月に何があった」 is not answered by what happened in 2020年12月.
         return all(year in answer for year in _years(_plain(question)))
@@ -491,6 +503,7 @@ def missing_statement(asks: Asks, question: str, source_name: str = "計画") ->
         Asks.HOW_TO: "具体的な方法や手順",
         Asks.REASON: "その理由",
         Asks.NEXT: "次の予定（日程）",
+        Asks.INITIATIVE: "この質問に当たる取組みの名前",
         Asks.YEAR: f"{'・'.join(_years(q))}年のことで質問に合う記載",
     }[asks]
     return f"{source_name}には{what}は書かれていません。"
@@ -677,8 +690,13 @@ class QuestionTypeCheck:
     def _fits(self, asks: frozenset[Asks], entry: FaqEntry, question: str) -> bool:
         """Fills every type asked, and says every clear noun of the question (it is about the same thing)."""
         # Only where the knowledge base is the whole source: a city's FAQ answers in other words than asked.
+        # 「学童との連絡をデジタル化する取組みは？」 says in other words what the entry names: asking which
+        # initiative alone does not ask the entry to repeat the question's nouns.
         return self._fills_all(asks, entry, question) and (
-            not self.notes or entry.id.startswith("table:") or not self.uncovered_terms(question, entry)
+            not self.notes
+            or entry.id.startswith("table:")
+            or asks <= {Asks.INITIATIVE}
+            or not self.uncovered_terms(question, entry)
         )
 
     def _fills_all(self, asks: frozenset[Asks], entry: FaqEntry, question: str) -> bool:

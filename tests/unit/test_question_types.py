@@ -49,7 +49,10 @@ ASKED = [
     ("BPRってなんですか", set()),
     ("2つ以上のWGに参加している課はどこですか", set()),
     ("同じ書類を何回も出さなきゃいけない？", set()),
-    ("キャッシュレスの取組みは何て名前？", set()),
+    ("キャッシュレスの取組みは何て名前？", {Asks.INITIATIVE}),
+    ("災害の時のデジタル化の取組み", {Asks.INITIATIVE}),
+    ("BPRしていない業務でも取組みはできる？", set()),
+    ("救急医療ICTネットワーク整備の事業費は", {Asks.AMOUNT}),
 ]
 
 
@@ -144,7 +147,9 @@ def test_basic_questions_get_the_basic_answer(plan_engine: FaqEngine, question: 
      "AI-OCRの設定方法", "RPAのシナリオの作り方", "第1.5版の作成者は？",
      # the next plan's end is not the current plan's 2026年度; BPR's own questions are not its table's
      "次期DX推進計画はいつまで", "BPRの内製化はいつから",
-     "WGのリーダーは誰"],  # a WG's leader is not the DX推進リーダー
+     "WGのリーダーは誰",  # a WG's leader is not the DX推進リーダー
+     "災害の時のデジタル化の取組み",  # デジタル庁の設置 is no initiative
+     "救急医療ICTネットワーク整備の事業費は"],
 )
 def test_traps_on_plan_topics_are_not_answered(plan_engine: FaqEngine, question: str) -> None:
     result = plan_engine.match(question)
