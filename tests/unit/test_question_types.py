@@ -171,6 +171,7 @@ def test_traps_on_plan_topics_are_not_answered(plan_engine: FaqEngine, question:
         ("監事会はなぜあるの", "機動的"),  # 「…記載されたもので」 gives no reason
         ("今回の改訂点はいくつ", "2点"),
         ("BRPってなんですか", "ビジネス・プロセス・リエンジニアリング"),  # two letters of an acronym swapped
+        ("フロントヤード改革とは", "窓口改革"),
         # the year asked is the year answered: not 2020年12月 for 2025年12月
         ("2025年12月に何があった", "第5.0版"),
         ("2022年9月に改訂されたのは", "第2.0版"),
@@ -196,7 +197,8 @@ def test_an_answer_links_its_related_entries_as_follow_ups(plan_engine: FaqEngin
 @pytest.mark.parametrize(
     ("question", "topic"),
     [("KPIって何のこと？", "KPI"), ("「人に優しいDX」とは何ですか？", "人に優しいDX"), ("DXってなに", "DX"),
-     ("推進本部の人数は？", None), ("BPRは何課でやった？", None)],
+     ("推進本部の人数は？", None), ("BPRは何課でやった？", None), ("DX 意味", "DX"), ("「構想」って何を指す？", "構想"),
+     ("アクションプランって一言でいうと何", "アクションプラン")],
 )
 def test_the_topic_of_a_definition_question(question: str, topic: str | None) -> None:
     assert definition_topic(question) == topic
