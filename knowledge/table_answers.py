@@ -112,6 +112,7 @@ _BPR = re.compile("bpr")
 _VERSION_WORD = _words("版", "改訂", "バージョン")
 _ONE_VERSION = _words("今回", "最新", "今の版", "現在の版", "現行", "前回", "この版", "初回", "次の改訂", "次回")
 _NAMED_VERSION = re.compile(r"(\d+\.\d+)版?")
+_HOW_MANY_TIMES = _words("何回", "何度", "回数")
 # Words of any revision, which cannot tell one version from another.
 _REVISION_WORDS = {
     _f for _w in ("版", "改訂", "追記", "追加", "変更", "修正", "変わる", "内容", "全部", "全て", "すべて", "発行", "出る",
@@ -384,7 +385,8 @@ class TableAnswerer:
         wg = "wg" in q.text
         bodies = self._find(q.text, self._body_forms)
         initiatives = self._find(q.text, self._initiative_forms)
-        if q.has(_VERSION_WORD, q.text) and (found := self._revisions(q, question)):
+        revised = q.has(_words("追記され", "修正され", "変更され", "追加され"), q.text) and q.has(_HOW_MANY_TIMES, q.text)
+        if (q.has(_VERSION_WORD, q.text) or revised) and (found := self._revisions(q, question)):
             return found
         if not q.groups and not q.departments and (found := self._roles(q, bodies)):
             return found
@@ -397,7 +399,8 @@ class TableAnswerer:
         if len(initiatives) >= 2 and not wg and not bpr and (found := self._initiatives(q, initiatives)):
             return found
         if not initiatives and not wg and not bpr and (
-            found := self._initiatives_by_notes(q) or self._reforms_and_themes(q) or self._reform_overview(q)
+            found := self._initiatives_by_notes(q) or self._themes_by_size(q) or self._reforms_and_themes(q)
+            or self._reform_overview(q)
         ):
             return found
         if q.departments and (bpr or wg or q.has(_MEMBERSHIP)):
@@ -459,7 +462,14 @@ class TableAnswerer:
     def _revisions(self, q: _Question, question: str) -> TableAnswer | None:
         """The revision history as a table: which versions changed something, which came out in a year."""
         table = self.tables.revisions
-        if table is None or len(_NAMED_VERSION.findall(q.text)) == 1 or q.has(_ONE_VERSION):
+        named = _NAMED_VERSION.findall(q.text)
+        one = next((v for v in table.versions if len(named) == 1 and v.version == f"第{named[0]}版"), None) if table else None
+        if table is not None and one is not None and q.has(_ASKS_COUNT) and q.has(_words("改訂", "点", "内容", "変更")):
+            # 「第1.1版の改訂点はいくつ」: the lines ①②③ of its row.
+            listed = " ".join(f"{circled(i + 1)}{c}" for i, c in enumerate(one.changes))
+            body = f"{one.version}（{one.issued}）の改訂内容は{len(one.changes)}点です：{listed}。"
+            return self._entry(REVISIONS, f"{one.version}の改訂点の数", body, table.source)
+        if table is None or len(named) == 1 or q.has(_ONE_VERSION):
             return None  # one version (第1.3版の改訂点, 今回の改訂) is an entry's question
         words = [
             fold_for_match(surface)
@@ -506,6 +516,9 @@ class TableAnswerer:
                 return None
             listed = "、".join(f"{v.version}（{v.issued}：{'／'.join(lines)}）" for v, lines in found)
             body = f"改訂履歴でこれに当たるのは、{listed}です。"
+            if q.has(_HOW_MANY_TIMES) or q.has(_ASKS_COUNT):
+                # 「推進体制図が修正されたのは何回」: the versions that did it.
+                body = f"改訂履歴では{len(found)}回（{len(found)}つの版）です。{body}"
             return self._entry(REVISIONS, "改訂履歴で当てはまる版", body, table.source)
         if year is not None:
             issued = [v for v in table.versions if v.issued.startswith(f"{year.group(1)}年")]
@@ -514,7 +527,10 @@ class TableAnswerer:
             if not issued:
                 return TableAnswer(note=f"計画の改訂履歴には{year.group(1)}年に発行された版は書かれていません。")
             listed = "、".join(f"{v.version}（{v.issued}）" for v in issued)
-            return self._entry(REVISIONS, f"{year.group(1)}年に発行された版", f"{year.group(1)}年に発行されたのは、{listed}です。", table.source)
+            body = f"{year.group(1)}年に発行されたのは、{listed}です。"
+            if q.has(_HOW_MANY_TIMES) or q.has(_ASKS_COUNT):
+                body = f"{year.group(1)}年に発行された版は{len(issued)}つ（{len(issued)}回）です（{listed}）。"
+            return self._entry(REVISIONS, f"{year.group(1)}年に発行された版", body, table.source)
         return None
 
     def _roles(self, q: _Question, bodies: list[str]) -> TableAnswer | None:
@@ -673,6 +689,30 @@ class TableAnswerer:
                 return self._entry(INITIATIVES, f"{table}で{what}取組み", body, "3. DXの進め方 STEP2")
             body = f"{table}の具体的な取組みは{_pieces(len(mine), q)}です：{'、'.join(i.name for i in mine)}。"
             return self._entry(INITIATIVES, f"{table}の取組みの数", body, "3. DXの進め方 STEP2")
+        return None
+
+    def _themes_by_size(self, q: _Question) -> TableAnswer | None:
+        """「取組みが1つだけのテーマは」「取組みが一番多いテーマは」: themes by how many initiatives they have."""
+        if not q.has(_ASKS_THEME):
+            return None
+        named = {r.no for r in self.reforms.values() if f"表{r.no}" in q.text or _fold(r.name) in q.text}
+        themes: dict[tuple[int, str, str], list[str]] = {}
+        for i in self.initiatives:
+            if named and i.reform not in named:
+                continue
+            themes.setdefault((i.reform, i.theme_no, i.theme), []).append(i.name)
+        label = {key: f"{self._table_name(key[0])}のテーマ{key[1]}「{key[2]}」" for key in themes}
+        if re.search(_fold("取組") + "ミ?ガ(1|一|ヒト)ツ(ダケ|シカ|ノ)|" + _fold("取り組み") + "ガ(1|一|ヒト)ツ(ダケ|シカ|ノ)", q.text):
+            single = [k for k, names in themes.items() if len(names) == 1]
+            listed = "、".join(f"{label[k]}（{themes[k][0]}）" for k in single)
+            body = f"取組みが1つだけのテーマは{_pieces(len(single))}です：{listed}。"
+            return self._entry(INITIATIVES, "取組みが1つだけのテーマ", body, "3. DXの進め方 STEP2")
+        if q.has(_words("一番多い", "最も多い", "もっとも多い", "いちばん多い")) and q.has(_words("取組", "取り組み")):
+            most = max(len(names) for names in themes.values())
+            top = [k for k, names in themes.items() if len(names) == most]
+            listed = "、".join(f"{label[k]}（{'、'.join(themes[k])}）" for k in top)
+            body = f"取組みが一番多いテーマは、{listed}の{most}つです。"
+            return self._entry(INITIATIVES, "取組みが一番多いテーマ", body, "3. DXの進め方 STEP2")
         return None
 
     def _initiatives_by_notes(self, q: _Question) -> TableAnswer | None:
@@ -1025,6 +1065,10 @@ class TableAnswerer:
             body = f"{table.year}に複数のWGに参加している課は、{listed}の{len(several)}課です。"
             return self._entry(WG_MEMBERS, "複数のWGに参加している課", body, table.source)
         body = f"{table.year}のWGに参加している課は、全部で{len(where)}課です：{'、'.join(where)}。"
+        if q.has(_words("延べ", "のべ")):
+            # 「延べ何課」: a department in two WGs counts twice.
+            total = sum(len(g.departments) for g in table.groups)
+            body = f"{table.year}のWGの参加課は延べ{total}課です（重複を除くと{len(where)}課：{'、'.join(where)}）。"
         body += "（" + "／".join(f"{g.label}：{'、'.join(g.departments)}" for g in table.groups) + "）"
         return self._entry(WG_MEMBERS, "WGに参加している課（全部）", body, table.source)
 
@@ -1143,6 +1187,19 @@ class TableAnswerer:
 
     def _bpr_by_year(self, q: _Question) -> TableAnswer | None:
         table = self.bpr
+        if table is not None and q.has(_words("2回", "二回", "複数回", "2度", "二度", "何回も", "複数の年度", "2年続け", "2つの年度")):
+            # 「BPRを2回やった課はある？」: a field in the rows of two years.
+            seen: dict[str, list[BprYear]] = {}
+            for row in table.years:
+                for field_name in row.fields:
+                    seen.setdefault(field_name, []).append(row)
+            twice = {f: rows for f, rows in seen.items() if len(rows) > 1}
+            if twice:
+                listed = "、".join(f"{f}（{'・'.join(r.label for r in rows)}）" for f, rows in twice.items())
+                body = f"2つ以上の年度のBPRの対象に書かれているのは、{listed}です。"
+            else:
+                body = f"{_no(q)}BPRの対象として2つ以上の年度に書かれている課はありません（{_bpr_all(table.years)}）。"
+            return self._entry(BPR_BY_YEAR, "2つ以上の年度でBPRの対象になった課", body, table.source)
         if table is None or q.has(_NEGATION) or not (q.years or q.has(_ASKS_WHICH)):
             return None
         wanted: list[BprYear | None] = [table.of_year(y) for y in q.years] if q.years else list(table.years)

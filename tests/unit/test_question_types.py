@@ -72,6 +72,7 @@ def _entry(answer: str) -> FaqEntry:
         (Asks.COUNT, "全職員の中から選定されます。", "何人", False),
         # 「いくつ」 counts things: a head count does not fill it
         (Asks.COUNT, "推進本部は47人です。", "推進本部に置ける組織はいくつ", False),
+        (Asks.COUNT, "基本原則の1つ目です。", "基本原則はいくつ", False),  # an ordinal
         (Asks.COUNT, "監事会、DX推進委員、WGの3つを置くことができます。", "推進本部に置ける組織はいくつ", True),
         (Asks.SINCE, "2022年度から2026年度の5年間です。", "いつから", True),
         (Asks.UNTIL, "KPIは2023年度末までに設定します。", "いつまで", True),

@@ -100,6 +100,15 @@ COMPUTED = [
     ("WG②だけに入っていて、ほかのWGには入っていない課", "table:wg-members", ["4課"], ["政策企画課"]),
     ("2022年度と2023年度で何課BPRした？", "table:bpr-by-year", ["8課", "合計8つの課"], []),
     ("課長は推進本部でどういう立場？", "table:bodies", ["本部員"], []),
+    # counted from the revision history, the WGs and the BPR table
+    ("第1.1版の改訂点はいくつ", "table:revisions", ["3点"], []),
+    ("推進体制図が修正されたのは何回", "table:revisions", ["3回", "第1.41版"], []),
+    ("個別業務一覧が追記されたのは何回", "table:revisions", ["5回"], []),
+    ("2025年に何回改訂", "table:revisions", ["2回"], []),
+    ("WG全体で延べ何課", "table:wg-members", ["延べ18課", "15課"], []),
+    ("BPRを2回やった課はある？", "table:bpr-by-year", ["いいえ"], []),
+    ("取組みが1つだけのテーマは", "table:initiatives", ["8つ", "ナッジ理論"], []),
+    ("取組みが一番多いテーマは", "table:initiatives", ["窓口改革", "4つ"], []),
     # counted or compared from the bodies' table
     ("推進本部の役割はいくつ", "table:bodies", ["3つ"], []),
     ("推進本部は監事会より何人多い", "table:bodies", ["36人"], []),
