@@ -54,6 +54,7 @@ from knowledge.question_types import (
     asks_whom_to_ask,
     defined_topic,
     definition_topic,
+    without_stray_yes_no,
 )
 from knowledge.retrieval import (
     CURATED_FIELDS,
@@ -613,7 +614,8 @@ class FaqEngine:
         else:
             result = self._question_types.check(question_head, result)
         related = tuple(e for e in (self.get(i) for i in result.entry.related) if e) if result.entry else ()
-        return replace(result, candidates=result.candidates[: max(top, 0)], related=related)
+        entry = without_stray_yes_no(question_head, result.entry) if result.entry else None
+        return replace(result, entry=entry, candidates=result.candidates[: max(top, 0)], related=related)
 
     def match_entries(self, question: str, top: int = 3) -> MatchResult:
         """The best entries for `question` and the answer / 「もしかして」 / decline decision."""

@@ -479,6 +479,18 @@ def _has_long_form(answer: str, acronym: str) -> bool:
 
 # ---------------------------------------------------------------- what the reply says
 
+# A question word: what is asked is not a yes or no (「KPIはいつから見直す？」).
+_QUESTION_WORD = re.compile(r"いつ|どう|どこ|どの|どれ|どんな|何(?!回も|度も)|なに|なん|誰|だれ|なぜ|いくつ|いくら|教えて")
+_YES_NO_HEAD = re.compile(r"^(はい|いいえ)[。、]\s*")
+
+
+def without_stray_yes_no(question: str, entry: FaqEntry) -> FaqEntry:
+    """The entry without the 「はい。」 it opens with for its own yes/no phrasing, when the question asks a
+    question word (「KPIはいつから見直す？」 → 「KPI設定は、2024年度以降も…」)."""
+    if entry.id.startswith("table:") or not _YES_NO_HEAD.match(entry.answer) or not _QUESTION_WORD.search(_plain(question)):
+        return entry
+    return replace(entry, answer=_YES_NO_HEAD.sub("", entry.answer, count=1))
+
 
 def missing_statement(asks: Asks, question: str, source_name: str = "計画") -> str:
     """「計画には…は書かれていません」: what the plan lacks, in the question's terms."""

@@ -226,3 +226,12 @@ def test_a_faq_without_a_plan_gets_no_notes_but_a_candidate_that_fills_the_type(
     engine = FaqEngine(load_kb(path))
     result = engine.match("待機児童は何人？")
     assert result.note is None
+
+
+def test_a_question_word_question_gets_no_stray_yes(plan_engine: FaqEngine) -> None:
+    """An entry written for 「KPIは見直される？」 opens with 「はい。」; asked 「いつから」, that word answers nothing."""
+    asked = plan_engine.match("KPIはいつから見直す")
+    assert asked.entry is not None and not asked.entry.answer.startswith("はい")
+    yes_no = plan_engine.match("KPIは見直される？")
+    assert yes_no.entry is not None and yes_no.entry.answer.startswith("はい。")
+
