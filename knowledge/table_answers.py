@@ -417,7 +417,9 @@ class TableAnswerer:
             found = self._appearances(q)
             if found is not None:
                 return found
-        if wg and not q.groups and not bpr and (found := self._groups_of_year(q) or self._groups_by_status(q)):
+        if wg and not q.groups and not bpr and (
+            found := self._groups_of_year(q) or self._groups_by_status(q) or self._group_counts(q)
+        ):
             return found
         if wg and not q.groups and not bpr and q.has(_IN_NO_GROUP, q.text) and self.current is not None:
             return TableAnswer(
@@ -896,6 +898,14 @@ class TableAnswerer:
         known = "、".join(f"{t.year}のWGは{'、'.join(g.label for g in t.groups)}" for t in tables)
         return TableAnswer(note=f"計画には{q.years[0]}のWGは書かれていません。{known}です（{tables[-1].source}）。")
 
+    def _group_counts(self, q: _Question) -> TableAnswer | None:
+        """「2024年度と2025年度のWGの数」: how many WGs each year the plan gives had."""
+        tables = [t for t in (self.previous, self.current) if t is not None and t.year in q.years]
+        if len(tables) < 2 or not (q.has(_ASKS_COUNT) or q.has(_HOW_MANY_TIMES)) or q.has(_words("課", "部署")):
+            return None
+        parts = "、".join(f"{t.year}は{len(t.groups)}つ（{'、'.join(g.label for g in t.groups)}）" for t in tables)
+        return self._entry(WG_STATUS, "年度ごとのWGの数", f"WGの数は、{parts}です。", "／".join(t.source for t in tables))
+
     def _groups_by_status(self, q: _Question) -> TableAnswer | None:
         """「休止中のWGは」「2024年度に保留になったWGはいくつ」: the 2024年度 WGs whose status says so."""
         table = self.previous
@@ -1112,13 +1122,23 @@ class TableAnswerer:
     def _department_profile(self, q: _Question, bpr: bool, wg: bool, bodies: Sequence[str] = ()) -> TableAnswer | None:
         sentences: list[str] = []
         sources: list[str] = []
+        # 「政策企画課は事務局です」 comes after the answer to what was asked (a yes or no first).
+        roles: list[str] = []
         for department in q.departments:
             for body in self._bodies_by_name.values():
                 if body.members == department:
-                    sentences.append(f"{department}は{body.name}です（{'、'.join(body.roles)}）。")
-                    if self.tables.bodies is not None:
-                        sources.append(self.tables.bodies.source)
+                    roles.append(f"{department}は{body.name}です（{'、'.join(body.roles)}）。")
         table = self.current
+        if wg and table is not None and len(q.departments) >= 2 and not q.groups and q.has(_words("共通", "同じ", "両方", "どちらも", "一緒", "ともに", "共に")):
+            # 「税務課と人事課の共通のWG」「総務課と政策企画課は同じWG？」: the WGs they are all in.
+            shared = [g for g in table.groups if all(d in g.departments for d in q.departments)]
+            names = "と".join(q.departments)
+            yes_no = _is_yes_no(q)
+            sentences.append(
+                f"{'はい。' if yes_no else ''}{names}がともに参加している{table.year}のWGは、{'、'.join(g.label for g in shared)}です。"
+                if shared
+                else f"{'いいえ。' if yes_no else ''}{names}がともに参加している{table.year}のWGはありません。"
+            )
         if wg and table is not None:
             asked = [table.group(n) for n in q.groups]
             for department in q.departments:
@@ -1164,6 +1184,9 @@ class TableAnswerer:
                         "（どの年度の対象にも書かれていません）。"
                     )
             sources.append(self.bpr.source)
+        if roles and self.tables.bodies is not None:
+            sentences += roles
+            sources.append(self.tables.bodies.source)
         if not sentences:
             return None
         what = "とBPR" if bpr and wg else "BPR" if bpr else "WG"
@@ -1246,6 +1269,11 @@ _ASKS_WHAT = _words("どの", "どこ", "何", "なに", "いつ", "どれ", "�
 def _no(q: _Question) -> str:
     """「いいえ。」 before what a yes/no question (「土木建設課はWGに入ってる？」) finds absent."""
     return "" if q.has(_WHICH, q.text) else "いいえ。"
+
+
+def _is_yes_no(q: _Question) -> bool:
+    """「総務課と政策企画課は同じWG？」, not 「…の共通のWGは？」 nor a question with a question word."""
+    return bool(re.search(r"[^ハ][?？]$", q.text)) and not q.has(_ASKS_WHAT, q.text)
 
 
 def pos_noun(folded: str) -> bool:

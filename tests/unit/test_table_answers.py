@@ -109,6 +109,10 @@ COMPUTED = [
     ("BPRを2回やった課はある？", "table:bpr-by-year", ["いいえ"], []),
     ("取組みが1つだけのテーマは", "table:initiatives", ["8つ", "ナッジ理論"], []),
     ("取組みが一番多いテーマは", "table:initiatives", ["窓口改革", "4つ"], []),
+    ("2024年度と2025年度のWGの数", "table:wg-status", ["2024年度は5つ", "2025年度は3つ"], []),
+    ("税務課と人事課の共通のWG", "table:wg-of-department", ["WG③（生成AI活用）です"], ["はい"]),
+    ("総務課と政策企画課は同じWG？", "table:wg-of-department", ["はい。", "WG②"], ["事務局"]),
+    ("商工観光課と水道課の共通のWGは", "table:wg-of-department", ["ありません"], []),
     # counted or compared from the bodies' table
     ("推進本部の役割はいくつ", "table:bodies", ["3つ"], []),
     ("推進本部は監事会より何人多い", "table:bodies", ["36人"], []),
