@@ -960,7 +960,18 @@ class TableAnswerer:
         ):
             return self._compare_years(q)
         if table is self.previous:
-            return self._status(q, table, groups)
+            found = self._status(q, table, groups)
+            current = self.current
+            gone = [g for g in groups if current is not None and current.group(g.number) is None]
+            if found is not None and found.entry is not None and current is not None and current.year in q.years and gone:
+                # 「WG④は2025年度もある？」: not in the 2025年度 figure, then what became of it.
+                head = (
+                    f"{_no(q)}{current.year}のWGに{'、'.join(f'WG{circled(g.number)}' for g in gone)}はありません"
+                    f"（{current.year}のWGは{'、'.join(g.label for g in current.groups)}）。"
+                )
+                entry = found.entry
+                return self._entry(entry.id, entry.question, head + entry.answer, f"{table.source}／{current.source}")
+            return found
         if q.has(_ASKS_SIZE) and table is self.current and (wg_body := self._bodies_by_name.get("ワーキンググループ")):
             # 「WG③は何人？」: the 推進体制図 gives one size for every WG (それぞれ1名~10名程度), no head count each.
             labels = "、".join(g.label for g in groups)

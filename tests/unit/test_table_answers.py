@@ -113,6 +113,7 @@ COMPUTED = [
     ("税務課と人事課の共通のWG", "table:wg-of-department", ["WG③（生成AI活用）です"], ["はい"]),
     ("総務課と政策企画課は同じWG？", "table:wg-of-department", ["はい。", "WG②"], ["事務局"]),
     ("商工観光課と水道課の共通のWGは", "table:wg-of-department", ["ありません"], []),
+    ("WG④は2025年度もある？", "table:wg-status", ["いいえ。2025年度のWGにWG④はありません", "取組み休止"], []),
     # counted or compared from the bodies' table
     ("推進本部の役割はいくつ", "table:bodies", ["3つ"], []),
     ("推進本部は監事会より何人多い", "table:bodies", ["36人"], []),
