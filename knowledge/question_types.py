@@ -70,6 +70,9 @@ _THING_BEFORE_NAME = _any(
     r"(wg|[1-9]|取組み?|取り組み|テーマ|システム|計画|法|版|改革|組織|会議|プロジェクト|サービス|ツール|ファイル|資料|"
     r"事業|施策|制度|アプリ|ソフト|課|部署|団体|会社|本部|委員会|監事会|グループ)(の|って|は)?(何て|なんて|何という|なんという|どういう)?(名前|なまえ|名称)"
 )
+# 「副市長は誰？」: a person's title asked as who, which only a name can answer (the plan names nobody). Roles
+# held by a title (CDO, 会長, トップ) are positions instead: 「CDOは誰」 is answered by 市長.
+_WHO_HOLDS_TITLE = re.compile(r"^(市長|副市長|教育長|参事|顧問|危機管理監|課長|部長|係長)(って|は)(誰|だれ|どなた|どんな人)")
 _PERSON_NAME = _any(r"名前|なまえ|氏名|フルネーム|実名|誰さん|どなたさん|作成者|著者|執筆者|(作っ|書い|関わっ|携わっ|担当し)た人")
 _COUNT = _any(
     r"何人(?!も)|なんにん|何名|なんめい|人数|何個(?!も)|何件(?!も)|何つ|いくつ|幾つ|何か所|何カ所|何ヶ所|何回(?!も)|何チーム|何グループ|"
@@ -134,6 +137,7 @@ _POSITION = re.compile(
 # 「市長はどの組織のトップ？」 asks which body, not who its head is.
 _WHICH_BODY_HEADED = re.compile(r"(どの|どこの|何の|なんの)(組織|会議|会|グループ|本部)の")
 _HOW_TO = _any(r"作り方|使い方|設定方法|設定の仕方|やり方|手順|申請方法|申込方法|申し込み方法|ログイン|操作方法|インストール|登録方法")
+_NAMED_PROCEDURE = re.compile(r"申請方法|申込方法|申し込み方法|登録方法|ログイン|インストール|操作方法|設定方法")
 # A phrasing that asks how (not one that names a method: 「設定方法を習得するのはなぜ」).
 _HOW_PHRASING = re.compile(r"どう|どのよう|やり方|手順|進め方|仕方|流れ|方法(は|を教え|って|[?？]|$)")
 _LIST = _any(r"全部|ぜんぶ|すべて|全て|一覧|挙げて|あげて|列挙|リストアップ|個々の|それぞれの名|具体的にどの|内訳|どれが含まれ|何が含まれ")
@@ -155,7 +159,7 @@ def asked_types(question: str) -> frozenset[Asks]:
     """The checked types a question asks for (possibly none)."""
     q = _plain(question)
     asks: set[Asks] = set()
-    if _PERSON_NAME.search(q) and not _THING_BEFORE_NAME.search(q):
+    if (_PERSON_NAME.search(q) and not _THING_BEFORE_NAME.search(q)) or _WHO_HOLDS_TITLE.search(q):
         asks.add(Asks.PERSON_NAME)
     if _COUNT.search(q):
         asks.add(Asks.COUNT)
@@ -345,6 +349,10 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
         return False
     answer = _plain(entry.answer)
     if asks is Asks.HOW_TO:
+        # 「テレワークの申請方法」: a procedure by name is answered only by an answer that names it too.
+        named = _NAMED_PROCEDURE.search(_plain(question))
+        if named is not None and named.group(0) not in answer and "手順" not in answer:
+            return False
         # 「AI-OCRの設定方法」 is not answered by why the plan names it: the entry must be one that says how.
         return any(_HOW_PHRASING.search(_plain(p)) for p in entry.phrasings) if entry.phrasings else True
     if asks is Asks.LIST:

@@ -53,6 +53,7 @@ ASKED = [
     ("災害の時のデジタル化の取組み", {Asks.INITIATIVE}),
     ("BPRしていない業務でも取組みはできる？", set()),
     ("救急医療ICTネットワーク整備の事業費は", {Asks.AMOUNT}),
+    ("副市長は誰", {Asks.PERSON_NAME}),  # a title asked as who: a name
 ]
 
 
@@ -150,7 +151,7 @@ def test_basic_questions_get_the_basic_answer(plan_engine: FaqEngine, question: 
      "次期DX推進計画はいつまで", "BPRの内製化はいつから",
      "WGのリーダーは誰",  # a WG's leader is not the DX推進リーダー
      "災害の時のデジタル化の取組み",  # デジタル庁の設置 is no initiative
-     "救急医療ICTネットワーク整備の事業費は"],
+     "救急医療ICTネットワーク整備の事業費は", "副市長は誰", "テレワークの申請方法"],
 )
 def test_traps_on_plan_topics_are_not_answered(plan_engine: FaqEngine, question: str) -> None:
     result = plan_engine.match(question)
