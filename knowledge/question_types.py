@@ -574,6 +574,12 @@ def topic_summary(entries: list[FaqEntry], question: str, analyzer: Analyzer) ->
 
 # ---------------------------------------------------------------- the engine's last step
 
+# The section of the plan's revision history, and the words by which a question is about it.
+REVISION_SOURCE = "改訂履歴"
+_ABOUT_VERSIONS = re.compile(
+    r"版|改訂|履歴|発行|バージョン|追記|修正|変更|変わ|直し|直さ|直っ|加わ|載っ|初版|最新|いつから|いつ(追加|入っ)|ver|v\d"
+)
+
 # How far down the candidates an entry that fills the type may come from, and how close it must be.
 CANDIDATES_CONSIDERED = 5
 CLOSE_ENOUGH = 0.6
@@ -649,6 +655,17 @@ class QuestionTypeCheck:
 
         if result.status == NO_ANSWER or not result.candidates:
             return result
+        if result.status == ANSWERED and result.entry is not None and self._off_revision(question, result.entry):
+            # 「推進体制はどうなってる」 is not a question about the 第1.3版 that changed the 推進体制図.
+            for candidate in result.candidates[1:CANDIDATES_CONSIDERED]:
+                entry = self.get_entry(candidate.entry_id)
+                if (
+                    entry is not None
+                    and candidate.score >= CLOSE_ENOUGH * result.candidates[0].score
+                    and not self._off_revision(question, entry)
+                ):
+                    return self.check(question, replace(result, entry=entry, score=candidate.score))
+            return replace(result, status=AMBIGUOUS, entry=None)
         # An unknown word only stops an answer: choices still help when it is a typo (行動変格).
         unknown = self.unknown_terms(question) if result.status == ANSWERED else []
         asks = asked_types(question) | ({Asks.UNKNOWN_TERM} if unknown else set())
@@ -691,6 +708,10 @@ class QuestionTypeCheck:
         )
         note = statement + topic_summary(closest, question, self.analyzer)
         return replace(result, status=NO_ANSWER, entry=None, note=note, asked=asks)
+
+    def _off_revision(self, question: str, entry: FaqEntry) -> bool:
+        """An entry on the revision history, for a question that says nothing of versions or revisions."""
+        return self.notes and entry.source == REVISION_SOURCE and not _ABOUT_VERSIONS.search(_plain(question))
 
     def lacking_note(self, question: str, entry: FaqEntry) -> str | None:
         """The note for an entry whose own answer says the plan lacks what the question asks (the entry of a

@@ -236,3 +236,11 @@ def test_a_question_word_question_gets_no_stray_yes(plan_engine: FaqEngine) -> N
     yes_no = plan_engine.match("KPIは見直される？")
     assert yes_no.entry is not None and yes_no.entry.answer.startswith("はい。")
 
+
+def test_a_revision_entry_answers_only_a_question_about_versions(plan_engine: FaqEngine) -> None:
+    """「推進体制はどうなってる」 is not about the 第1.3版 that changed the 推進体制図."""
+    about_now = plan_engine.match("推進体制はどうなってる")
+    assert about_now.entry is None or about_now.entry.source != "改訂履歴", about_now.entry
+    about_a_version = plan_engine.match("第1.3版で何が変わった")
+    assert about_a_version.entry is not None and about_a_version.entry.source == "改訂履歴"
+
