@@ -16,7 +16,8 @@ thresholds are fitted on questions made from the knowledge base itself:
 
 The answer threshold is where at most `OFF_TOPIC_ANSWERED` of the off-topic questions would be answered,
 within bounds around the default fitted offline; 「もしかして」 starts `SUGGEST_BAND` below it, but not
-where most off-topic questions score. The pseudo-questions report how much would then be answered.
+where most off-topic questions score. The pseudo-questions report how much would then be answered; they are
+taken from at most `POSITIVE_ENTRIES` entries, since every one is a ranking at each cold start.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ OFF_TOPIC_FILE = Path(__file__).resolve().parent / "offtopic_ja.txt"
 # In offtopic_ja.txt, the questions of city-hall life follow the comment line that starts with this.
 LIFE_MARKER = "# --- 暮らしと役所の質問"
 SAMPLED_ENTRIES = 50
+# Of the sampled entries, the first few also give the pseudo-questions that should find their entry: they
+# only report how much would be answered (the thresholds come from the off-topic side), and each costs a
+# ranking at every cold start.
+POSITIVE_ENTRIES = 20
 OFF_TOPIC_ANSWERED = 0.05
 MAX_SHIFT_DOWN = 0.2
 MAX_SHIFT_UP = 0.05
@@ -120,16 +125,22 @@ def pseudo_questions(
     step = max(1, -(-n // SAMPLED_ENTRIES))
     questions: list[PseudoQuestion] = []
     topics: list[str] = []
-    for index in range(0, n, step):
+    sampled_indexes = range(0, n, step)
+    positive_step = max(1, -(-len(sampled_indexes) // POSITIVE_ENTRIES))
+    for sampled, index in enumerate(sampled_indexes):
         entry = entries[index]
-        if phrase_counts[index] > 1:
-            held_out = phrase_starts[index] + phrase_counts[index] - 1
-            questions.append(PseudoQuestion(entry.phrasings[phrase_counts[index] - 1], index, held_out))
+        positive = sampled % positive_step == 0
         question_words = content_words(entry.question)
         nouns = [w for w, noun in question_words if noun]
         if nouns:
-            questions.append(PseudoQuestion(" ".join(dict.fromkeys(nouns[:2])), index))
             topics.append(nouns[0])
+        if not positive:
+            continue
+        if phrase_counts[index] > 1:
+            held_out = phrase_starts[index] + phrase_counts[index] - 1
+            questions.append(PseudoQuestion(entry.phrasings[phrase_counts[index] - 1], index, held_out))
+        if nouns:
+            questions.append(PseudoQuestion(" ".join(dict.fromkeys(nouns[:2])), index))
         seen = {w for w, _ in question_words}
         answer_nouns = [w for w, noun in content_words(entry.answer[:200]) if noun and w not in seen and len(w) > 1]
         if len(answer_nouns) >= 2:

@@ -84,3 +84,19 @@ def test_thresholds_come_back_from_the_index_cache(tmp_path: Path, city: FaqEngi
     assert (again.thresholds.answer, again.thresholds.suggest) == (first.thresholds.answer, first.thresholds.suggest)
     assert again.thresholds.basis == "cached"
     assert again.match("明日の天気予報").status == first.match("明日の天気予報").status == NO_ANSWER
+
+
+def test_the_pseudo_questions_that_find_their_entry_are_a_bounded_sample(city: FaqEngine) -> None:
+    from knowledge.decision import POSITIVE_ENTRIES, pseudo_questions
+
+    def count(engine: FaqEngine) -> int:
+        n = len(engine.entries)
+        questions = pseudo_questions(
+            engine.entries, list(range(n)), [1] * n, engine.analyzer.content_words, (), engine._knows_topic
+        )
+        return sum(q.entry is not None for q in questions)
+
+    small = FaqEngine(load_kb(EVAL.parent / "fixtures" / "small_city_faq.csv"))
+    # A small FAQ asks about every entry (enough to fit on); a large one about a few, whatever its size.
+    assert count(small) >= 20
+    assert count(city) <= 3 * POSITIVE_ENTRIES
