@@ -296,15 +296,20 @@ class Analyzer:
                 self._pos_memo.popitem(last=False)
             return morphemes
 
-    def readings(self, text: str) -> list[tuple[str, str, str]]:
-        """(surface, reading in katakana, first part of speech) of each morpheme (mode C) of the normalized
-        text: for reading a word typed in hiragana as the knowledge base writes it (knowledge/kana_words.py)."""
+    def readings(self, text: str, parts: bool = False) -> list[tuple[str, str, str, tuple[tuple[str, str], ...]]]:
+        """(surface, reading in katakana, first part of speech, and with `parts` the (surface, reading) of its
+        mode-A parts when it has several) of each morpheme (mode C) of the normalized text: for reading a word
+        typed in hiragana as the knowledge base writes it (knowledge/kana_words.py)."""
         normalized = normalize_text(text)
         if not normalized:
             return []
+        out = []
         with self._lock:
-            return [(m.surface(), m.reading_form(), m.part_of_speech()[0])
-                    for m in self._tokenizer.tokenize(normalized, SplitMode.C)]
+            for m in self._tokenizer.tokenize(normalized, SplitMode.C):
+                split = m.split(SplitMode.A) if parts else ()
+                pieces = tuple((a.surface(), a.reading_form()) for a in split) if len(split) > 1 else ()
+                out.append((m.surface(), m.reading_form(), m.part_of_speech()[0], pieces))
+        return out
 
     def units(self, text: str) -> list[Unit]:
         """Content words as folded normalized forms (mode C), each with its mode-A parts."""

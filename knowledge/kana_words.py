@@ -28,6 +28,7 @@ MIN_READING = 3
 MAX_SPAN = 3  # morphemes joined into one noun: 粗大 + ごみ, 出生 + 届
 ENTRY_TEXT_CHARS = 300  # of an answer: where its main words are
 CANDIDATES_READ = 5
+MAX_LEFT_OVER = 2
 _TEXTS_KEPT = 4096
 
 
@@ -70,6 +71,8 @@ class KanaWords:
         for start, end, folded in folded_runs:
             run = normalized[start:end]
             out.append(normalized[done:start])
+            pieces: list[str] = []
+            left = 0
             k = 0
             while k < len(run):
                 size = next(
@@ -80,11 +83,15 @@ class KanaWords:
                     0,
                 )
                 if size:
-                    out.append(nouns[folded[k : k + size]])
+                    pieces.append(nouns[folded[k : k + size]])
                     k += size
                 else:
-                    out.append(run[k])
+                    pieces.append(run[k])
+                    left += 1
                     k += 1
+            # A run read as nouns but for a particle or two; more kana left over means the noun was found
+            # inside another word (じゅうみんひょう: 自由 + みんひょう).
+            out.append("".join(pieces) if left <= MAX_LEFT_OVER else run)
             done = end
         out.append(normalized[done:])
         return "".join(out)
@@ -95,17 +102,14 @@ class KanaWords:
         if known is not None:
             self._nouns.move_to_end(text)
             return known
-        morphemes = self._analyzer.readings(text)
+        morphemes = self._analyzer.readings(text, parts=True)
         found: dict[str, str] = {}
-        for i in range(len(morphemes)):
-            for j in range(i + 1, min(len(morphemes), i + MAX_SPAN) + 1):
-                span = morphemes[i:j]
-                if span[-1][2] not in _NOUNISH:
-                    break
-                surface = "".join(m[0] for m in span)
-                reading = fold_for_match("".join(m[1] for m in span))
-                if _KANJI.search(surface) and len(reading) >= MIN_READING:
-                    found.setdefault(reading, surface)
+        nouns = [(m[0], m[1]) if m[2] in _NOUNISH else None for m in morphemes]
+        _add_spans(nouns, found)
+        for _surface, _reading, pos, parts in morphemes:
+            # The parts of a compound noun too: 学童 in 学童保育, 粗大 in 粗大ごみ処理券.
+            if parts and pos in _NOUNISH:
+                _add_spans(list(parts), found)
         self._nouns[text] = found
         if len(self._nouns) > _TEXTS_KEPT:
             self._nouns.popitem(last=False)
@@ -115,7 +119,7 @@ class KanaWords:
         """Where Sudachi reads the question as a verb or an auxiliary (し, ない, たい, ます)."""
         spans = []
         at = 0
-        for surface, _reading, pos in self._analyzer.readings(normalized):
+        for surface, _reading, pos, _parts in self._analyzer.readings(normalized):
             start = normalized.find(surface, at)
             if start < 0:
                 continue
@@ -123,6 +127,19 @@ class KanaWords:
             if pos in ("動詞", "助動詞"):
                 spans.append((start, at))
         return spans
+
+
+def _add_spans(morphemes: Sequence[tuple[str, str] | None], found: dict[str, str]) -> None:
+    """Each run of up to `MAX_SPAN` nouns (None: not a noun) with a kanji, by folded reading, into `found`."""
+    for i in range(len(morphemes)):
+        for j in range(i + 1, min(len(morphemes), i + MAX_SPAN) + 1):
+            span = morphemes[i:j]
+            if span[-1] is None:
+                break
+            surface = "".join(m[0] for m in span if m)
+            reading = fold_for_match("".join(m[1] for m in span if m))
+            if _KANJI.search(surface) and len(reading) >= MIN_READING:
+                found.setdefault(reading, surface)
 
 
 def _inflection(start: int, end: int, spans: list[tuple[int, int]]) -> bool:

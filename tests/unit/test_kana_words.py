@@ -26,7 +26,9 @@ def kana() -> KanaWords:
         ("そだいごみ 申し込み", ["粗大ごみを出すにはどうすればよいですか"], "粗大ごみ 申し込み"),
         ("げんつき はいしゃ", ["原付の廃車の手続き"], "原付 廃車"),
         ("しゅっしょうとどけ", ["出生届はどこに出しますか"], "出生届"),
-        # A word the candidates do not have stays as typed.
+        ("がくどう 申し込み", ["放課後児童クラブ（学童保育）に入りたい"], "学童 申し込み"),  # a part of a compound
+        # A word the candidates do not have stays as typed, and so does a noun found inside another word.
+        ("じゅうみんひょう どこで", ["自由に使える会議室"], "じゅうみんひょう どこで"),
         ("じどうてあて", ["粗大ごみを出すにはどうすればよいですか"], "じどうてあて"),
     ],
 )
