@@ -169,7 +169,7 @@ def fit_single_decision(
         engine = engines[id(kb)]
         engine.calibration = staged
         for q, expected in queries:
-            ranked = engine._rank(engine.analyzer.analyze(q))
+            ranked = engine.ranked(q)[1]
             if ranked:
                 sx.append(decision_vector(ranked))
                 sy.append(float(engine.entries[ranked[0][0]].id in expected))

@@ -621,10 +621,7 @@ class FaqEngine:
         """The best entries for `question` and the answer / 「もしかして」 / decline decision."""
         # Only the head of a pasted wall of text is matched: Sudachi refuses input over ~48 KB (a traceback
         # for `dxbot ask --batch`), and no real question is longer than this.
-        analysis = self.analyzer.analyze(question[:MAX_MATCH_CHARS])
-        ranked = self._rank(analysis, depth=top)
-        if ranked and self._kana_words is not None and KanaWords.applies(question[:MAX_MATCH_CHARS]):
-            analysis, ranked = self._read_kana_words(question[:MAX_MATCH_CHARS], analysis, ranked, top)
+        analysis, ranked = self.ranked(question, top)
         if not ranked:
             return MatchResult(question, NO_ANSWER, 0.0, None, ())
         confidence = self.decision_score(ranked)
@@ -649,6 +646,16 @@ class FaqEngine:
         if confidence >= self.thresholds.suggest:
             return MatchResult(question, AMBIGUOUS, score, None, candidates)
         return MatchResult(question, NO_ANSWER, score, None, candidates)
+
+    def ranked(self, question: str, depth: int = 0) -> tuple[Analysis, list[tuple[int, float, Features]]]:
+        """The question's analysis and its best candidates with their features, as `match_entries` decides on
+        them (benchmarks/calibrate.py fits the decision model on these)."""
+        head = question[:MAX_MATCH_CHARS]
+        analysis = self.analyzer.analyze(head)
+        ranked = self._rank(analysis, depth=depth)
+        if ranked and self._kana_words is not None and KanaWords.applies(head):
+            analysis, ranked = self._read_kana_words(head, analysis, ranked, depth)
+        return analysis, ranked
 
     def _read_kana_words(
         self, question: str, analysis: Analysis, ranked: list[tuple[int, float, Features]], top: int
