@@ -79,6 +79,7 @@ PROXY = EVAL / "faq_proxy"
 PROXY_SETS = (
     ("cityfaq_hard", EVAL / "cityfaq.csv", PROXY / "cityfaq_hard.jsonl"),
     ("townfaq", PROXY / "townfaq.csv", PROXY / "townfaq_queries.jsonl"),
+    ("villagefaq", PROXY / "villagefaq.csv", PROXY / "villagefaq_queries.jsonl"),
 )
 
 
