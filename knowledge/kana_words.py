@@ -15,6 +15,7 @@ is not about 市内.
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
@@ -38,7 +39,9 @@ class KanaWords:
     def __init__(self, analyzer: Analyzer) -> None:
         self._analyzer = analyzer
         # Nouns of the entry texts read so far, by text: the same entries come back question after question.
+        # Bounded, the oldest dropped first; the bot asks from several threads at once.
         self._nouns: OrderedDict[str, dict[str, str]] = OrderedDict()
+        self._lock = threading.Lock()
 
     @staticmethod
     def applies(question: str) -> bool:
@@ -98,10 +101,11 @@ class KanaWords:
 
     def _nouns_of(self, text: str) -> dict[str, str]:
         """Folded reading → surface of each noun (up to `MAX_SPAN` morphemes) with a kanji, in `text`."""
-        known = self._nouns.get(text)
-        if known is not None:
-            self._nouns.move_to_end(text)
-            return known
+        with self._lock:
+            known = self._nouns.get(text)
+            if known is not None:
+                self._nouns.move_to_end(text)
+                return known
         morphemes = self._analyzer.readings(text, parts=True)
         found: dict[str, str] = {}
         nouns = [(m[0], m[1]) if m[2] in _NOUNISH else None for m in morphemes]
@@ -110,9 +114,10 @@ class KanaWords:
             # The parts of a compound noun too: 学童 in 学童保育, 粗大 in 粗大ごみ処理券.
             if parts and pos in _NOUNISH:
                 _add_spans(list(parts), found)
-        self._nouns[text] = found
-        if len(self._nouns) > _TEXTS_KEPT:
-            self._nouns.popitem(last=False)
+        with self._lock:
+            self._nouns[text] = found
+            if len(self._nouns) > _TEXTS_KEPT:
+                self._nouns.popitem(last=False)
         return found
 
     def _inflected_spans(self, normalized: str) -> list[tuple[int, int]]:

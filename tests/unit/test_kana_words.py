@@ -58,3 +58,13 @@ def test_a_csv_faq_answers_a_question_typed_in_hiragana(engine: FaqEngine, quest
     assert result.status == ANSWERED and result.entry is not None, (result.status, result.score, result.candidates)
     assert result.entry.id == expected
     assert result.question == question
+
+
+def test_many_threads_share_one_reader() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    reader = KanaWords(Analyzer())
+    texts = [f"児童手当の申請{n}回目" for n in range(300)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda t: reader.rewrite("じどうてあて", [t]), texts))
+    assert results == ["児童手当"] * len(texts)
