@@ -306,7 +306,8 @@ class Analyzer:
         out = []
         with self._lock:
             for m in self._tokenizer.tokenize(normalized, SplitMode.C):
-                split = m.split(SplitMode.A) if parts else ()
+                # Only a noun of three characters or more can be a compound worth splitting.
+                split = m.split(SplitMode.A) if parts and len(m.surface()) >= 3 and m.part_of_speech()[0] == "名詞" else ()
                 pieces = tuple((a.surface(), a.reading_form()) for a in split) if len(split) > 1 else ()
                 out.append((m.surface(), m.reading_form(), m.part_of_speech()[0], pieces))
         return out

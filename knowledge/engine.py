@@ -653,7 +653,13 @@ class FaqEngine:
         head = question[:MAX_MATCH_CHARS]
         analysis = self.analyzer.analyze(head)
         ranked = self._rank(analysis, depth=depth)
-        if ranked and self._kana_words is not None and KanaWords.applies(head):
+        # Hiragana words are read again only for a question that would not be answered as typed: one already
+        # answered needs no second ranking.
+        if (
+            ranked and self._kana_words is not None
+            and KanaWords.applies(head, (u.term for u in analysis.units))
+            and self.decision_score(ranked) < self.thresholds.answer
+        ):
             analysis, ranked = self._read_kana_words(head, analysis, ranked, depth)
         return analysis, ranked
 

@@ -5,7 +5,9 @@ Residents type a word in kana when they do not know or cannot be bothered with i
 words miss the knowledge base's, and even when the reading bigrams find the right entry, the evidence looks
 too thin to answer. The entries the first ranking found say which words the question may mean: a run of
 hiragana whose reading is the reading of a noun in one of those entries (its question or the head of its
-answer) is written as that noun, and the question is ranked again.
+answer) is written as that noun, and the question is ranked again. The engine asks only for a question it
+would not answer as typed and whose content words Sudachi left in kana (a second ranking costs as much as
+the first).
 
 Only nouns with a kanji in them and a reading of three kana or more are taken, longest first. Kana that
 Sudachi reads as mostly inflection (し + ない: a verb and an auxiliary) are left as typed: 「申告 しないとだめ？」
@@ -17,18 +19,19 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from knowledge.analysis import Analyzer
 from knowledge.normalize import fold_for_match, normalize_text
 
 _HIRAGANA_RUN = re.compile(r"[ぁ-ゖー]{3,}")
 _KANJI = re.compile(r"[一-龥々〆]")
+_KATAKANA = re.compile(r"[ァ-ヺー]+")
 _NOUNISH = ("名詞", "接頭辞", "接尾辞")
 MIN_READING = 3
 MAX_SPAN = 3  # morphemes joined into one noun: 粗大 + ごみ, 出生 + 届
-ENTRY_TEXT_CHARS = 300  # of an answer: where its main words are
-CANDIDATES_READ = 5
+ENTRY_TEXT_CHARS = 120  # of an answer: where its main words are
+CANDIDATES_READ = 3
 MAX_LEFT_OVER = 2
 _TEXTS_KEPT = 4096
 
@@ -44,9 +47,14 @@ class KanaWords:
         self._lock = threading.Lock()
 
     @staticmethod
-    def applies(question: str) -> bool:
-        """Whether the question has a run of hiragana long enough to be a word."""
-        return _HIRAGANA_RUN.search(normalize_text(question)) is not None
+    def applies(question: str, terms: Iterable[str]) -> bool:
+        """Whether Sudachi read a word of the question's hiragana runs as kana (`terms`: the question's content
+        words, folded): じどうてあて gives ジドウ and テアテ; ほしい, できる and ください give words in kanji or none."""
+        folded_runs = [fold_for_match(run) for run in _HIRAGANA_RUN.findall(normalize_text(question))]
+        return any(
+            len(term) >= 2 and _KATAKANA.fullmatch(term) and any(term in run for run in folded_runs)
+            for term in terms
+        ) if folded_runs else False
 
     def rewrite(self, question: str, texts: Sequence[str]) -> str:
         """`question` (normalized) with each hiragana run that reads as a noun of `texts` written as that noun;
@@ -136,14 +144,19 @@ class KanaWords:
 
 def _add_spans(morphemes: Sequence[tuple[str, str] | None], found: dict[str, str]) -> None:
     """Each run of up to `MAX_SPAN` nouns (None: not a noun) with a kanji, by folded reading, into `found`."""
-    for i in range(len(morphemes)):
-        for j in range(i + 1, min(len(morphemes), i + MAX_SPAN) + 1):
-            span = morphemes[i:j]
-            if span[-1] is None:
-                break
-            surface = "".join(m[0] for m in span if m)
-            reading = fold_for_match("".join(m[1] for m in span if m))
-            if _KANJI.search(surface) and len(reading) >= MIN_READING:
+    # Folding is character by character: each reading is folded once, and a run's is the join of its parts'.
+    folded = [(m[0], fold_for_match(m[1]), _KANJI.search(m[0]) is not None) if m else None for m in morphemes]
+    for i, first in enumerate(folded):
+        if first is None:
+            continue
+        surface, reading, kanji = first
+        for j in range(i + 1, min(len(folded), i + MAX_SPAN) + 1):
+            if j > i + 1:
+                nxt = folded[j - 1]
+                if nxt is None:
+                    break
+                surface, reading, kanji = surface + nxt[0], reading + nxt[1], kanji or nxt[2]
+            if kanji and len(reading) >= MIN_READING:
                 found.setdefault(reading, surface)
 
 

@@ -41,7 +41,7 @@ def test_a_hiragana_word_becomes_the_noun_of_a_candidate_that_reads_the_same(
 def test_kana_read_as_inflection_is_left_as_typed(kana: KanaWords) -> None:
     # し + ない reads シナイ, as 市内 does; it is a verb and its ending, not the noun.
     assert kana.rewrite("申告 しないとだめ？", ["市内に住所がある方"]) == "申告 しないとだめ?"
-    assert kana.applies("申告 しないとだめ？") and not kana.applies("住民票 郵送")
+    assert kana.applies("じどうてあて", ["ジドウ", "テアテ"]) and not kana.applies("住民票がほしい", ["住民票", "欲シイ"])
 
 
 @pytest.fixture(scope="module")
