@@ -841,7 +841,8 @@ class FaqEngine:
         if scored is None:
             return []
         best, phrases, phrase_scores = scored
-        hit = np.flatnonzero(best)
+        # Scores are sums of positive weights: > 0 is a hit (and numpy finds it several times faster than != 0).
+        hit = np.flatnonzero(best > 0)
         if len(hit) == 0:
             return []
         depth = min(SHORTLIST, len(hit))
@@ -968,10 +969,12 @@ class FaqEngine:
         self, terms: list[str], vocab: dict[str, int], idf: np.ndarray
     ) -> tuple[list[int], np.ndarray, np.ndarray]:
         """(ids of the terms the knowledge base knows, their idf, the idf of every term: unseen ones too)."""
-        ids = [vocab.get(t, -1) for t in terms]
-        weights = np.asarray([float(idf[i]) if i >= 0 else self._unseen_idf for i in ids])
-        known = [k for k, i in enumerate(ids) if i >= 0]
-        return [ids[k] for k in known], weights[known], weights
+        ids = np.fromiter((vocab.get(t, -1) for t in terms), dtype=np.int64, count=len(terms))
+        seen = ids >= 0
+        weights = np.full(len(terms), self._unseen_idf)
+        known = ids[seen]
+        weights[seen] = idf[known]
+        return known.tolist(), weights[seen], weights
 
     @staticmethod
     def _term_coverage(terms: tuple[list[int], np.ndarray, np.ndarray], mask: np.ndarray, n: int) -> np.ndarray:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -152,16 +153,24 @@ class Postings:
         return float(idf_values.sum() * (self.k1 + 1) / (1 + norm)) or 1.0
 
     def gather(self, ids: np.ndarray, scales: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
-        """(documents, weights × scale) of every posting of `ids`, at most `cap` per term (the heaviest),
-        gathered in a handful of numpy calls whatever the number of terms."""
+        """(documents, weights × scale) of every posting of `ids`, at most `cap` per term (the heaviest).
+
+        A question has a handful of terms per field: each term's run is sliced (no index array of every
+        posting), and where every term has the same scale it is one multiplication by a number."""
         starts = self.indptr[ids]
         lengths = np.minimum(self.indptr[ids + 1] - starts, cap)
-        total = int(lengths.sum())
-        if total == 0:
+        runs = list(zip(starts.tolist(), (starts + lengths).tolist(), strict=True))
+        if not runs:
             return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
-        first = np.cumsum(lengths) - lengths
-        index = np.repeat(starts - first, lengths) + np.arange(total)
-        return self.docs[index], self.weights[index] * np.repeat(scales.astype(np.float32), lengths)
+        docs, weights = self.docs, self.weights
+        found = np.concatenate([docs[start:end] for start, end in runs])
+        gathered = np.concatenate([weights[start:end] for start, end in runs])
+        scales = np.asarray(scales, dtype=np.float32)
+        if len(scales) and (scales == scales[0]).all():
+            gathered *= scales[0]
+        else:
+            gathered *= np.repeat(scales, lengths)
+        return found, gathered
 
 
 @dataclass
@@ -211,22 +220,44 @@ class Presence:
     def contains(self, terms: Sequence[int], candidates: np.ndarray) -> np.ndarray:
         """Boolean [terms × candidates]: does that entry contain that term?
 
-        The candidates' rows are gathered into one sorted array (candidate j's terms offset by j × T),
-        then every (candidate, term) pair is found by a single binary search, all in numpy."""
+        The candidates' rows are joined into one sorted array (candidate j's terms offset by j × the number of
+        term ids), then every (candidate, term) pair is found by one binary search of sorted keys, all in
+        numpy. A question has some fifty candidates of a few hundred terms each: the rows are sliced rather
+        than gathered by an index, and the keys are int32 where they fit, which halves the memory touched."""
         if not len(terms) or not len(candidates):
             return np.zeros((len(terms), len(candidates)), dtype=bool)
-        starts, ends = self.indptr[candidates], self.indptr[np.asarray(candidates) + 1]
+        candidates = np.asarray(candidates)
+        starts, ends = self.indptr[candidates], self.indptr[candidates + 1]
         lengths = ends - starts
-        total = int(lengths.sum())
-        if total == 0:
+        if not lengths.any():
             return np.zeros((len(terms), len(candidates)), dtype=bool)
-        span = 1 << 31  # above every term id
-        offsets = np.repeat(np.arange(len(candidates), dtype=np.int64) * span, lengths)
-        index = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths) + np.arange(total)
-        hay = self.terms[index].astype(np.int64) + offsets
-        wanted = np.asarray(terms, dtype=np.int64)[:, None] + (np.arange(len(candidates), dtype=np.int64) * span)[None, :]
-        at = np.minimum(np.searchsorted(hay, wanted.ravel()), total - 1)
-        return (hay[at] == wanted.ravel()).reshape(wanted.shape)
+        span = self.span
+        dtype: type[np.signedinteger] = np.int32 if span * len(candidates) < 1 << 31 else np.int64
+        rows = self.terms
+        hay: np.ndarray = np.concatenate(
+            [rows[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+        ).astype(dtype, copy=False)
+        base: np.ndarray = np.arange(len(candidates), dtype=dtype) * span
+        hay += np.repeat(base, lengths)
+        # Keys candidate by candidate, terms ascending within each: sorted, as the search likes them.
+        asked = np.asarray(terms, dtype=np.int64)
+        order = np.argsort(asked, kind="stable")
+        asked = asked[order]
+        # A term id no entry has (beyond the span) would read as a term of the next candidate.
+        known = (asked >= 0) & (asked < span)
+        wanted = (base[:, None] + np.where(known, asked, 0).astype(dtype)[None, :]).ravel()
+        at = np.searchsorted(hay, wanted)
+        np.minimum(at, len(hay) - 1, out=at)
+        found = (hay[at] == wanted).reshape(len(candidates), len(order))
+        found &= known[None, :]
+        mask = np.empty((len(order), len(candidates)), dtype=bool)
+        mask[order] = found.T
+        return mask
+
+    @cached_property
+    def span(self) -> int:
+        """One more than the largest term id: the offset between two candidates' keys."""
+        return int(self.terms.max()) + 1 if len(self.terms) else 1
 
 
 def _first_component(vectors: np.ndarray, steps: int = 100) -> np.ndarray:

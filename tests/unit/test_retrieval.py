@@ -274,3 +274,21 @@ def test_cold_warm_and_one_process_builds_answer_alike(tmp_path: Path, monkeypat
         expected = alone.match(question, top=10)
         assert cold.match(question, top=10) == expected
         assert warm.match(question, top=10) == expected
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_presence_contains_is_membership_in_each_entrys_terms(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_entries, n_terms = 40, int(rng.integers(5, 400))
+    pairs_term = rng.integers(0, n_terms, int(rng.integers(0, 900)))
+    pairs_entry = rng.integers(0, n_entries, len(pairs_term))
+    presence = Presence.build(pairs_term, pairs_entry, n_entries, n_terms)
+    has = {(int(e), int(t)) for e, t in zip(pairs_entry, pairs_term, strict=True)}
+    candidates = rng.choice(n_entries, int(rng.integers(1, n_entries)), replace=False)
+    terms = [int(t) for t in rng.integers(0, n_terms + 5, int(rng.integers(1, 30)))]  # unsorted, some unknown
+    expected = np.array([[(int(c), t) in has for c in candidates] for t in terms], dtype=bool).reshape(len(terms), -1)
+    assert (presence.contains(terms, candidates) == expected).all()
+    # The same answer where the keys no longer fit in 32 bits.
+    wide = Presence(presence.indptr, presence.terms)
+    wide.__dict__["span"] = 1 << 30
+    assert (wide.contains(terms, candidates) == expected).all()
