@@ -261,6 +261,7 @@ class FaqEngine:
         curated = self.curated
         self.rerank_depth = rerank_depth if rerank_depth is not None else (20 if curated else 12)
         self.fields = dict(fields or (CURATED_FIELDS if curated else DEFAULT_FIELDS))
+        self._field_shares = {name: params.weight for name, params in self.fields.items()}
         self._kana_shares = CURATED_KANA_SHARES if curated else KANA_SHARES
         if vectors is None:
             vectors = not curated
@@ -526,6 +527,7 @@ class FaqEngine:
                 by_first[word[0]].append(word)
         self._by_first = {first: "\n".join(words) for first, words in by_first.items()}
         self._abbreviations: dict[str, tuple[str, ...]] = {}
+        self._rows_memo: dict[str, int] = {}
 
     def _default_thresholds(self) -> Thresholds:
         c = self.calibration
@@ -702,6 +704,17 @@ class FaqEngine:
             known = self._abbreviations[term] = self._find_abbreviated(term)
         return known
 
+    def _vector_rows(self, terms: list[str]) -> np.ndarray:
+        """`WordVectors.rows_of`, remembered per word: hashing a word and searching half a million keys
+        costs more than the dictionary lookup, and questions keep using the same words."""
+        known = self._rows_memo
+        if len(known) >= _ABBREVIATIONS_KEPT:
+            known.clear()
+        missing = [t for t in dict.fromkeys(terms) if t not in known]
+        if missing and self.vectors is not None:
+            known.update(zip(missing, self.vectors.rows_of(missing).tolist(), strict=True))
+        return np.fromiter((known[t] for t in terms), dtype=np.int32, count=len(terms))
+
     def _find_abbreviated(self, term: str) -> tuple[str, ...]:
         lines = self._by_first.get(term[0])
         if lines is None:
@@ -771,7 +784,7 @@ class FaqEngine:
         readings = list(dict.fromkeys(a.reading_bigrams))
         if not words and not bigrams:
             return None
-        shares = self._kana_shares if _is_kana_only(a.folded) else {k: v.weight for k, v in self.fields.items()}
+        shares = self._kana_shares if _is_kana_only(a.folded) else self._field_shares
         unseen = self._unseen_idf
         # Per kind of term: the ids the knowledge base knows, and every term's idf (unseen ones included,
         # so a question with words the KB lacks cannot reach a perfect score).
@@ -836,7 +849,7 @@ class FaqEngine:
         requested = depth
         expansions = {u.term: self._abbreviated(u.term) for u in a.units}
         # Vector rows of the content words: for the expansion and for the question's mean vector.
-        rows = self.vectors.rows_of([u.term for u in a.units]) if self.vectors is not None else None
+        rows = self._vector_rows([u.term for u in a.units]) if self.vectors is not None else None
         scored = self._field_scores(a, expansions, rows, exclude_phrase)
         if scored is None:
             return []
@@ -927,12 +940,16 @@ class FaqEngine:
         dice_each = np.zeros(len(flat))
         if query_bigrams:
             cache = self._phrase_bigram_sets
-            for i, p in enumerate(flat):
+            asked = len(query_bigrams)
+            values = []
+            for p in flat:
                 phrase_bigrams = cache.get(p)
                 if phrase_bigrams is None:
                     phrase_bigrams = cache[p] = frozenset(char_ngrams(self._phrase_folded[p], 2))
-                if phrase_bigrams:
-                    dice_each[i] = 2 * len(phrase_bigrams & query_bigrams) / (len(phrase_bigrams) + len(query_bigrams))
+                values.append(
+                    2 * len(phrase_bigrams & query_bigrams) / (len(phrase_bigrams) + asked) if phrase_bigrams else 0.0
+                )
+            dice_each = np.asarray(values, dtype=np.float64)
         if one_each:
             fuzzy, dice = ratio / 100.0, dice_each
         else:
@@ -951,30 +968,27 @@ class FaqEngine:
         probabilities = 1.0 / (1.0 + np.exp(-z))
         # Best first (ties in the order scored), and only the `keep` best become Features.
         order = np.argsort(-probabilities, kind="stable")[:keep]
-        columns = zip(
-            top[order].tolist(), probabilities[order].tolist(), np.asarray(retrieval, dtype=float)[order].tolist(),
-            word_coverage[order].tolist(), bigram_coverage[order].tolist(), reading_coverage[order].tolist(),
-            fuzzy[order].tolist(), dice[order].tolist(), np.asarray(number_coverage, dtype=float)[order].tolist(),
-            cosines[order].tolist(), uncovered[order].tolist(), strict=True,
-        )
+        # One array of the kept rows, read back as Python floats in one call.
+        rows = np.column_stack([
+            probabilities, retrieval, word_coverage, bigram_coverage, reading_coverage, fuzzy, dice, number_coverage,
+            cosines, uncovered,
+        ]).astype(float, copy=False)[order].tolist()
         return [
             (entry, probability, Features(
                 retrieval=r, word_coverage=w, bigram_coverage=b, reading_coverage=rc, fuzzy=f, dice=d, known=known,
                 numbers=nc, cosine=c, uncovered=u,
             ))
-            for entry, probability, r, w, b, rc, f, d, nc, c, u in columns
+            for entry, (probability, r, w, b, rc, f, d, nc, c, u) in zip(top[order].tolist(), rows, strict=True)
         ]
 
     def _term_weights(
         self, terms: list[str], vocab: dict[str, int], idf: np.ndarray
     ) -> tuple[list[int], np.ndarray, np.ndarray]:
         """(ids of the terms the knowledge base knows, their idf, the idf of every term: unseen ones too)."""
-        ids = np.fromiter((vocab.get(t, -1) for t in terms), dtype=np.int64, count=len(terms))
-        seen = ids >= 0
-        weights = np.full(len(terms), self._unseen_idf)
-        known = ids[seen]
-        weights[seen] = idf[known]
-        return known.tolist(), weights[seen], weights
+        ids = [vocab.get(t, -1) for t in terms]
+        weights = np.asarray([float(idf[i]) if i >= 0 else self._unseen_idf for i in ids])
+        known = [k for k, i in enumerate(ids) if i >= 0]
+        return [ids[k] for k in known], weights[known], weights
 
     @staticmethod
     def _term_coverage(terms: tuple[list[int], np.ndarray, np.ndarray], mask: np.ndarray, n: int) -> np.ndarray:
