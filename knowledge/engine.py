@@ -64,6 +64,7 @@ from knowledge.retrieval import (
     KANA_SHARES,
     PHRASING_FIELDS,
     FieldParams,
+    FieldPostings,
     GrowingVocabulary,
     Postings,
     Presence,
@@ -502,6 +503,7 @@ class FaqEngine:
                 arrays[f"{name}_indptr"], arrays[f"{name}_docs"], arrays[f"{name}_weights"],
                 arrays[f"idf_{kind}"], avg, k1, b,
             )
+        self._field_postings = FieldPostings(self._postings)
         n = len(self.entries)
         # Phrasings are stored entry by entry: where each entry's run of phrasings starts.
         self._phrase_starts = np.searchsorted(self._phrase_entry_array, np.arange(n)).astype(np.int64)
@@ -799,10 +801,9 @@ class FaqEngine:
         ex_ids, ex_weights = self._expansions(rows, set(queries["w"][0]))
         n_phrases = len(self._phrase_entry_array)
         n = len(self.entries)
-        phrase_ids: list[np.ndarray] = []
-        phrase_weights: list[np.ndarray] = []
-        entry_ids: list[np.ndarray] = []
-        entry_weights: list[np.ndarray] = []
+        # (field, term ids, scales) of each field the question reads, phrasing fields first.
+        phrase_queries: list[tuple[str, list[int], np.ndarray]] = []
+        entry_queries: list[tuple[str, list[int], np.ndarray]] = []
         for name in FIELDS:
             kind = name[1]
             ids, idf_all = queries[kind]
@@ -811,22 +812,15 @@ class FaqEngine:
                 ids, scales = ids + ex_ids, scales + ex_weights
             if not ids or shares[name] <= 0:
                 continue
-            postings = self._postings[name]
-            factor = shares[name] / postings.self_score(idf_all, len(idf_all))
-            docs, weights = postings.gather(
-                np.asarray(ids, dtype=np.int64), np.asarray(scales, dtype=np.float32) * factor, POSTINGS_CAP
-            )
-            if name in PHRASING_FIELDS:
-                phrase_ids.append(docs)
-                phrase_weights.append(weights)
-            else:
-                entry_ids.append(docs)
-                entry_weights.append(weights)
+            factor = shares[name] / self._postings[name].self_score(idf_all, len(idf_all))
+            query = (name, ids, np.asarray(scales, dtype=np.float32) * factor)
+            (phrase_queries if name in PHRASING_FIELDS else entry_queries).append(query)
         best = np.zeros(n, dtype=np.float64)
         hit_phrases: np.ndarray = np.empty(0, dtype=np.int64)
         phrase_scores: np.ndarray = np.empty(0)
-        if phrase_ids:
-            sums = np.bincount(np.concatenate(phrase_ids), weights=np.concatenate(phrase_weights), minlength=n_phrases)
+        if phrase_queries:
+            docs, weights = self._field_postings.gather(phrase_queries, POSTINGS_CAP)
+            sums = np.bincount(docs, weights=weights, minlength=n_phrases)
             if exclude_phrase is not None:
                 # Calibration asks a held-out phrasing: it must not find itself.
                 sums[exclude_phrase] = 0.0
@@ -838,8 +832,9 @@ class FaqEngine:
                 best += np.maximum.reduceat(sums, self._phrase_starts)
                 hit_phrases = np.flatnonzero(sums)
                 phrase_scores = sums[hit_phrases]
-        if entry_ids:
-            best += np.bincount(np.concatenate(entry_ids), weights=np.concatenate(entry_weights), minlength=n)
+        if entry_queries:
+            docs, weights = self._field_postings.gather(entry_queries, POSTINGS_CAP)
+            best += np.bincount(docs, weights=weights, minlength=n)
         return best, hit_phrases, phrase_scores
 
     def _rank(

@@ -14,7 +14,15 @@ from knowledge import index_cache
 from knowledge.analysis import Analyzer, Glossary
 from knowledge.engine import FaqEngine
 from knowledge.kb import FaqEntry, KnowledgeBase, load_kb
-from knowledge.retrieval import FieldParams, GrowingVocabulary, Postings, Presence, _heaviest_first, bm25_idf
+from knowledge.retrieval import (
+    FieldParams,
+    FieldPostings,
+    GrowingVocabulary,
+    Postings,
+    Presence,
+    _heaviest_first,
+    bm25_idf,
+)
 from knowledge.vectors import bundled_vectors
 
 
@@ -292,3 +300,22 @@ def test_presence_contains_is_membership_in_each_entrys_terms(seed: int) -> None
     wide = Presence(presence.indptr, presence.terms)
     wide.__dict__["span"] = 1 << 30
     assert (wide.contains(terms, candidates) == expected).all()
+
+
+def test_field_postings_read_together_are_each_fields_postings_in_turn() -> None:
+    rng = np.random.default_rng(3)
+    fields = {}
+    for name, n_terms in (("qw", 12), ("qb", 30), ("aw", 8)):
+        docs = [rng.integers(0, n_terms, int(rng.integers(0, 15))).astype(np.int32) for _ in range(20)]
+        idf = bm25_idf(np.bincount(np.concatenate(docs), minlength=n_terms), 20)
+        fields[name] = Postings.build(docs, n_terms, idf, FieldParams(1.0, 1.2, 0.75), cap=3)
+    queries = [
+        ("qb", [4, 0, 29, 4], np.array([0.5, 1.0, 1.0, 2.0], dtype=np.float32)),
+        ("aw", [7], np.array([0.3], dtype=np.float32)),
+        ("qw", [11, 2, 5], np.array([1.0, 1.0, 1.0], dtype=np.float32)),
+    ]
+    together = FieldPostings(fields).gather(queries, cap=3)
+    apart = [fields[name].gather(np.asarray(ids), scales, cap=3) for name, ids, scales in queries]
+    assert together[0].tolist() == np.concatenate([d for d, _ in apart]).tolist()
+    assert together[1].tolist() == np.concatenate([w for _, w in apart]).tolist()
+    assert FieldPostings(fields).gather([], cap=3)[0].size == 0
