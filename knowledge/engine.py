@@ -815,7 +815,7 @@ class FaqEngine:
             factor = shares[name] / self._postings[name].self_score(idf_all, len(idf_all))
             query = (name, ids, np.asarray(scales, dtype=np.float32) * factor)
             (phrase_queries if name in PHRASING_FIELDS else entry_queries).append(query)
-        best = np.zeros(n, dtype=np.float64)
+        best: np.ndarray | None = None
         hit_phrases: np.ndarray = np.empty(0, dtype=np.int64)
         phrase_scores: np.ndarray = np.empty(0)
         if phrase_queries:
@@ -826,12 +826,14 @@ class FaqEngine:
                 sums[exclude_phrase] = 0.0
             if self._single_phrasing_layout:
                 # One phrasing per entry: each entry's closest phrasing is its only one.
-                best += sums
+                best = sums.astype(np.float64, copy=False)
             else:
                 # An entry is as close as its closest phrasing.
-                best += np.maximum.reduceat(sums, self._phrase_starts)
+                best = np.maximum.reduceat(sums, self._phrase_starts).astype(np.float64, copy=False)
                 hit_phrases = np.flatnonzero(sums)
                 phrase_scores = sums[hit_phrases]
+        if best is None:
+            best = np.zeros(n, dtype=np.float64)
         if entry_queries:
             docs, weights = self._field_postings.gather(entry_queries, POSTINGS_CAP)
             best += np.bincount(docs, weights=weights, minlength=n)

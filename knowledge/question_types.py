@@ -13,6 +13,7 @@ can serve them.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -55,8 +56,11 @@ class Asks(Enum):
     UNKNOWN_TERM = "unknown_term"  # 参加病院: a thing the knowledge base never mentions
 
 
+@functools.lru_cache(maxsize=4096)
 def _plain(text: str) -> str:
-    """NFKC, lower case, no spaces: how both questions and answers are read here."""
+    """NFKC, lower case, no spaces: how both questions and answers are read here. Remembered for the last
+    few thousand texts: the candidates' answers come back question after question, and NFKC of a 500-character
+    answer with full-width brackets costs more than ranking it."""
     return "".join(unicodedata.normalize("NFKC", text).lower().split())
 
 
