@@ -227,6 +227,9 @@ class Glossary:
 
 
 POS_MEMO_TEXTS = 512
+# Analyses of the last texts asked: a question is read again by the question-type checks (its topic, its
+# unknown words), and people ask the same questions. Bounded; the oldest is dropped first.
+ANALYSIS_MEMO_TEXTS = 1024
 # An index build with at least this many distinct sentences tokenizes half of them in a forked process.
 PARALLEL_MIN_SENTENCES = 4000
 
@@ -270,6 +273,7 @@ class Analyzer:
         # more than ranking the whole knowledge base. Bounded; the oldest is dropped first.
         self._pos_memo: OrderedDict[str, tuple[tuple[str, tuple[str, ...]], ...]] = OrderedDict()
         self._pos_names: dict[int, tuple[str, ...]] = {}
+        self._analyses: OrderedDict[tuple[str, bool], Analysis] = OrderedDict()
 
     def parts_of_speech(self, text: str) -> list[tuple[str, tuple[str, ...]]]:
         """(surface, Sudachi part of speech) of each morpheme: for telling a person's name (人名) or a
@@ -520,6 +524,20 @@ class Analyzer:
 
     def analyze(self, text: str, question_words: bool = True) -> Analysis:
         """`question_words=False` for answer text: its する, ある, 方 are not what anyone asks about."""
+        key = (text, question_words)
+        with self._lock:
+            known = self._analyses.get(key)
+            if known is not None:
+                self._analyses.move_to_end(key)
+                return known
+        analysis = self._analyze(text, question_words)
+        with self._lock:
+            self._analyses[key] = analysis
+            if len(self._analyses) > ANALYSIS_MEMO_TEXTS:
+                self._analyses.popitem(last=False)
+        return analysis
+
+    def _analyze(self, text: str, question_words: bool) -> Analysis:
         canonical = self.glossary.canonicalize(normalize_text(text))
         folded = fold_for_match(canonical)
         units, reading, asking = self._tokenize(canonical)

@@ -319,3 +319,20 @@ def test_field_postings_read_together_are_each_fields_postings_in_turn() -> None
     assert together[0].tolist() == np.concatenate([d for d, _ in apart]).tolist()
     assert together[1].tolist() == np.concatenate([w for _, w in apart]).tolist()
     assert FieldPostings(fields).gather([], cap=3)[0].size == 0
+
+
+def test_a_remembered_analysis_is_what_a_fresh_analyzer_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    import knowledge.analysis as analysis
+
+    glossary = [["ガバメントクラウド", "ガバクラ"]]
+    analyzer = Analyzer(Glossary(glossary))
+    first = analyzer.analyze("ガバクラへの移行はいつ？")
+    assert analyzer.analyze("ガバクラへの移行はいつ？") is first
+    assert Analyzer(Glossary(glossary)).analyze("ガバクラへの移行はいつ？") == first
+    # Question words are kept or not as asked, whatever was remembered before.
+    assert "イツ" in first.words or "いつ" in first.words
+    assert analyzer.analyze("ガバクラへの移行はいつ？", question_words=False).words != first.words
+    monkeypatch.setattr(analysis, "ANALYSIS_MEMO_TEXTS", 3)
+    for n in range(10):
+        analyzer.analyze(f"住民票の写しを{n}通")
+    assert len(analyzer._analyses) == 3
