@@ -494,7 +494,9 @@ class FaqEngine:
         self._readings = Vocabulary(_split(arrays["readings"]))
         self._idf_w, self._idf_b, self._idf_r = arrays["idf_w"], arrays["idf_b"], arrays["idf_r"]
         self._presence_offsets = _presence_offsets(self._words, self._bigrams)
-        self._presence = Presence(arrays["presence_indptr"], arrays["presence_terms"])
+        self._presence = Presence(
+            arrays["presence_indptr"], arrays["presence_terms"], self._presence_offsets["r"] + len(self._readings.terms)
+        )
         self._postings: dict[str, Postings] = {}
         for name in FIELDS:
             kind = name[1]

@@ -219,6 +219,7 @@ class Presence:
 
     indptr: np.ndarray  # int64, one more than the entries
     terms: np.ndarray  # int32, sorted within each entry
+    n_terms: int = 0  # how many term ids there are; 0: not said (then the largest id + 1)
 
     @classmethod
     def build(cls, pairs_term: np.ndarray, pairs_entry: np.ndarray, n_entries: int, n_terms: int) -> Presence:
@@ -229,7 +230,7 @@ class Presence:
         del keys
         indptr = np.searchsorted(unique, np.arange(n_entries + 1, dtype=np.int64) * max(n_terms, 1)).astype(np.int64)
         unique %= max(n_terms, 1)  # in place: the term of each (entry, term) key
-        return cls(indptr, unique.astype(np.int32))
+        return cls(indptr, unique.astype(np.int32), n_terms)
 
     @classmethod
     def merged(cls, parts: Sequence[tuple[np.ndarray, np.ndarray, int]]) -> Presence:
@@ -293,7 +294,10 @@ class Presence:
 
     @cached_property
     def span(self) -> int:
-        """One more than the largest term id: the offset between two candidates' keys."""
+        """Above every term id: the offset between two candidates' keys. Known from the vocabularies where
+        given: the largest id would read every page of a memory-mapped index."""
+        if self.n_terms:
+            return self.n_terms
         return int(self.terms.max()) + 1 if len(self.terms) else 1
 
 

@@ -297,7 +297,7 @@ def test_presence_contains_is_membership_in_each_entrys_terms(seed: int) -> None
     expected = np.array([[(int(c), t) in has for c in candidates] for t in terms], dtype=bool).reshape(len(terms), -1)
     assert (presence.contains(terms, candidates) == expected).all()
     # The same answer where the keys no longer fit in 32 bits.
-    wide = Presence(presence.indptr, presence.terms)
+    wide = Presence(presence.indptr, presence.terms, n_terms + 5)
     wide.__dict__["span"] = 1 << 30
     assert (wide.contains(terms, candidates) == expected).all()
 
