@@ -745,7 +745,7 @@ class TableAnswerer:
             return None
         reforms = [r for r in self.reforms.values() if f"表{r.no}" in q.text or _fold(r.name) in q.text]
         only_themes = q.has(_ASKS_THEME) and not q.has(_words("取組", "取り組み", "とりくみ"))
-        if not reforms and only_themes and q.has(_ASKS_COUNT) and not self._find(q.text, self._theme_forms):
+        if not reforms and only_themes and (q.has(_ASKS_COUNT) or q.has(_ALL)) and not self._find(q.text, self._theme_forms):
             # 「テーマはいくつ？」 names no table: every table's themes.
             reforms = list(self.reforms.values())
         if len(reforms) >= 2:

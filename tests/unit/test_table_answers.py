@@ -85,6 +85,7 @@ COMPUTED = [
     ("WG③の人数", "table:bodies", ["1名~10名程度"], []),
     ("推進本部と監事会は合わせて何人", "table:bodies", ["58人"], []),
     ("テーマはいくつ", "table:initiatives", ["16", "表①", "表③"], []),
+    ("テーマを全部教えて", "table:initiatives", ["16個", "働き方改革", "窓口改革"], []),
     ("備考が空欄の取組みは", "table:initiatives", ["16個", "民間人材の活用", "電話改革"], ["オンライン申請"]),
     ("表②で備考があるのは", "table:initiatives", ["2つ", "チャットツールの活用"], ["電子決裁"]),
     # a yes/no over a year or over all of a WG says yes or no first
