@@ -494,12 +494,17 @@ def _has_long_form(answer: str, acronym: str) -> bool:
 # A question word: what is asked is not a yes or no (「KPIはいつから見直す？」).
 _QUESTION_WORD = re.compile(r"いつ|どう|どこ|どの|どれ|どんな|何(?!回も|度も)|なに|なん|誰|だれ|なぜ|いくつ|いくら|教えて")
 _YES_NO_HEAD = re.compile(r"^(はい|いいえ)[。、]\s*")
+# 「BPRをしてない業務はDXできない？」: a yes to a question asked in the negative reads as its opposite.
+_NEGATIVE_QUESTION = re.compile(r"(ない|なく|ダメ|だめ|駄目|いけない|無理)(の|んですか|ですか|か)?[?？]?$")
 
 
 def without_stray_yes_no(question: str, entry: FaqEntry) -> FaqEntry:
     """The entry without the 「はい。」 it opens with for its own yes/no phrasing, when the question asks a
-    question word (「KPIはいつから見直す？」 → 「KPI設定は、2024年度以降も…」)."""
-    if entry.id.startswith("table:") or not _YES_NO_HEAD.match(entry.answer) or not _QUESTION_WORD.search(_plain(question)):
+    question word (「KPIはいつから見直す？」 → 「KPI設定は、2024年度以降も…」) or is asked in the negative."""
+    plain = _plain(question)
+    if entry.id.startswith("table:") or not _YES_NO_HEAD.match(entry.answer):
+        return entry
+    if not _QUESTION_WORD.search(plain) and not _NEGATIVE_QUESTION.search(plain):
         return entry
     return replace(entry, answer=_YES_NO_HEAD.sub("", entry.answer, count=1))
 

@@ -235,6 +235,9 @@ def test_a_question_word_question_gets_no_stray_yes(plan_engine: FaqEngine) -> N
     assert asked.entry is not None and not asked.entry.answer.startswith("はい")
     yes_no = plan_engine.match("KPIは見直される？")
     assert yes_no.entry is not None and yes_no.entry.answer.startswith("はい。")
+    # a yes written for 「BPRしていない業務もDXしていい？」 reads as its opposite to a question in the negative
+    negative = plan_engine.match("BPRをしてない業務はDXできない？")
+    assert negative.entry is not None and not negative.entry.answer.startswith(("はい", "いいえ"))
 
 
 def test_a_revision_entry_answers_only_a_question_about_versions(plan_engine: FaqEngine) -> None:
