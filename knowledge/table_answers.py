@@ -399,8 +399,8 @@ class TableAnswerer:
         if len(initiatives) >= 2 and not wg and not bpr and (found := self._initiatives(q, initiatives)):
             return found
         if not initiatives and not wg and not bpr and (
-            found := self._initiatives_by_notes(q) or self._themes_by_size(q) or self._reforms_and_themes(q)
-            or self._reform_overview(q)
+            found := self._theme_by_number(q) or self._initiatives_by_notes(q) or self._themes_by_size(q)
+            or self._reforms_and_themes(q) or self._reform_overview(q)
         ):
             return found
         if q.departments and (bpr or wg or q.has(_MEMBERSHIP)):
@@ -692,6 +692,60 @@ class TableAnswerer:
             body = f"{table}の具体的な取組みは{_pieces(len(mine), q)}です：{'、'.join(i.name for i in mine)}。"
             return self._entry(INITIATIVES, f"{table}の取組みの数", body, "3. DXの進め方 STEP2")
         return None
+
+    def _theme_by_number(self, q: _Question) -> TableAnswer | None:
+        """「表①の3番目のテーマ」「表②の②のテーマの取組み」「2つ目の改革のテーマ」: a table or theme by its number."""
+        if not self.reforms or not q.has(_ASKS_THEME):
+            return None
+        text = q.text
+        reform_no: int | None = None
+        if (found := re.search(r"表([1-3])", text)) is not None:
+            reform_no = int(found.group(1))
+            text = text[: found.start()] + text[found.end() :]
+        elif (found := re.search(r"([1-3])(?:ツ目|番目)ノ?改革|改革([1-3])", text)) is not None:
+            reform_no = int(found.group(1) or found.group(2))
+            text = text[: found.start()] + "改革" + text[found.end() :]
+        theme = re.search(_fold("テーマ") + r"([1-9])(?![0-9])|(?<![0-9])([1-9])(?:番目|ツ目)?ノ?" + _fold("テーマ"), text)
+        number = int(theme.group(1) or theme.group(2)) if theme else None
+        if reform_no is None and number is None:
+            return None
+        if reform_no is None:
+            # 「テーマ⑨」 is table ①'s; 「テーマ②」 is in every table: each one's, then.
+            owners = sorted({i.reform for i in self.initiatives if i.theme_no == circled(number or 0)})
+            if not owners:
+                return None
+            if len(owners) > 1:
+                parts = []
+                for owner in owners:
+                    names = [i for i in self.initiatives if i.reform == owner and i.theme_no == circled(number or 0)]
+                    parts.append(
+                        f"{self._table_name(owner)}のテーマ{circled(number or 0)}「{names[0].theme}」"
+                        f"（取組み：{'、'.join(i.name for i in names)}）"
+                    )
+                body = f"テーマ{circled(number or 0)}は表ごとにあります：{'、'.join(parts)}。"
+                return self._entry(INITIATIVES, f"テーマ{circled(number or 0)}", body, "3. DXの進め方 STEP2")
+            reform_no = owners[0]
+        reform = self.reforms.get(reform_no)
+        if reform is None:
+            return None
+        table = self._table_name(reform_no)
+        mine = [i for i in self.initiatives if i.reform == reform_no]
+        if number is None:
+            if not re.search(r"[1-3](?:ツ目|番目)", q.text):
+                return None  # 「表①のテーマ」 is the overview's question
+            themes = list(dict.fromkeys((i.theme_no, i.theme) for i in mine))
+            listed = "、".join(f"{no}{name}" for no, name in themes)
+            body = f"{reform_no}つ目の改革は{table}で、テーマは{_pieces(len(themes))}です：{listed}。"
+            return self._entry(INITIATIVES, f"{table}のテーマ", body, "3. DXの進め方 STEP2")
+        names = [i for i in mine if i.theme_no == circled(number)]
+        if not names:
+            return TableAnswer(note=f"計画の{table}にテーマ{circled(number)}はありません（{table}のテーマは{len({i.theme_no for i in mine})}つです）。")
+        theme_name = names[0].theme
+        body = (
+            f"{table}のテーマ{circled(number)}は「{theme_name}」で、取組みは{_pieces(len(names), q)}です："
+            f"{'、'.join(i.name for i in names)}。"
+        )
+        return self._entry(INITIATIVES, f"{table}のテーマ{circled(number)}", body, "3. DXの進め方 STEP2")
 
     def _themes_by_size(self, q: _Question) -> TableAnswer | None:
         """「取組みが1つだけのテーマは」「取組みが一番多いテーマは」: themes by how many initiatives they have."""

@@ -86,6 +86,11 @@ COMPUTED = [
     ("推進本部と監事会は合わせて何人", "table:bodies", ["58人"], []),
     ("テーマはいくつ", "table:initiatives", ["16", "表①", "表③"], []),
     ("テーマを全部教えて", "table:initiatives", ["16個", "働き方改革", "窓口改革"], []),
+    # a table or a theme by its number
+    ("表①の3番目のテーマ", "table:initiatives", ["情報発信", "HP改革"], ["MaaS"]),
+    ("表②の②のテーマの取組み", "table:initiatives", ["事務のペーパーレス化", "電子決裁"], []),
+    ("2つ目の改革のテーマ", "table:initiatives", ["業務プロセスの改革", "4つ"], ["働き方改革"]),
+    ("テーマ②の取組み", "table:initiatives", ["マイナンバーカードの利用拡大", "事務のペーパーレス化", "人材育成"], []),
     ("備考が空欄の取組みは", "table:initiatives", ["16個", "民間人材の活用", "電話改革"], ["オンライン申請"]),
     ("表②で備考があるのは", "table:initiatives", ["2つ", "チャットツールの活用"], ["電子決裁"]),
     # a yes/no over a year or over all of a WG says yes or no first
