@@ -316,6 +316,10 @@ _MONEY = re.compile(r"\d[\d,]*\s*(円|万円|億円)|無料|有料|無償|円|�
 _CONTACT_VALUE = re.compile(r"\d{2,4}-\d{2,4}-\d{3,4}|@|https?://|内線\d")
 _BECAUSE = re.compile(r"ため|(?<!も)ので|から|理由|目的|により|によって|結果|受け|踏まえ|べく|よう(?!にな)")  # 「…したもので」 gives no reason
 _TO_COME = re.compile(r"予定|次期|今後|以降|これから|行います|行う|策定|こととし|することと")
+_SOMEONE = re.compile(
+    r"[一-龥]課|事務局|本部|委員会|委員|監事会|市長|教育長|参事|顧問|補佐官|職員|市民|住民|事業者|有識者|リーダー|"
+    r"wg|ワーキンググループ|グループ|チーム|人材|江津市|国|庁|担当|cdo|本人|申請者|誰|人"
+)
 _ORGANIZATION = re.compile(r"[一-龥]課|事務局|本部|委員会|監事会|市長|各課|関係課|担当課")
 
 
@@ -339,17 +343,32 @@ _LACKED_WORDS = {
     Asks.LIST: re.compile(r"個々|それぞれ|名称|一覧|内訳"),
 }
 
-def says_lacking(asks: Asks, entry: FaqEntry) -> bool:
-    """The answer itself says the plan does not give what `asks` wants."""
+def says_lacking(asks: Asks, entry: FaqEntry, question: str = "") -> bool:
+    """The answer itself says the plan does not give what `asks` wants: of what the question names, when a
+    sentence names a thing (「外部有識者が誰かは書かれていません」 does not answer 「市民の意見を聞くのは誰」)."""
     words = _LACKED_WORDS.get(asks)
     if words is None:
         return False
-    return any(_LACKS.search(s) and words.search(s) for s in _plain(entry.answer).split("。"))
+    named = _NAMED_RUN.findall(_plain(question))
+    return any(
+        _LACKS.search(s) and words.search(s) and not _names_another(s, named)
+        for s in _plain(entry.answer).split("。")
+    )
+
+
+_NAMED_RUN = re.compile(r"[一-龥ァ-ヶーa-z0-9]{2,}")
+_SUBJECT = re.compile(r"([一-龥ァ-ヶーa-z0-9]{2,})(が|に)(誰|だれ)")
+
+
+def _names_another(sentence: str, named: list[str]) -> bool:
+    """「外部有識者が誰かは…」 names whom it is about; a question naming none of it asks of someone else."""
+    found = _SUBJECT.search(sentence)
+    return bool(named) and found is not None and not any(n in found.group(1) or found.group(1) in n for n in named)
 
 
 def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> bool:
     """Whether `entry`'s answer can give what `asks` wants."""
-    if says_lacking(asks, entry):
+    if says_lacking(asks, entry, question):
         return False
     answer = _plain(entry.answer)
     if asks is Asks.HOW_TO:
@@ -362,9 +381,9 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
     if asks is Asks.LIST:
         return True  # any answer on the topic lists what the plan lists, unless it says the plan does not
     if asks is Asks.WHO:
-        # Who a thing is may be a person, a position, a body or 「市民」: only an answer that says the plan
-        # does not tell (「誰が就くかは記載されていません」) cannot fill it.
-        return True
+        # Who a thing is may be a person, a position, a body or 「市民」; an answer that names none of them
+        # (「ロジックモデルは…一覧として理解するために作成したもの」 for 「誰が作った」) cannot fill it.
+        return bool(_SOMEONE.search(answer))
     if asks is Asks.COUNT:
         # 「年に何回」 is not answered by 「47人」: the counter asked must be the one counted.
         counted = [m.group(3) for m in _COUNTED.finditer(answer)]
@@ -705,7 +724,7 @@ class QuestionTypeCheck:
             (a for a in Asks if a in asks and not fills(a, top, question, self.analyzer)),
             next(a for a in Asks if a in asks),
         )
-        if says_lacking(unfilled, top) and not self.uncovered_terms(question, top):
+        if says_lacking(unfilled, top, question) and not self.uncovered_terms(question, top):
             # The entry itself says the plan lacks what is asked: its own words are the note.
             note = self.lacking_note(question, top) or top.answer
             return replace(result, status=NO_ANSWER, entry=None, note=note, asked=asks)
@@ -725,7 +744,7 @@ class QuestionTypeCheck:
     def lacking_note(self, question: str, entry: FaqEntry) -> str | None:
         """The note for an entry whose own answer says the plan lacks what the question asks (the entry of a
         phrasing typed word for word, too: 「次の改訂はいつ？」 is answered by 「…時期は記載されていません」)."""
-        if not self.notes or not any(says_lacking(a, entry) for a in asked_types(question)):
+        if not self.notes or not any(says_lacking(a, entry, question) for a in asked_types(question)):
             return None
         said = re.sub(r"^(はい|いいえ)[。、]", "", entry.answer)  # the yes or no was to another question
         return f"{said}（{entry.source}）" if entry.source else said
