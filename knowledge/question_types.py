@@ -533,7 +533,7 @@ def missing_statement(asks: Asks, question: str, source_name: str = "計画") ->
     q = _plain(question)
     what = {
         Asks.PERSON_NAME: "担当者の名前",
-        Asks.COUNT: "人数" if re.search(r"何人|何名|人数|なんにん|なんめい", q) else "その数",
+        Asks.COUNT: "人数" if re.search(r"何人|何名|人数|なんにん|なんめい", q) else "頻度や回数" if re.search(r"頻度|何回|回数", q) else "その数",
         Asks.VALUE: "その数値（目標値や割合）",
         Asks.DAY: "その日程",
         Asks.PROGRESS: "進み具合や実績",
@@ -729,6 +729,8 @@ class QuestionTypeCheck:
             note = self.lacking_note(question, top) or top.answer
             return replace(result, status=NO_ANSWER, entry=None, note=note, asked=asks)
         closest = [e for _, e in entries[:3] if e is not None]
+        # What the plan says on the topic, not on a revision of it (「WGの開催頻度は」 is not how often it is revised).
+        closest = [e for e in closest if not self._off_revision(question, e)] or closest
         statement = (
             f"{self.source_name}には「{'」「'.join(unknown)}」についての記載はありません。"
             if unfilled is Asks.UNKNOWN_TERM
