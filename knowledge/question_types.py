@@ -84,7 +84,7 @@ _COUNT = _any(
     r"件数|台数|箇所数|者数|枚数|項目数|人数|頻度"
 )
 _VALUE = _any(r"目標値|数値は|何%|何パーセント|何割|達成率|割合|普及率|交付率|利用率|進捗率|進み具合|進捗状況は")
-_PROGRESS = _any(r"進捗|進み具合|どこまで進|実績|成果は|効果は|効果って|どれくらい(減|増)|削減(量|効果)|達成状況|達成率")
+_PROGRESS = _any(r"進捗|進み具合|どこまで進|実績|成果(は|って|[?？]|$)|効果は|効果って|どれくらい(減|増)|削減(量|効果)|達成状況|達成率")
 _DAY = _any(r"開催日|日程|日時|何日|何月|何曜|日付|開催予定|次回|完了日|開始日|実施日|導入日|締切日|期日|公開日|リリース日|稼働日|運用開始日")
 _PERIOD = _any(r"期間(は|って|を|が|[?？]|$)|何年間|いつからいつまで")
 # The counter a count question names, and the counters of an answer that can fill it.
@@ -422,7 +422,10 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
             return any(_ORGANIZATION.search(s) and _IN_CHARGE_SAID.search(s) for s in answer.split("。"))
         return bool(_ORGANIZATION.search(answer))
     if asks is Asks.PLACE:
-        return _said_of_topic(r"場所|会場|センター|会館|ホール|庁舎|市役所|[一-龥]館|会議室|別ファイル", entry, question, analyzer)
+        # 「DX推進リーダー養成は2025年度どこでやる」: in which WG (「2025年度のWG②と③で実施」).
+        return _said_of_topic(
+            r"場所|会場|センター|会館|ホール|庁舎|市役所|[一-龥]館|会議室|別ファイル|wg.{0,6}で実施", entry, question, analyzer
+        )
     if asks is Asks.REASON:
         return bool(_BECAUSE.search(answer))
     if asks is Asks.NEXT:

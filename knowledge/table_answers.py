@@ -403,7 +403,9 @@ class TableAnswerer:
             or self._reforms_and_themes(q) or self._reform_overview(q)
         ):
             return found
-        if q.departments and (bpr or wg or q.has(_MEMBERSHIP)):
+        # 「総務課はDX推進委員会に入っている？」 is about that body (各課職員1名), not the WGs.
+        other_body = any(b not in ("ワーキンググループ", "事務局") for b in bodies)
+        if q.departments and (bpr or wg or (q.has(_MEMBERSHIP) and not other_body)):
             return self._department_profile(q, bpr=bpr, wg=wg or not bpr, bodies=bodies)
         if q.unknown_departments and (bpr or (wg and q.has(_MEMBERSHIP, q.text))):
             return self._unknown_department(q, bpr=bpr, wg=wg)

@@ -120,6 +120,7 @@ COMPUTED = [
     ("総務課と政策企画課は同じWG？", "table:wg-of-department", ["はい。", "WG②"], ["事務局"]),
     ("商工観光課と水道課の共通のWGは", "table:wg-of-department", ["ありません"], []),
     ("WG④は2025年度もある？", "table:wg-status", ["いいえ。2025年度のWGにWG④はありません", "取組み休止"], []),
+    ("DX推進リーダー養成は2025年度どこでやる", "table:wg-status", ["2025年度のWG②と③で実施"], []),
     # counted or compared from the bodies' table
     ("推進本部の役割はいくつ", "table:bodies", ["3つ"], []),
     ("推進本部は監事会より何人多い", "table:bodies", ["36人"], []),
@@ -164,7 +165,7 @@ def test_what_the_tables_do_not_have_is_said_and_not_answered(plan_engine: FaqEn
 
 @pytest.mark.parametrize(
     "question",
-    ["BPRとは", "WGの役割は？", "最新版は何版？", "第1.3版の改訂内容", "電子決済と電子決裁の違いは？", "推進体制図でWGの下に書かれている課名は何を表していますか？", "BPRの推進はどのテーマ？",
+    ["BPRとは", "WGの役割は？", "総務課はDX推進委員会に入っている？", "最新版は何版？", "第1.3版の改訂内容", "電子決済と電子決裁の違いは？", "推進体制図でWGの下に書かれている課名は何を表していますか？", "BPRの推進はどのテーマ？",
      "BPRやってない課はDXに手をつけちゃダメ？", "人事異動はいつ", "WG1つあたりのメンバーは何人",
      "表①〜③の取り組みは増えるだけ？", "表①〜③の取組みは必ず実施するの？"],
 )
