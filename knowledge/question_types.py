@@ -130,6 +130,8 @@ _PRODUCT_SPECIFIC = _any(
 )
 _CONTACT = _any(r"電話番号|(?<!wg)(?<!表)(?<!テーマ)(?<!no)何番(?!目)|メールアドレス|メアド|url|ファックス|fax|内線|アドレス")
 _LONG_FORM = _any(r"何の略|なんの略|略称|正式名称|正式名|正式には|略さず|略さない|何を略|略語|の略\?|の略？")
+# 「STEP3で構想担当課は何してくれる？」 names a body (構想担当課) and asks what it does, not which it is.
+_NAMES_A_BODY_IN_CHARGE = re.compile(r"^(?!.*(どこ|どの|何課|誰|だれ)).*[一-龥a-z]担当課")
 _DEPARTMENT = _any(
     r"どの課|どこの課|何課が|何課の|担当課|所管課|担当部署|どの部署|どこの部署|どの部局|所管は|所管部署|"
     r"どこが担当|担当はどこ|どこの担当|担当の課"
@@ -190,7 +192,7 @@ def asked_types(question: str) -> frozenset[Asks]:
         asks.add(Asks.CONTACT)
     if _LONG_FORM.search(q) and not _LETTER_OF.search(q) and _acronyms(q):
         asks.add(Asks.LONG_FORM)
-    if _DEPARTMENT.search(q):
+    if _DEPARTMENT.search(q) and not _NAMES_A_BODY_IN_CHARGE.search(q):
         asks.add(Asks.DEPARTMENT)
     if _POSITION.search(q) and not _WHICH_BODY_HEADED.search(q):
         asks.add(Asks.POSITION)
@@ -320,6 +322,9 @@ _SOMEONE = re.compile(
     r"[一-龥]課|事務局|本部|委員会|委員|監事会|市長|教育長|参事|顧問|補佐官|職員|市民|住民|事業者|有識者|リーダー|"
     r"wg|ワーキンググループ|グループ|チーム|人材|江津市|国|庁|担当|cdo|本人|申請者|誰|人"
 )
+# Names of bodies in an answer (政策企画課, 推進本部, 事務局) and the ones that name no particular department.
+_ORGANIZATION_NAME = re.compile(r"[一-龥ァ-ヶーa-z]*(課|事務局|本部|委員会|監事会)|市長")
+_GENERIC_BODIES = frozenset(("各課", "関係課", "担当課", "所管課", "所属課", "参加課", "対象課", "全課"))
 _ORGANIZATION = re.compile(r"[一-龥]課|事務局|本部|委員会|監事会|市長|各課|関係課|担当課")
 
 
@@ -417,10 +422,19 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
     if asks is Asks.DEPARTMENT:
         if entry.id.startswith("table:"):
             return True  # the tables name departments as the plan does (BPR's 農林水産, without 課)
-        if _IN_CHARGE.search(_plain(question)):
+        asked = _plain(question)
+        # 「構想担当課はどこ」 is not answered by 「構想担当課が…伴走し」: a body the question itself names, or
+        # 各課, names no department.
+        named = {m.group(0) for m in _ORGANIZATION_NAME.finditer(asked)}
+        def names_one(sentence: str) -> bool:
+            return any(
+                m.group(0) not in named and m.group(0) not in _GENERIC_BODIES and not any(m.group(0) in n for n in named)
+                for m in _ORGANIZATION_NAME.finditer(sentence)
+            )
+        if _IN_CHARGE.search(asked):
             # 「生成AIの活用の担当課」: a body that takes part (WG③'s departments) is not one in charge.
-            return any(_ORGANIZATION.search(s) and _IN_CHARGE_SAID.search(s) for s in answer.split("。"))
-        return bool(_ORGANIZATION.search(answer))
+            return any(names_one(s) and _IN_CHARGE_SAID.search(s) for s in answer.split("。"))
+        return any(names_one(s) for s in answer.split("。"))
     if asks is Asks.PLACE:
         # 「DX推進リーダー養成は2025年度どこでやる」: in which WG (「2025年度のWG②と③で実施」).
         return _said_of_topic(

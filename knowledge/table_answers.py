@@ -163,6 +163,7 @@ _BPR_ITSELF = _words(
     "内製", "委託", "外部", "外注", "自前", "手法", "方法", "やり方", "進め方", "意味", "略", "正式", "継続", "これから", "今後",
     "ずっと", "誰が", "だれが", "業者", "コンサル",
 )
+_IN_CHARGE_OF = _words("担当課", "担当の課", "担当部署", "所管課", "所管", "担当はどこ", "どこが担当", "担当している課", "担当する課")
 _NEGATION = _words("ない課", "してない", "やってない", "していない", "未実施", "実施していない", "以外")
 
 
@@ -411,6 +412,8 @@ class TableAnswerer:
             return self._unknown_department(q, bpr=bpr, wg=wg)
         if bpr and q.has(_BPR_ITSELF):
             return None
+        if (bpr or q.groups) and not q.departments and q.has(_IN_CHARGE_OF):
+            return None  # 「BPRの担当課」「WG①の担当課」: who is in charge, which the tables do not say
         if bpr and (q.groups or wg) and (found := self._bpr_and_groups(q)):
             return found
         if bpr and not q.groups:

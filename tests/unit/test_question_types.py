@@ -54,6 +54,7 @@ ASKED = [
     ("BPRしていない業務でも取組みはできる？", set()),
     ("救急医療ICTネットワーク整備の事業費は", {Asks.AMOUNT}),
     ("副市長は誰", {Asks.PERSON_NAME}),  # a title asked as who: a name
+    ("STEP3で構想担当課は何してくれる？", set()),  # names a body in charge, asks what it does
 ]
 
 
@@ -153,7 +154,8 @@ def test_basic_questions_get_the_basic_answer(plan_engine: FaqEngine, question: 
      "災害の時のデジタル化の取組み",  # デジタル庁の設置 is no initiative
      "救急医療ICTネットワーク整備の事業費は", "副市長は誰", "テレワークの申請方法",
      "ロジックモデルは誰が作った",  # an answer naming nobody does not say who
-     "フロントヤード改革のWGの成果"],
+     "フロントヤード改革のWGの成果",
+     "構想担当課はどこ", "BPRの担当課は"],  # naming the body asked, or BPR's departments, is not who is in charge
 )
 def test_traps_on_plan_topics_are_not_answered(plan_engine: FaqEngine, question: str) -> None:
     result = plan_engine.match(question)
