@@ -423,18 +423,11 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
         if entry.id.startswith("table:"):
             return True  # the tables name departments as the plan does (BPR's 農林水産, without 課)
         asked = _plain(question)
-        # 「構想担当課はどこ」 is not answered by 「構想担当課が…伴走し」: a body the question itself names, or
-        # 各課, names no department.
-        named = {m.group(0) for m in _ORGANIZATION_NAME.finditer(asked)}
-        def names_one(sentence: str) -> bool:
-            return any(
-                m.group(0) not in named and m.group(0) not in _GENERIC_BODIES and not any(m.group(0) in n for n in named)
-                for m in _ORGANIZATION_NAME.finditer(sentence)
-            )
+        bodies = {m.group(0) for m in _ORGANIZATION_NAME.finditer(asked)}
         if _IN_CHARGE.search(asked):
             # 「生成AIの活用の担当課」: a body that takes part (WG③'s departments) is not one in charge.
-            return any(names_one(s) and _IN_CHARGE_SAID.search(s) for s in answer.split("。"))
-        return any(names_one(s) for s in answer.split("。"))
+            return any(_names_a_body(s, bodies) and _IN_CHARGE_SAID.search(s) for s in answer.split("。"))
+        return any(_names_a_body(s, bodies) for s in answer.split("。"))
     if asks is Asks.PLACE:
         # 「DX推進リーダー養成は2025年度どこでやる」: in which WG (「2025年度のWG②と③で実施」).
         return _said_of_topic(
@@ -503,6 +496,15 @@ def _stands_as(word: str, compound: str, sentence: str) -> bool:
             return True
         at = sentence.find(word, at + 1)
     return False
+
+
+def _names_a_body(sentence: str, asked: set[str]) -> bool:
+    """A department or body other than the ones the question names and 各課: 「構想担当課はどこ」 is not
+    answered by 「構想担当課が…伴走し」."""
+    return any(
+        m.group(0) not in _GENERIC_BODIES and not any(m.group(0) in a for a in asked)
+        for m in _ORGANIZATION_NAME.finditer(sentence)
+    )
 
 
 def _said_of_topic(pattern: str, entry: FaqEntry, question: str, analyzer: Analyzer) -> bool:
