@@ -79,7 +79,7 @@ _THING_BEFORE_NAME = _any(
 _WHO_HOLDS_TITLE = re.compile(r"^(市長|副市長|教育長|参事|顧問|危機管理監|課長|部長|係長)(って|は)(誰|だれ|どなた|どんな人)")
 _PERSON_NAME = _any(r"名前|なまえ|氏名|フルネーム|実名|誰さん|どなたさん|作成者|著者|執筆者|(作っ|書い|関わっ|携わっ|担当し)た人")
 _COUNT = _any(
-    r"何人(?!も)|なんにん|何名|なんめい|人数|何個(?!も)|何件(?!も)|何つ|いくつ|幾つ|何か所|何カ所|何ヶ所|何回(?!も)|何チーム|何グループ|"
+    r"何課(?!が担当|の担当)|何人(?!も)|なんにん|何名|なんめい|人数|何個(?!も)|何件(?!も)|何つ|いくつ|幾つ|何か所|何カ所|何ヶ所|何回(?!も)|何チーム|何グループ|"
     r"何業務|何手続|何年間|何分野|何団体|何種類|何社|何部署|何テーマ|何項目|何本|何組織|(?<![値字])(の数|数は|数って)(?![値字式学])|"
     r"件数|台数|箇所数|者数|枚数|項目数|人数|頻度"
 )
@@ -396,7 +396,8 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
         wanted = next((units for pattern, units in _COUNTERS if pattern.search(asked)), None)
         if wanted is None:
             return bool(counted)
-        return any(c in wanted or (wanted == "課" and c == "つ") for c in counted)
+        # 「8つの課」 counts 課; 「3つの改革」 does not.
+        return any(c in wanted for c in counted) or (wanted == "課" and bool(re.search(r"[0-9一二三四五六七八九十]つの課", answer)))
     if asks is Asks.VALUE:
         return bool(re.search(r"\d+(\.\d+)?\s*(%|パーセント|割|倍|ポイント)", answer))
     if asks in (Asks.PERIOD, Asks.SINCE, Asks.UNTIL) and _NEXT_ONE.search(_plain(question)):

@@ -65,6 +65,7 @@ def _tables_of_range(found: re.Match[str]) -> str:
 
 
 _YEARS = re.compile(r"(20\d\d)年度?")
+_REIWA_YEAR = re.compile(r"(?:令和|r)([1-9]|1[0-9])年度")
 # 2022〜2023年度, 2022・2023年度: both years.
 _YEAR_BOUND = re.compile(r"(20\d\d)年度?(マデ|以降|カラ)")
 _YEAR_PAIR = re.compile(r"(20\d\d)(?:年度?)?(?:カラ|・|、|ト)(20\d\d)(?:年|(?![\d.]))")
@@ -316,6 +317,8 @@ class TableAnswerer:
                 if used and (named or (group.name in used and self._unique_name(group))):
                     groups.append(group.number)
                     group_tables.add(key)
+        # 令和 years the glossary does not list (R3年度, 令和10年度): 令和N年度 is 2018+N年度.
+        text = _REIWA_YEAR.sub(lambda m: f"{2018 + int(m.group(1))}年度", text)
         pairs = [y for pair in _YEAR_PAIR.findall(text) for y in pair]
         years = list(dict.fromkeys(f"{y}年度" for y in sorted({*pairs, *_YEARS.findall(text)})))
         departments, rest = self._find_departments(text, question)
