@@ -333,7 +333,7 @@ class TableAnswerer:
         unknown = [
             d
             for d in _ANY_DEPARTMENT.findall(plain)
-            if _fold(d) not in known and not any(fuzz.ratio(_fold(d), k) >= 60 for k in known)
+            if _fold(d) not in known and not any(fuzz.ratio(_fold(d), k) >= 70 for k in known)
         ]
         return _Question(
             text, list(dict.fromkeys(groups)), group_tables, list(dict.fromkeys(named_forms)), years, departments, unknown, rest
@@ -411,7 +411,8 @@ class TableAnswerer:
         other_body = any(b not in ("ワーキンググループ", "事務局") for b in bodies)
         if q.departments and (bpr or wg or (q.has(_MEMBERSHIP) and not other_body)):
             return self._department_profile(q, bpr=bpr, wg=wg or not bpr, bodies=bodies)
-        if q.unknown_departments and (bpr or (wg and q.has(_MEMBERSHIP, q.text))):
+        which_group = q.has(_words("どのwg", "どこのwg", "何のwg", "wgはどこ", "wgどこ", "wgは何"), q.text)
+        if q.unknown_departments and (bpr or (wg and (q.has(_MEMBERSHIP, q.text) or which_group))):
             return self._unknown_department(q, bpr=bpr, wg=wg)
         if bpr and q.has(_BPR_ITSELF):
             return None

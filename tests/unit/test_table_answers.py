@@ -121,6 +121,8 @@ COMPUTED = [
     ("商工観光課と水道課の共通のWGは", "table:wg-of-department", ["ありません"], []),
     ("WG④は2025年度もある？", "table:wg-status", ["いいえ。2025年度のWGにWG④はありません", "取組み休止"], []),
     ("DX推進リーダー養成は2025年度どこでやる", "table:wg-status", ["2025年度のWG②と③で実施"], []),
+    # a department the plan does not have is not a typo of one that shares two letters (情報政策課, 政策企画課)
+    ("情報政策課はどのWG", "table:wg-of-department", ["情報政策課は書かれていません"], ["政策企画課"]),
     # counted or compared from the bodies' table
     ("推進本部の役割はいくつ", "table:bodies", ["3つ"], []),
     ("推進本部は監事会より何人多い", "table:bodies", ["36人"], []),
