@@ -440,13 +440,13 @@ class FaqEngine:
             word_rows = self.vectors.rows_of(words.terms)
             idf_w = out["idf_w"]
             p_indptr, p_terms = out["presence_w_indptr"], out["presence_w_terms"]
-            rows, weights = [], []
-            for i in range(n):
-                terms = p_terms[p_indptr[i] : p_indptr[i + 1]]
-                terms = terms[word_rows[terms] >= 0]
-                rows.append(word_rows[terms])
-                weights.append(idf_w[terms])
-            out["entry_vectors"], out["vector_component"] = entry_vectors(rows, weights, self.vectors)
+            # Each entry's words that have a vector, all entries at once.
+            has_vector = word_rows[p_terms] >= 0
+            kept = np.concatenate([[0], np.cumsum(has_vector, dtype=np.int64)])[p_indptr]
+            terms = p_terms[has_vector]
+            out["entry_vectors"], out["vector_component"] = entry_vectors(
+                word_rows[terms], idf_w[terms], kept, self.vectors
+            )
             out["word_rows"] = word_rows.astype(np.int32)
         # Words, bigrams and readings in one forward index (bigram and reading ids after the words'), merged
         # here rather than at every start.

@@ -121,9 +121,10 @@ class Postings:
         n_docs = max(len(docs), 1)
         lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=len(docs))
         avg = float(lengths.mean()) if len(docs) and lengths.sum() else 1.0
-        keys = np.concatenate([*docs, np.empty(0, dtype=np.int32)]).astype(np.int64)
+        key_type = _key_type((n_terms + 1) * n_docs)
+        keys = np.concatenate([*docs, np.empty(0, dtype=np.int32)]).astype(key_type)
         keys *= n_docs
-        keys += np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+        keys += np.repeat(np.arange(len(docs), dtype=key_type), lengths)
         # tf per (term, doc): count the pairs.
         pair, tf = _unique_counts(keys)
         del keys
@@ -223,12 +224,13 @@ class Presence:
 
     @classmethod
     def build(cls, pairs_term: np.ndarray, pairs_entry: np.ndarray, n_entries: int, n_terms: int) -> Presence:
-        keys = pairs_entry.astype(np.int64)
+        key_type = _key_type((n_entries + 1) * max(n_terms, 1))
+        keys = pairs_entry.astype(key_type)
         keys *= max(n_terms, 1)
-        keys += pairs_term
+        keys += pairs_term.astype(key_type)
         unique = _unique_sorted(keys)
         del keys
-        indptr = np.searchsorted(unique, np.arange(n_entries + 1, dtype=np.int64) * max(n_terms, 1)).astype(np.int64)
+        indptr = np.searchsorted(unique, np.arange(n_entries + 1, dtype=key_type) * max(n_terms, 1)).astype(np.int64)
         unique %= max(n_terms, 1)  # in place: the term of each (entry, term) key
         return cls(indptr, unique.astype(np.int32), n_terms)
 
@@ -337,6 +339,12 @@ def _heaviest_first(
     return np.argsort(key)  # keys are distinct: any sort gives the one order
 
 
+def _key_type(bound: int) -> type[np.unsignedinteger] | type[np.signedinteger]:
+    """The narrowest type for sort keys below `bound`: 32-bit keys sort almost twice as fast as 64-bit ones,
+    and every build sorts millions of them."""
+    return np.uint32 if bound < 1 << 32 else np.int64
+
+
 def _unique_counts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique keys and their counts (int32), by one sort in place (numpy's hash-based unique is
     several times slower on millions of int64 keys). `keys` is sorted as a side effect."""
@@ -370,16 +378,22 @@ def bm25_idf(df: np.ndarray, n: int) -> np.ndarray:
 
 
 def entry_vectors(
-    entry_rows: Sequence[np.ndarray], entry_weights: Sequence[np.ndarray], vectors: WordVectors
+    rows: np.ndarray, weights: np.ndarray, indptr: np.ndarray, vectors: WordVectors
 ) -> tuple[np.ndarray, np.ndarray]:
     """Idf-weighted mean word vector of each entry, its first principal component removed, unit length.
 
+    Entry i's words are the vector rows `rows[indptr[i]:indptr[i + 1]]` with their `weights`.
     Returns (vectors float32 [entries × dims], the removed component)."""
     dims = vectors.dims
-    out = np.zeros((len(entry_rows), dims), dtype=np.float32)
-    for i, (rows, weights) in enumerate(zip(entry_rows, entry_weights, strict=True)):
-        if len(rows):
-            out[i] = weights @ vectors.of(rows)
+    n = len(indptr) - 1
+    out = np.zeros((n, dims), dtype=np.float32)
+    # Each distinct row made float32 once (a row recurs in thousands of entries), then gathered per entry.
+    used, at = np.unique(rows, return_inverse=True)
+    table = vectors.of(used)
+    bounds = indptr.tolist()
+    for i, (start, end) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        if end > start:
+            out[i] = weights[start:end] @ table[at[start:end]]
     component = _first_component(out)
     out -= np.outer(out @ component, component)
     out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
