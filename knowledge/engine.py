@@ -281,12 +281,18 @@ class FaqEngine:
             self.thresholds = Thresholds(answer, suggest, "cached")
             self._prepare_around_ranking()
             return
-        arrays = self._build_arrays()
-        self._restore(arrays)
-        self._prepare_around_ranking()
-        if calibrate:
-            self.thresholds = self._fit_thresholds()
-            logger.info("decision thresholds %s", self.thresholds)
+        # One BLAS thread while building: OpenBLAS's own threads spin for a core, and on a busy machine its
+        # threaded products (the vectors' principal component, thousands of small ones) took several times
+        # longer than on one thread. It also makes the built vectors the same bits whatever the core count.
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            arrays = self._build_arrays()
+            self._restore(arrays)
+            self._prepare_around_ranking()
+            if calibrate:
+                self.thresholds = self._fit_thresholds()
+                logger.info("decision thresholds %s", self.thresholds)
         arrays["thresholds"] = np.asarray([self.thresholds.answer, self.thresholds.suggest])
         if cache_dir:
             index_cache.save(cache_dir, self.cache_key(), arrays)
