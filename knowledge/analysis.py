@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import marshal
 import os
@@ -248,6 +249,13 @@ def _can_fork() -> bool:
     return cores > 1 and threading.active_count() == 1
 
 
+@functools.cache
+def sudachi_dictionary() -> Dictionary:
+    """The Sudachi core dictionary, opened once per process: it is read-only, and every analyzer (one per
+    engine: a reload builds another) and the progress commands' reader make their own tokenizers from it."""
+    return Dictionary(dict="core")
+
+
 class Analyzer:
     """Sudachi-based analysis. Build once: loading the dictionary takes a fraction of a second."""
 
@@ -256,7 +264,7 @@ class Analyzer:
         switches for the ablations in benchmarks/tune_retrieval.py; the engine uses both."""
         self._parts = parts
         self._stoplist = _QUESTION_FOLDED if stoplist else frozenset()
-        self._tokenizer = Dictionary(dict="core").tokenizer(SplitMode.C)
+        self._tokenizer = sudachi_dictionary().tokenizer(SplitMode.C)
         # A Sudachi tokenizer refuses to be used by two threads at once ("Tokenizer is already in use"),
         # and the bot answers many people in parallel: under load 1 question in 5 failed without this.
         self._lock = threading.Lock()

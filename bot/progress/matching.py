@@ -47,9 +47,11 @@ class SudachiReader:
     """Katakana readings (学童 → ガクドウ), so that kana input finds kanji names. Thread-safe."""
 
     def __init__(self) -> None:
-        from sudachipy import Dictionary, SplitMode
+        from sudachipy import SplitMode
 
-        self._tokenizer = Dictionary(dict="core").tokenizer(SplitMode.C)
+        from knowledge.analysis import sudachi_dictionary
+
+        self._tokenizer = sudachi_dictionary().tokenizer(SplitMode.C)
         self._lock = threading.Lock()  # a Sudachi tokenizer must not be shared between threads at once
 
     def __call__(self, text: str) -> str:
