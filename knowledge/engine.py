@@ -275,10 +275,7 @@ class FaqEngine:
         self._unseen_idf = math.log(1 + (n + 0.5) / 0.5)
         self.thresholds = self._default_thresholds()
         arrays = index_cache.load(cache_dir, self.cache_key()) if cache_dir else None
-        if arrays is not None and "thresholds" in arrays:
-            self._restore(arrays)
-            answer, suggest = (float(x) for x in arrays["thresholds"])
-            self.thresholds = Thresholds(answer, suggest, "cached")
+        if arrays is not None and self._restored(arrays):
             self._prepare_around_ranking()
             return
         # One BLAS thread while building: OpenBLAS's own threads spin for a core, and on a busy machine its
@@ -296,6 +293,18 @@ class FaqEngine:
         arrays["thresholds"] = np.asarray([self.thresholds.answer, self.thresholds.suggest])
         if cache_dir:
             index_cache.save(cache_dir, self.cache_key(), arrays)
+
+    def _restored(self, arrays: dict[str, np.ndarray]) -> bool:
+        """The index and thresholds from the cache's arrays; False when one is missing (a file of an older
+        layout), to be rebuilt."""
+        try:
+            self._restore(arrays)
+            answer, suggest = (float(x) for x in arrays["thresholds"])
+            self.thresholds = Thresholds(answer, suggest, "cached")
+        except KeyError as missing:
+            logger.info("index cache lacks %s: rebuilding", missing)
+            return False
+        return True
 
     def _prepare_around_ranking(self) -> None:
         kb = self.kb
@@ -322,8 +331,9 @@ class FaqEngine:
         # Word for word but for the particle and the ending (「CDOは誰」 and the phrasing 「CDOって誰？」), when
         # only one entry has that phrasing.
         loose: dict[str, set[str]] = defaultdict(set)
-        # Folded all at once (numpy), not phrasing by phrasing: at 10,000 entries this was most of a warm start.
-        folded_phrasings = iter(_fold_all([p for entry in self.entries for p in entry.phrasings]))
+        phrasings = [p for entry in self.entries for p in entry.phrasings]
+        keys = self._phrasing_keys if len(self._phrasing_keys) == len(phrasings) else _fold_all(phrasings)
+        folded_phrasings = iter(keys)
         for entry in self.entries:
             for phrase in entry.phrasings:
                 folded = next(folded_phrasings)
@@ -416,6 +426,9 @@ class FaqEngine:
         out: dict[str, np.ndarray] = {
             "phrase_entry": phrase_of,
             "phrase_folded": _join(phrase_folded),
+            # Every phrasing as written, folded (`fold_for_match`), for the word-for-word lookups around the
+            # ranking (`_prepare_around_ranking`): made here, in one numpy pass, rather than at every start.
+            "phrasing_keys": _join(_fold_all([p for entry in self.entries for p in entry.phrasings])),
             "phrase_tokens": _join(phrase_tokens),
             "words": _join(words.terms),
             "bigrams": _join(bigrams.terms),
@@ -495,6 +508,7 @@ class FaqEngine:
         # Bigram sets of the phrasings compared so far (Dice), made on first use.
         self._phrase_bigram_sets: dict[int, frozenset[str]] = {}
         self._phrase_tokens = _split(arrays["phrase_tokens"])
+        self._phrasing_keys = _split(arrays["phrasing_keys"])
         self._words = Vocabulary(_split(arrays["words"]))
         self._bigrams = Vocabulary(_split(arrays["bigrams"]))
         self._readings = Vocabulary(_split(arrays["readings"]))

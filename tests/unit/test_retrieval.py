@@ -336,3 +336,18 @@ def test_a_remembered_analysis_is_what_a_fresh_analyzer_gives(monkeypatch: pytes
     for n in range(10):
         analyzer.analyze(f"住民票の写しを{n}通")
     assert len(analyzer._analyses) == 3
+
+
+def test_a_cache_file_without_an_array_the_engine_needs_is_rebuilt(tmp_path: Path) -> None:
+    """A file of an older layout (here: without the folded phrasings) has a valid key and checksums, yet is
+    rebuilt rather than half restored."""
+    expected = FaqEngine(KB).match("住民票の写しを取りたい", top=5)
+    key = FaqEngine(KB, cache_dir=tmp_path).cache_key()
+    arrays = index_cache.load(tmp_path, key)
+    assert arrays is not None
+    index_cache.save(tmp_path, key, {name: array for name, array in arrays.items() if name != "phrasing_keys"})
+    engine = FaqEngine(KB, cache_dir=tmp_path)
+    assert engine.thresholds.basis != "cached"
+    assert engine.match("住民票の写しを取りたい", top=5) == expected
+    restored = index_cache.load(tmp_path, key)
+    assert restored is not None and "phrasing_keys" in restored
