@@ -142,10 +142,8 @@ class Postings:
         long_terms = np.flatnonzero(counts > cap)
         if len(long_terms):
             at = np.flatnonzero(np.repeat(counts > cap, counts))
-            order = at[_heaviest_first(term_of[at], weights[at], doc_ids[at], len(long_terms), n_docs)]
-            doc_ids[at] = doc_ids[order]
-            weights[at] = weights[order]
-            del at, order
+            doc_ids[at], weights[at] = _sort_heaviest_first(term_of[at], weights[at], doc_ids[at], len(long_terms), n_docs)
+            del at
         return cls(indptr, doc_ids, weights.astype(np.float32, copy=False), idf, avg, params.k1, params.b)
 
     def self_score(self, idf_values: np.ndarray, query_length: int) -> float:
@@ -322,11 +320,45 @@ def _heaviest_first(
     """The order that sorts postings (given by term, then document) by term, heaviest first, ties by
     document: `np.lexsort((-weights, terms))`, by one sort of a 64-bit key where it fits (several times
     faster). Weights are positive, so their float32 bits sort as they do."""
-    doc_bits = max(int(n_docs - 1).bit_length(), 1)
+    key = _heaviest_key(terms, weights, docs, n_long_terms, n_docs)
+    if key is None:
+        return np.lexsort((-weights, terms))
+    return np.argsort(key)  # keys are distinct: any sort gives the one order
+
+
+def _sort_heaviest_first(
+    terms: np.ndarray, weights: np.ndarray, docs: np.ndarray, n_long_terms: int, n_docs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(documents, weights) in the order of `_heaviest_first`. Where the key fits, the sorted keys themselves
+    give each posting's document and weight back: one sort in place, no argsort and no gathers (a long FAQ
+    sorts millions of postings so)."""
+    key = _heaviest_key(terms, weights, docs, n_long_terms, n_docs)
+    if key is None:
+        order = np.lexsort((-weights, terms))
+        return docs[order], weights[order]
+    key.sort()
+    doc_bits = _doc_bits(n_docs)
+    sorted_docs = (key & ((1 << doc_bits) - 1)).astype(np.int32)
+    key >>= doc_bits
+    key &= 0x7FFFFFFF
+    sorted_weights = (np.int64(0x7FFFFFFF) - key).astype(np.int32).view(np.float32)
+    return sorted_docs, sorted_weights
+
+
+def _doc_bits(n_docs: int) -> int:
+    return max(int(n_docs - 1).bit_length(), 1)
+
+
+def _heaviest_key(
+    terms: np.ndarray, weights: np.ndarray, docs: np.ndarray, n_long_terms: int, n_docs: int
+) -> np.ndarray | None:
+    """One int64 per posting that sorts as (term, heaviest first, document): the term's rank (0, 1, 2… as
+    they come: the postings are by term), the float32 weight bits inverted, the document; None when it does
+    not fit in 63 bits (or a weight is not positive)."""
+    doc_bits = _doc_bits(n_docs)
     rank_bits = max(int(n_long_terms - 1).bit_length(), 1)
     if rank_bits + 31 + doc_bits > 63 or not len(terms) or float(weights.min()) <= 0:
-        return np.lexsort((-weights, terms))
-    # The terms' ranks (0, 1, 2… as they come: the postings are by term), the weight bits inverted.
+        return None
     new_term = np.empty(len(terms), dtype=bool)
     new_term[0] = False
     np.not_equal(terms[1:], terms[:-1], out=new_term[1:])
@@ -336,7 +368,7 @@ def _heaviest_first(
     inverted <<= doc_bits
     key |= inverted
     key |= docs.astype(np.int64)
-    return np.argsort(key)  # keys are distinct: any sort gives the one order
+    return key
 
 
 def _key_type(bound: int) -> type[np.unsignedinteger] | type[np.signedinteger]:

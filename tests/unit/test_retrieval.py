@@ -21,6 +21,7 @@ from knowledge.retrieval import (
     Postings,
     Presence,
     _heaviest_first,
+    _sort_heaviest_first,
     bm25_idf,
 )
 from knowledge.vectors import bundled_vectors
@@ -229,6 +230,10 @@ def test_heaviest_first_by_one_key_is_lexsort(seed: int) -> None:
     weights = rng.choice(values, len(terms))
     expected = np.lexsort((-weights, terms))
     assert _heaviest_first(terms, weights, docs, len(np.unique(terms)), max(n_docs, 2000)).tolist() == expected.tolist()
+    # The same order read back from the sorted keys: documents and weights, bit for bit.
+    sorted_docs, sorted_weights = _sort_heaviest_first(terms, weights, docs, len(np.unique(terms)), max(n_docs, 2000))
+    assert sorted_docs.tolist() == docs[expected].tolist()
+    assert sorted_weights.dtype == np.float32 and sorted_weights.tobytes() == weights[expected].tobytes()
 
 
 def test_merged_presence_answers_as_each_kind_does() -> None:
