@@ -249,6 +249,9 @@ def _can_fork() -> bool:
     return cores > 1 and threading.active_count() == 1
 
 
+MORPHEME_FIELDS = ("pos", "normalized_form", "reading_form", "split_a", "synonym_group_ids")
+
+
 @functools.cache
 def sudachi_dictionary() -> Dictionary:
     """The Sudachi core dictionary, opened once per process: it is read-only, and every analyzer (one per
@@ -264,7 +267,10 @@ class Analyzer:
         switches for the ablations in benchmarks/tune_retrieval.py; the engine uses both."""
         self._parts = parts
         self._stoplist = _QUESTION_FOLDED if stoplist else frozenset()
-        self._tokenizer = sudachi_dictionary().tokenizer(SplitMode.C)
+        # Only the fields this module reads of a morpheme (besides its surface and ids) are loaded: a build
+        # tokenizes millions of morphemes, and each field not decoded saves a little of each. A new use of
+        # another field (dictionary_form, split_b, user_data…) must add it here, or it reads empty.
+        self._tokenizer = sudachi_dictionary().tokenizer(SplitMode.C, fields=set(MORPHEME_FIELDS))
         # A Sudachi tokenizer refuses to be used by two threads at once ("Tokenizer is already in use"),
         # and the bot answers many people in parallel: under load 1 question in 5 failed without this.
         self._lock = threading.Lock()
