@@ -356,3 +356,25 @@ def test_a_cache_file_without_an_array_the_engine_needs_is_rebuilt(tmp_path: Pat
     assert engine.match("住民票の写しを取りたい", top=5) == expected
     restored = index_cache.load(tmp_path, key)
     assert restored is not None and "phrasing_keys" in restored
+
+
+def test_the_index_cache_gives_back_every_array_as_saved_and_read_only(tmp_path: Path) -> None:
+    arrays = {
+        "flags": np.array([True, False, True]),
+        "bytes": np.frombuffer("住民票\n".encode(), dtype=np.uint8),
+        "ids": np.arange(7, dtype=np.int32),
+        "offsets": np.array([0, 1 << 40], dtype=np.int64),
+        "weights": np.linspace(0, 1, 5, dtype=np.float32),
+        "matrix": np.arange(12, dtype=np.float64).reshape(3, 4),
+        "columns": np.asfortranarray(np.arange(6, dtype=np.int16).reshape(2, 3)),
+        "empty": np.empty(0, dtype=np.int32),
+    }
+    index_cache.save(tmp_path, "k" * 64, arrays)
+    loaded = index_cache.load(tmp_path, "k" * 64)
+    assert loaded is not None and loaded.keys() == arrays.keys()
+    for name, array in arrays.items():
+        assert loaded[name].dtype == array.dtype and loaded[name].shape == array.shape
+        assert np.array_equal(loaded[name], array), name
+        assert not loaded[name].flags.writeable
+        assert loaded[name].ctypes.data % 8 == 0 or not loaded[name].size  # aligned: no slow unaligned access
+    assert index_cache.load(tmp_path, "j" * 64) is None  # another key: another file
