@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 from knowledge.analysis import Analyzer
 from knowledge.kb import FaqEntry, Initiative, Reform
 from knowledge.normalize import fold_for_match, fold_kana, hiragana_to_katakana, normalize_text
-from knowledge.tables import BprYear, PlanTables, WgTable, WorkingGroup, circled
+from knowledge.tables import BprYear, PlanTables, Version, WgTable, WorkingGroup, circled
 
 # Entry ids of computed answers: `table:` + what was computed.
 WG_MEMBERS = "table:wg-members"
@@ -480,15 +480,29 @@ class TableAnswerer:
             listed = " ".join(f"{circled(i + 1)}{c}" for i, c in enumerate(one.changes))
             body = f"{one.version}（{one.issued}）の改訂内容は{len(one.changes)}点です：{listed}。"
             return self._entry(REVISIONS, f"{one.version}の改訂点の数", body, table.source)
-        if table is None or len(named) == 1 or q.has(_ONE_VERSION):
-            return None  # one version (第1.3版の改訂点, 今回の改訂) is an entry's question
+        if table is None or (len(named) == 1 and one is None) or q.has(_ONE_VERSION):
+            return None  # 今回の改訂, a version the table lacks: an entry's question
         words = [
             fold_for_match(surface)
             for surface, pos in self.analyzer.parts_of_speech(self.analyzer.glossary.canonicalize(normalize_text(question)))
             if pos[0] == "名詞" and pos[1] not in ("数詞", "代名詞")
         ]
         kinds = {kind for pattern, kind in _CHANGE_KINDS if pattern.search(q.text)}
-        terms = [w for w in words if w and pos_noun(w) and w not in _REVISION_WORDS]
+        terms = [w for w in words if w and pos_noun(w) and w not in _REVISION_WORDS and not re.fullmatch(r"[0-9.]+", w)]
+        if one is not None:
+            if not terms or not kinds or not _is_yes_no(q):
+                return None  # 第1.3版の改訂点: the entry of that version
+            # 「第1.4版で推進体制図は修正された？」: yes or no from its row, and the versions that did it.
+            mine = _changes_with(one, terms, kinds)
+            others = [v for v in table.versions if v is not one and _changes_with(v, terms, kinds)]
+            if mine:
+                body = f"はい。{one.version}（{one.issued}）の改訂内容に「{'／'.join(mine)}」とあります。"
+            else:
+                listed = "／".join(one.changes)
+                body = f"いいえ。{one.version}（{one.issued}）の改訂内容は「{listed}」です。"
+                if others:
+                    body += f"改訂履歴でこれに当たるのは{'、'.join(f'{v.version}（{v.issued}）' for v in others)}です。"
+            return self._entry(REVISIONS, f"{one.version}の改訂内容", body, table.source)
         year = re.search(r"(20\d\d)年(?!度)", q.text)
         day = re.search(r"(?<!\d)(1[0-2]|[1-9])月(3[01]|[12]\d|[1-9])日", q.text)
         if day is not None and year is None:
@@ -1337,12 +1351,20 @@ class TableAnswerer:
 
 _WHICH = _words("どの", "どこ", "何", "いつ", "どれ", "教えて", "一覧", "全部")
 # A question word: what follows is not a yes/no question.
-_ASKS_WHAT = _words("どの", "どこ", "何", "なに", "いつ", "どれ", "誰", "だれ", "いくつ", "教えて", "一覧", "挙げて", "のは")
+_ASKS_WHAT = _words("どの", "どこ", "何", "なに", "いつ", "どれ", "誰", "だれ", "いくつ", "教えて", "挙げて", "のは")
 
 
 def _no(q: _Question) -> str:
     """「いいえ。」 before what a yes/no question (「土木建設課はWGに入ってる？」) finds absent."""
     return "" if q.has(_WHICH, q.text) else "いいえ。"
+
+
+def _changes_with(version: Version, terms: Iterable[str], kinds: Iterable[str]) -> list[str]:
+    """The lines of a version's row that name every term (folded) and every kind of change (追記, 修正)."""
+    return [
+        c for c in version.changes
+        if all(t in fold_for_match(c) for t in terms) and all(k in fold_for_match(c) for k in kinds)
+    ]
 
 
 def _is_yes_no(q: _Question) -> bool:

@@ -111,6 +111,10 @@ COMPUTED = [
     ("推進体制図が修正されたのは何回", "table:revisions", ["3回", "第1.41版"], []),
     ("個別業務一覧が追記されたのは何回", "table:revisions", ["5回"], []),
     ("2025年に何回改訂", "table:revisions", ["2回"], []),
+    # yes or no for one version's change, from its row
+    ("第1.4版で推進体制図は修正された？", "table:revisions", ["いいえ", "第1.41版"], []),
+    ("第1.41版で個別業務一覧は修正された？", "table:revisions", ["はい"], []),
+    ("第1.3版でKPIは追記された？", "table:revisions", ["いいえ", "第1.2版"], []),
     ("WG全体で延べ何課", "table:wg-members", ["延べ18課", "15課"], []),
     ("BPRを2回やった課はある？", "table:bpr-by-year", ["いいえ"], []),
     ("取組みが1つだけのテーマは", "table:initiatives", ["8つ", "ナッジ理論"], []),
