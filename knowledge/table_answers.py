@@ -685,6 +685,13 @@ class TableAnswerer:
             sentences.append(
                 f"「{name}」は{self._table_name(initiative.reform)}のテーマ{initiative.theme_no}「{initiative.theme}」{note}です。"
             )
+        if q.has(_words("同じ", "共通", "一緒")) and _is_yes_no(q):
+            # 「テレワークと民間人材の活用は同じテーマ？」
+            places = [self._initiatives_by_name[n] for n in names]
+            by_theme = q.has(_ASKS_THEME)
+            keys = {(i.reform, i.theme_no) if by_theme else (i.reform,) for i in places}
+            what = "テーマ" if by_theme else "改革（表）"
+            sentences.insert(0, f"{'はい。同じ' if len(keys) == 1 else 'いいえ。別の'}{what}です。")
         return self._entry(INITIATIVES, f"{'と'.join(names)}の改革・テーマ", "".join(sentences), "3. DXの進め方 STEP2")
 
     def _reform_overview(self, q: _Question) -> TableAnswer | None:
