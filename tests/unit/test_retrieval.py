@@ -378,3 +378,11 @@ def test_the_index_cache_gives_back_every_array_as_saved_and_read_only(tmp_path:
         assert not loaded[name].flags.writeable
         assert loaded[name].ctypes.data % 8 == 0 or not loaded[name].size  # aligned: no slow unaligned access
     assert index_cache.load(tmp_path, "j" * 64) is None  # another key: another file
+
+
+@pytest.mark.parametrize("text", ["", "ア", "アイ", "ジユウミンヒヨウ", "ああああ", "第1.3版"])
+def test_a_phrasings_bigram_set_is_that_of_its_bigrams(text: str) -> None:
+    from knowledge.engine import _bigram_set
+    from knowledge.normalize import char_ngrams
+
+    assert _bigram_set(text) == frozenset(char_ngrams(text, 2))
