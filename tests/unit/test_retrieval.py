@@ -174,13 +174,10 @@ def _indexed(analyzer: Analyzer, texts: list[str]) -> tuple[list[list[str]], lis
     return [[terms[i] for i in ids.tolist()] for ids in indexed.word_ids], indexed.folded, indexed.reading_codes.tolist()
 
 
-def test_a_forked_helper_tokenizes_half_a_long_build_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+def count_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """From now on, the pids of the tokenizer helpers knowledge.analysis forks (the fork itself is real)."""
     import knowledge.analysis as analysis
 
-    kb = load_kb()
-    texts = [e.answer for e in kb.entries] + [p for e in kb.entries for p in e.phrasings]
-    analyzer = Analyzer(Glossary(kb.synonyms))
-    alone = _indexed(analyzer, texts)  # the bundled KB is under PARALLEL_MIN_SENTENCES: no fork
     forks: list[int] = []
     real_fork = analysis.os.fork
 
@@ -190,9 +187,20 @@ def test_a_forked_helper_tokenizes_half_a_long_build_with_the_same_result(monkey
             forks.append(pid)
         return pid
 
+    monkeypatch.setattr(analysis.os, "fork", counted_fork)
+    return forks
+
+
+def test_a_forked_helper_tokenizes_half_a_long_build_with_the_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    import knowledge.analysis as analysis
+
+    kb = load_kb()
+    texts = [e.answer for e in kb.entries] + [p for e in kb.entries for p in e.phrasings]
+    analyzer = Analyzer(Glossary(kb.synonyms))
+    alone = _indexed(analyzer, texts)  # the bundled KB is under PARALLEL_MIN_SENTENCES: no fork
+    forks = count_forks(monkeypatch)
     monkeypatch.setattr(analysis, "PARALLEL_MIN_SENTENCES", 2)
     monkeypatch.setattr(analysis, "_can_fork", lambda: True)
-    monkeypatch.setattr(analysis.os, "fork", counted_fork)
     assert _indexed(Analyzer(Glossary(kb.synonyms)), texts) == alone
     assert len(forks) == 1
 
@@ -261,16 +269,7 @@ def test_cold_warm_and_one_process_builds_answer_alike(tmp_path: Path, monkeypat
     eval_dir = Path(__file__).resolve().parents[1] / "eval"
     kb = load_kb(eval_dir / "cityfaq.csv")
     questions = [row["q"] for row in read_jsonl(eval_dir / "cityfaq_queries.jsonl")][:120]
-    forks: list[int] = []
-    real_fork = analysis.os.fork
-
-    def counted_fork() -> int:
-        pid = real_fork()
-        if pid:
-            forks.append(pid)
-        return pid
-
-    monkeypatch.setattr(analysis.os, "fork", counted_fork)
+    forks = count_forks(monkeypatch)
     monkeypatch.setattr(analysis, "PARALLEL_MIN_SENTENCES", 2)
     monkeypatch.setenv("DXBOT_INDEX_PROCESSES", "1")
     alone = FaqEngine(kb)
