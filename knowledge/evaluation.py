@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge.engine import ANSWERED, FaqEngine
+from knowledge.engine import AMBIGUOUS, ANSWERED, FaqEngine
 
 
 def _squash(text: str) -> str:
@@ -177,9 +177,11 @@ class FaqProxyReport:
     top3: int = 0
     top10: int = 0
     ndcg10: float = 0.0
-    # Decision: of the answerable queries whose best candidate is right, how many were answered.
+    # Decision: of the answerable queries whose best candidate is right, how many were answered, and how
+    # many offered as 「もしかして」 (the right entry first among the choices: a click, not a wrong answer).
     top1_right: int = 0
     top1_right_answered: int = 0
+    top1_right_suggested: int = 0
     answered: int = 0
     answered_wrong: int = 0
     off_topic: int = 0
@@ -194,9 +196,13 @@ class FaqProxyReport:
             f"{self.queries} answerable: top-1 {self.rate(self.top1, self.queries):.1%}, "
             f"top-3 {self.rate(self.top3, self.queries):.1%}, top-10 {self.rate(self.top10, self.queries):.1%}, "
             f"nDCG@10 {self.rate(self.ndcg10, self.queries):.3f}; answered when the best candidate is right "
-            f"{self.rate(self.top1_right_answered, self.top1_right):.1%} ({self.top1_right_answered}/{self.top1_right}), "
+            f"{self.rate(self.top1_right_answered, self.top1_right):.1%} ({self.top1_right_answered}/{self.top1_right}, "
+            f"{self.top1_right_suggested} as 「もしかして」, "
+            f"{self.top1_right - self.top1_right_answered - self.top1_right_suggested} not answered), "
             f"answered wrong {self.answered_wrong}/{self.answered}; "
-            f"off topic {self.off_topic}: declined {self.rate(self.off_topic_declined, self.off_topic):.1%}, "
+            f"off topic {self.off_topic}: declined {self.rate(self.off_topic_declined, self.off_topic):.1%} "
+            f"({self.off_topic - self.off_topic_declined} answered, "
+            f"{self.off_topic_declined - self.off_topic_no_answer} as 「もしかして」, {self.off_topic_no_answer} not answered), "
             f"no answer {self.rate(self.off_topic_no_answer, self.off_topic):.1%}"
         )
 
@@ -224,6 +230,7 @@ def evaluate_faq_proxy(engine: FaqEngine, rows: list[dict]) -> FaqProxyReport:
         if ids[:1] and ids[0] in relevant:
             report.top1_right += 1
             report.top1_right_answered += result.status == ANSWERED
+            report.top1_right_suggested += result.status == AMBIGUOUS
         if result.status == ANSWERED:
             report.answered += 1
             report.answered_wrong += not (result.entry and result.entry.id in relevant)
