@@ -1,14 +1,19 @@
-"""Fixtures for progress reporting: a staff directory loaded at start, and a snapshot of the progress tables."""
+"""Fixtures for the integration tests: migrated engines on the test database, and for progress reporting a staff
+directory loaded at start and a snapshot of the progress tables."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.replies import Reply
+from storage.db import create_db_engine, create_session_factory, upgrade_database
+from storage.inbox import create_inbox_engine
 from storage.models import Base
 from tests.rendering import chat, with_mentions
 
@@ -30,6 +35,29 @@ PROGRESS_TABLES = (
     "progress_reports",
     "report_withdrawals",
 )
+
+
+@pytest.fixture
+def migrated_engine(db_url: str) -> Iterator[Engine]:
+    """The main pool's engine on a fresh database with every migration applied."""
+    engine = create_db_engine(db_url)
+    upgrade_database(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions(migrated_engine: Engine) -> sessionmaker[Session]:
+    return create_session_factory(migrated_engine)
+
+
+@pytest.fixture
+def inbox_engine(db_url: str) -> Iterator[Engine]:
+    """The inbox's own pool (`create_inbox_engine`) on a fresh database with every migration applied."""
+    engine = create_inbox_engine(db_url)
+    upgrade_database(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

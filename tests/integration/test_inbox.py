@@ -16,7 +16,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, text
 
-from storage.db import upgrade_database
 from storage.inbox import Inbox, InboxState, InboxUnavailable, create_inbox_engine
 from storage.models import Base
 
@@ -25,20 +24,12 @@ T0 = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def engine(db_url: str):  # type: ignore[no-untyped-def]
-    engine = create_inbox_engine(db_url)
-    upgrade_database(engine)
-    yield engine
-    engine.dispose()
+def inbox(inbox_engine: Engine) -> Inbox:
+    return Inbox(inbox_engine)
 
 
-@pytest.fixture
-def inbox(engine: Engine) -> Inbox:
-    return Inbox(engine)
-
-
-def test_the_migration_matches_the_model(engine: Engine) -> None:
-    with engine.connect() as connection:
+def test_the_migration_matches_the_model(inbox_engine: Engine) -> None:
+    with inbox_engine.connect() as connection:
         context = MigrationContext.configure(
             connection, opts={"compare_type": True, "include_object": lambda o, n, t, r, c: t != "table" or n == "inbox"}
         )
@@ -174,7 +165,7 @@ def test_accept_with_the_database_gone_is_unavailable_quickly() -> None:
         engine.dispose()
 
 
-def test_two_processes_racing_for_the_same_keys_claim_each_once(db_url: str, engine: Engine) -> None:
+def test_two_processes_racing_for_the_same_keys_claim_each_once(db_url: str, inbox_engine: Engine) -> None:
     count = 40
     racers = [
         subprocess.Popen(
@@ -198,4 +189,4 @@ def test_two_processes_racing_for_the_same_keys_claim_each_once(db_url: str, eng
     assert sorted(inserted) == sorted(set(inserted)) and len(inserted) == count
     assert results[0]["errors"] == results[1]["errors"] == 0
     assert len(claimed) == count  # every key was worked by someone
-    assert Inbox(engine).counts() == {"received": 0, "done": count, "failed": 0, "undelivered": 0}
+    assert Inbox(inbox_engine).counts() == {"received": 0, "done": count, "failed": 0, "undelivered": 0}

@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from bot.intake import TURN_LIMIT, Intake, Outcome
-from storage.db import upgrade_database
-from storage.inbox import MAX_ATTEMPTS, Inbox, InboxItem, InboxState, create_inbox_engine
+from storage.inbox import MAX_ATTEMPTS, Inbox, InboxItem, InboxState
 
 
 class RecordingPlatform:
@@ -46,27 +45,19 @@ class Clock:
 
 
 @pytest.fixture
-def engine(db_url: str):  # type: ignore[no-untyped-def]
-    engine = create_inbox_engine(db_url)
-    upgrade_database(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
 def clock() -> Clock:
     return Clock()
 
 
-def make_intake(engine: Engine, clock: Clock) -> tuple[Intake, RecordingPlatform]:
-    intake = Intake(Inbox(engine, lease=timedelta(seconds=4)), clock)
+def make_intake(inbox_engine: Engine, clock: Clock) -> tuple[Intake, RecordingPlatform]:
+    intake = Intake(Inbox(inbox_engine, lease=timedelta(seconds=4)), clock)
     platform = RecordingPlatform()
     intake.register("slack", platform)
     return intake, platform
 
 
-def test_accepted_work_is_done_and_delivered_once_and_a_redelivery_is_ignored(engine: Engine, clock: Clock) -> None:
-    intake, platform = make_intake(engine, clock)
+def test_accepted_work_is_done_and_delivered_once_and_a_redelivery_is_ignored(inbox_engine: Engine, clock: Clock) -> None:
+    intake, platform = make_intake(inbox_engine, clock)
     accepted = intake.accept("slack:event:E1", "slack", "event", {"q": 1})
     assert accepted.new and accepted.item.lease_owner == intake.owner  # stored already claimed
     assert intake.submit("slack:event:E1", accepted)
@@ -79,11 +70,11 @@ def test_accepted_work_is_done_and_delivered_once_and_a_redelivery_is_ignored(en
     assert platform.delivered == [("slack:event:E1", {"text": "answer to {'q': 1}"})]
 
 
-def test_a_dead_workers_rows_are_resumed_once_their_lease_expires(engine: Engine, clock: Clock) -> None:
-    dead, _ = make_intake(engine, clock)
+def test_a_dead_workers_rows_are_resumed_once_their_lease_expires(inbox_engine: Engine, clock: Clock) -> None:
+    dead, _ = make_intake(inbox_engine, clock)
     dead.accept("slack:event:E2", "slack", "event", {"q": 2})  # claimed by a worker that then died
     dead.inbox.accept("teams:activity:A1", "teams", "activity", {}, clock())  # not ours to resume
-    alive, platform = make_intake(engine, clock)
+    alive, platform = make_intake(inbox_engine, clock)
     assert alive.resume() == 0  # the lease still holds
     clock.now += timedelta(seconds=5)
     assert alive.resume() == 1
@@ -93,15 +84,15 @@ def test_a_dead_workers_rows_are_resumed_once_their_lease_expires(engine: Engine
 
 
 def test_a_row_decided_but_not_delivered_is_delivered_from_its_result_without_working_again(
-    engine: Engine, clock: Clock
+    inbox_engine: Engine, clock: Clock
 ) -> None:
-    dead, _ = make_intake(engine, clock)
+    dead, _ = make_intake(inbox_engine, clock)
     dead.accept("slack:command:T1", "slack", "command", {"q": 3})
     decided_at = clock()
     dead.inbox.decide("slack:command:T1", dead.owner, {"text": "stored answer"}, decided_at)  # then it died
     assert dead.inbox.get("slack:command:T1").delivery_pending  # type: ignore[union-attr]
     clock.now += timedelta(seconds=5)
-    alive, platform = make_intake(engine, clock)
+    alive, platform = make_intake(inbox_engine, clock)
     assert alive.resume() == 1 and platform.done.wait(10) and alive.drain(10)
     assert platform.worked == []
     assert platform.delivered == [("slack:command:T1", {"text": "stored answer"})]
@@ -111,8 +102,8 @@ def test_a_row_decided_but_not_delivered_is_delivered_from_its_result_without_wo
     assert row is not None and row.delivered and not row.delivery_pending and row.lease_owner is None
 
 
-def test_the_delivery_is_pending_while_it_is_sent_and_delivered_after(engine: Engine, clock: Clock) -> None:
-    intake, _ = make_intake(engine, clock)
+def test_the_delivery_is_pending_while_it_is_sent_and_delivered_after(inbox_engine: Engine, clock: Clock) -> None:
+    intake, _ = make_intake(inbox_engine, clock)
     seen: list[InboxItem | None] = []
 
     class Watching(RecordingPlatform):
@@ -131,8 +122,8 @@ def test_the_delivery_is_pending_while_it_is_sent_and_delivered_after(engine: En
     assert after is not None and after.delivered and after.lease_owner is None
 
 
-def test_a_request_cut_short_too_often_is_given_up_with_an_apology(engine: Engine, clock: Clock) -> None:
-    intake, platform = make_intake(engine, clock)
+def test_a_request_cut_short_too_often_is_given_up_with_an_apology(inbox_engine: Engine, clock: Clock) -> None:
+    intake, platform = make_intake(inbox_engine, clock)
     intake.accept("slack:event:E3", "slack", "event", {"q": 4})
     for _ in range(MAX_ATTEMPTS):  # every worker that took it died
         clock.now += timedelta(seconds=5)
@@ -145,9 +136,9 @@ def test_a_request_cut_short_too_often_is_given_up_with_an_apology(engine: Engin
     assert platform.delivered == [("slack:event:E3", {"text": "sorry"})]
 
 
-def test_take_and_finish_for_work_done_inside_the_request(engine: Engine, clock: Clock) -> None:
-    first, _ = make_intake(engine, clock)
-    second, _ = make_intake(engine, clock)
+def test_take_and_finish_for_work_done_inside_the_request(inbox_engine: Engine, clock: Clock) -> None:
+    first, _ = make_intake(inbox_engine, clock)
+    second, _ = make_intake(inbox_engine, clock)
     assert first.take("teams:activity:A2", "teams", "activity")
     assert not second.take("teams:activity:A2", "teams", "activity")  # being worked by the first
     clock.now += timedelta(seconds=5)  # the first died: its redelivery is worked by the second
@@ -157,10 +148,10 @@ def test_take_and_finish_for_work_done_inside_the_request(engine: Engine, clock:
 
 
 def test_a_turn_taken_by_take_keeps_its_lease_while_it_runs_and_a_failed_one_is_given_back(
-    engine: Engine, clock: Clock
+    inbox_engine: Engine, clock: Clock
 ) -> None:
-    teams, _ = make_intake(engine, clock)
-    other, _ = make_intake(engine, clock)  # another process, or a retry racing the turn
+    teams, _ = make_intake(inbox_engine, clock)
+    other, _ = make_intake(inbox_engine, clock)  # another process, or a retry racing the turn
     assert teams.take("teams:activity:A1", "teams", "activity")
     for _ in range(3):  # a turn three leases long: renewed every second by the resume timer
         clock.now += timedelta(seconds=3)
@@ -175,9 +166,9 @@ def test_a_turn_taken_by_take_keeps_its_lease_while_it_runs_and_a_failed_one_is_
     assert other.take("teams:activity:A2", "teams", "activity")
 
 
-def test_a_turn_that_never_ends_stops_holding_its_lease(engine: Engine, clock: Clock) -> None:
-    teams, _ = make_intake(engine, clock)
-    other, _ = make_intake(engine, clock)
+def test_a_turn_that_never_ends_stops_holding_its_lease(inbox_engine: Engine, clock: Clock) -> None:
+    teams, _ = make_intake(inbox_engine, clock)
+    other, _ = make_intake(inbox_engine, clock)
     assert teams.take("teams:activity:A3", "teams", "activity")
     while clock.now - datetime(2026, 12, 1, 3, 0, tzinfo=UTC) <= TURN_LIMIT:
         clock.now += timedelta(seconds=2)

@@ -6,6 +6,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import create_db_engine, create_session_factory, upgrade_database
 from storage.ledger import DeliveryLedger
@@ -15,11 +16,8 @@ KEY = ("digest", "2026-W48", "C0DX")
 
 
 @pytest.fixture
-def ledger(db_url: str):  # type: ignore[no-untyped-def]
-    engine = create_db_engine(db_url)
-    upgrade_database(engine)
-    yield DeliveryLedger(create_session_factory(engine))
-    engine.dispose()
+def ledger(sessions: sessionmaker[Session]) -> DeliveryLedger:
+    return DeliveryLedger(sessions)
 
 
 def test_first_claim_wins_and_posted_is_final(ledger: DeliveryLedger) -> None:

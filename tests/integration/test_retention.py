@@ -26,14 +26,6 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2026, 12, 1, 3, 30, tzinfo=TOKYO)
 
 
-@pytest.fixture
-def sessions(db_url: str):  # type: ignore[no-untyped-def]
-    engine = create_db_engine(db_url)
-    upgrade_database(engine)
-    yield create_session_factory(engine)
-    engine.dispose()
-
-
 def ask_at(sessions, at: datetime, text: str) -> int:  # type: ignore[no-untyped-def]
     # In UTC, as Services.log_question writes it (the repository stores what it is given).
     return QuestionLogRepository(sessions).record(

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,29 +17,16 @@ from storage.repositories import QuestionLogRepository
 TABLES = {"answer_feedback", "event_receipts"}
 
 
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = create_db_engine(db_url)
-    upgrade_database(engine)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return create_session_factory(engine)
-
-
-def test_migration_creates_the_tables_and_downgrades_cleanly(engine: Engine) -> None:
-    assert TABLES <= set(inspect(engine).get_table_names())
-    config = alembic_config(engine)
-    with engine.begin() as connection:
+def test_migration_creates_the_tables_and_downgrades_cleanly(migrated_engine: Engine) -> None:
+    assert TABLES <= set(inspect(migrated_engine).get_table_names())
+    config = alembic_config(migrated_engine)
+    with migrated_engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0002")
-    assert not TABLES & set(inspect(engine).get_table_names())
-    assert "question_log" in inspect(engine).get_table_names()
-    upgrade_database(engine)
-    assert TABLES <= set(inspect(engine).get_table_names())
+    assert not TABLES & set(inspect(migrated_engine).get_table_names())
+    assert "question_log" in inspect(migrated_engine).get_table_names()
+    upgrade_database(migrated_engine)
+    assert TABLES <= set(inspect(migrated_engine).get_table_names())
 
 
 def test_feedback_is_kept_with_the_question_it_is_about(sessions: sessionmaker[Session], clock) -> None:  # type: ignore[no-untyped-def]
@@ -74,11 +59,11 @@ def test_an_event_is_claimed_once(sessions: sessionmaker[Session], clock) -> Non
     assert receipts.seen("slack:Ev1") and not receipts.seen("slack:Ev3")
 
 
-def test_concurrent_claims_from_two_processes_let_exactly_one_win(engine: Engine, db_url: str, clock) -> None:  # type: ignore[no-untyped-def]
-    second_engine = create_db_engine(db_url)  # a second process: its own engine and connection pool
+def test_concurrent_claims_from_two_processes_let_exactly_one_win(migrated_engine: Engine, db_url: str, clock) -> None:  # type: ignore[no-untyped-def]
+    second_engine = create_db_engine(db_url)  # a second process: its own migrated_engine and connection pool
     try:
         repositories = [
-            EventReceiptRepository(create_session_factory(engine)),
+            EventReceiptRepository(create_session_factory(migrated_engine)),
             EventReceiptRepository(create_session_factory(second_engine)),
         ]
         results: list[bool] = []
