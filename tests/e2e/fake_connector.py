@@ -14,9 +14,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
+
+from tests.loopback import Answer, LoopbackServer, Request
 
 
 @dataclass(frozen=True)
@@ -52,56 +53,23 @@ class FakeConnector:
     scripted: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # (status, headers) to answer next
     _condition: threading.Condition = field(default_factory=threading.Condition)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1_700_000_000_001))
-    _server: ThreadingHTTPServer | None = None
+    _server: LoopbackServer | None = None
     # Teams id (29:…) → the member's account, as `GET /v3/conversations/{id}/members/{memberId}` returns it
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
     member_lookups: list[tuple[str, str]] = field(default_factory=list)
 
     def start(self) -> FakeConnector:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("Content-Length") or 0)
-                raw = self.rfile.read(length) if length else b""
-                status, headers, answer = fake._handle(self.path, raw, self.headers.get("Authorization"))
-                payload = json.dumps(answer).encode()
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def do_GET(self) -> None:  # noqa: N802
-                status, answer = fake._member(self.path)
-                payload = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = LoopbackServer(self._respond, name="fake-connector").start()
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
 
     @property
     def service_url(self) -> str:
         assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}/"
+        return f"{self._server.base_url}/"
 
     def fail_next(self, status: int, *, retry_after: float | None = None, times: int = 1) -> None:
         headers = {"Retry-After": f"{retry_after:g}"} if retry_after is not None else {}
@@ -109,6 +77,13 @@ class FakeConnector:
             self.scripted += [(status, headers)] * times
 
     # -------------------------------------------------------------- handling
+
+    def _respond(self, request: Request) -> Answer:
+        if request.method == "GET":
+            status, answer = self._member(request.path)
+            return Answer(status, json.dumps(answer).encode())
+        status, headers, answer = self._handle(request.path, request.body, request.headers.get("Authorization"))
+        return Answer(status, json.dumps(answer).encode(), headers)
 
     def _member(self, path: str) -> tuple[int, dict[str, Any]]:
         parts = [unquote(p) for p in urlsplit(path).path.strip("/").split("/")]

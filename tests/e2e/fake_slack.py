@@ -21,9 +21,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.loopback import Answer, LoopbackServer, Request
 
 BOT_USER_ID = "U0DXBOT01"
 BOT_ID = "B0DXBOT01"
@@ -58,64 +59,22 @@ class FakeSlack:
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     _last_ts: float = 0.0
     messages: list[dict[str, Any]] = field(default_factory=list)  # posted with chat.postMessage, as Slack keeps them
-    _server: ThreadingHTTPServer | None = None
+    _server: LoopbackServer | None = None
 
     # -------------------------------------------------------------- lifecycle
 
     def start(self) -> FakeSlack:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:  # noqa: N802 - slack_sdk reads conversations.history/replies with GET
-                self.do_POST()
-
-            def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("Content-Length") or 0)
-                data = self.rfile.read(length) if length else b""
-                extra_headers: dict[str, str] = {}
-                if self.path.startswith("/upload/"):  # files_upload_v2 posts the bytes here
-                    status, answer = fake._upload(self.path, data)
-                elif (
-                    scripted := fake._scripted_answer(self.path, self.headers.get("Content-Type", ""), data)
-                ) is not None:
-                    status, extra_headers, answer = scripted
-                else:
-                    raw = data.decode("utf-8")
-                    status, answer = fake._handle(
-                        self.path, self.headers.get("Content-Type", ""), raw, self.headers
-                    )
-                payload = answer.encode("utf-8")
-                try:
-                    self.send_response(status)
-                    for name, value in extra_headers.items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Type", "application/json; charset=utf-8")
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the caller is gone (a bot killed mid-call): the call was recorded, as Slack would act on it
-
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-                pass
-
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, args=(0.05,), name="fake-slack", daemon=True).start()
-        self._server = server
+        self._server = LoopbackServer(self._respond, name="fake-slack").start()
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
 
     @property
     def base_url(self) -> str:
         assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self._server.base_url
 
     @property
     def api_url(self) -> str:
@@ -184,6 +143,18 @@ class FakeSlack:
         return 200, "OK - " + str(len(data))
 
     # -------------------------------------------------------------- answering
+
+    def _respond(self, request: Request) -> Answer:
+        content_type = request.headers.get("Content-Type", "")
+        if request.path.startswith("/upload/"):  # files_upload_v2 posts the bytes here
+            status, text = self._upload(request.path, request.body)
+            return Answer(status, text.encode("utf-8"))
+        if (scripted := self._scripted_answer(request.path, content_type, request.body)) is not None:
+            status, headers, text = scripted
+            return Answer(status, text.encode("utf-8"), headers)
+        # slack_sdk reads conversations.history/replies with GET: answered like a POST
+        status, text = self._handle(request.path, content_type, request.body.decode("utf-8"), request.headers)
+        return Answer(status, text.encode("utf-8"))
 
     def _handle(self, path: str, content_type: str, raw: str, headers: Any) -> tuple[int, str]:
         parts = urlsplit(path)

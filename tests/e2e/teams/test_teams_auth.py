@@ -20,10 +20,8 @@ no configuration of it lets the fake connector through).
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
@@ -32,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from tests.e2e.teams.conftest import APP_ID, TeamsBot
+from tests.loopback import Answer, LoopbackServer, Request
 
 OUTBOUND_TOKEN = "outbound-token-from-entra"
 
@@ -45,28 +44,15 @@ class FakeJwks:
     def __init__(self, public_jwks: list[dict[str, Any]]) -> None:
         self.keys = public_jwks
         self.fetches = 0
-        fake = self
+        self.server = LoopbackServer(self._respond, name="fake-jwks").start()
+        self.url = f"{self.server.base_url}/v1/.well-known/keys"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                fake.fetches += 1
-                body = json.dumps({"keys": fake.keys}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1/.well-known/keys"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def _respond(self, _request: Request) -> Answer:
+        self.fetches += 1
+        return Answer(200, json.dumps({"keys": self.keys}).encode())
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
 
 def new_key() -> rsa.RSAPrivateKey:
