@@ -11,10 +11,9 @@ from __future__ import annotations
 import copy
 import itertools
 import json
-import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,6 +26,7 @@ from bot.console import GENERIC_ERROR
 from storage.models import AnswerFeedback, ProgressReport, QuestionLog, ReportWithdrawal, StaffMember
 from tests.e2e.conftest import SlackBot, load_payload
 from tests.e2e.fake_slack import RESPONSE_URL_METHOD
+from tests.e2e.hostile import ErrorRecords, japanese, json_values, recording_errors
 
 _names = itertools.count(1)
 WAIT = float(os.environ.get("DXBOT_TEST_REPLY_WAIT", "8"))
@@ -169,27 +169,10 @@ def _counts(bot: SlackBot) -> tuple[int, ...]:
         )
 
 
-class ErrorRecords(logging.Handler):
-    """Every ERROR record, from any thread (a listener's error reaches Bolt's and our error handler there)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture
-def errors() -> Any:
-    handler = ErrorRecords()
-    logging.getLogger().addHandler(handler)
-    yield handler
-    logging.getLogger().removeHandler(handler)
-
-
-def _japanese(text: str) -> bool:
-    return any("\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" for c in text)
+def errors() -> Iterator[ErrorRecords]:
+    with recording_errors() as records:
+        yield records
 
 
 def _reply_calls(bot: SlackBot, name: str, trigger: Any) -> list[Any]:
@@ -228,7 +211,7 @@ def verdict(bot: SlackBot, errors: ErrorRecords, payload: dict[str, Any]) -> str
             if not calls:
                 return "200 without a reply"
             shown = json.dumps([c.params for c in calls], ensure_ascii=False)
-        if not _japanese(shown):
+        if not japanese(shown):
             return "reply not Japanese"
     time.sleep(0.05) if response.status == 200 else None  # let a listener that fails after its reply log it
     if len(errors.records) > logged:
@@ -271,11 +254,6 @@ def test_every_malformed_shape_is_refused_cleanly(asked: SlackBot, errors: Error
 
 # ---------------------------------------------------------------- fuzz: one field of a real payload broken
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
-    max_leaves=8,
-)
 button_values = st.builds(
     lambda entry, log: json.dumps({"e": entry, "l": log}),
     st.one_of(st.sampled_from([ENTRY, *BAD_ENTRY_IDS]), json_values),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,6 +20,7 @@ from sqlalchemy import func, select
 
 from bot.console import GENERIC_ERROR
 from storage.models import AnswerFeedback, ProgressReport, QuestionLog, StaffMember
+from tests.e2e.hostile import ErrorRecords, japanese, json_values, recording_errors
 from tests.e2e.teams.conftest import TeamsBot, load_activity
 
 ENTRY = "org-hq-size"
@@ -103,21 +103,10 @@ SHAPES: list[tuple[str, Callable[[], dict[str, Any]]]] = [
 # ---------------------------------------------------------------- sending and judging
 
 
-class ErrorRecords(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture
 def errors() -> Iterator[ErrorRecords]:
-    handler = ErrorRecords()
-    logging.getLogger().addHandler(handler)
-    yield handler
-    logging.getLogger().removeHandler(handler)
+    with recording_errors() as records:
+        yield records
 
 
 def _counts(bot: TeamsBot) -> tuple[int, ...]:
@@ -126,10 +115,6 @@ def _counts(bot: TeamsBot) -> tuple[int, ...]:
             int(session.scalar(select(func.count()).select_from(model)) or 0)
             for model in (AnswerFeedback, ProgressReport, StaffMember, QuestionLog)
         )
-
-
-def _japanese(text: str) -> bool:
-    return any("\u3040" <= c <= "\u30ff" or "\u4e00" <= c <= "\u9fff" for c in text)
 
 
 def verdict(bot: TeamsBot, errors: ErrorRecords, activity: dict[str, Any]) -> str:
@@ -153,7 +138,7 @@ def verdict(bot: TeamsBot, errors: ErrorRecords, activity: dict[str, Any]) -> st
             except AssertionError:
                 return "no reply"
         shown = json.dumps(json.loads(shown), ensure_ascii=False) if shown.startswith(("{", "[")) else shown
-        if not _japanese(shown):
+        if not japanese(shown):
             return f"reply not Japanese: {shown[:80]}"
         if GENERIC_ERROR in shown or "Traceback" in shown or "Exception" in shown:
             return "generic error shown"
@@ -182,11 +167,6 @@ def test_every_malformed_click_is_answered_cleanly(asked: TeamsBot, errors: Erro
     assert not failures, json.dumps(failures, ensure_ascii=False, indent=1)
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
-    max_leaves=8,
-)
 DATA_KEYS = ["verb", "e", "l", "v", "initiative", "status", "percent", "note", "department"]
 # A change that was accepted shows what it did; anything else changed nothing.
 ACCEPTED = ("ご協力ありがとうございます", "報告を記録しました", "出典")
