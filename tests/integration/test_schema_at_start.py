@@ -23,7 +23,7 @@ from bot.bootstrap import bootstrap
 from bot.settings import Settings
 from knowledge.kb import KnowledgeBase
 from storage.db import create_db_engine, current_revision, upgrade_database
-from storage.schema import SchemaNotReady, SchemaTooNew, head_revision
+from storage.schema import HEAD_REVISION, SchemaNotReady, SchemaTooNew, head_revision, prepare_schema
 from tests.conftest import PG_URL, _pg_schema_url
 
 PROCESSES = 4
@@ -209,3 +209,49 @@ def test_auto_migrate_off_leaves_the_schema_to_db_upgrade(empty_db: str, bundled
 def test_auto_migrate_setting(value: str, expected: bool) -> None:
     env = {"DXBOT_AUTO_MIGRATE": value} if value else {}
     assert Settings.from_env(env).auto_migrate is expected
+
+
+def test_the_fast_path_head_is_alembics_head(sqlite_url: str) -> None:
+    """HEAD_REVISION must move with every new migration: a start at the old head would skip the new one."""
+    assert HEAD_REVISION == head_revision(create_db_engine(sqlite_url))
+
+
+@pytest.mark.parametrize("auto_migrate", [True, False])
+def test_a_database_one_migration_behind_is_migrated_or_refused_at_start(sqlite_url: str, auto_migrate: bool) -> None:
+    engine = create_db_engine(sqlite_url)
+    try:
+        upgrade_database(engine, "0006")
+        if auto_migrate:
+            prepare_schema(engine)
+            assert current_revision(engine) == HEAD_REVISION
+            assert "conversation_store" in inspect(engine).get_table_names()
+        else:
+            with pytest.raises(SchemaNotReady):
+                prepare_schema(engine, auto_migrate=False)
+            assert current_revision(engine) == "0006"
+    finally:
+        engine.dispose()
+
+
+def test_a_start_on_a_database_at_the_head_imports_no_alembic(sqlite_url: str, tmp_path: Path) -> None:
+    engine = create_db_engine(sqlite_url)
+    upgrade_database(engine)
+    engine.dispose()
+    start = textwrap.dedent(
+        """
+        import sys
+        from pathlib import Path
+        from bot.bootstrap import bootstrap
+        from bot.settings import Settings
+
+        bot = bootstrap(Settings(database_url=sys.argv[1], index_cache_dir=Path(sys.argv[2])))
+        assert bot.database_started()
+        print(sorted(name for name in sys.modules if name.split(".")[0] == "alembic"))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", start, sqlite_url, str(tmp_path / "cache")],
+        capture_output=True, text=True, env=clean_env(), timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
