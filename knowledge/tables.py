@@ -23,6 +23,7 @@ from knowledge.kb import Problem
 TABLES_DIR = "tables"
 SOURCES_DIR = "sources"
 
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YEAR = re.compile(r"(\d{4})年度")
 _REIWA = re.compile(r"R(\d+)年度")
 
@@ -150,15 +151,26 @@ class _Reader:
 
     def root(self) -> yaml.MappingNode | None:
         try:
-            node = yaml.compose(self.path.read_text(encoding="utf-8"))
+            text = self.path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             self.problem(None, f"ファイルを読めません: {error}")
             return None
+        try:
+            # libyaml's parser when PyYAML has it (knowledge/kb.py); a file it refuses is parsed again by the
+            # pure-Python one, whose error marks the message uses.
+            return self._mapping(yaml.compose(text, Loader=_FAST_LOADER))
+        except yaml.YAMLError:
+            pass
+        try:
+            node = yaml.compose(text)
         except yaml.YAMLError as error:
             mark = getattr(error, "problem_mark", None)
             line = mark.line + 1 if mark is not None else 1
             self.problems.append(Problem(self.name, line, "YAMLの書き方に誤りがあります"))
             return None
+        return self._mapping(node)
+
+    def _mapping(self, node: yaml.Node | None) -> yaml.MappingNode | None:
         if not isinstance(node, yaml.MappingNode):
             self.problem(node, "表のファイルは「source:」などの項目を持つ形で書いてください")
             return None

@@ -38,6 +38,16 @@ def test_a_value_the_plan_does_not_have_is_reported_with_its_line(kb_copy: Path)
     assert f"wg_2025.yaml:{line}: 「財政課」が計画本文（sources/）に見当たりません" in _problems(kb_copy)
 
 
+def test_broken_yaml_in_a_table_is_reported_with_its_line(kb_copy: Path) -> None:
+    path = kb_copy / "tables" / "wg_2025.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines.insert(3, "  bad: [unclosed")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = [p for p in _problems(kb_copy) if p.startswith("wg_2025.yaml:")]
+    assert len(problems) == 1 and problems[0].endswith(": YAMLの書き方に誤りがあります"), problems
+    assert int(problems[0].split(":")[1]) >= 4, problems
+
+
 def test_a_wrong_reiwa_year_and_an_unknown_field_are_reported(kb_copy: Path) -> None:
     path = kb_copy / "tables" / "bpr.yaml"
     text = path.read_text(encoding="utf-8")
