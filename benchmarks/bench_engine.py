@@ -293,21 +293,22 @@ def _run_child(*args: str) -> dict:
 STARTUP_SNIPPET = (
     "import sys, time; from pathlib import Path; t=time.perf_counter(); c=time.process_time();"
     "from bot.bootstrap import bootstrap; from bot.settings import Settings;"
-    "bootstrap(Settings(database_url='sqlite:///:memory:', index_cache_dir=Path(sys.argv[1])));"
+    "bootstrap(Settings(database_url=sys.argv[2], index_cache_dir=Path(sys.argv[1])));"
     "print(time.perf_counter()-t, time.process_time()-c)"
 )
 
 
 def plan_startup(runs: int) -> tuple[float, float, float]:
-    """Median (cold, warm, warm CPU) start of the bot with the bundled plan KB: an empty index cache, then
-    the one the cold start left."""
+    """Median (cold, warm, warm CPU) start of the bot with the bundled plan KB: the first start (an empty
+    index cache and a new SQLite database, migrated), then a restart (the cache and the database it left)."""
     cold, warm, warm_cpu = [], [], []
     for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="dxbot-plan-cache-") as cache:
+            database = f"sqlite:///{Path(cache) / 'dxbot.sqlite3'}"
             for seconds in (cold, warm):
                 out = subprocess.run(
-                    [sys.executable, "-c", STARTUP_SNIPPET, cache], cwd=ROOT, capture_output=True, text=True,
-                    check=True,
+                    [sys.executable, "-c", STARTUP_SNIPPET, cache, database], cwd=ROOT, capture_output=True,
+                    text=True, check=True,
                 )
                 wall, cpu = (float(x) for x in out.stdout.strip().splitlines()[-1].split())
                 seconds.append(wall)
@@ -365,7 +366,8 @@ def main() -> None:
           f"(PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r})")
     plan_cold, plan, plan_cpu = plan_startup(args.runs)
     print(f"start-up with the bundled plan KB (bootstrap, in-process, excl. interpreter): "
-          f"median {plan_cold:.2f} s with an empty index cache, {plan:.2f} s from the cache (CPU {plan_cpu:.2f} s)")
+          f"median {plan_cold:.2f} s the first time (empty index cache, new database), {plan:.2f} s on a restart "
+          f"(index cached, database migrated; CPU {plan_cpu:.2f} s)")
     rows = {}
     with tempfile.TemporaryDirectory(prefix="dxbot-bench-") as tmp:
         for size in [int(s) for s in args.sizes.split(",")]:
@@ -449,7 +451,7 @@ def _print_targets(plan_start: tuple[float, float], rows: dict[int, dict], disti
     time, which on a shared machine also counts other processes' turns on the core, is printed beside."""
     print("\ntargets (issue 12):")
     plan, plan_cpu = plan_start
-    print(f"  start-up with the bundled plan KB <= 1 s (index cached): {plan:.2f} s, {_verdict(plan <= 1.0)} "
+    print(f"  start-up with the bundled plan KB <= 1 s (restart: index cached, database migrated): {plan:.2f} s, {_verdict(plan <= 1.0)} "
           f"(CPU {plan_cpu:.2f} s)")
     big = rows.get(10716)
     if big:
