@@ -504,14 +504,24 @@ class TableAnswerer:
                     body += f"改訂履歴でこれに当たるのは{'、'.join(f'{v.version}（{v.issued}）' for v in others)}です。"
             return self._entry(REVISIONS, f"{one.version}の改訂内容", body, table.source)
         year = re.search(r"(20\d\d)年(?!度)", q.text)
-        day = re.search(r"(?<!\d)(1[0-2]|[1-9])月(3[01]|[12]\d|[1-9])日", q.text)
-        if day is not None and year is None:
-            # 「9月30日に発行された版」: every version issued on that day of any year.
-            on = f"{day.group(1)}月{day.group(2)}日"
-            issued = [v for v in table.versions if v.issued.endswith(on)]
+        day = re.search(r"(?<!\d)(1[0-2]|[1-9])月(?:(3[01]|[12]\d|[1-9])日)?", q.text)
+        if day is not None and (year is None or day.group(2) is None) and q.has(_words("版", "バージョン", "改訂", "発行")):
+            # 「9月30日に発行された版」「3月に出た版」: every version issued on that day or in that month (of that
+            # year if one is named).
+            on = f"{day.group(1)}月{day.group(2)}日" if day.group(2) else f"{day.group(1)}月"
+            if year is not None:
+                on = f"{year.group(1)}年{on}"
+            issued = [
+                v for v in table.versions
+                if re.search(rf"(?<![0-9]){re.escape(on)}{'' if day.group(2) else '(?=[0-9])'}", v.issued)
+                and (year is None or v.issued.startswith(f"{year.group(1)}年"))
+            ]
             if issued:
                 listed = "、".join(f"{v.version}（{v.issued}）" for v in issued)
-                return self._entry(REVISIONS, f"{on}に発行された版", f"{on}に発行されたのは、{listed}です。", table.source)
+                body = f"{on}に発行されたのは、{listed}です。"
+                if q.has(_HOW_MANY_TIMES) or q.has(_ASKS_COUNT):
+                    body = f"{on}に発行された版は{len(issued)}つです（{listed}）。"
+                return self._entry(REVISIONS, f"{on}に発行された版", body, table.source)
         # How many versions or revisions there are; not how often the plan is revised (年に何回: an entry's
         # question), nor how many times one thing changed (DXの定義は何回: the versions that changed it).
         how_often = q.has(_words("年に", "年間", "毎年", "頻度", "ペース", "ごと", "何か月"))
@@ -891,6 +901,18 @@ class TableAnswerer:
             if not groups or not (q.has(_ASKS_DEPARTMENT) or q.has(_MEMBERSHIP)):
                 return None
             labels = "と".join(g.label for g in groups)
+            # Which side is denied is what follows each word: 「WG③に入っていない課でBPRした課」 denies the WG.
+            at_wg, at_bpr = q.text.find("wg"), q.text.find("bpr")
+            wg_part = q.text[at_wg : at_bpr if at_bpr > at_wg else len(q.text)]
+            bpr_part = q.text[at_bpr : at_wg if at_wg > at_bpr else len(q.text)]
+            wg_denied = bool(_NEGATION.search(wg_part) or _EXCEPT.search(wg_part))
+            if wg_denied and not (_NEGATION.search(bpr_part) or _EXCEPT.search(bpr_part)):
+                members = {d for g in groups for d in g.departments}
+                names = [f"{_stem(d)}（{row.label}）" for d, row in done if d not in members]
+                lead = f"BPRの対象（{_bpr_span(rows)}）のうち、{table.year}の{labels}の参加課に書かれていない課は"
+                body = f"{lead}、{'、'.join(names)}です。" if names else f"{lead}ありません。"
+                body += f"（{labels}：{'、'.join(dict.fromkeys(d for g in groups for d in g.departments))}）"
+                return self._entry(BPR_AND_WG, f"BPRの対象で{labels}に参加していない課", body, f"{bpr.source}／{table.source}")
             if q.has(_NEGATION) or q.has(_EXCEPT):
                 done_names = {d for d, _ in done}
                 members = list(dict.fromkeys(d for g in groups for d in g.departments))

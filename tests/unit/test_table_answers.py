@@ -65,6 +65,13 @@ COMPUTED = [
     ("全職員の中から選ばれるのは何？", "table:bodies", ["ワーキンググループ", "DX推進リーダー"], ["DX推進委員会"]),
     ("本部に報告する役割があるのは誰？", "table:bodies", ["ワーキンググループ", "DX推進リーダー"], ["監事会"]),
     ("9月30日に発行された版は？", "table:revisions", ["第1.1版", "第1.3版", "第1.41版"], ["第1.2版"]),
+    # A month without a day: every version issued in that month (of that year, when one is named).
+    ("9月に出た版", "table:revisions", ["第1.1版", "第1.3版", "第1.41版"], ["第1.2版", "第1.4版"]),
+    ("2024年3月に発行された版", "table:revisions", ["第1.2版"], ["第1.0版", "第1.4版"]),
+    ("3月に発行された版は何個", "table:revisions", ["4つ", "第1.0版", "第1.5版"], ["第1.3版"]),
+    # The denied side is the one the negation follows: here the WG, not BPR.
+    ("WG①に入っていない課でBPRした課", "table:bpr-and-wg", ["人事（R4年度）", "土木建設（R5年度）"], ["子育て支援（", "保険年金（"]),
+    ("R4にBPRした課でWG③に参加していない課", "table:bpr-and-wg", ["ありません"], ["健康医療対策課"]),
     ("生成AIが関係する取組みとWGは？", "table:appearances", ["生成AIの活用", "チャットボット", "WG③"], []),
     ("ナッジ理論はどのテーマで、ナッジのWGはどうなった？", "table:wg-status", ["事業効果の向上", "休止"], []),
     ("BPRはいつからやってる", "table:bpr-by-year", ["R4年度（2022年度）から"], []),
