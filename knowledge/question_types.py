@@ -100,7 +100,11 @@ _COUNTERS = (
     # 「推進本部に置ける組織はいくつ」 counts things, not people: 47人 does not fill it.
     (re.compile(r"いくつ|幾つ|何個|何つ"), "つ個件課業務手続か所カ所箇所分野種類団体回組織テーマ項目社部署本点"),
 )
-_SINCE = _any(r"いつから|何年から|何年度から|何月から|開始時期|始まっ|始まる|はじま|スタート|いつ始|いつ頃から")
+# 「始まったら窓口はなくなる？」 is a condition, not a question of when.
+_SINCE = _any(
+    r"いつから|何年から|何年度から|何月から|開始時期|始まっ(?!たら|ても)|始まる(?!と|なら|前|まで)|"
+    r"はじま(?!ったら|っても|ると|るなら)|スタート(?!したら|しても|すると)|いつ始|いつ頃から"
+)
 _UNTIL = _any(
     r"いつまで|何年まで|何年度まで|何月まで|何日まで|何時まで|期限(は|って|を|が|いつ|$)|締め?切り?(は|って|を|$)|"
     r"〆切|終了(は|って|予定|時期)|完了予定|いつ終"
@@ -627,12 +631,16 @@ REVISION_SOURCE = "改訂履歴"
 _ABOUT_VERSIONS = re.compile(
     r"版|改訂|履歴|発行|バージョン|追記|修正|変更|変わ|直し|直さ|直っ|加わ|載っ|初版|最新|いつから|いつ(追加|入っ)|ver|v\d"
 )
+# A question that names the versions themselves (not 「いつから」, which the rescue reads as when a thing began).
+_NAMES_VERSIONS = re.compile(r"版|改訂|履歴|発行|バージョン|ver|v\d")
 
 # How far down the candidates an entry that fills the type may come from, and how close it must be.
 CANDIDATES_CONSIDERED = 5
 CLOSE_ENOUGH = 0.6
 # Of close 「もしかして」 choices, the only one that fills the type is answered when it is this close to the first.
 CLOSE_CALL = 0.9
+# The least confidence at which a question's type may pick the answer alone (QuestionTypeCheck._typed_rescue).
+RESCUE_FLOOR = 0.05
 
 
 # A word the knowledge base never uses is a thing it says nothing about, when it is clearly a word: two
@@ -701,8 +709,10 @@ class QuestionTypeCheck:
         """`result` as the entries gave it, kept, moved to a candidate that fills the type, or a note."""
         from knowledge.engine import AMBIGUOUS, ANSWERED, NO_ANSWER
 
-        if result.status == NO_ANSWER or not result.candidates:
+        if not result.candidates:
             return result
+        if result.status == NO_ANSWER:
+            return self._typed_rescue(question, result)
         if result.status == ANSWERED and result.entry is not None and self._off_revision(question, result.entry):
             # 「推進体制はどうなってる」 is not a question about the 第1.3版 that changed the 推進体制図.
             for candidate in result.candidates[1:CANDIDATES_CONSIDERED]:
@@ -758,6 +768,31 @@ class QuestionTypeCheck:
         )
         note = statement + topic_summary(closest, question, self.analyzer)
         return replace(result, status=NO_ANSWER, entry=None, note=note, asked=asks)
+
+    def _typed_rescue(self, question: str, result: MatchResult) -> MatchResult:
+        """A question too far in wording from every phrasing (「アクションプランはいつ始まった」) is answered by its
+        first candidate when that is the only one of the first three that gives the type asked (a year, a count,
+        a department) and says every clear noun of the question. Lists and initiatives do not count: every
+        answer on a topic lists something."""
+        from knowledge.engine import ANSWERED
+
+        if not self.notes or result.score < RESCUE_FLOOR or self.unknown_terms(question):
+            return result
+        asks = asked_types(question) - {Asks.LIST, Asks.INITIATIVE, Asks.YEAR}
+        if not asks:
+            return result
+        fitting = [
+            (candidate, entry)
+            for candidate, entry in ((c, self.get_entry(c.entry_id)) for c in result.candidates[:3])
+            if entry is not None
+            and not (entry.source == REVISION_SOURCE and not _NAMES_VERSIONS.search(_plain(question)))
+            and self._fills_all(asks, entry, question)
+            and not self.uncovered_terms(question, entry)
+        ]
+        if len(fitting) != 1 or fitting[0][0] is not result.candidates[0]:
+            return result
+        candidate, entry = fitting[0]
+        return replace(result, status=ANSWERED, entry=entry, score=candidate.score, asked=asks)
 
     def _off_revision(self, question: str, entry: FaqEntry) -> bool:
         """An entry on the revision history, for a question that says nothing of versions or revisions."""

@@ -907,8 +907,8 @@ class TableAnswerer:
             bpr_part = q.text[at_bpr : at_wg if at_wg > at_bpr else len(q.text)]
             wg_denied = bool(_NEGATION.search(wg_part) or _EXCEPT.search(wg_part))
             if wg_denied and not (_NEGATION.search(bpr_part) or _EXCEPT.search(bpr_part)):
-                members = {d for g in groups for d in g.departments}
-                names = [f"{_stem(d)}（{row.label}）" for d, row in done if d not in members]
+                in_groups = {d for g in groups for d in g.departments}
+                names = [f"{_stem(d)}（{row.label}）" for d, row in done if d not in in_groups]
                 lead = f"BPRの対象（{_bpr_span(rows)}）のうち、{table.year}の{labels}の参加課に書かれていない課は"
                 body = f"{lead}、{'、'.join(names)}です。" if names else f"{lead}ありません。"
                 body += f"（{labels}：{'、'.join(dict.fromkeys(d for g in groups for d in g.departments))}）"

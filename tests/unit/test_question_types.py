@@ -55,6 +55,10 @@ ASKED = [
     ("救急医療ICTネットワーク整備の事業費は", {Asks.AMOUNT}),
     ("副市長は誰", {Asks.PERSON_NAME}),  # a title asked as who: a name
     ("STEP3で構想担当課は何してくれる？", set()),  # names a body in charge, asks what it does
+    # a condition is not a question of when: 「始まったら」「スタートしたら」
+    ("オンライン申請が始まったら窓口はなくなるの？", set()),
+    ("テレワークがスタートしたら何が変わる？", set()),
+    ("電子決裁はいつ始まった？", {Asks.SINCE}),
 ]
 
 
@@ -184,6 +188,9 @@ def test_traps_on_plan_topics_are_not_answered(plan_engine: FaqEngine, question:
         # the year asked is the year answered: not 2020年12月 for 2025年12月
         ("2025年12月に何があった", "第5.0版"),
         ("2022年9月に改訂されたのは", "第2.0版"),
+        ("オンライン申請が始まったら窓口はなくなるの？", "窓口"),
+        # far in wording from every phrasing, but the only close entry that gives a start and says プラン
+        ("このプランはいつ始まったんですか", "2022年度"),
     ],
 )
 def test_questions_a_type_check_must_not_stop(plan_engine: FaqEngine, question: str, fact: str) -> None:
