@@ -134,7 +134,8 @@ _THEME_OR_INITIATIVE = _words("テーマ", "取組", "取り組み", "とりく�
 _ASKS_WG_NAME = _words("テーマ", "名前", "名称", "何のwg", "なんのwg", "何をするwg", "何を検討")
 _FAMILY = re.compile(r"([一-龥]{2,4})(?:系|関係|関連)の(?:課|部署)")
 _NOT_HELD = re.compile(r"(開かれて(い)?ない|開催されて(い)?ない|開催していない|未開催|開いてない|開かれなかった|開催されなかった)")
-_WHICH_BODY = re.compile(r"(のは|なのは)(誰|だれ|どこ|何|なに|どれ|どの組織|どちら)")
+# 「…のは誰」, not 「…のは何STEP」 (a question word that heads a noun asks for that noun, not for a body).
+_WHICH_BODY = re.compile(r"(のは|なのは)(誰|だれ|どこ|何|なに|どれ|どの組織|どちら)(?![a-z一-龥ァ-ヶ])")
 # A question about the tables that is not a list or a count of them: 「表①〜③の取り組みは増えるだけ？」.
 _OTHER_QUESTION = _words(
     "増え", "減", "廃止", "変わ", "変更", "追加", "見直", "だけ", "なぜ", "どうして", "どのよう", "どうやって", "理由",
@@ -243,6 +244,7 @@ class TableAnswerer:
             key=lambda p: -len(p[0]),
         )
         self._initiatives_by_name = {i.name: i for i in self.initiatives}
+        self._glossary_names = {"".join(normalize_text(str(t)).split()) for g in analyzer.glossary.groups for t in g}
         # Positions in the bodies' member lists (市長（CDO）、副市長・教育長（副CDO）…): role → (body, segment).
         self._role_seats: dict[str, list[tuple[str, str]]] = {}
         for body in self._bodies_by_name.values():
@@ -609,14 +611,17 @@ class TableAnswerer:
         if not _WHICH_BODY.search(normalize_text(question)):
             return None
         plain = "".join(normalize_text(question).split())
-        names = {n for b in self._bodies_by_name.values() for n in b.names}
+        # A phrase that is only a name (「アクションプラン」 of 「アクションプランを作ったのは誰」) says what the body
+        # acts on, not what it does: 推進本部 approves the plan, the plan does not say who wrote it.
+        names = {n for b in self._bodies_by_name.values() for n in b.names} | self._glossary_names
         best: list[tuple[str, str]] = []
         longest = 0
         for body in self._bodies_by_name.values():
             for text in (body.members, *body.roles):
                 hit = SequenceMatcher(None, plain, text, autojunk=False).find_longest_match(0, len(plain), 0, len(text))
                 phrase = plain[hit.a : hit.a + hit.size]
-                if hit.size < 4 or any(phrase in n for n in names):
+                bare = phrase.strip("のをはがにでとも")
+                if hit.size < 4 or any(phrase in n or bare in n for n in names):
                     continue
                 if hit.size > longest:
                     best, longest = [(body.name, text)], hit.size

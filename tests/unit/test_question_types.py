@@ -61,6 +61,8 @@ ASKED = [
     ("電子決裁はいつ始まった？", {Asks.SINCE}),
     ("市の職員数は？", {Asks.COUNT}),  # a number of people: 職員数, 委員数, 人口
     ("江津市の人口", {Asks.COUNT}),
+    ("事務局をやっているのは何課", {Asks.DEPARTMENT}),  # 「…のは何課」 asks which one, 「WG②は何課」 how many
+    ("WG②は何課", {Asks.COUNT}),
 ]
 
 
