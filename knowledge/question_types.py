@@ -321,6 +321,8 @@ _RANGE = re.compile(r"\d{4}年度?(から|~|〜|-)\d{4}年度?")
 _MONEY = re.compile(r"\d[\d,]*\s*(円|万円|億円)|無料|有料|無償|円|負担|助成|割引|免除|実費")
 _CONTACT_VALUE = re.compile(r"\d{2,4}-\d{2,4}-\d{3,4}|@|https?://|内線\d")
 _BECAUSE = re.compile(r"ため|(?<!も)ので|から|理由|目的|により|によって|結果|受け|踏まえ|べく|よう(?!にな)")  # 「…したもので」 gives no reason
+_PAST_INTENT = re.compile(r"(予定|こととし|することとし)(ていました|ていた|でした)")
+_PAST_ASKED = re.compile(r"だった|でした|てた|ていた|時点|当時|前の版|版では")
 _TO_COME = re.compile(r"予定|次期|今後|以降|これから|行います|行う|策定|こととし|することと")
 _SOMEONE = re.compile(
     r"[一-龥]課|事務局|本部|委員会|委員|監事会|市長|教育長|参事|顧問|補佐官|職員|市民|住民|事業者|有識者|リーダー|"
@@ -441,6 +443,9 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
     if asks is Asks.REASON:
         return bool(_BECAUSE.search(answer))
     if asks is Asks.NEXT:
+        if not _PAST_ASKED.search(_plain(question)):
+            # 「次の改訂時期」 now is not what an earlier version meant to do (「改訂することとしていました」).
+            answer = _PAST_INTENT.sub("", answer)
         return bool(_DATE.search(answer) and _TO_COME.search(answer))
     if asks is Asks.UNKNOWN_TERM:
         return False  # no answer of the knowledge base has a word it never uses
@@ -649,6 +654,9 @@ RESCUE_FLOOR = 0.05
 _CLEAR_WORD = re.compile(r"[一-龥]{2,}|[ァ-ヶ]{3,}")
 
 
+# Nouns of intention and manner written in kana (「するつもりだった」): no topic the knowledge base could lack.
+_FUNCTION_NOUNS = frozenset(fold_for_match(w) for w in ("つもり", "積もり", "はず", "わけ", "おつもり", "ところ", "かんじ"))
+
 # Nouns that say how a question asks, not what about: an answer need not repeat them.
 _GENERIC_NOUNS = frozenset(
     fold_for_match(w)
@@ -685,6 +693,7 @@ class QuestionTypeCheck:
             for u in a.units
             if u.weight == 1.0
             and _CLEAR_WORD.fullmatch(u.term)
+            and u.term not in _FUNCTION_NOUNS
             and not known(u.term)
             and not any(known(t) for t in (*u.synonyms, *u.parts))
             and not any(u.term in form for _, form in a.concept_forms)
@@ -702,6 +711,7 @@ class QuestionTypeCheck:
             and u.term not in text
             and not asked_types(u.term)
             and u.term not in _GENERIC_NOUNS
+            and u.term not in _FUNCTION_NOUNS
             and not any(t in text for t in (*u.synonyms, *u.parts) if len(t) >= 2)
         ]
 
