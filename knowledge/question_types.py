@@ -76,7 +76,8 @@ _THING_BEFORE_NAME = _any(
 )
 # 「副市長は誰？」: a person's title asked as who, which only a name can answer (the plan names nobody). Roles
 # held by a title (CDO, 会長, トップ) are positions instead: 「CDOは誰」 is answered by 市長.
-_WHO_HOLDS_TITLE = re.compile(r"^(市長|副市長|教育長|参事|顧問|危機管理監|課長|部長|係長)(って|は)(誰|だれ|どなた|どんな人)")
+# 「監事会の参事って誰」 asks who holds a title: a name (not 「推進本部の本部長は誰」, which is a title).
+_WHO_HOLDS_TITLE = re.compile(r"(^|(?<!課)の)(市長|副市長|教育長|参事|顧問|危機管理監|課長|部長|係長)(って|は)(誰|だれ|どなた|どんな人)")
 _PERSON_NAME = _any(r"名前|なまえ|氏名|フルネーム|実名|誰さん|どなたさん|作成者|著者|執筆者|(作っ|書い|関わっ|携わっ|担当し)た人")
 _COUNT = _any(
     r"(?<!のは)何課(?!が担当|の担当)|何人(?!も)|なんにん|何名|なんめい|人数|何個(?!も)|何件(?!も)|何つ|いくつ|幾つ|何か所|何カ所|何ヶ所|何回(?!も)|何チーム|何グループ|"
@@ -150,7 +151,7 @@ _HOW_TO = _any(r"作り方|使い方|設定方法|設定の仕方|やり方|手�
 _NAMED_PROCEDURE = re.compile(r"申請方法|申込方法|申し込み方法|登録方法|ログイン|インストール|操作方法|設定方法")
 # A phrasing that asks how (not one that names a method: 「設定方法を習得するのはなぜ」).
 _HOW_PHRASING = re.compile(r"どう|どのよう|やり方|手順|進め方|仕方|流れ|方法(は|を教え|って|[?？]|$)")
-_LIST = _any(r"全部|ぜんぶ|すべて|全て|一覧|挙げて|あげて|列挙|リストアップ|個々の|それぞれの名|具体的にどの|内訳|どれが含まれ|何が含まれ")
+_LIST = _any(r"全部|ぜんぶ|すべて|全て|一覧|挙げて|あげて|列挙|リストアップ|個々の|それぞれの名|具体的にどの|具体的にどれ|どれとどれ|内訳|どれが含まれ|何が含まれ")
 _WHO = _any(r"誰(?!一人|ひとり|でも|にとって|も)|だれ(?!ひとり|でも)|どなた|どの人")
 _PLACE = _any(r"場所|会場|開催地|どこで(開催|や|行|する|して|し|実施|使|利用)|所在地|どの窓口|どこの窓口")
 _REASON = _any(r"なぜ|なんで(?!す)|どうして|理由|わけは|訳は")  # 「なんですか」 is not 「なんで」

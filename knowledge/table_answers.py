@@ -110,6 +110,7 @@ _EXCEPT = _words(
 _SEVERAL = _words("複数", "2つ以上", "二つ以上", "2つの", "二つの", "両方", "掛け持ち", "かけもち", "兼")
 _ALL = _words("全部", "すべて", "全て", "ぜんぶ", "一覧", "全体", "全")
 _BPR = re.compile("bpr")
+_PEERS = _words("と同じ年", "と同じ年度", "と同年度", "と同じwg", "と同じワーキング", "と一緒に")
 _VERSION_WORD = _words("版", "改訂", "バージョン")
 _ONE_VERSION = _words("今回", "最新", "今の版", "現在の版", "現行", "前回", "この版", "初回", "次の改訂", "次回")
 _NAMED_VERSION = re.compile(r"(\d+\.\d+)版?")
@@ -135,7 +136,7 @@ _ASKS_WG_NAME = _words("テーマ", "名前", "名称", "何のwg", "なんのwg
 _FAMILY = re.compile(r"([一-龥]{2,4})(?:系|関係|関連)の(?:課|部署)")
 _NOT_HELD = re.compile(r"(開かれて(い)?ない|開催されて(い)?ない|開催していない|未開催|開いてない|開かれなかった|開催されなかった)")
 # 「…のは誰」, not 「…のは何STEP」 (a question word that heads a noun asks for that noun, not for a body).
-_WHICH_BODY = re.compile(r"(のは|なのは)(誰|だれ|どこ|何|なに|どれ|どの組織|どちら)(?![a-z一-龥ァ-ヶ])")
+_WHICH_BODY = re.compile(r"(のは|なのは)((誰|だれ|どこ|何|なに|どれ|どの組織|どちら)(?![a-z一-龥ァ-ヶ])|[?？]*$)")
 # A question about the tables that is not a list or a count of them: 「表①〜③の取り組みは増えるだけ？」.
 _OTHER_QUESTION = _words(
     "増え", "減", "廃止", "変わ", "変更", "追加", "見直", "だけ", "なぜ", "どうして", "どのよう", "どうやって", "理由",
@@ -968,7 +969,7 @@ class TableAnswerer:
         parts = []
         for department, row in done:
             groups = where.get(department, [])
-            joined = "、".join(_short(g) for g in groups) if groups else "WGの参加課に記載なし"
+            joined = "、".join(g.label for g in groups) if groups else "WGの参加課に記載なし"
             parts.append(f"{_stem_label(row, department)}：{joined}")
         body = f"BPRの対象と{table.year}のWGは、{'、'.join(parts)}です。"
         return self._entry(BPR_AND_WG, "BPRの対象の課が参加しているWG", body, f"{bpr.source}／{table.source}")
@@ -1251,6 +1252,26 @@ class TableAnswerer:
                 if body.members == department:
                     roles.append(f"{department}は{body.name}です（{'、'.join(body.roles)}）。")
         table = self.current
+        if len(q.departments) == 1 and q.has(_PEERS) and (q.has(_ASKS_DEPARTMENT) or q.has(_words("ところ", "どれ"))):
+            # 「人事課と同じ年度にBPRした課」「税務課と同じWGの課」: the others of its year or of its WGs.
+            department = q.departments[0]
+            if bpr and self.bpr is not None:
+                for row in (y for y in self.bpr.years if _stem(department) in y.fields):
+                    others = [f for f in row.fields if f != _stem(department)]
+                    sentences.append(
+                        f"{_stem(department)}と同じ{_year_label(row)}のBPRの対象は、{'、'.join(others) or 'ほかにありません'}です。"
+                    )
+                sources.append(self.bpr.source)
+            elif table is not None:
+                for group in (g for g in table.groups if department in g.departments):
+                    others = [d for d in group.departments if d != department]
+                    sentences.append(f"{table.year}の{group.label}で{department}と一緒に参加しているのは、{'、'.join(others)}です。")
+                sources.append(table.source)
+            if sentences:
+                return self._entry(
+                    BPR_OF_DEPARTMENT if bpr else WG_OF_DEPARTMENT, f"{department}と同じ{'年度にBPRした' if bpr else 'WGの'}課",
+                    "".join(sentences), "／".join(sources),
+                )
         if wg and table is not None and len(q.departments) >= 2 and not q.groups and q.has(_words("共通", "同じ", "両方", "どちらも", "一緒", "ともに", "共に")):
             # 「税務課と人事課の共通のWG」「総務課と政策企画課は同じWG？」: the WGs they are all in.
             shared = [g for g in table.groups if all(d in g.departments for d in q.departments)]

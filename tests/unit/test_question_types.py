@@ -63,6 +63,8 @@ ASKED = [
     ("江津市の人口", {Asks.COUNT}),
     ("事務局をやっているのは何課", {Asks.DEPARTMENT}),  # 「…のは何課」 asks which one, 「WG②は何課」 how many
     ("WG②は何課", {Asks.COUNT}),
+    ("推進本部の顧問って誰？", {Asks.PERSON_NAME}),  # who holds a title: a name
+    ("基幹系20業務は具体的にどれ？", {Asks.LIST}),
 ]
 
 

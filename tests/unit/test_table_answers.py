@@ -72,6 +72,12 @@ COMPUTED = [
     # The denied side is the one the negation follows: here the WG, not BPR.
     ("WG①に入っていない課でBPRした課", "table:bpr-and-wg", ["人事（R4年度）", "土木建設（R5年度）"], ["子育て支援（", "保険年金（"]),
     ("R4にBPRした課でWG③に参加していない課", "table:bpr-and-wg", ["ありません"], ["健康医療対策課"]),
+    # the others of a department's BPR year or of its WGs
+    ("人事課と同じ年度にBPRをやった課は", "table:bpr-of-department", ["税務", "水道", "社会教育"], ["子育て支援"]),
+    ("政策企画課と同じWGに入っている課", "table:wg-of-department", ["総務課", "人事課"], ["市民生活課"]),
+    # which bodies fit, asked without a question word; the WGs of BPR departments by name
+    ("本部の活動をサポートするのは？", "table:bodies", ["推進本部監事会"], ["ワーキンググループ"]),
+    ("R5のBPR対象課はそれぞれどのWGに入ってる", "table:bpr-and-wg", ["フロントヤード改革", "SNS情報発信"], []),
     ("生成AIが関係する取組みとWGは？", "table:appearances", ["生成AIの活用", "チャットボット", "WG③"], []),
     ("ナッジ理論はどのテーマで、ナッジのWGはどうなった？", "table:wg-status", ["事業効果の向上", "休止"], []),
     ("BPRはいつからやってる", "table:bpr-by-year", ["R4年度（2022年度）から"], []),
