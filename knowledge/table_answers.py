@@ -115,6 +115,7 @@ _VERSION_WORD = _words("版", "改訂", "バージョン")
 _ONE_VERSION = _words("今回", "最新", "今の版", "現在の版", "現行", "前回", "この版", "初回", "次の改訂", "次回")
 _NAMED_VERSION = re.compile(r"(\d+\.\d+)版?")
 _HOW_MANY_TIMES = _words("何回", "何度", "回数")
+_ISSUE_DATE = _words("いつ", "日付", "発行日", "何日", "日にち", "何年何月", "出た", "出され", "発行され")
 # Words of any revision, which cannot tell one version from another.
 _REVISION_WORDS = {
     _f for _w in ("版", "改訂", "追記", "追加", "変更", "修正", "変わる", "内容", "全部", "全て", "すべて", "発行", "出る",
@@ -492,6 +493,11 @@ class TableAnswerer:
         ]
         kinds = {kind for pattern, kind in _CHANGE_KINDS if pattern.search(q.text)}
         terms = [w for w in words if w and pos_noun(w) and w not in _REVISION_WORDS and not re.fullmatch(r"[0-9.]+", w)]
+        if one is not None and not kinds and q.has(_ISSUE_DATE) and not q.has(_words("何が", "なにが", "内容", "改訂点", "変更点", "どこが", "予定", "改訂する", "次")):
+            # 「第1.3版の日付」「第1.2版はいつ出た」: the date of its row, and what it changed.
+            listed = "／".join(one.changes)
+            body = f"{one.version}の発行日は{one.issued}です（改訂内容：{listed}）。"
+            return self._entry(REVISIONS, f"{one.version}の発行日", body, table.source)
         if one is not None:
             if not terms or not kinds or not _is_yes_no(q):
                 return None  # 第1.3版の改訂点: the entry of that version

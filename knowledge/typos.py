@@ -48,6 +48,8 @@ class TypoCorrector:
             start, end = spans[0]
             if any(other != name and other in text[start:end] for other in self._names):
                 continue  # the window is another name of the plan (plus a letter): not a typo of this one
+            if any(other != name and _inside(text, other, start, end) for other in self._names):
+                continue  # the window is part of another name of the plan (DX推進リ of DX推進リーダー, not DX推進L)
             text = text[:start] + name + text[end:]
         return question if text == original else text
 
@@ -64,3 +66,13 @@ class TypoCorrector:
                     if not any(s < start + size and start < e for s, e in found):
                         found.append((start, start + size))
         return found
+
+
+def _inside(text: str, name: str, start: int, end: int) -> bool:
+    """Whether text[start:end] overlaps an occurrence of `name` in `text`."""
+    at = text.find(name)
+    while at >= 0:
+        if at < end and start < at + len(name):
+            return True
+        at = text.find(name, at + 1)
+    return False

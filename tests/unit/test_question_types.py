@@ -200,6 +200,9 @@ def test_traps_on_plan_topics_are_not_answered(plan_engine: FaqEngine, question:
         # far in wording from every phrasing, but the only close entry that gives a start and says プラン
         ("このプランはいつ始まったんですか", "2022年度"),
         ("第1.4版の時点では次の改訂はいつにするつもりだった？", "2025年9月"),
+        ("DX推進Lの人数は？", "10名"),  # the staff's short form of DX推進リーダー
+        # nouns of manner and categories need not be said: 一緒, 会議体
+        ("事務局が政策企画課の会議体を全部", "DX推進委員会"),
     ],
 )
 def test_questions_a_type_check_must_not_stop(plan_engine: FaqEngine, question: str, fact: str) -> None:

@@ -77,6 +77,7 @@ COMPUTED = [
     ("政策企画課と同じWGに入っている課", "table:wg-of-department", ["総務課", "人事課"], ["市民生活課"]),
     # which bodies fit, asked without a question word; the WGs of BPR departments by name
     ("本部の活動をサポートするのは？", "table:bodies", ["推進本部監事会"], ["ワーキンググループ"]),
+    ("第1.2版の発行日は", "table:revisions", ["2024年3月26日"], ["2024年9月30日"]),
     ("R5のBPR対象課はそれぞれどのWGに入ってる", "table:bpr-and-wg", ["フロントヤード改革", "SNS情報発信"], []),
     ("生成AIが関係する取組みとWGは？", "table:appearances", ["生成AIの活用", "チャットボット", "WG③"], []),
     ("ナッジ理論はどのテーマで、ナッジのWGはどうなった？", "table:wg-status", ["事業効果の向上", "休止"], []),

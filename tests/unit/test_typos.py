@@ -35,3 +35,9 @@ def test_a_question_with_a_typo_is_answered(plan_engine: FaqEngine, question: st
     assert result.status == ANSWERED and result.entry is not None, result
     assert fact in result.entry.answer
     assert result.question == question
+
+
+def test_a_name_put_right_is_not_read_again_as_a_typo_of_a_shorter_one() -> None:
+    # DX推進リ of DX推進リーダー is one letter from the short form DX推進L: the corrected name stays whole.
+    corrector = TypoCorrector(["DX推進リーダー", "DX推進L"])
+    assert corrector.correct("DX推進リーターの人数") == "DX推進リーダーの人数"
