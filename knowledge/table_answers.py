@@ -110,6 +110,7 @@ _EXCEPT = _words(
 _SEVERAL = _words("複数", "2つ以上", "二つ以上", "2つの", "二つの", "両方", "掛け持ち", "かけもち", "兼")
 _ALL = _words("全部", "すべて", "全て", "ぜんぶ", "一覧", "全体", "全")
 _BPR = re.compile("bpr")
+_CHANGED_GROUPS = _words("新しくできた", "新しくでき", "新設", "新たにでき", "新しいwg", "増えたwg", "なくなったwg", "なくなった", "減った", "増えた", "前年度から", "前年から", "廃止され")
 _PEERS = _words("と同じ年", "と同じ年度", "と同年度", "と同じwg", "と同じワーキング", "と一緒に")
 _VERSION_WORD = _words("版", "改訂", "バージョン")
 _ONE_VERSION = _words("今回", "最新", "今の版", "現在の版", "現行", "前回", "この版", "初回", "次の改訂", "次回")
@@ -410,6 +411,8 @@ class TableAnswerer:
             found := self._theme_by_number(q) or self._initiatives_by_notes(q) or self._themes_by_size(q)
             or self._reforms_and_themes(q) or self._reform_overview(q)
         ):
+            return found
+        if wg and not q.groups and not q.departments and not bpr and (found := self._groups_changed(q)):
             return found
         # 「総務課はDX推進委員会に入っている？」 is about that body (各課職員1名), not the WGs.
         other_body = any(b not in ("ワーキンググループ", "事務局") for b in bodies)
@@ -1007,6 +1010,32 @@ class TableAnswerer:
             return None
         body = f"「{term}」は、{'、'.join(places)}に出てきます。"
         return self._entry(APPEARANCES, f"「{term}」が出てくるところ", body, "／".join(dict.fromkeys(sources)))
+
+    def _groups_changed(self, q: _Question) -> TableAnswer | None:
+        """The WGs of one year against the year before, by name: 「2025年度に新しくできたWG」「前年度から何個減った」."""
+        previous, current = self.previous, self.current
+        if previous is None or current is None or not q.has(_CHANGED_GROUPS):
+            return None
+        if q.years and not set(q.years) <= {previous.year, current.year}:
+            return None
+        before = {g.name for g in previous.groups}
+        now = {g.name for g in current.groups}
+        new = [g for g in current.groups if g.name not in before]
+        gone = [g for g in previous.groups if g.name not in now]
+        parts = [f"{previous.year}のWGは{len(previous.groups)}つ、{current.year}のWGは{len(current.groups)}つです"]
+        if new:
+            parts.append(f"{current.year}に新しく記載されたのは{'、'.join(g.label for g in new)}です")
+        if gone:
+            parts.append(
+                f"{current.year}に記載がなくなったのは{previous.year}の"
+                + "、".join(f"{g.label}" + (f"（{g.status}）" if g.status else "") for g in gone)
+                + "です"
+            )
+        change = len(current.groups) - len(previous.groups)
+        if change:
+            parts.append(f"数は{abs(change)}つ{'減' if change < 0 else '増'}りました")
+        body = "。".join(parts) + "。"
+        return self._entry(WG_STATUS, f"{previous.year}と{current.year}のWGの違い", body, f"{previous.source}／{current.source}")
 
     def _groups_of_year(self, q: _Question) -> TableAnswer | None:
         """「2026年度のWGは？」: a year whose WGs the plan does not give (it has 2024年度 and 2025年度 only)."""

@@ -78,6 +78,8 @@ COMPUTED = [
     # which bodies fit, asked without a question word; the WGs of BPR departments by name
     ("本部の活動をサポートするのは？", "table:bodies", ["推進本部監事会"], ["ワーキンググループ"]),
     ("第1.2版の発行日は", "table:revisions", ["2024年3月26日"], ["2024年9月30日"]),
+    # the WGs of 2025年度 against 2024年度, by name
+    ("2024年度から消えたWGはどれ？前の年から減ったの？", "table:wg-status", ["ナッジユニット", "データ利活用", "2つ減"], []),
     ("R5のBPR対象課はそれぞれどのWGに入ってる", "table:bpr-and-wg", ["フロントヤード改革", "SNS情報発信"], []),
     ("生成AIが関係する取組みとWGは？", "table:appearances", ["生成AIの活用", "チャットボット", "WG③"], []),
     ("ナッジ理論はどのテーマで、ナッジのWGはどうなった？", "table:wg-status", ["事業効果の向上", "休止"], []),
