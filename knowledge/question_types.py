@@ -637,6 +637,11 @@ REVISION_SOURCE = "改訂履歴"
 _ABOUT_VERSIONS = re.compile(
     r"版|改訂|履歴|発行|バージョン|追記|修正|変更|変わ|直し|直さ|直っ|加わ|載っ|初版|最新|いつから|いつ(追加|入っ)|ver|v\d"
 )
+# What a body does (not who is in it): asked of a body or a post, said in an answer.
+_ASKS_ROLE = re.compile(r"(何|なに|なん)(を)?(する|して|やる|やって)|役割|役目|仕事|任務|どんなこと")
+_ORGANIZATION_WORD = re.compile(r"委員|本部|監事会|リーダー|wg|ワーキンググループ|事務局|cdo|補佐官|顧問|参事|市長|教育長")
+_ROLE_SAID = re.compile(r"役割|役目|担う|担い|推進する|を推進|検討し|報告|サポート|支援|見える化|拾い上げ|けん引|承認")
+
 # A question that names the versions themselves (not 「いつから」, which the rescue reads as when a thing began).
 _NAMES_VERSIONS = re.compile(r"版|改訂|履歴|発行|バージョン|ver|v\d")
 
@@ -737,6 +742,8 @@ class QuestionTypeCheck:
                 ):
                     return self.check(question, replace(result, entry=entry, score=candidate.score))
             return replace(result, status=AMBIGUOUS, entry=None)
+        if self.notes and (result.status == AMBIGUOUS or (result.status == ANSWERED and result.entry is not None)):
+            result = self._to_a_role(question, result)
         # An unknown word only stops an answer: choices still help when it is a typo (行動変格).
         unknown = self.unknown_terms(question) if result.status == ANSWERED else []
         asks = asked_types(question) | ({Asks.UNKNOWN_TERM} if unknown else set())
@@ -781,6 +788,33 @@ class QuestionTypeCheck:
         )
         note = statement + topic_summary(closest, question, self.analyzer)
         return replace(result, status=NO_ANSWER, entry=None, note=note, asked=asks)
+
+    def _to_a_role(self, question: str, result: MatchResult) -> MatchResult:
+        """「DX推進委員ってなにするの」 asks what a body does: an answer on who is in it gives way to a close
+        candidate that says its role."""
+        from knowledge.engine import AMBIGUOUS, ANSWERED
+
+        q = _plain(question)
+        if not (_ASKS_ROLE.search(q) and _ORGANIZATION_WORD.search(q)):
+            return result
+        best = result.candidates[0].score if result.candidates else 0.0
+        if result.status == AMBIGUOUS:
+            # A close call that the role decides: of the first three choices only one says what the body does.
+            saying = [
+                (c, e) for c, e in ((c, self.get_entry(c.entry_id)) for c in result.candidates[:3])
+                if e is not None and _ROLE_SAID.search(_plain(e.answer))
+            ]
+            if len(saying) == 1 and saying[0][0].score >= CLOSE_CALL * best:
+                return replace(result, status=ANSWERED, entry=saying[0][1], score=saying[0][0].score)
+            return result
+        assert result.entry is not None
+        if _ROLE_SAID.search(_plain(result.entry.answer)):
+            return result
+        for candidate in result.candidates[1:CANDIDATES_CONSIDERED]:
+            entry = self.get_entry(candidate.entry_id)
+            if entry is not None and candidate.score >= CLOSE_ENOUGH * best and _ROLE_SAID.search(_plain(entry.answer)):
+                return replace(result, entry=entry, score=candidate.score)
+        return result
 
     def _typed_rescue(self, question: str, result: MatchResult) -> MatchResult:
         """A question too far in wording from every phrasing (「アクションプランはいつ始まった」) is answered by its
