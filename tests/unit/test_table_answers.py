@@ -78,6 +78,10 @@ COMPUTED = [
     # which bodies fit, asked without a question word; the WGs of BPR departments by name
     ("本部の活動をサポートするのは？", "table:bodies", ["推進本部監事会"], ["ワーキンググループ"]),
     ("第1.2版の発行日は", "table:revisions", ["2024年3月26日"], ["2024年9月30日"]),
+    # the staff's words for the plan's: 組織図 for 推進体制図, 見た目 for デザイン, 業務分析 for BPR
+    ("組織図が直った版は？", "table:revisions", ["第1.2版", "第1.3版", "第1.41版"], ["第1.4版（"]),
+    ("見た目が変わった版", "table:revisions", ["第1.1版", "第1.2版"], ["第1.3版"]),
+    ("令和5年度に業務分析をした課", "table:bpr-by-year", ["子育て支援", "土木建設"], ["人事"]),
     # the WGs of 2025年度 against 2024年度, by name
     ("2024年度から消えたWGはどれ？前の年から減ったの？", "table:wg-status", ["ナッジユニット", "データ利活用", "2つ減"], []),
     ("R5のBPR対象課はそれぞれどのWGに入ってる", "table:bpr-and-wg", ["フロントヤード改革", "SNS情報発信"], []),
