@@ -234,6 +234,8 @@ ANALYSIS_MEMO_TEXTS = 1024
 # An index build with at least this many distinct sentences tokenizes half of them in a forked process.
 PARALLEL_MIN_SENTENCES = 4000
 
+# Words whose `readings` are remembered (a bound: the words of a few thousand entry texts fit).
+READING_MEMO_WORDS = 100_000
 # Word ids from this one up are Sudachi's out-of-vocabulary ids (dictionary 15), one per part of speech.
 _OOV_WORDS = 15 << 28
 
@@ -288,6 +290,9 @@ class Analyzer:
         self._pos_memo: OrderedDict[str, tuple[tuple[str, tuple[str, ...]], ...]] = OrderedDict()
         self._pos_names: dict[int, tuple[str, ...]] = {}
         self._analyses: OrderedDict[tuple[str, bool], Analysis] = OrderedDict()
+        # What `readings` gives of each word, keyed as `_memo`: candidate entries' texts are read word by word at
+        # query time (knowledge/kana_words.py), and the calls into Sudachi per word cost more than tokenizing.
+        self._reading_memo: dict[tuple[int, int, str, str, bool], tuple[str, str, str, tuple[tuple[str, str], ...]]] = {}
 
     def parts_of_speech(self, text: str) -> list[tuple[str, tuple[str, ...]]]:
         """(surface, Sudachi part of speech) of each morpheme: for telling a person's name (人名) or a
@@ -322,12 +327,22 @@ class Analyzer:
         if not normalized:
             return []
         out = []
+        memo = self._reading_memo
         with self._lock:
+            if len(memo) >= READING_MEMO_WORDS:
+                memo.clear()
             for m in self._tokenizer.tokenize(normalized, SplitMode.C):
-                # Only a noun of three characters or more can be a compound worth splitting.
-                split = m.split(SplitMode.A) if parts and len(m.surface()) >= 3 and m.part_of_speech()[0] == "名詞" else ()
-                pieces = tuple((a.surface(), a.reading_form()) for a in split) if len(split) > 1 else ()
-                out.append((m.surface(), m.reading_form(), m.part_of_speech()[0], pieces))
+                word_id = m.word_id()
+                surface = m.surface()
+                key = (word_id, m.part_of_speech_id(), surface, m.reading_form() if word_id >= _OOV_WORDS else "", parts)
+                known = memo.get(key)
+                if known is None:
+                    # Only a noun of three characters or more can be a compound worth splitting.
+                    pos = m.part_of_speech()[0]
+                    split = m.split(SplitMode.A) if parts and len(surface) >= 3 and pos == "名詞" else ()
+                    pieces = tuple((a.surface(), a.reading_form()) for a in split) if len(split) > 1 else ()
+                    known = memo[key] = (surface, m.reading_form(), pos, pieces)
+                out.append(known)
         return out
 
     def units(self, text: str) -> list[Unit]:

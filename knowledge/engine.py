@@ -37,7 +37,7 @@ from rapidfuzz.process import cdist
 from knowledge import index_cache
 from knowledge.analysis import Analysis, Analyzer, Glossary
 from knowledge.decision import Thresholds, choose_thresholds, pool_digest, pseudo_questions
-from knowledge.kana_words import CANDIDATES_READ, ENTRY_TEXT_CHARS, KanaWords
+from knowledge.kana_words import CANDIDATES_READ, ENTRY_TEXT_CHARS, MIN_READING, KanaWords
 from knowledge.kb import FaqEntry, KnowledgeBase
 from knowledge.normalize import (
     fold_for_match,
@@ -696,15 +696,44 @@ class FaqEngine:
         read the same (じどうてあて → 児童手当), when there are any."""
         assert self._kana_words is not None
         texts = [
-            text for index, _, _ in ranked[:CANDIDATES_READ]
+            text for index in self._may_read_as_kana(question, [index for index, _, _ in ranked[:CANDIDATES_READ]])
             for text in (self.entries[index].question, self.entries[index].answer[:ENTRY_TEXT_CHARS])
         ]
+        if not texts:
+            return analysis, ranked
         rewritten = self._kana_words.rewrite(question, texts)
         if rewritten == normalize_text(question):
             return analysis, ranked
         again = self.analyzer.analyze(rewritten)
         reranked = self._rank(again, depth=top)
         return (again, reranked) if reranked else (analysis, ranked)
+
+    def _may_read_as_kana(self, question: str, candidates: list[int]) -> list[int]:
+        """The `candidates` that may have a noun read as one of the question's hiragana runs: reading the
+        candidates' texts with Sudachi costs most of the step, and most candidates have no such noun.
+
+        A noun's reading is part of its entry's reading (the index's reading bigrams, from the same Sudachi
+        readings), so an entry none of whose readings has two bigrams in a row of a run (a reading of three
+        kana) has none. Not where the index read other text than the entry's (a glossary rewrites it), nor for
+        a run reading キゴウ (a word read so is indexed as written)."""
+        runs = self._kana_words.folded_runs(question) if self._kana_words is not None else []
+        if self.analyzer.glossary.groups or any("キゴウ" in run for run in runs):
+            return candidates
+        ids = self._readings.ids
+        windows = {
+            (first, second) for run in runs for k in range(len(run) - MIN_READING + 1)
+            if (first := ids.get(run[k : k + 2], -1)) >= 0 and (second := ids.get(run[k + 1 : k + 3], -1)) >= 0
+        }
+        if not windows or not candidates:
+            return []
+        terms = sorted({t for pair in windows for t in pair})
+        row = {t: k for k, t in enumerate(terms)}
+        offset = self._presence_offsets["r"]
+        mask = self._presence.contains([t + offset for t in terms], np.asarray(candidates))
+        return [
+            entry for j, entry in enumerate(candidates)
+            if any(mask[row[first], j] and mask[row[second], j] for first, second in windows)
+        ]
 
     def decision_score(self, ranked: list[tuple[int, float, Features]]) -> float:
         """Probability that the best candidate's answer is right for this question."""

@@ -16,6 +16,7 @@ is not about 市内.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections import OrderedDict
@@ -55,6 +56,12 @@ class KanaWords:
             len(term) >= 2 and _KATAKANA.fullmatch(term) and any(term in run for run in folded_runs)
             for term in terms
         ) if folded_runs else False
+
+    @staticmethod
+    def folded_runs(question: str) -> list[str]:
+        """The question's hiragana runs that `rewrite` reads, folded (katakana)."""
+        normalized = normalize_text(question)
+        return [folded for run in _HIRAGANA_RUN.findall(normalized) if len(folded := fold_for_match(run)) == len(run)]
 
     def rewrite(self, question: str, texts: Sequence[str]) -> str:
         """`question` (normalized) with each hiragana run that reads as a noun of `texts` written as that noun;
@@ -145,7 +152,7 @@ class KanaWords:
 def _add_spans(morphemes: Sequence[tuple[str, str] | None], found: dict[str, str]) -> None:
     """Each run of up to `MAX_SPAN` nouns (None: not a noun) with a kanji, by folded reading, into `found`."""
     # Folding is character by character: each reading is folded once, and a run's is the join of its parts'.
-    folded = [(m[0], fold_for_match(m[1]), _KANJI.search(m[0]) is not None) if m else None for m in morphemes]
+    folded = [_folded_word(*m) if m else None for m in morphemes]
     for i, first in enumerate(folded):
         if first is None:
             continue
@@ -158,6 +165,12 @@ def _add_spans(morphemes: Sequence[tuple[str, str] | None], found: dict[str, str
                 surface, reading, kanji = surface + nxt[0], reading + nxt[1], kanji or nxt[2]
             if kanji and len(reading) >= MIN_READING:
                 found.setdefault(reading, surface)
+
+
+@functools.lru_cache(maxsize=100_000)
+def _folded_word(surface: str, reading: str) -> tuple[str, str, bool]:
+    """(surface, folded reading, has a kanji) of one morpheme: the same words come back text after text."""
+    return surface, fold_for_match(reading), _KANJI.search(surface) is not None
 
 
 def _inflection(start: int, end: int, spans: list[tuple[int, int]]) -> bool:

@@ -68,3 +68,15 @@ def test_many_threads_share_one_reader() -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(lambda t: reader.rewrite("じどうてあて", [t]), texts))
     assert results == ["児童手当"] * len(texts)
+
+
+def test_only_candidates_whose_reading_has_the_kana_are_read(engine: FaqEngine) -> None:
+    # Reading a candidate's texts with Sudachi is most of the step: the index's reading bigrams say which
+    # candidates may have a noun that reads as the question's kana, and no others are read.
+    ids = [e.id for e in engine.entries]
+    resident_card, national_health = ids.index("s03"), ids.index("s08")
+    kept = engine._may_read_as_kana("じゅうみんひょう ほしい", [national_health, resident_card])
+    assert kept == [resident_card]
+    assert engine._may_read_as_kana("こくみんけんこうほけん", [national_health, resident_card]) == [national_health]
+    # No run of three kana the knowledge base reads at all: nothing is read.
+    assert engine._may_read_as_kana("ぬぬぬぬ", [national_health, resident_card]) == []
