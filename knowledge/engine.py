@@ -217,10 +217,14 @@ class Features:
         ]
 
 
-ENGINE_VERSION = "retrieval-5"
-# Candidates: the BM25 best, re-ranked by BM25 mixed with the vector cosine, then the best of those
-# scored with every feature.
+ENGINE_VERSION = "retrieval-6"
+# Candidates: the BM25 best, re-ranked by BM25 mixed with the vector cosine, then the best of those scored
+# with every feature (`feature_depth`), of which the `rerank_depth` best are kept.
 SHORTLIST = 50
+# The features cost most of a question. For a FAQ set the 20 best of the shortlist are scored, chosen on the
+# FAQ proxies' dev splits and cityfaq: 12 and 16 lose a top-1, top-3 or top-10 there against all 50, 20 and
+# 25 none. A curated knowledge base (the plan, a few hundred entries) keeps the whole shortlist.
+FAQ_FEATURE_DEPTH = 20
 COSINE_MIX = 0.15
 POSTINGS_CAP = 1000
 # Query expansion: knowledge-base words whose vector row is among a question word's nearest rows.
@@ -245,6 +249,7 @@ class FaqEngine:
         analyzer: Analyzer | None = None,
         calibration: Calibration | None = None,
         rerank_depth: int | None = None,
+        feature_depth: int | None = None,
         fields: dict[str, FieldParams] | None = None,
         vectors: WordVectors | bool | None = None,  # None: by kind of knowledge base; False: none
         cache_dir: Path | None = None,
@@ -255,12 +260,14 @@ class FaqEngine:
         self.calibration = calibration or Calibration.load()
         # Two kinds of knowledge base. A curated one (entries with many alternates: the plan) keeps the
         # configuration its evaluation floors were measured with: phrasing-heavy fields, no word vectors,
-        # question words in answers too, 20 re-ranked candidates, its offline-fitted thresholds. A FAQ set
-        # of one phrasing per entry (a city's CSV) gets answer-heavy fields, the chiVe vectors, 12
-        # re-ranked candidates and thresholds calibrated on itself at load.
+        # question words in answers too, 20 re-ranked candidates of the whole shortlist scored with every
+        # feature, its offline-fitted thresholds. A FAQ set of one phrasing per entry (a city's CSV) gets
+        # answer-heavy fields, the chiVe vectors, 12 re-ranked candidates of the 20 best of the shortlist
+        # (`FAQ_FEATURE_DEPTH`) and thresholds calibrated on itself at load.
         self.curated = sum(len(e.phrasings) for e in kb.entries) >= 1.5 * max(len(kb.entries), 1)
         curated = self.curated
         self.rerank_depth = rerank_depth if rerank_depth is not None else (20 if curated else 12)
+        self.feature_depth = feature_depth if feature_depth is not None else (SHORTLIST if curated else FAQ_FEATURE_DEPTH)
         self.fields = dict(fields or (CURATED_FIELDS if curated else DEFAULT_FIELDS))
         self._field_shares = {name: params.weight for name, params in self.fields.items()}
         self._kana_shares = CURATED_KANA_SHARES if curated else KANA_SHARES
@@ -893,8 +900,8 @@ class FaqEngine:
     def _rank(
         self, a: Analysis, exclude_phrase: int | None = None, depth: int = 0
     ) -> list[tuple[int, float, Features]]:
-        """The best candidates, scored with every feature: at least `rerank_depth`, or `depth` if more."""
-        requested = depth
+        """The best candidates, scored with every feature: at least `rerank_depth`, or `depth` if more, of the
+        `feature_depth` best by BM25 and cosine."""
         expansions = {u.term: self._abbreviated(u.term) for u in a.units}
         # Vector rows of the content words: for the expansion and for the question's mean vector.
         rows = self._vector_rows([u.term for u in a.units]) if self.vectors is not None else None
@@ -906,23 +913,21 @@ class FaqEngine:
         hit = np.flatnonzero(best > 0)
         if len(hit) == 0:
             return []
-        depth = min(SHORTLIST, len(hit))
-        short = hit[np.argpartition(-best[hit], depth - 1)[:depth]]
+        shortlisted = min(SHORTLIST, len(hit))
+        short = hit[np.argpartition(-best[hit], shortlisted - 1)[:shortlisted]]
         cosines = np.zeros(len(short), dtype=np.float64)
         query_vector = self._query_vector(a, rows)
         if query_vector is not None and self._entry_vectors is not None:
             cosines = np.maximum(self._entry_vectors[short] @ query_vector, 0.0).astype(np.float64)
         mixed = best[short] + COSINE_MIX * cosines
-        depth = min(max(self.rerank_depth, depth), len(short))
-        keep = np.argpartition(-mixed, depth - 1)[:depth]
+        featured = min(max(self.feature_depth, self.rerank_depth, depth), len(short))
+        keep = np.argpartition(-mixed, featured - 1)[:featured]
         top, top_cosines = short[keep], cosines[keep]
         closest = (
             self._closest_phrasings(top, phrases, self._phrase_entry_array[phrases], phrase_scores)
             if len(phrases) else {}
         )
-        return self._score_candidates(
-            a, expansions, top, best[top], top_cosines, closest, keep=max(self.rerank_depth, requested)
-        )
+        return self._score_candidates(a, expansions, top, best[top], top_cosines, closest, keep=max(self.rerank_depth, depth))
 
     def _score_candidates(
         self,
