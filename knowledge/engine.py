@@ -772,7 +772,14 @@ class FaqEngine:
             known.clear()
         missing = [t for t in dict.fromkeys(terms) if t not in known]
         if missing and self.vectors is not None:
-            known.update(zip(missing, self.vectors.rows_of(missing).tolist(), strict=True))
+            # A knowledge-base word's row was found at the build (`word_rows`); only the others are searched.
+            ids, word_rows = self._words.ids, self._word_rows
+            if word_rows is not None:
+                found = [t for t in missing if t in ids]
+                known.update(zip(found, word_rows[[ids[t] for t in found]].tolist(), strict=True))
+                missing = [t for t in missing if t not in ids]
+            if missing:
+                known.update(zip(missing, self.vectors.rows_of(missing).tolist(), strict=True))
         return np.fromiter((known[t] for t in terms), dtype=np.int32, count=len(terms))
 
     def _find_abbreviated(self, term: str) -> tuple[str, ...]:
