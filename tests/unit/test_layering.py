@@ -142,3 +142,65 @@ def test_handlers_and_services_never_import_the_composition_root() -> None:
     # Only what is built *from* the root may name it: the CLI, the adapters and the scheduler wiring.
     allowed = ("bot.cli", "bot.console", "bot.scheduling", "bot.slack.", "bot.teams.")
     assert [m for m in importers if not m.startswith(allowed)] == []
+
+
+# ---------------------------------------------------------------- the core, through everything it imports
+
+PROJECT_PACKAGES = ("bot", "knowledge", "storage", "jobs", "curation")
+CHAT_SDKS = (*SLACK_PACKAGES, "microsoft_agents")
+# What the core may use of bot/: the neutral reply model, which SPEC's layout places in bot/ and which
+# imports nothing of ours (tests/unit/test_layering_jobs.py).
+CORE_MAY_USE_OF_BOT = {"bot.replies"}
+
+
+def module_path(module: str) -> Path | None:
+    """The file of one of our modules (`jobs.digest`, `knowledge`), or None for anything else."""
+    if module.split(".")[0] not in PROJECT_PACKAGES:
+        return None
+    base = ROOT.joinpath(*module.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def reached_from(package: str) -> tuple[set[str], set[str]]:
+    """Our modules that the package's files import, directly or through each other, and the other modules those
+    import (third-party and standard library)."""
+    ours: set[str] = set()
+    others: set[str] = set()
+    todo = [(bot_module(p), p) for p in python_files(package)]
+    while todo:
+        name, path = todo.pop()
+        if name in ours:
+            continue
+        ours.add(name)
+        for imported, candidates in _import_candidates(path).items():
+            found = [(c, p) for c in candidates if (p := module_path(c)) is not None]
+            if not found:
+                others.add(imported)
+            todo += [(c, p) for c, p in found if c not in ours]
+    return ours, others
+
+
+def _import_candidates(path: Path) -> dict[str, list[str]]:
+    """Each module `path` imports, with the submodules its `from … import` may name (`from bot import replies`)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: dict[str, list[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.setdefault(node.module, []).extend(f"{node.module}.{alias.name}" for alias in node.names)
+    return {m: [m, *names.get(m, [])] for m in imported_modules(path)}
+
+
+def test_the_closure_follows_imports_through_our_modules() -> None:
+    ours, others = reached_from("jobs")
+    assert {"jobs.schedule", "jobs.digest", "storage.progress", "bot.replies"} <= ours
+    assert any(m.startswith("apscheduler") for m in others)  # and sees what is not ours
+
+
+@pytest.mark.parametrize("package", ("knowledge", "storage", "jobs", "curation"))
+def test_core_packages_reach_no_adapter_and_no_chat_sdk_even_indirectly(package: str) -> None:
+    ours, others = reached_from(package)
+    assert sorted(m for m in ours if m.split(".")[0] == "bot" and m not in CORE_MAY_USE_OF_BOT) == []
+    assert sorted(m for m in others if m.split(".")[0] in CHAT_SDKS) == []
