@@ -205,20 +205,6 @@ class AnswerFeedback(Base):
     )
 
 
-class EventReceipt(Base):
-    """An inbound chat event already taken on (Slack's event_id): a redelivery finds its key and is dropped.
-
-    The primary key is the dedupe: it holds across restarts and between two bot processes.
-    """
-
-    __tablename__ = "event_receipts"
-
-    event_key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
-
-    __table_args__ = (Index("ix_event_receipts_received_at", "received_at"),)
-
-
 # ---------------------------------------------------------------- scheduled deliveries (issue 5)
 
 DELIVERY_STATUSES = ("posting", "posted", "failed")

@@ -29,7 +29,7 @@ LOCK_TIMEOUT_SECONDS = 300
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE when lock_timeout expires
 # The newest migration's revision (storage/migrations/versions/): a new migration moves it, and a test checks it
 # against Alembic's own head. Only the fast path of `prepare_schema` reads it; every migration asks Alembic.
-HEAD_REVISION = "0007"
+HEAD_REVISION = "0008"
 
 
 class SchemaError(Exception):

@@ -220,15 +220,15 @@ def test_the_fast_path_head_is_alembics_head(sqlite_url: str) -> None:
 def test_a_database_one_migration_behind_is_migrated_or_refused_at_start(sqlite_url: str, auto_migrate: bool) -> None:
     engine = create_db_engine(sqlite_url)
     try:
-        upgrade_database(engine, "0006")
+        upgrade_database(engine, "0007")
         if auto_migrate:
             prepare_schema(engine)
             assert current_revision(engine) == HEAD_REVISION
-            assert "conversation_store" in inspect(engine).get_table_names()
+            assert "event_receipts" not in inspect(engine).get_table_names()
         else:
             with pytest.raises(SchemaNotReady):
                 prepare_schema(engine, auto_migrate=False)
-            assert current_revision(engine) == "0006"
+            assert current_revision(engine) == "0007"
     finally:
         engine.dispose()
 

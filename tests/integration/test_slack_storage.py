@@ -1,32 +1,49 @@
-"""The Slack adapter's tables on SQLite and PostgreSQL: answer feedback and event receipts (migration 0003)."""
+"""The Slack adapter's tables on SQLite and PostgreSQL: answer feedback (migration 0003), and the event
+receipts it once had, which the inbox replaced and migration 0008 drops."""
 
 from __future__ import annotations
 
-import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from alembic import command
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.db import alembic_config, create_db_engine, create_session_factory, upgrade_database
+from storage.db import alembic_config, upgrade_database
 from storage.feedback import FeedbackRepository, Verdict
-from storage.receipts import EventReceiptRepository
+from storage.models import Base
 from storage.repositories import QuestionLogRepository
 
-TABLES = {"answer_feedback", "event_receipts"}
 
-
-def test_migration_creates_the_tables_and_downgrades_cleanly(migrated_engine: Engine) -> None:
-    assert TABLES <= set(inspect(migrated_engine).get_table_names())
-    config = alembic_config(migrated_engine)
-    with migrated_engine.begin() as connection:
+def downgrade(engine: Engine, revision: str) -> None:
+    config = alembic_config(engine)
+    with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0002")
-    assert not TABLES & set(inspect(migrated_engine).get_table_names())
-    assert "question_log" in inspect(migrated_engine).get_table_names()
+        command.downgrade(config, revision)
+
+
+def tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names())
+
+
+def test_migration_creates_the_feedback_table_and_downgrades_cleanly(migrated_engine: Engine) -> None:
+    assert "answer_feedback" in tables(migrated_engine)
+    downgrade(migrated_engine, "0002")
+    assert not {"answer_feedback", "event_receipts"} & tables(migrated_engine)
+    assert "question_log" in tables(migrated_engine)
     upgrade_database(migrated_engine)
-    assert TABLES <= set(inspect(migrated_engine).get_table_names())
+    assert "answer_feedback" in tables(migrated_engine)
+
+
+def test_the_event_receipts_table_is_dropped_and_a_downgrade_brings_it_back_empty(migrated_engine: Engine) -> None:
+    assert "event_receipts" not in tables(migrated_engine) and "event_receipts" not in Base.metadata.tables
+    downgrade(migrated_engine, "0007")
+    assert "event_receipts" in tables(migrated_engine)
+    assert [i["name"] for i in inspect(migrated_engine).get_indexes("event_receipts")] == ["ix_event_receipts_received_at"]
+    with migrated_engine.begin() as connection:  # rows an older version left
+        connection.execute(text("INSERT INTO event_receipts VALUES ('slack:Ev1', :at)"), {"at": datetime(2026, 11, 1, tzinfo=UTC)})
+    upgrade_database(migrated_engine)
+    assert "event_receipts" not in tables(migrated_engine) and "inbox" in tables(migrated_engine)
 
 
 def test_feedback_is_kept_with_the_question_it_is_about(sessions: sessionmaker[Session], clock) -> None:  # type: ignore[no-untyped-def]
@@ -49,46 +66,3 @@ def test_feedback_is_kept_with_the_question_it_is_about(sessions: sessionmaker[S
     assert [(r.user_id, r.verdict) for r in rows] == [("U1", Verdict.WRONG), ("U1", Verdict.HELPFUL)]
     assert rows[0].created_at == clock() - timedelta(minutes=1)
     assert len(feedback.between(clock() - timedelta(hours=1), clock() + timedelta(seconds=1))) == 3
-
-
-def test_an_event_is_claimed_once(sessions: sessionmaker[Session], clock) -> None:  # type: ignore[no-untyped-def]
-    receipts = EventReceiptRepository(sessions)
-    assert receipts.claim("slack:Ev1", clock()) is True
-    assert receipts.claim("slack:Ev1", clock()) is False
-    assert receipts.claim("slack:Ev2", clock()) is True
-    assert receipts.seen("slack:Ev1") and not receipts.seen("slack:Ev3")
-
-
-def test_concurrent_claims_from_two_processes_let_exactly_one_win(migrated_engine: Engine, db_url: str, clock) -> None:  # type: ignore[no-untyped-def]
-    second_engine = create_db_engine(db_url)  # a second process: its own migrated_engine and connection pool
-    try:
-        repositories = [
-            EventReceiptRepository(create_session_factory(migrated_engine)),
-            EventReceiptRepository(create_session_factory(second_engine)),
-        ]
-        results: list[bool] = []
-        lock = threading.Lock()
-        barrier = threading.Barrier(8)
-
-        def claim(index: int) -> None:
-            barrier.wait()
-            won = repositories[index % 2].claim("slack:EvRace", clock())
-            with lock:
-                results.append(won)
-
-        threads = [threading.Thread(target=claim, args=(i,)) for i in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(10)
-        assert sorted(results) == [False] * 7 + [True]
-    finally:
-        second_engine.dispose()
-
-
-def test_old_receipts_are_pruned(sessions: sessionmaker[Session], clock) -> None:  # type: ignore[no-untyped-def]
-    receipts = EventReceiptRepository(sessions)
-    receipts.claim("slack:old", clock() - timedelta(days=3))
-    receipts.claim("slack:new", clock())
-    assert receipts.prune(clock() - timedelta(days=2)) == 1
-    assert not receipts.seen("slack:old") and receipts.seen("slack:new")
