@@ -103,14 +103,9 @@ class CrashCounts:
     confirmed_twice: int
     confirmed_absent: int  # confirmed but not stored
     looked_up: int = 0  # conversations.history/.replies calls: deliveries found pending after the restart
-    killed_at: float = 0.0  # time.time() just before the kill
-    unconfirmed_events: list[str] = field(default_factory=list)  # event ids of the unconfirmed ones
 
     def as_row(self) -> dict[str, int]:
-        row = dict(self.__dict__)
-        row.pop("killed_at")
-        row.pop("unconfirmed_events")
-        return row
+        return dict(self.__dict__)
 
 
 def crash_burst(
@@ -138,7 +133,6 @@ def crash_burst(
     answers: dict[int, Reply] = {}
     lock = threading.Lock()
     killed = threading.Event()
-    killed_at: list[float] = []
 
     def send(index: int) -> None:
         reply = bot.event(events[index], timeout=SLACK_ACK_SECONDS) if not killed.is_set() else Reply(None, 0.0)
@@ -147,13 +141,11 @@ def crash_burst(
             acked = sum(1 for r in answers.values() if r.status == 200)
             if acked >= kill_after and not killed.is_set():
                 killed.set()
-                killed_at.append(time.time())
                 bot.kill()
 
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(send, range(reports)))
     if not killed.is_set():
-        killed_at.append(time.time())
         bot.kill()
     acked_first = {i for i, r in answers.items() if r.status == 200}
 
@@ -200,8 +192,6 @@ def crash_burst(
         confirmed_twice=sum(1 for i in stored_ids if counts_by_index[i] > 1),
         confirmed_absent=sum(1 for i, n in counts_by_index.items() if n and i not in stored_ids),
         looked_up=len(fake.calls_to("conversations.replies")) + len(fake.calls_to("conversations.history")),
-        killed_at=killed_at[0],
-        unconfirmed_events=[events[i]["event_id"] for i in sorted(stored_ids) if counts_by_index[i] == 0],
     )
 
 
