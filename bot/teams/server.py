@@ -70,6 +70,10 @@ def auth_configuration(settings: Settings) -> AgentAuthConfiguration:
         client_secret=settings.teams_app_password,
         anonymous_allowed=anonymous,
         connection_name="SERVICE_CONNECTION",
+        # The SDK checks the issuer only when asked (off by default for its older deployments): without it, a
+        # token signed with keys the SDK fetched for its issuer and naming our app id passes whatever the issuer.
+        # On, the issuer must be the Bot Framework's, one of Microsoft's first-party tenants, or our own tenant.
+        validate_issuer=True,
     )
 
 

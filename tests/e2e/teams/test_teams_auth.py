@@ -1,13 +1,13 @@
 """Teams auth end to end with real tokens, anonymous requests off (production's configuration): a JWT signed
 with our own RSA key is accepted and answered; tokens that are almost right (another key under the same key
-id, another audience, expired) get 401.
+id, another audience, expired, an issuer this bot does not accept) get 401.
 
 The SDK checks the token itself (microsoft_agents.hosting.core.authorization.jwt.JwtTokenValidator): it picks
 the JWKS address from the token's issuer, in a table of Microsoft's hosts
 (`_entra_issuers.BOTFRAMEWORK_JWKS_URIS`: Bot Framework → https://login.botframework.com/v1/.well-known/keys),
 fetches the keys with PyJWT's PyJWKClient over HTTP, verifies the RS256 signature and then the audience. The
-hosts are hard-coded, so the test points that one table entry, the Bot Framework issuer's, at a fake JWKS
-endpoint on loopback: the narrowest seam there is. Everything else (the fetch over real HTTP, the signature,
+hosts are hard-coded, so the test points that table's entries, the Bot Framework issuer's (and two issuers the
+bot must refuse), at a fake JWKS endpoint on loopback: the narrowest seam there is. Everything else (the fetch over real HTTP, the signature,
 expiry and audience checks, the activity's handling and the reply to the fake connector) is the SDK's own.
 
 Outbound, production gets its token from Entra (MSAL) and sends only to Microsoft's connector hosts. Neither
@@ -35,6 +35,10 @@ from tests.loopback import Answer, LoopbackServer, Request
 OUTBOUND_TOKEN = "outbound-token-from-entra"
 
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
+# Issuers the validator would fetch keys for (from our fake JWKS, in the test) but must not accept for this bot:
+# US Government's Bot Framework (another cloud) and an issuer that is not Microsoft's at all.
+GOV_BOT_FRAMEWORK_ISSUER = "https://api.botframework.us"
+FOREIGN_ISSUER = "https://issuer.example.com"
 KEY_ID = "dxbot-test-key"
 
 
@@ -75,7 +79,8 @@ def fake_jwks(signing_key: rsa.RSAPrivateKey, monkeypatch: pytest.MonkeyPatch) -
 
     fake = FakeJwks([public_jwk(signing_key)])
     # The one table the SDK reads the Bot Framework's key address from (the validator module's own binding).
-    monkeypatch.setitem(jwt_token_validator.BOTFRAMEWORK_JWKS_URIS, BOT_FRAMEWORK_ISSUER, fake.url)
+    for issuer in (BOT_FRAMEWORK_ISSUER, GOV_BOT_FRAMEWORK_ISSUER, FOREIGN_ISSUER):
+        monkeypatch.setitem(jwt_token_validator.BOTFRAMEWORK_JWKS_URIS, issuer, fake.url)
     yield fake
     fake.stop()
 
@@ -129,7 +134,7 @@ def test_a_valid_bot_framework_token_is_accepted_and_answered(
 
 @pytest.mark.parametrize(
     "case",
-    ["another key under the same id", "another audience", "expired"],
+    ["another key under the same id", "another audience", "expired", "another cloud's issuer", "a foreign issuer"],
 )
 def test_an_almost_valid_token_is_refused(
     production_bot: TeamsBot, fake_jwks: FakeJwks, signing_key: rsa.RSAPrivateKey, case: str
@@ -139,6 +144,9 @@ def test_an_almost_valid_token_is_refused(
         "another key under the same id": lambda: token(new_key(), service_url),
         "another audience": lambda: token(signing_key, service_url, aud="99999999-2222-4333-8444-555555555555"),
         "expired": lambda: token(signing_key, service_url, nbf=int(time.time()) - 7200, exp=int(time.time()) - 3600),
+        # signed with our key, for our app id: only the issuer is wrong (the SDK checks it when VALIDATE_ISSUER is on)
+        "another cloud's issuer": lambda: token(signing_key, service_url, iss=GOV_BOT_FRAMEWORK_ISSUER),
+        "a foreign issuer": lambda: token(signing_key, service_url, iss=FOREIGN_ISSUER),
     }[case]()
     assert post_with(production_bot, bearer) == 401
     assert production_bot.fake.calls == []
