@@ -6,15 +6,12 @@ import json
 import logging
 import threading
 import time
-from dataclasses import replace
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from bot.console import GENERIC_ERROR
-from bot.knowledge_store import Knowledge
-from knowledge.engine import AMBIGUOUS, MatchResult
 from storage.feedback import Verdict
 from storage.models import AnswerFeedback, ProgressReport
 from tests.e2e.conftest import (
@@ -29,32 +26,9 @@ from tests.e2e.conftest import (
     sign,
 )
 from tests.e2e.fake_slack import BOT_USER_ID, RESPONSE_URL_METHOD
+from tests.fakes import pin_ambiguous
 
 AMBIGUOUS_QUESTION = "推進体制について教えて"
-
-
-def ambiguous_question(bot: SlackBot, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A question the engine answers with 「もしかして」 choices.
-
-    Where an answer turns into choices is the engine's calibrated confidence band, which moves whenever the
-    knowledge base or the calibration does; so the engine's real ranking is kept and only its verdict on
-    this one question is pinned to AMBIGUOUS. Everything after the engine runs for real.
-    """
-    real = bot.services.engine
-
-    class PinnedEngine:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(real, name)
-
-        def match(self, question: str, top: int = 3) -> MatchResult:
-            result = real.match(question, top)
-            if question == AMBIGUOUS_QUESTION:
-                return replace(result, status=AMBIGUOUS, entry=None)
-            return result
-
-    bot.services.knowledge.replace(Knowledge(bot.services.kb, PinnedEngine()))  # type: ignore[arg-type]
-    assert len(real.match(AMBIGUOUS_QUESTION, 3).candidates) == 3
-    return AMBIGUOUS_QUESTION
 
 
 def button(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
@@ -192,8 +166,8 @@ def test_concurrent_requests_are_served_in_parallel(bot: SlackBot, monkeypatch) 
     bot.fake.wait_for(RESPONSE_URL_METHOD, where=lambda c: c.path.endswith("/stuck"))
 
 
-def test_ambiguous_question_offers_choices_and_a_click_shows_that_answer(bot: SlackBot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    question = ambiguous_question(bot, monkeypatch)
+def test_ambiguous_question_offers_choices_and_a_click_shows_that_answer(bot: SlackBot) -> None:
+    question = pin_ambiguous(bot.services, AMBIGUOUS_QUESTION)
     bot.slack.command(question)
     reply = bot.fake.wait_for(RESPONSE_URL_METHOD)[0].params
     text = block_text(reply["blocks"])
@@ -450,9 +424,9 @@ def test_direct_message_is_answered_in_the_dm(bot: SlackBot, payload) -> None:  
     assert "出典" in block_text(posted["blocks"])
 
 
-def test_dm_choice_click_replaces_the_message(bot: SlackBot, payload, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_dm_choice_click_replaces_the_message(bot: SlackBot, payload) -> None:  # type: ignore[no-untyped-def]
     event = payload("event_message_im")
-    event["event"]["text"] = ambiguous_question(bot, monkeypatch)
+    event["event"]["text"] = pin_ambiguous(bot.services, AMBIGUOUS_QUESTION)
     bot.slack.event(event)
     posted = bot.fake.wait_for("chat.postMessage")[0].params
     choice = button(posted["blocks"], "dx_choice_1")

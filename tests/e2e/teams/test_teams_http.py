@@ -7,14 +7,11 @@ Connector (or, for a card click, the invoke response that replaces the card).
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from bot.knowledge_store import Knowledge
-from knowledge.engine import AMBIGUOUS, MatchResult
 from storage.feedback import FeedbackRepository
 from tests.e2e.teams.conftest import (
     ADMIN_AAD,
@@ -26,27 +23,7 @@ from tests.e2e.teams.conftest import (
     card_texts,
     invoke_card,
 )
-
-AMBIGUOUS_QUESTION = "WG"
-
-
-def pin_ambiguous(bot: TeamsBot, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A question the engine answers with 「もしかして」: its real ranking, only the verdict pinned."""
-    real = bot.services.engine
-
-    class PinnedEngine:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(real, name)
-
-        def match(self, question: str, top: int = 3) -> MatchResult:
-            result = real.match(question, top)
-            if question == AMBIGUOUS_QUESTION:
-                return replace(result, status=AMBIGUOUS, entry=None)
-            return result
-
-    bot.services.knowledge.replace(Knowledge(bot.services.kb, PinnedEngine()))  # type: ignore[arg-type]
-    assert len(real.match(AMBIGUOUS_QUESTION, 3).candidates) == 3
-    return AMBIGUOUS_QUESTION
+from tests.fakes import pin_ambiguous
 
 
 def all_feedback(bot: TeamsBot) -> list[Any]:
@@ -137,8 +114,8 @@ def test_redelivered_activity_is_handled_once(teams_bot: TeamsBot) -> None:
 # ---------------------------------------------------------------- cards
 
 
-def test_choice_card_picks_an_answer_in_place(teams_bot: TeamsBot, monkeypatch: pytest.MonkeyPatch) -> None:
-    question = pin_ambiguous(teams_bot, monkeypatch)
+def test_choice_card_picks_an_answer_in_place(teams_bot: TeamsBot) -> None:
+    question = pin_ambiguous(teams_bot.services)
     reply = teams_bot.teams.say(question)
     card = reply.cards[0]
     assert "もしかして" in card_texts(card)[0]
