@@ -37,13 +37,16 @@ PROGRESS_TABLES = (
 )
 
 
-@pytest.fixture
-def migrated_engine(db_url: str) -> Iterator[Engine]:
-    """The main pool's engine on a fresh database with every migration applied."""
-    engine = create_db_engine(db_url)
+def _migrated(engine: Engine) -> Iterator[Engine]:
     upgrade_database(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def migrated_engine(db_url: str) -> Iterator[Engine]:
+    """The main pool's engine on a fresh database with every migration applied."""
+    yield from _migrated(create_db_engine(db_url))
 
 
 @pytest.fixture
@@ -54,10 +57,7 @@ def sessions(migrated_engine: Engine) -> sessionmaker[Session]:
 @pytest.fixture
 def inbox_engine(db_url: str) -> Iterator[Engine]:
     """The inbox's own pool (`create_inbox_engine`) on a fresh database with every migration applied."""
-    engine = create_inbox_engine(db_url)
-    upgrade_database(engine)
-    yield engine
-    engine.dispose()
+    yield from _migrated(create_inbox_engine(db_url))
 
 
 @pytest.fixture

@@ -26,16 +26,8 @@ from storage.progress import (
     StaffRepository,
     StaffRole,
 )
+from tests.integration.conftest import PROGRESS_TABLES
 
-PROGRESS_TABLES = {
-    "departments",
-    "staff",
-    "initiatives",
-    "initiative_departments",
-    "initiative_kpis",
-    "progress_reports",
-    "report_withdrawals",
-}
 T0 = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
 
 
@@ -44,7 +36,7 @@ def test_migrations_run_from_empty_and_match_the_models(db_url: str) -> None:
     try:
         assert current_revision(engine) is None
         upgrade_database(engine)
-        assert PROGRESS_TABLES <= set(inspect(engine).get_table_names())
+        assert set(PROGRESS_TABLES) <= set(inspect(engine).get_table_names())
         with engine.connect() as connection:
             # Only this area's tables: other areas' tables are checked by their own tests.
             def ours(obj, name, type_, _reflected, _compare_to):  # type: ignore[no-untyped-def]
@@ -69,9 +61,9 @@ def test_downgrade_below_progress_and_up_again(db_url: str) -> None:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
             command.downgrade(config, "0001")
-        assert not PROGRESS_TABLES & set(inspect(engine).get_table_names())
+        assert not set(PROGRESS_TABLES) & set(inspect(engine).get_table_names())
         upgrade_database(engine)
-        assert PROGRESS_TABLES <= set(inspect(engine).get_table_names())
+        assert set(PROGRESS_TABLES) <= set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
 
