@@ -277,10 +277,21 @@ class RunningFront:
 
 def start_in_thread(front: Front, host: str = DEFAULT_HOST, port: int = 0) -> RunningFront:
     loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="dxbot-front", daemon=True)
+    thread = threading.Thread(target=_run_until_stopped, args=(loop,), name="dxbot-front", daemon=True)
     thread.start()
     url = asyncio.run_coroutine_threadsafe(front.start(host, port), loop).result(30)
     return RunningFront(front, url, loop, thread)
+
+
+def _run_until_stopped(loop: asyncio.AbstractEventLoop) -> None:
+    """Run the loop until `RunningFront.stop`, then close it: its self-pipe and selector are sockets and
+    descriptors, which a loop that is only stopped keeps open."""
+    try:
+        loop.run_forever()
+    finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
 
 
 # ---------------------------------------------------------------- the connection limit

@@ -238,6 +238,10 @@ def test_stop_lets_a_request_whose_body_is_arriving_finish_and_refuses_new_conne
     assert response.startswith(b"HTTP/1.1 200") and b'"length": "6"' in response
     stopper.join(10)
     assert not stopper.is_alive()
+    sock.close()
+    # and the loop is closed with it: a stopped loop that is never closed keeps its self-pipe's sockets open
+    running.thread.join(10)
+    assert running.loop.is_closed()
 
 
 # ---------------------------------------------------------------- Slack on the front
