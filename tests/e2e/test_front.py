@@ -39,10 +39,19 @@ def connect(url: str) -> socket.socket:
     parts = urlsplit(url)
     sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
     _leftovers.pop(sock.fileno(), None)  # a closed socket's number is reused
+    _opened.append(sock)
     return sock
 
 
 _leftovers: dict[int, bytes] = {}  # bytes read past one response (pipelined answers), per socket
+_opened: list[socket.socket] = []  # every client socket of the test, closed after it (closing twice is fine)
+
+
+@pytest.fixture(autouse=True)
+def _close_client_sockets() -> Iterator[None]:
+    yield
+    while _opened:
+        _opened.pop().close()
 
 
 def read_response(sock: socket.socket, timeout: float = 10.0) -> bytes:
