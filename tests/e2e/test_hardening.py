@@ -459,7 +459,8 @@ def test_sigterm_lets_in_flight_requests_finish_and_exits_0(tmp_path: Path) -> N
             process.wait()
         reader.join(timeout=5)
         fake.stop()
-    output = "".join(stderr_lines) + (process.stdout.read() if process.stdout else "")
+        printed, _ = process.communicate(timeout=5)  # reads what is left and closes both pipes
+    output = "".join(stderr_lines) + printed
     assert "SIGTERM" in output and "in-flight requests finished" in output
     assert token not in output and token.split("-", 1)[1] not in output and secret not in output
     assert "Traceback" not in output
