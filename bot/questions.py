@@ -73,6 +73,18 @@ class QuestionService:
         related = tuple(e for e in (knowledge.engine.get(i) for i in entry.related) if e is not None)
         return _answer(knowledge.kb, entry, entry.question, 1.0, log_id, (), _related(related))
 
+    def logged_question(self, log_id: object) -> str | None:
+        """The (redacted) text of a logged question, which a card echoes above its answer; None when `log_id`
+        is not a log id or the log cannot be read (the card is then drawn without it)."""
+        if not isinstance(log_id, int):
+            return None
+        try:
+            logged = self.question_log.get(log_id)
+        except SQLAlchemyError:
+            logger.warning("question log read failed", exc_info=True)
+            return None
+        return logged.text if logged else None
+
     def log_question(self, ctx: ChatContext, question: str, result: MatchResult) -> int | None:
         """Keep the question for curators. A database outage must not stop answers, so it is counted.
 

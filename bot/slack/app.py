@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App, BoltResponse
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.buttons import STALE_BUTTON, ButtonValue, read_button_value
 from bot.console import GENERIC_ERROR
@@ -220,17 +219,6 @@ def _click_context(click: Click) -> ChatContext:
     return slack_context(click.user_id, click.channel, thread=click.thread)
 
 
-def _question_text(deps: SlackDeps, log_id: Any) -> str | None:
-    if not isinstance(log_id, int):
-        return None
-    try:
-        logged = deps.bot.question_log.get(log_id)
-    except SQLAlchemyError:
-        logger.warning("question log read failed", exc_info=True)
-        return None
-    return logged.text if logged else None
-
-
 def _entry_answer(deps: SlackDeps, ctx: ChatContext, value: ButtonValue) -> Reply:
     """The answer of the entry a button names, tied to the question it answers (for feedback)."""
     return deps.bot.questions.answer_entry(ctx, value.entry_id, value.log_id)
@@ -347,7 +335,8 @@ def register_actions(app: App, deps: SlackDeps) -> None:
             message = render.render_reply(reply, ephemeral=click.ephemeral)
             respond(replace_original=True, text=message.text, blocks=message.blocks)
             return
-        message = render.answer_message(reply, ephemeral=click.ephemeral, question=_question_text(deps, value.log_id))
+        question = deps.bot.questions.logged_question(value.log_id)
+        message = render.answer_message(reply, ephemeral=click.ephemeral, question=question)
         respond(replace_original=True, text=message.text, blocks=message.blocks)
 
     @app.action(re.compile(rf"^({bk.ACTION_FEEDBACK_HELPFUL}|{bk.ACTION_FEEDBACK_WRONG})$"))
@@ -369,9 +358,8 @@ def register_actions(app: App, deps: SlackDeps) -> None:
         except UserError as error:
             _refuse(click, respond, error)
             return
-        message = render.answer_message(
-            reply, ephemeral=click.ephemeral, feedback=verdict.value, question=_question_text(deps, value.log_id)
-        )
+        question = deps.bot.questions.logged_question(value.log_id)
+        message = render.answer_message(reply, ephemeral=click.ephemeral, feedback=verdict.value, question=question)
         respond(replace_original=True, text=message.text, blocks=message.blocks)
 
     @app.action(bk.ACTION_SHARE)

@@ -59,14 +59,7 @@ class TeamsCore:
         return self.bot.questions.answer_entry(ctx, entry_id, log_id if isinstance(log_id, int) else None)
 
     def question_text(self, log_id: Any) -> str | None:
-        if not isinstance(log_id, int):
-            return None
-        try:
-            logged = self.bot.question_log.get(log_id)
-        except SQLAlchemyError:
-            logger.warning("question log read failed", exc_info=True)
-            return None
-        return logged.text if logged else None
+        return self.bot.questions.logged_question(log_id)
 
     def choose(self, ctx: ChatContext, entry_id: str, log_id: Any) -> Reply:
         """A 「もしかして」 button: the same as typing its number (the core records the pick)."""

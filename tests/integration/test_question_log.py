@@ -34,3 +34,12 @@ def test_every_question_is_logged_with_its_outcome(services, clock) -> None:  # 
     assert logged[0].user_id == "U1"
     assert logged[1].status != "answered" and logged[1].entry_id is None
     assert answered.log_id == logged[0].id
+
+
+def test_a_logged_question_is_read_back_for_the_card_that_echoes_it(services) -> None:  # type: ignore[no-untyped-def]
+    asked = services.handle(chat("U1", "C1", "slack"), "DX推進リーダーは何人？ 090-1234-5678")
+    assert isinstance(asked, NoAnswer | Answer | Choices) and asked.log_id is not None
+    assert services.questions.logged_question(asked.log_id) == "DX推進リーダーは何人？ ［電話番号］"  # as logged: redacted
+    # what a forged button may carry instead of a log id
+    for not_logged in (asked.log_id + 1000, str(asked.log_id), None, 1.5):
+        assert services.questions.logged_question(not_logged) is None
