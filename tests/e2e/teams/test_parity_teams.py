@@ -19,7 +19,7 @@ from bot.console import PICK_HINT
 from bot.teams.render import CHOICES_HINT as TEAMS_CHOICES_HINT
 from tests.e2e.conftest import SlackBot
 from tests.e2e.teams.conftest import LEADER_AAD, TeamsBot, card_actions, card_texts, invoke_card
-from tests.e2e.test_parity import TURNS, Turn, console_driver, facts, slack_driver
+from tests.e2e.test_parity import Turn, assert_same_facts, console_driver, facts, slack_driver
 from tests.fakes import AMBIGUOUS_QUESTION, pin_ambiguous
 
 INPUTS = [
@@ -81,15 +81,7 @@ def teams(start_teams_bot, tmp_path: Path) -> TeamsBot:  # type: ignore[no-untyp
 def test_the_same_conversation_gives_the_same_facts_in_teams(bot: SlackBot, teams: TeamsBot) -> None:
     pin_ambiguous(bot.services)
     pin_ambiguous(teams.services)
-    drivers = {"console": console_driver(bot), "slack": slack_driver(bot), "teams": teams_driver(teams)}
-    compared = 0
-    for number, turn in enumerate(TURNS, 1):
-        seen = {name: say(turn) for name, say in drivers.items()}
-        assert seen["console"], f"turn {number} ({turn.text}): the console said nothing"
-        for name, lines in seen.items():
-            assert lines == seen["console"], f"turn {number} ({turn.text}): {name} differs from the console"
-        compared += len(seen["console"])
-    assert compared >= 60
+    assert_same_facts({"console": console_driver(bot), "slack": slack_driver(bot), "teams": teams_driver(teams)})
 
 
 @pytest.mark.parametrize("text", INPUTS)
