@@ -799,9 +799,9 @@ class QuestionTypeCheck:
             return result
         best = result.candidates[0].score if result.candidates else 0.0
         if result.status == AMBIGUOUS:
-            # A close call that the role decides: of the first three choices only one says what the body does.
+            # A close call that the role decides: of the first two choices only one says what the body does.
             saying = [
-                (c, e) for c, e in ((c, self.get_entry(c.entry_id)) for c in result.candidates[:3])
+                (c, e) for c, e in ((c, self.get_entry(c.entry_id)) for c in result.candidates[:2])
                 if e is not None and _ROLE_SAID.search(_plain(e.answer))
             ]
             if len(saying) == 1 and saying[0][0].score >= CLOSE_CALL * best:

@@ -1022,6 +1022,11 @@ class TableAnswerer:
         now = {g.name for g in current.groups}
         new = [g for g in current.groups if g.name not in before]
         gone = [g for g in previous.groups if g.name not in now]
+        if new and (q.has(_ASKS_DEPARTMENT) or q.has(_MEMBERSHIP)):
+            # 「新しくできたWGの参加課」: the departments of the WGs new in the later year.
+            listed = "、".join(f"{g.label}は{'、'.join(g.departments)}" for g in new)
+            body = f"{current.year}に新しく記載されたWGの参加課は、{listed}です。"
+            return self._entry(WG_STATUS, f"{current.year}に新しく記載されたWGの参加課", body, current.source)
         parts = [f"{previous.year}のWGは{len(previous.groups)}つ、{current.year}のWGは{len(current.groups)}つです"]
         if new:
             parts.append(f"{current.year}に新しく記載されたのは{'、'.join(g.label for g in new)}です")

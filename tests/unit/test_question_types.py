@@ -205,6 +205,7 @@ def test_traps_on_plan_topics_are_not_answered(plan_engine: FaqEngine, question:
         ("事務局が政策企画課の会議体を全部", "DX推進委員会"),
         # what a body does, not who is in it
         ("DX推進委員はどんなことをする？", "拾い上げ"),
+        ("DX推進リーダーはなにをするの", "けん引"),
     ],
 )
 def test_questions_a_type_check_must_not_stop(plan_engine: FaqEngine, question: str, fact: str) -> None:
