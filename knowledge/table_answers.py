@@ -107,6 +107,10 @@ _EXCEPT = _words(
     "以外", "除", "入っていない", "入つていない", "入ってない", "入つてない", "参加していない", "参加してない", "いない", "じゃない",
     "入らない", "含まれない", "含まれていない",
 )
+_ONE_GROUP_ONLY = _words(
+    "1つだけ", "一つだけ", "ひとつだけ", "1つのwgだけ", "1つのみ", "一つのみ", "1つしか", "一つしか", "1つのwgにしか",
+    "一つのwgにしか", "1つのwgのみ", "一つのwgのみ",
+)
 _SEVERAL = _words("複数", "2つ以上", "二つ以上", "2つの", "二つの", "両方", "掛け持ち", "かけもち", "兼")
 _ALL = _words("全部", "すべて", "全て", "ぜんぶ", "一覧", "全体", "全")
 _BPR = re.compile("bpr")
@@ -460,7 +464,7 @@ class TableAnswerer:
                     )
             return found
         if wg and q.has(_ASKS_DEPARTMENT) and (
-            q.has(_SEVERAL) or q.has(_ALL) or q.has(_BOTH) or q.has(_EVERY) or q.has(_ASKS_COUNT)
+            q.has(_SEVERAL) or q.has(_ALL) or q.has(_BOTH) or q.has(_EVERY) or q.has(_ASKS_COUNT) or q.has(_ONE_GROUP_ONLY)
         ):
             return self._all_groups(q)
         return None
@@ -1174,7 +1178,16 @@ class TableAnswerer:
                 f"{'、'.join(g.label for g in negated)}に参加していない課は"
             )
             question = f"{kept[0].label}に参加し{negated[0].label}に参加していない課"
-        elif q.has(_BOTH):
+        elif q.has(_EXCEPT) and (negated := self._negated_groups(q, groups)) and len(negated) == len(groups):
+            # 「WG①にもWG②にも入っていない課」: the departments of the other WGs in none of these.
+            others = [g for g in table.groups if g not in groups]
+            departments = [
+                d for d in dict.fromkeys(d for g in others for d in g.departments) if all(d not in g.departments for g in groups)
+            ]
+            lead = f"{table.year}のWGの参加課のうち、{labels}のどれにも参加していない課は"
+            question = f"{labels}のどれにも参加していない課"
+        elif q.has(_BOTH) or q.has(_words("にも")):
+            # 「WG②にもWG③にも」「WG②の課でWG③にも入っている課」: in all of them.
             departments = [d for d in groups[0].departments if all(d in g.departments for g in groups[1:])]
             lead = f"{table.year}の{labels}の{'両方' if len(groups) == 2 else 'すべて'}に参加している課は"
             question = f"{labels}の両方に参加している課"
@@ -1214,6 +1227,13 @@ class TableAnswerer:
             end = spans[i + 1][0] if i + 1 < len(spans) else len(q.text)
             if _EXCEPT.search(q.text[at:end]):
                 negated.append(group)
+        # 「WG①にもWG②にも入っていない課」: each WG but the last is followed by にも, and the negation is of them all.
+        # 「WG①とWG②のどちらにも入っていない課」 too.
+        if negated and len(spans) >= 2 and (
+            all(q.text[at : spans[i + 1][0]].endswith(_fold("にも")) for i, (at, _) in enumerate(spans[:-1]))
+            or q.has(_words("どちらにも", "どっちにも", "いずれにも", "どれにも"))
+        ):
+            return [group for _, group in spans]
         return negated
 
     def _all_groups(self, q: _Question) -> TableAnswer | None:
@@ -1230,6 +1250,12 @@ class TableAnswerer:
                 else f"{table.year}の{len(table.groups)}つのWG（{names}）すべてに参加している課はありません。"
             )
             return self._entry(WG_MEMBERS, "すべてのWGに参加している課", body, table.source)
+        if q.has(_ONE_GROUP_ONLY):
+            # 「WGに1つだけ入っている課」: the departments in exactly one WG.
+            single = [(d, gs[0]) for d, gs in where.items() if len(gs) == 1]
+            listed = "、".join(f"{d}（{_short(g)}）" for d, g in single)
+            body = f"{table.year}にWGに1つだけ参加している課は、{listed}の{len(single)}課です。"
+            return self._entry(WG_MEMBERS, "1つのWGだけに参加している課", body, table.source)
         if q.has(_SEVERAL) or (q.has(_BOTH) and not q.has(_ALL)):
             several = [(d, gs) for d, gs in where.items() if len(gs) > 1]
             if not several:
