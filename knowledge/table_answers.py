@@ -34,7 +34,7 @@ INITIATIVES = "table:initiatives"
 BPR_AND_WG = "table:bpr-and-wg"
 
 
-_DIGIT_RANGE = re.compile(r"(?<=\d)\s*[〜～~\-−‐]\s*(?=[\dwW])")
+_DIGIT_RANGE = re.compile(r"(?<=\d)\s*[〜～~\-−‐]\s*(?=[\dwW表])")
 
 
 def _fold(text: str) -> str:
@@ -758,6 +758,8 @@ class TableAnswerer:
             return None
         text = q.text
         reform_no: int | None = None
+        if len(re.findall(r"表[1-3]", text)) > 1:
+            return None  # 「表①〜③のテーマ」: several tables, not a theme by its number
         if (found := re.search(r"表([1-3])", text)) is not None:
             reform_no = int(found.group(1))
             text = text[: found.start()] + text[found.end() :]

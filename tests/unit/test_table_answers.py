@@ -90,6 +90,9 @@ COMPUTED = [
     ("WG②の課でWG③にも入ってる課は？", "table:wg-members", ["政策企画課の1課"], ["総務課、"]),
     ("WG①にもWG②にも入っていない課", "table:wg-members", ["人事課", "社会教育課", "水道課"], ["税務課、", "市民生活課"]),
     ("WG②とWG③のどちらにも入っていない課", "table:wg-members", ["市民生活課", "子育て支援課"], ["税務課、", "総務課"]),
+    # a range of tables is not a theme number (「表①〜③のテーマ」 is not table ①'s theme ③)
+    ("表①〜③のテーマの数は？", "table:initiatives", ["16個"], []),
+    ("表①～表③のテーマを数えて", "table:initiatives", ["16個"], []),
     ("R5のBPR対象課はそれぞれどのWGに入ってる", "table:bpr-and-wg", ["フロントヤード改革", "SNS情報発信"], []),
     ("生成AIが関係する取組みとWGは？", "table:appearances", ["生成AIの活用", "チャットボット", "WG③"], []),
     ("ナッジ理論はどのテーマで、ナッジのWGはどうなった？", "table:wg-status", ["事業効果の向上", "休止"], []),
