@@ -398,7 +398,9 @@ class TableAnswerer:
         wg = "wg" in q.text
         bodies = self._find(q.text, self._body_forms)
         initiatives = self._find(q.text, self._initiative_forms)
-        revised = q.has(_words("追記され", "修正され", "変更され", "追加され"), q.text) and q.has(_HOW_MANY_TIMES, q.text)
+        revised = q.has(
+            _words("追記され", "修正され", "変更され", "追加され", "追記は", "修正は", "変更は", "追加は", "追記が", "修正が", "変更が"), q.text
+        ) and q.has(_HOW_MANY_TIMES, q.text)
         if (q.has(_VERSION_WORD, q.text) or revised) and (found := self._revisions(q, question)):
             return found
         if not q.groups and not q.departments and (found := self._roles(q, bodies)):
@@ -565,6 +567,13 @@ class TableAnswerer:
                 found = of_kind
             if not found or len(found) == len(table.versions):
                 return None
+            if q.has(_words("てない", "ていない", "されてない", "されていない", "なかった", "しなかった")):
+                # 「STEP2の表が追記されていない版」: the versions whose changes do not say it.
+                hit = {v.version for v, _ in found}
+                rest = [v for v in table.versions if v.version not in hit]
+                listed = "、".join(f"{v.version}（{v.issued}：{'／'.join(v.changes)}）" for v in rest)
+                body = f"改訂履歴でこれに当たらないのは、{listed}です。"
+                return self._entry(REVISIONS, "改訂履歴で当てはまらない版", body, table.source)
             listed = "、".join(f"{v.version}（{v.issued}：{'／'.join(lines)}）" for v, lines in found)
             body = f"改訂履歴でこれに当たるのは、{listed}です。"
             if q.has(_HOW_MANY_TIMES) or q.has(_ASKS_COUNT):
@@ -648,11 +657,28 @@ class TableAnswerer:
 
     def _bodies(self, q: _Question, names: list[str]) -> TableAnswer | None:
         """Several bodies and what they are: 「推進本部と監事会の人数」, 「DX推進リーダーとWGのメンバー」."""
+        if self.tables.bodies is None:
+            return None
+        if q.has(_BOTH) and q.has(_words("入って", "いる人", "メンバー", "誰", "役職")):
+            # 「推進本部と監事会の両方に入っている人」: the posts named in every one of their member lists.
+            common = [
+                role for role, seats in self._role_seats.items()
+                if all(any(body == name for body, _ in seats) for name in names)
+            ]
+            joined = "と".join(names)
+            text = (
+                f"{joined}の両方のメンバーに書かれているのは、{'、'.join(common)}です。"
+                if common else f"{joined}の両方のメンバーに書かれている役職はありません。"
+            )
+            text += "（" + "／".join(f"{n}：{self._bodies_by_name[n].members}" for n in names) + "）"
+            return self._entry(BODIES, f"{joined}の両方のメンバー", text, self.tables.bodies.source)
         wanted = [
             key for key, pattern in (("size", _ASKS_SIZE), ("members", _ASKS_MEMBERS), ("roles", _ASKS_ROLE))
             if q.has(pattern)
         ]
-        if not wanted or self.tables.bodies is None:
+        if not wanted and q.has(_words("違い", "違う", "ちがい", "ちがう", "比べ", "比較")):
+            wanted = ["size", "members", "roles"]  # 「DX推進リーダーとWGの違い」: everything the plan says of each
+        if not wanted:
             return None
         labels = {"size": "人数", "members": "メンバー", "roles": "役割"}
         sentences = []

@@ -90,6 +90,11 @@ COMPUTED = [
     ("WG②の課でWG③にも入ってる課は？", "table:wg-members", ["政策企画課の1課"], ["総務課、"]),
     ("WG①にもWG②にも入っていない課", "table:wg-members", ["人事課", "社会教育課", "水道課"], ["税務課、", "市民生活課"]),
     ("WG②とWG③のどちらにも入っていない課", "table:wg-members", ["市民生活課", "子育て支援課"], ["税務課、", "総務課"]),
+    # posts in both bodies; two bodies compared; versions without a change; how many times a kind of change
+    ("監事会と推進本部の両方に入っている人は誰", "table:bodies", ["副市長、参事"], []),
+    ("WGとDX推進リーダーはどう違う？", "table:bodies", ["10名程度", "全職員の中から選定"], []),
+    ("推進体制図が修正されていない版", "table:revisions", ["第1.0版", "第1.4版（", "第1.5版"], ["第1.3版（"]),
+    ("デザインの変更は何回あった？", "table:revisions", ["2回"], []),
     # a range of tables is not a theme number (「表①〜③のテーマ」 is not table ①'s theme ③)
     ("表①〜③のテーマの数は？", "table:initiatives", ["16個"], []),
     ("表①～表③のテーマを数えて", "table:initiatives", ["16個"], []),
