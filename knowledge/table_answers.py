@@ -845,11 +845,20 @@ class TableAnswerer:
                 continue
             themes.setdefault((i.reform, i.theme_no, i.theme), []).append(i.name)
         label = {key: f"{self._table_name(key[0])}のテーマ{key[1]}「{key[2]}」" for key in themes}
-        if re.search(_fold("取組") + "ミ?ガ(1|一|ヒト)ツ(ダケ|シカ|ノ)|" + _fold("取り組み") + "ガ(1|一|ヒト)ツ(ダケ|シカ|ノ)", q.text):
-            single = [k for k, names in themes.items() if len(names) == 1]
-            listed = "、".join(f"{label[k]}（{themes[k][0]}）" for k in single)
-            body = f"取組みが1つだけのテーマは{_pieces(len(single))}です：{listed}。"
-            return self._entry(INITIATIVES, "取組みが1つだけのテーマ", body, "3. DXの進め方 STEP2")
+        sized = re.search(
+            "(?:" + _fold("取組") + "ミ?|" + _fold("取り組み") + ")(?:ガ|ハ)(\\d|一|二|三|四|ヒト|フタ)(?:ツ|個)(ダケ|シカ|ノ|アル)", q.text
+        )
+        if sized is not None:
+            # 「取組みが1つだけのテーマ」「取組みが2つのテーマ」: themes with that many initiatives.
+            size = {"一": 1, "ヒト": 1, "二": 2, "フタ": 2, "三": 3, "四": 4}.get(sized.group(1)) or int(sized.group(1))
+            fitting = [k for k, names in themes.items() if len(names) == size]
+            listed = "、".join(f"{label[k]}（{'、'.join(themes[k])}）" for k in fitting)
+            only = "だけ" if size == 1 else ""
+            if not fitting:
+                body = f"取組みが{size}つ{only}のテーマはありません。"
+            else:
+                body = f"取組みが{size}つ{only}のテーマは{_pieces(len(fitting))}です：{listed}。"
+            return self._entry(INITIATIVES, f"取組みが{size}つ{only}のテーマ", body, "3. DXの進め方 STEP2")
         if q.has(_words("一番多い", "最も多い", "もっとも多い", "いちばん多い")) and q.has(_words("取組", "取り組み")):
             most = max(len(names) for names in themes.values())
             top = [k for k, names in themes.items() if len(names) == most]

@@ -95,6 +95,7 @@ COMPUTED = [
     ("WGとDX推進リーダーはどう違う？", "table:bodies", ["10名程度", "全職員の中から選定"], []),
     ("推進体制図が修正されていない版", "table:revisions", ["第1.0版", "第1.4版（", "第1.5版"], ["第1.3版（"]),
     ("デザインの変更は何回あった？", "table:revisions", ["2回"], []),
+    ("取組みが3つあるテーマは？", "table:initiatives", ["事務のペーパーレス化", "情報発信"], ["教育環境の向上"]),
     # a range of tables is not a theme number (「表①〜③のテーマ」 is not table ①'s theme ③)
     ("表①〜③のテーマの数は？", "table:initiatives", ["16個"], []),
     ("表①～表③のテーマを数えて", "table:initiatives", ["16個"], []),
