@@ -63,8 +63,15 @@ class TypoCorrector:
                 if window[0] != name[0] and window[-1] != name[-1]:
                     continue  # a typo keeps one end of the name: cheap to test, and fewer false friends
                 if Levenshtein.distance(window, name, score_cutoff=1) <= 1:
-                    if not any(s < start + size and start < e for s, e in found):
-                        found.append((start, start + size))
+                    end = start + size
+                    longer = text[start : end + 1]
+                    if (
+                        size == len(name) and len(longer) > size and longer[-1] == name[-1] and window[-1] != name[-1]
+                        and Levenshtein.distance(longer, name, score_cutoff=1) <= 1
+                    ):
+                        end += 1  # ロジックモデエル: a letter added, not the last one replaced (not ロジックモデルル)
+                    if not any(s < end and start < e for s, e in found):
+                        found.append((start, end))
         return found
 
 

@@ -41,3 +41,8 @@ def test_a_name_put_right_is_not_read_again_as_a_typo_of_a_shorter_one() -> None
     # DX推進リ of DX推進リーダー is one letter from the short form DX推進L: the corrected name stays whole.
     corrector = TypoCorrector(["DX推進リーダー", "DX推進L"])
     assert corrector.correct("DX推進リーターの人数") == "DX推進リーダーの人数"
+
+
+def test_a_letter_added_inside_a_name_is_dropped_not_the_last_letter_replaced() -> None:
+    corrector = TypoCorrector(["ロジックモデル", "推進本部"])
+    assert corrector.correct("ロジックモデエルって何") == "ロジックモデルって何"
