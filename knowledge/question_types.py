@@ -329,6 +329,10 @@ _SOMEONE = re.compile(
     r"[一-龥]課|事務局|本部|委員会|委員|監事会|市長|教育長|参事|顧問|補佐官|職員|市民|住民|事業者|有識者|リーダー|"
     r"wg|ワーキンググループ|グループ|チーム|人材|江津市|国|庁|担当|cdo|本人|申請者|誰|人"
 )
+_ACTOR_ASKED = re.compile(r"(決め|決定|承認|選ぶ|選ば|選定|任命|設置|判断|評価|チェック|確認|作っ|作る|まとめ|進め|推進)(る|た|て|し|の|は)?(の|のは|か)?(誰|だれ|どこ)|(誰|だれ)(が|は)(決め|承認|選|任命|設置|判断|評価|チェック|確認)")
+_SOMEONE_SPECIFIC = re.compile(
+    r"[一-龥]課|事務局|本部|委員会|委員|監事会|市長|教育長|参事|顧問|補佐官|有識者|リーダー|wg|ワーキンググループ|cdo|申請者|事業者"
+)
 # Names of bodies in an answer (政策企画課, 推進本部, 事務局) and the ones that name no particular department.
 _ORGANIZATION_NAME = re.compile(r"[一-龥ァ-ヶーa-z]*(課|事務局|本部|委員会|監事会)|市長")
 _GENERIC_BODIES = frozenset(("各課", "関係課", "担当課", "所管課", "所属課", "参加課", "対象課", "全課"))
@@ -395,6 +399,9 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
     if asks is Asks.WHO:
         # Who a thing is may be a person, a position, a body or 「市民」; an answer that names none of them
         # (「ロジックモデルは…一覧として理解するために作成したもの」 for 「誰が作った」) cannot fill it.
+        # Who decides or does something is a body or a post: 「江津市」「職員」 of a definition does not say it.
+        if _ACTOR_ASKED.search(_plain(question)):
+            return bool(_SOMEONE_SPECIFIC.search(answer))
         return bool(_SOMEONE.search(answer))
     if asks is Asks.COUNT:
         # 「年に何回」 is not answered by 「47人」: the counter asked must be the one counted.

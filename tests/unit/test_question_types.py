@@ -61,7 +61,8 @@ ASKED = [
     ("電子決裁はいつ始まった？", {Asks.SINCE}),
     ("市の職員数は？", {Asks.COUNT}),  # a number of people: 職員数, 委員数, 人口
     ("江津市の人口", {Asks.COUNT}),
-    ("事務局をやっているのは何課", {Asks.DEPARTMENT}),  # 「…のは何課」 asks which one, 「WG②は何課」 how many
+    ("事務局をやっているのは何課", {Asks.DEPARTMENT}),
+    ("計画を決めるのは誰", {Asks.WHO}),  # 「…のは何課」 asks which one, 「WG②は何課」 how many
     ("WG②は何課", {Asks.COUNT}),
     ("推進本部の顧問って誰？", {Asks.PERSON_NAME}),  # who holds a title: a name
     ("基幹系20業務は具体的にどれ？", {Asks.LIST}),
@@ -206,6 +207,8 @@ def test_traps_on_plan_topics_are_not_answered(plan_engine: FaqEngine, question:
         # what a body does, not who is in it
         ("DX推進委員はどんなことをする？", "拾い上げ"),
         ("DX推進リーダーはなにをするの", "けん引"),
+        # who decides: a body or a post, not 江津市 or 職員 of a definition
+        ("このプランを承認するのは誰ですか", "スマートシティ江津推進本部"),
     ],
 )
 def test_questions_a_type_check_must_not_stop(plan_engine: FaqEngine, question: str, fact: str) -> None:
