@@ -95,6 +95,10 @@ def _entry(answer: str) -> FaqEntry:
         (Asks.AMOUNT, "手数料は300円です。", "いくら", True),
         (Asks.AMOUNT, "キャッシュレス決済の推進です。", "いくら", False),
         (Asks.WHO, "DX推進リーダーを任命するのは推進本部です。", "誰が任命", True),
+        # who decides is a body or a post, not the city or its staff in general
+        (Asks.WHO, "江津市の全職員が行動に移すための実行計画です。", "計画を承認するのは誰", False),
+        (Asks.WHO, "計画の承認は推進本部が行います。", "計画を承認するのは誰", True),
+        (Asks.WHO, "誰一人取り残さないよう、市民の誰もが使えるようにします。", "誰のためのDX", True),
         # The answer itself says the plan lacks what is asked.
         (Asks.WHO, "CDO補佐官は推進本部のメンバーです。CDO補佐官に誰が就くかは記載されていません。", "誰", False),
         (Asks.WHEN, "イベント開催と記載されています。開催時期や内容などの詳細は書かれていません。", "いつ", False),
