@@ -765,7 +765,12 @@ class QuestionTypeCheck:
                 return result
             best = result.candidates[0].score
             for candidate, entry in entries[1:]:
-                if entry is not None and candidate.score >= CLOSE_ENOUGH * best and self._fits(asks, entry, question):
+                if (
+                    entry is not None
+                    and candidate.score >= CLOSE_ENOUGH * best
+                    and not self._off_revision(question, entry)
+                    and self._fits(asks, entry, question)
+                ):
                     return replace(result, entry=entry, score=candidate.score, asked=asks)
         elif result.status == AMBIGUOUS:
             filling = [(c, e) for c, e in entries[:3] if e is not None and self._fills_all(asks, e, question)]

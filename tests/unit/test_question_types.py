@@ -283,3 +283,11 @@ def test_a_revision_entry_answers_only_a_question_about_versions(plan_engine: Fa
     about_a_version = plan_engine.match("第1.3版で何が変わった")
     assert about_a_version.entry is not None and about_a_version.entry.source == "改訂履歴"
 
+
+
+def test_a_candidate_on_the_revision_history_does_not_take_over_a_question_about_something_else(
+    plan_engine: FaqEngine,
+) -> None:
+    # 「作ったのは誰」 names no version: an entry on how often the plan is revised is no answer to it.
+    result = plan_engine.match("このアクションプランを作ったのは誰")
+    assert result.entry is None or result.entry.source != "改訂履歴", result.entry
