@@ -87,6 +87,8 @@ _COUNT = _any(
 _VALUE = _any(r"目標値|数値は|何%|何パーセント|何割|達成率|割合|普及率|交付率|利用率|進捗率|進み具合|進捗状況は")
 _PROGRESS = _any(r"進捗|進み具合|どこまで進|実績|成果(は|って|[?？]|$)|効果は|効果って|どれくらい(減|増)|削減(量|効果)|達成状況|達成率")
 _DAY = _any(r"開催日|日程|日時|何日|何月|何曜|日付|開催予定|次回|完了日|開始日|実施日|導入日|締切日|期日|公開日|リリース日|稼働日|運用開始日")
+# 「進捗はどう確認する」 asks how progress is checked, not how far things have come.
+_HOW_CHECKED = re.compile(r"(進捗|実績|成果|効果)(は|を)?(どう|どのよう|どうやって|どんなふう)")
 _PERIOD = _any(r"期間(は|って|を|が|[?？]|$)|何年間|いつからいつまで")
 # The counter a count question names, and the counters of an answer that can fill it.
 _COUNTERS = (
@@ -184,7 +186,7 @@ def asked_types(question: str) -> frozenset[Asks]:
         asks.add(Asks.VALUE)
     if _DAY.search(q):
         asks.add(Asks.DAY)
-    if _PROGRESS.search(q):
+    if _PROGRESS.search(q) and not _HOW_CHECKED.search(q):
         asks.add(Asks.PROGRESS)
     # 「計画期間はいつから？」 asks the start: the period is asked when nothing narrower is.
     if _PERIOD.search(q) and (not asks & {Asks.SINCE, Asks.UNTIL} or "いつからいつまで" in q):
@@ -321,7 +323,7 @@ _END = re.compile(r"まで|末|終了|期限|迄")
 _RANGE = re.compile(r"\d{4}年度?(から|~|〜|-)\d{4}年度?")
 _MONEY = re.compile(r"\d[\d,]*\s*(円|万円|億円)|無料|有料|無償|円|負担|助成|割引|免除|実費")
 _CONTACT_VALUE = re.compile(r"\d{2,4}-\d{2,4}-\d{3,4}|@|https?://|内線\d")
-_BECAUSE = re.compile(r"ため|(?<!も)ので|から|理由|目的|により|によって|結果|受け|踏まえ|べく|よう(?!にな)")  # 「…したもので」 gives no reason
+_BECAUSE = re.compile(r"ため|(?<!も)ので|(?<![0-9年度月日])から|理由|目的|により|によって|結果|受け|踏まえ|べく|よう(?!にな)")  # 「…したもので」 gives no reason
 _PAST_INTENT = re.compile(r"(予定|こととし|することとし)(ていました|ていた|でした)")
 _PAST_ASKED = re.compile(r"だった|でした|てた|ていた|時点|当時|前の版|版では")
 _TO_COME = re.compile(r"予定|次期|今後|以降|これから|行います|行う|策定|こととし|することと")

@@ -62,7 +62,8 @@ ASKED = [
     ("市の職員数は？", {Asks.COUNT}),  # a number of people: 職員数, 委員数, 人口
     ("江津市の人口", {Asks.COUNT}),
     ("事務局をやっているのは何課", {Asks.DEPARTMENT}),
-    ("計画を決めるのは誰", {Asks.WHO}),  # 「…のは何課」 asks which one, 「WG②は何課」 how many
+    ("計画を決めるのは誰", {Asks.WHO}),
+    ("取組みの進捗はどうやって確認する？", set()),  # how progress is checked, not how far it has come  # 「…のは何課」 asks which one, 「WG②は何課」 how many
     ("WG②は何課", {Asks.COUNT}),
     ("推進本部の顧問って誰？", {Asks.PERSON_NAME}),  # who holds a title: a name
     ("基幹系20業務は具体的にどれ？", {Asks.LIST}),
@@ -95,6 +96,9 @@ def _entry(answer: str) -> FaqEntry:
         (Asks.AMOUNT, "手数料は300円です。", "いくら", True),
         (Asks.AMOUNT, "キャッシュレス決済の推進です。", "いくら", False),
         (Asks.WHO, "DX推進リーダーを任命するのは推進本部です。", "誰が任命", True),
+        # 「2022年度から」 gives a start, not a reason
+        (Asks.REASON, "2022年度から2026年度までの目標を設定します。", "なぜ設定する", False),
+        (Asks.REASON, "達成度を確認するために設定します。", "なぜ設定する", True),
         # who decides is a body or a post, not the city or its staff in general
         (Asks.WHO, "江津市の全職員が行動に移すための実行計画です。", "計画を承認するのは誰", False),
         (Asks.WHO, "計画の承認は推進本部が行います。", "計画を承認するのは誰", True),
