@@ -33,9 +33,9 @@ RESIDENT_QUESTIONS = [
 ]
 # Nothing in this FAQ answers these.
 OFF_TOPIC = ["今日の天気は？", "おすすめのラーメン屋", "選挙の投票所はどこ", "図書館の本を借りたい"]
-# Measured: 5 answered, 5 more offered as 「もしかして」 with the right entry first, 2 declined.
+# Measured: 5 answered, 6 more offered as 「もしかして」 with the right entry first, 1 declined.
 ANSWERED_AT_LEAST = 5
-ANSWERED_OR_OFFERED_AT_LEAST = 10
+ANSWERED_OR_OFFERED_AT_LEAST = 11
 
 
 @pytest.fixture(scope="module")
