@@ -80,6 +80,7 @@ PROXY_SETS = (
     ("cityfaq_hard", EVAL / "cityfaq.csv", PROXY / "cityfaq_hard.jsonl"),
     ("townfaq", PROXY / "townfaq.csv", PROXY / "townfaq_queries.jsonl"),
     ("villagefaq", PROXY / "villagefaq.csv", PROXY / "villagefaq_queries.jsonl"),
+    ("hamafaq", PROXY / "hamafaq.csv", PROXY / "hamafaq_queries.jsonl"),
 )
 
 
