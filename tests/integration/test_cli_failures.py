@@ -114,8 +114,9 @@ def test_every_command_against_a_broken_configuration(
     if command == "serve" and configuration == "unreachable-database":
         pytest.skip("serve starts degraded and serves: tests/integration/test_degraded_start.py")
     args = broken(configuration, command)
-    monkeypatch.setattr(sys, "stdin", open(os.devnull, encoding="utf-8"))  # noqa: SIM115 (closed with the test)
-    code = main(args)
+    with open(os.devnull, encoding="utf-8") as nothing:  # an empty stdin, closed after the command
+        monkeypatch.setattr(sys, "stdin", nothing)
+        code = main(args)
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
     assert "secret-pw" not in out + err, "a password is never shown"
