@@ -11,6 +11,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from sudachipy import Dictionary, Morpheme, SplitMode
@@ -239,6 +240,9 @@ READING_MEMO_WORDS = 100_000
 # Word ids from this one up are Sudachi's out-of-vocabulary ids (dictionary 15), one per part of speech.
 _OOV_WORDS = 15 << 28
 
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
 # (word terms, question words, raw reading) of one sentence.
 SentenceTerms = tuple[tuple[str, ...], tuple[str, ...], str]
 
@@ -249,6 +253,46 @@ def _can_fork() -> bool:
         return False
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return cores > 1 and threading.active_count() == 1
+
+
+def in_two_processes(
+    work: Callable[[Sequence[_T]], list[_R]], items: Sequence[_T], worth_it: bool, what: str
+) -> list[_R]:
+    """`work(items)`, the second half done in a forked process when `worth_it` and `_can_fork()`; its results
+    (what marshal can carry) come back through a pipe. A helper that fails costs only time: its half is
+    done here. `work` must give the same results whichever process runs it, whatever ran before."""
+    half = len(items) // 2
+    if not worth_it or not half or not _can_fork():
+        return work(items)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its half, marshalled to the parent, then out without any clean-up
+        status = 1
+        try:
+            os.close(read_end)
+            data = marshal.dumps(work(items[half:]))
+            with os.fdopen(write_end, "wb") as out:
+                out.write(data)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    try:
+        mine = work(items[:half])
+        with os.fdopen(read_end, "rb") as result:
+            data = result.read()
+    finally:
+        _, status = os.waitpid(pid, 0)
+    theirs: list[_R] | None = None
+    if status == 0:
+        try:
+            theirs = marshal.loads(data)
+        except (EOFError, ValueError, TypeError):
+            theirs = None
+    if theirs is None or len(theirs) != len(items) - half:
+        logger.warning("index build: the helper process failed (status %s); %s its half here", status, what)
+        theirs = work(items[half:])
+    return mine + theirs
 
 
 MORPHEME_FIELDS = ("pos", "normalized_form", "reading_form", "split_a", "synonym_group_ids")
@@ -420,38 +464,10 @@ class Analyzer:
     def _sentences_terms(self, pieces: Sequence[str], question_words: bool) -> list[SentenceTerms]:
         """`_sentence_terms_unlocked` of each piece (the lock held), the second half in a forked process
         when there are many and a second core: tokenizing is most of an index build."""
-        half = len(pieces) // 2
-        if len(pieces) < PARALLEL_MIN_SENTENCES or not _can_fork():
-            return [self._sentence_terms_unlocked(p, question_words) for p in pieces]
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: its half, marshalled to the parent, then out without any clean-up
-            status = 1
-            try:
-                os.close(read_end)
-                data = marshal.dumps([self._sentence_terms_unlocked(p, question_words) for p in pieces[half:]])
-                with os.fdopen(write_end, "wb") as out:
-                    out.write(data)
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(write_end)
-        try:
-            mine = [self._sentence_terms_unlocked(p, question_words) for p in pieces[:half]]
-            with os.fdopen(read_end, "rb") as result:
-                data = result.read()
-        finally:
-            _, status = os.waitpid(pid, 0)
-        theirs: list[SentenceTerms] | None = None
-        if status == 0:
-            try:
-                theirs = marshal.loads(data)
-            except (EOFError, ValueError, TypeError):
-                theirs = None
-        if theirs is None or len(theirs) != len(pieces) - half:
-            logger.warning("index build: the helper process failed (status %s); tokenizing its half here", status)
-            theirs = [self._sentence_terms_unlocked(p, question_words) for p in pieces[half:]]
-        return mine + theirs
+        return in_two_processes(
+            lambda half: [self._sentence_terms_unlocked(p, question_words) for p in half],
+            pieces, len(pieces) >= PARALLEL_MIN_SENTENCES, "tokenizing",
+        )
 
     @staticmethod
     def _word(

@@ -35,8 +35,8 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
 from knowledge import index_cache
-from knowledge.analysis import Analysis, Analyzer, Glossary
-from knowledge.decision import Thresholds, choose_thresholds, pool_digest, pseudo_questions
+from knowledge.analysis import Analysis, Analyzer, Glossary, in_two_processes
+from knowledge.decision import PseudoQuestion, Thresholds, choose_thresholds, pool_digest, pseudo_questions
 from knowledge.kana_words import CANDIDATES_READ, ENTRY_TEXT_CHARS, MIN_READING, KanaWords
 from knowledge.kb import FaqEntry, KnowledgeBase
 from knowledge.normalize import (
@@ -227,6 +227,9 @@ SHORTLIST = 50
 FAQ_FEATURE_DEPTH = 20
 COSINE_MIX = 0.15
 POSTINGS_CAP = 1000
+# From this many entries, half the calibration's rankings (knowledge/decision.py) run in a forked process:
+# each ranks the whole knowledge base, and together they are a tenth of a long FAQ's build.
+CALIBRATION_PARALLEL_ENTRIES = 1000
 # Query expansion: knowledge-base words whose vector row is among a question word's nearest rows.
 EXPAND_MIN_SIMILARITY = 0.6
 EXPAND_PER_WORD = 3
@@ -573,15 +576,27 @@ class FaqEngine:
             self.entries, self._phrase_starts.tolist(), counts.tolist(), self.analyzer.content_words,
             self.kb.out_of_scope, self._knows_topic,
         )
+
+        def scores(batch: Sequence[PseudoQuestion]) -> list[tuple[float, bool]]:
+            """(decision score, the top entry is the question's own) of each question, as Python values (marshal
+            would carry a numpy float as its bytes)."""
+            out = []
+            for q in batch:
+                ranked = self._rank(self.analyzer.analyze(q.text[:MAX_MATCH_CHARS]), exclude_phrase=q.exclude_phrase)
+                score = float(self.decision_score(ranked)) if ranked else 0.0
+                out.append((score, bool(ranked) and bool(ranked[0][0] == q.entry)))
+            return out
+
         positive, right, off_topic = [], [], []
-        for q in questions:
-            ranked = self._rank(self.analyzer.analyze(q.text[:MAX_MATCH_CHARS]), exclude_phrase=q.exclude_phrase)
-            score = self.decision_score(ranked) if ranked else 0.0
+        parallel = len(self.entries) >= CALIBRATION_PARALLEL_ENTRIES
+        for q, (score, top_is_its_entry) in zip(
+            questions, in_two_processes(scores, questions, parallel, "ranking"), strict=True
+        ):
             if q.entry is None:
                 off_topic.append(score)
             else:
                 positive.append(score)
-                right.append(bool(ranked) and ranked[0][0] == q.entry)
+                right.append(top_is_its_entry)
         return choose_thresholds(
             np.asarray(positive), np.asarray(right, dtype=bool), np.asarray(off_topic),
             self._default_thresholds(),
