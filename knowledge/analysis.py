@@ -25,6 +25,7 @@ from knowledge.normalize import (
     normalize_texts,
     split_texts,
 )
+from knowledge.retrieval import GrowingVocabulary
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,41 @@ class IndexedTexts:
     lengths: np.ndarray
     reading_codes: np.ndarray  # the same for the folded readings
     reading_lengths: np.ndarray
+
+
+# IndexedTexts as marshal carries it: (the words of its vocabulary, its word ids flat, each text's count of
+# them, words, folded, codes, lengths, reading codes, reading lengths), arrays as bytes.
+_PortableTexts = tuple[
+    list[str], bytes, list[int], list[tuple[str, ...]] | None, list[str], bytes, bytes, bytes, bytes
+]
+
+
+def _portable(indexed: IndexedTexts, terms: list[str]) -> _PortableTexts:
+    flat = np.concatenate([np.empty(0, dtype=np.int32), *indexed.word_ids]).astype(np.int32, copy=False)
+    return (
+        terms, flat.tobytes(), [len(ids) for ids in indexed.word_ids], indexed.words, indexed.folded,
+        indexed.codes.astype(np.uint32, copy=False).tobytes(), indexed.lengths.astype(np.int64, copy=False).tobytes(),
+        indexed.reading_codes.astype(np.uint32, copy=False).tobytes(),
+        indexed.reading_lengths.astype(np.int64, copy=False).tobytes(),
+    )
+
+
+def _joined(first: IndexedTexts, second: _PortableTexts, encode: Callable[[Sequence[str]], np.ndarray]) -> IndexedTexts:
+    """`first`, then the texts of `second`, its word ids renumbered by `encode` (the words of its vocabulary
+    encoded in their order: ids as if one process had met them all, after the first half's)."""
+    terms, flat, counts, words, folded, codes, lengths, reading_codes, reading_lengths = second
+    ids = encode(terms)[np.frombuffer(flat, dtype=np.int32)] if terms else np.empty(0, dtype=np.int32)
+    bounds = np.cumsum(counts).tolist()
+    word_ids = [ids[start:end] for start, end in zip([0, *bounds[:-1]], bounds, strict=True)]
+    return IndexedTexts(
+        first.word_ids + word_ids,
+        first.words + words if first.words is not None and words is not None else None,
+        first.folded + folded,
+        np.concatenate([first.codes, np.frombuffer(codes, dtype=np.uint32)]),
+        np.concatenate([first.lengths, np.frombuffer(lengths, dtype=np.int64)]),
+        np.concatenate([first.reading_codes, np.frombuffer(reading_codes, dtype=np.uint32)]),
+        np.concatenate([first.reading_lengths, np.frombuffer(reading_lengths, dtype=np.int64)]),
+    )
 
 
 # Texts folded together: bounds the temporaries of a long knowledge base's folding.
@@ -242,6 +278,8 @@ _OOV_WORDS = 15 << 28
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
+_A = TypeVar("_A")
+_B = TypeVar("_B")
 
 # (word terms, question words, raw reading) of one sentence.
 SentenceTerms = tuple[tuple[str, ...], tuple[str, ...], str]
@@ -255,22 +293,17 @@ def _can_fork() -> bool:
     return cores > 1 and threading.active_count() == 1
 
 
-def in_two_processes(
-    work: Callable[[Sequence[_T]], list[_R]], items: Sequence[_T], worth_it: bool, what: str
-) -> list[_R]:
-    """`work(items)`, the second half done in a forked process when `worth_it` and `_can_fork()`; its results
-    (what marshal can carry) come back through a pipe. A helper that fails costs only time: its half is
-    done here. `work` must give the same results whichever process runs it, whatever ran before."""
-    half = len(items) // 2
-    if not worth_it or not half or not _can_fork():
-        return work(items)
+def in_two_processes(mine: Callable[[], _A], theirs: Callable[[], _B], what: str) -> tuple[_A, _B]:
+    """(`mine()`, `theirs()`), `theirs()` run at the same time in a forked process (the caller has checked
+    `_can_fork()`); its result (what marshal can carry) comes back through a pipe. A helper that fails costs
+    only time: `theirs()` is then run here. Both must give the same results whichever process runs them."""
     read_end, write_end = os.pipe()
     pid = os.fork()
-    if pid == 0:  # the child: its half, marshalled to the parent, then out without any clean-up
+    if pid == 0:  # the child: its part, marshalled to the parent, then out without any clean-up
         status = 1
         try:
             os.close(read_end)
-            data = marshal.dumps(work(items[half:]))
+            data = marshal.dumps(theirs())  # type: ignore[arg-type]  # what marshal can carry, by contract
             with os.fdopen(write_end, "wb") as out:
                 out.write(data)
             status = 0
@@ -278,21 +311,38 @@ def in_two_processes(
             os._exit(status)
     os.close(write_end)
     try:
-        mine = work(items[:half])
+        here = mine()
         with os.fdopen(read_end, "rb") as result:
             data = result.read()
     finally:
         _, status = os.waitpid(pid, 0)
-    theirs: list[_R] | None = None
     if status == 0:
         try:
-            theirs = marshal.loads(data)
+            return here, marshal.loads(data)
         except (EOFError, ValueError, TypeError):
-            theirs = None
-    if theirs is None or len(theirs) != len(items) - half:
-        logger.warning("index build: the helper process failed (status %s); %s its half here", status, what)
-        theirs = work(items[half:])
-    return mine + theirs
+            pass
+    logger.warning("index build: the helper process failed (status %s); %s its part here", status, what)
+    return here, theirs()
+
+
+def halves_in_two_processes(
+    work: Callable[[Sequence[_T]], list[_R]], items: Sequence[_T], worth_it: bool, what: str
+) -> list[_R]:
+    """`work(items)`, its second half in a forked process when `worth_it` and `_can_fork()`."""
+    half = len(items) // 2
+    if not worth_it or not half or not _can_fork():
+        return work(items)
+    first, second = in_two_processes(lambda: work(items[:half]), lambda: work(items[half:]), what)
+    if len(second) != len(items) - half:
+        logger.warning("index build: the helper process gave %d results for %d; %s them here", len(second),
+                       len(items) - half, what)
+        second = work(items[half:])
+    return first + second
+
+
+def can_fork() -> bool:
+    """Whether `in_two_processes` may fork here (see `_can_fork`)."""
+    return _can_fork()
 
 
 MORPHEME_FIELDS = ("pos", "normalized_form", "reading_form", "split_a", "synonym_group_ids")
@@ -461,14 +511,6 @@ class Analyzer:
                 asking.append(known[2])
         return tuple(terms), tuple(asking), "".join(readings)
 
-    def _sentences_terms(self, pieces: Sequence[str], question_words: bool) -> list[SentenceTerms]:
-        """`_sentence_terms_unlocked` of each piece (the lock held), the second half in a forked process
-        when there are many and a second core: tokenizing is most of an index build."""
-        return in_two_processes(
-            lambda half: [self._sentence_terms_unlocked(p, question_words) for p in half],
-            pieces, len(pieces) >= PARALLEL_MIN_SENTENCES, "tokenizing",
-        )
-
     @staticmethod
     def _word(
         morpheme: Morpheme, with_parts: bool = True, stoplist: Set[str] = _QUESTION_FOLDED
@@ -518,7 +560,32 @@ class Analyzer:
         words are encoded by `encode` (one vocabulary for all the calls of one index).
 
         Each text is tokenized sentence by sentence, and a sentence seen before (a contact block, a
-        paragraph shared by many answers) is not tokenized again; folding runs in numpy."""
+        paragraph shared by many answers) is not tokenized again; folding runs in numpy. With many
+        sentences and a second core, the second half of the texts is indexed whole (normalized, tokenized,
+        folded: most of an index build) in a forked process, its words in a vocabulary of its own that is
+        merged into `encode`'s here (a sentence both halves have is tokenized in each)."""
+        half = len(texts) // 2
+        if not half or sum(text.count("。") + 1 for text in texts) < PARALLEL_MIN_SENTENCES or not _can_fork():
+            return self._index_part(texts, encode, question_words, keep_words)
+
+        def second_half() -> _PortableTexts:
+            vocabulary = GrowingVocabulary()
+            indexed = self._index_part(texts[half:], vocabulary.encode, question_words, keep_words)
+            return _portable(indexed, list(vocabulary.ids))
+
+        first, second = in_two_processes(
+            lambda: self._index_part(texts[:half], encode, question_words, keep_words), second_half, "indexing"
+        )
+        return _joined(first, second, encode)
+
+    def _index_part(
+        self,
+        texts: Sequence[str],
+        encode: Callable[[Sequence[str]], np.ndarray],
+        question_words: bool,
+        keep_words: bool,
+    ) -> IndexedTexts:
+        """`index_texts` of these texts in this process."""
         empty = np.empty(0, dtype=np.int32)
         glossary = self.glossary
         canonical_texts = [glossary.canonicalize(normalized) for normalized in normalize_texts(texts)]
@@ -530,7 +597,7 @@ class Analyzer:
         ]
         distinct = list(dict.fromkeys(piece for pieces in pieces_of for piece in pieces))
         with self._lock:
-            analyses = self._sentences_terms(distinct, question_words)
+            analyses = [self._sentence_terms_unlocked(piece, question_words) for piece in distinct]
         # Encoded in order of first appearance, as each sentence is met.
         memo: dict[str, tuple[np.ndarray, np.ndarray, str, tuple[str, ...], tuple[str, ...]]] = {
             piece: (encode(terms), encode(asking) if asking else empty, raw, terms, asking)

@@ -35,7 +35,14 @@ from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
 from knowledge import index_cache
-from knowledge.analysis import Analysis, Analyzer, Glossary, in_two_processes
+from knowledge.analysis import (
+    Analysis,
+    Analyzer,
+    Glossary,
+    can_fork,
+    halves_in_two_processes,
+    in_two_processes,
+)
 from knowledge.decision import PseudoQuestion, Thresholds, choose_thresholds, pool_digest, pseudo_questions
 from knowledge.kana_words import CANDIDATES_READ, ENTRY_TEXT_CHARS, MIN_READING, KanaWords
 from knowledge.kb import FaqEntry, KnowledgeBase
@@ -227,9 +234,9 @@ SHORTLIST = 50
 FAQ_FEATURE_DEPTH = 20
 COSINE_MIX = 0.15
 POSTINGS_CAP = 1000
-# From this many entries, half the calibration's rankings (knowledge/decision.py) run in a forked process:
-# each ranks the whole knowledge base, and together they are a tenth of a long FAQ's build.
-CALIBRATION_PARALLEL_ENTRIES = 1000
+# From this many entries, a build makes its bigrams and readings in a forked process, and half the
+# calibration's rankings (knowledge/decision.py; each ranks the whole knowledge base) run in one.
+PARALLEL_ENTRIES = 1000
 # Query expansion: knowledge-base words whose vector row is among a question word's nearest rows.
 EXPAND_MIN_SIMILARITY = 0.6
 EXPAND_PER_WORD = 3
@@ -420,18 +427,8 @@ class FaqEngine:
         # Sorted once here: token_sort_ratio is the ratio of the sorted words, and the question's are sorted once.
         phrase_tokens = [" ".join(sorted(words)) for words in phrases.words or ()]
         docs: dict[str, list[np.ndarray]] = {"qw": phrases.word_ids, "aw": answers.word_ids}
-        vocabularies = {"w": self._words_in_entry_order(word_vocabulary.frozen(), docs, phrase_entry, answer_of)}
-        for kind, phrase_texts_of, answer_texts_of in (
-            ("b", (phrases.codes, phrases.lengths), (answers.codes, answers.lengths)),
-            ("r", (phrases.reading_codes, phrases.reading_lengths), (answers.reading_codes, answers.reading_lengths)),
-        ):
-            grams, (docs[f"q{kind}"], docs[f"a{kind}"]) = gram_documents([phrase_texts_of, answer_texts_of])
-            vocabularies[kind] = Vocabulary(grams)
-        del phrases, answers
-        for name in ("aw", "ab", "ar"):
-            docs[name] = [docs[name][i] for i in answer_of]
+        words = self._words_in_entry_order(word_vocabulary.frozen(), docs, phrase_entry, answer_of)
         n = len(self.entries)
-        words, bigrams, readings = (vocabularies[kind] for kind in "wbr")
         phrase_of = np.asarray(phrase_entry, dtype=np.int32)
         out: dict[str, np.ndarray] = {
             "phrase_entry": phrase_of,
@@ -441,42 +438,60 @@ class FaqEngine:
             "phrasing_keys": _join(_fold_all([p for entry in self.entries for p in entry.phrasings])),
             "phrase_tokens": _join(phrase_tokens),
             "words": _join(words.terms),
-            "bigrams": _join(bigrams.terms),
-            "readings": _join(readings.terms),
         }
-        for kind, vocab, q, answer_field in (
-            ("w", words, "qw", "aw"), ("b", bigrams, "qb", "ab"), ("r", readings, "qr", "ar")
-        ):
-            lengths_q = np.fromiter((len(d) for d in docs[q]), dtype=np.int64, count=len(docs[q]))
-            lengths_a = np.fromiter((len(d) for d in docs[answer_field]), dtype=np.int64, count=n)
-            terms = np.concatenate([*docs[q], *docs[answer_field], np.empty(0, dtype=np.int32)])
-            owners = np.concatenate([np.repeat(phrase_of, lengths_q), np.repeat(np.arange(n, dtype=np.int32), lengths_a)])
-            presence = Presence.build(terms, owners, n, len(vocab.terms))
-            out[f"presence_{kind}_indptr"], out[f"presence_{kind}_terms"] = presence.indptr, presence.terms
-            idf = bm25_idf(presence.df(len(vocab.terms)), n)
-            out[f"idf_{kind}"] = idf
-            for name in (q, answer_field):
-                if name == "ar":
-                    continue
-                postings = Postings.build(docs[name], len(vocab.terms), idf, self.fields[name], cap=POSTINGS_CAP)
-                out[f"{name}_indptr"], out[f"{name}_docs"], out[f"{name}_weights"] = (
-                    postings.indptr, postings.docs, postings.weights
+        texts_of = {
+            "b": ((phrases.codes, phrases.lengths), (answers.codes, answers.lengths)),
+            "r": ((phrases.reading_codes, phrases.reading_lengths), (answers.reading_codes, answers.reading_lengths)),
+        }
+        del phrases, answers
+
+        def gram_kinds() -> tuple[dict[str, list[str]], dict[str, np.ndarray]]:
+            """The bigrams' and the readings' vocabularies and arrays (presence, idf, postings)."""
+            terms: dict[str, list[str]] = {}
+            arrays: dict[str, np.ndarray] = {}
+            for kind, (phrase_texts_of, answer_texts_of) in texts_of.items():
+                terms[kind], (phrase_docs, answer_docs) = gram_documents([phrase_texts_of, answer_texts_of])
+                answer_docs = [answer_docs[i] for i in answer_of]
+                arrays.update(self._kind_arrays(kind, len(terms[kind]), phrase_of, phrase_docs, answer_docs))
+                del phrase_docs, answer_docs
+            return terms, arrays
+
+        def word_kind() -> dict[str, np.ndarray]:
+            """The words' arrays, and the entries' vectors made of them."""
+            arrays = self._kind_arrays("w", len(words.terms), phrase_of, docs.pop("qw"), [docs["aw"][i] for i in answer_of])
+            del docs["aw"]
+            if self.vectors is not None:
+                word_rows = self.vectors.rows_of(words.terms)
+                idf_w = arrays["idf_w"]
+                p_indptr, p_terms = arrays["presence_w_indptr"], arrays["presence_w_terms"]
+                # Each entry's words that have a vector, all entries at once.
+                has_vector = word_rows[p_terms] >= 0
+                kept = np.concatenate([[0], np.cumsum(has_vector, dtype=np.int64)])[p_indptr]
+                terms = p_terms[has_vector]
+                arrays["entry_vectors"], arrays["vector_component"] = entry_vectors(
+                    word_rows[terms], idf_w[terms], kept, self.vectors
                 )
-                out[f"{name}_shape"] = np.asarray([postings.avg_length, postings.k1, postings.b])
-            del terms, owners
-            docs[q] = docs[answer_field] = []
-        if self.vectors is not None:
-            word_rows = self.vectors.rows_of(words.terms)
-            idf_w = out["idf_w"]
-            p_indptr, p_terms = out["presence_w_indptr"], out["presence_w_terms"]
-            # Each entry's words that have a vector, all entries at once.
-            has_vector = word_rows[p_terms] >= 0
-            kept = np.concatenate([[0], np.cumsum(has_vector, dtype=np.int64)])[p_indptr]
-            terms = p_terms[has_vector]
-            out["entry_vectors"], out["vector_component"] = entry_vectors(
-                word_rows[terms], idf_w[terms], kept, self.vectors
+                arrays["word_rows"] = word_rows.astype(np.int32)
+            return arrays
+
+        # A long knowledge base's bigrams and readings are made in a forked process while the words and the
+        # vectors are made here (each is about half of what is left of the build after tokenizing).
+        if n >= PARALLEL_ENTRIES and can_fork():
+            word_arrays, portable = in_two_processes(
+                word_kind, lambda: _portable_arrays(*gram_kinds()), "making the bigrams of"
             )
-            out["word_rows"] = word_rows.astype(np.int32)
+            gram_terms, gram_arrays = _from_portable(*portable)
+        else:
+            word_arrays = word_kind()
+            gram_terms, gram_arrays = gram_kinds()
+        bigrams, readings = Vocabulary(gram_terms["b"]), Vocabulary(gram_terms["r"])
+        out["bigrams"], out["readings"] = _join(bigrams.terms), _join(readings.terms)
+        vector_arrays: dict[str, np.ndarray] = {
+            key: word_arrays.pop(key) for key in ("entry_vectors", "vector_component", "word_rows") if key in word_arrays
+        }
+        out.update(word_arrays)
+        out.update(gram_arrays)
+        out.update(vector_arrays)
         # Words, bigrams and readings in one forward index (bigram and reading ids after the words'), merged
         # here rather than at every start.
         offsets = _presence_offsets(words, bigrams)
@@ -484,6 +499,33 @@ class FaqEngine:
             (out.pop(f"presence_{kind}_indptr"), out.pop(f"presence_{kind}_terms"), offsets[kind]) for kind in "wbr"
         ])
         out["presence_indptr"], out["presence_terms"] = merged.indptr, merged.terms
+        return out
+
+    def _kind_arrays(
+        self, kind: str, n_terms: int, phrase_of: np.ndarray, phrase_docs: list[np.ndarray], answer_docs: list[np.ndarray]
+    ) -> dict[str, np.ndarray]:
+        """One kind of term's arrays: which entries have each term anywhere (presence), its idf, and the
+        postings of its fields (the readings of answers have none)."""
+        q, a = f"q{kind}", f"a{kind}"
+        n = len(answer_docs)
+        out: dict[str, np.ndarray] = {}
+        lengths_q = np.fromiter((len(d) for d in phrase_docs), dtype=np.int64, count=len(phrase_docs))
+        lengths_a = np.fromiter((len(d) for d in answer_docs), dtype=np.int64, count=n)
+        terms = np.concatenate([*phrase_docs, *answer_docs, np.empty(0, dtype=np.int32)])
+        owners = np.concatenate([np.repeat(phrase_of, lengths_q), np.repeat(np.arange(n, dtype=np.int32), lengths_a)])
+        presence = Presence.build(terms, owners, n, n_terms)
+        del terms, owners
+        out[f"presence_{kind}_indptr"], out[f"presence_{kind}_terms"] = presence.indptr, presence.terms
+        idf = bm25_idf(presence.df(n_terms), n)
+        out[f"idf_{kind}"] = idf
+        for name, field_docs in ((q, phrase_docs), (a, answer_docs)):
+            if name == "ar":
+                continue
+            postings = Postings.build(field_docs, n_terms, idf, self.fields[name], cap=POSTINGS_CAP)
+            out[f"{name}_indptr"], out[f"{name}_docs"], out[f"{name}_weights"] = (
+                postings.indptr, postings.docs, postings.weights
+            )
+            out[f"{name}_shape"] = np.asarray([postings.avg_length, postings.k1, postings.b])
         return out
 
     @staticmethod
@@ -588,9 +630,9 @@ class FaqEngine:
             return out
 
         positive, right, off_topic = [], [], []
-        parallel = len(self.entries) >= CALIBRATION_PARALLEL_ENTRIES
+        parallel = len(self.entries) >= PARALLEL_ENTRIES
         for q, (score, top_is_its_entry) in zip(
-            questions, in_two_processes(scores, questions, parallel, "ranking"), strict=True
+            questions, halves_in_two_processes(scores, questions, parallel, "ranking"), strict=True
         ):
             if q.entry is None:
                 off_topic.append(score)
@@ -1151,6 +1193,25 @@ class FaqEngine:
     def explain(self, question: str, top: int = 5) -> list[tuple[str, float, Features]]:
         """The ranked entries with their features, for tuning and `ask --explain`-style debugging."""
         return [(self.entries[i].id, s, f) for i, s, f in self._rank(self.analyzer.analyze(question))[:top]]
+
+
+# Arrays as marshal carries them: (dtype, shape, bytes) by name.
+_PortableArrays = dict[str, tuple[str, tuple[int, ...], bytes]]
+
+
+def _portable_arrays(
+    terms: dict[str, list[str]], arrays: dict[str, np.ndarray]
+) -> tuple[dict[str, list[str]], _PortableArrays]:
+    return terms, {name: (a.dtype.str, a.shape, a.tobytes()) for name, a in arrays.items()}
+
+
+def _from_portable(
+    terms: dict[str, list[str]], arrays: _PortableArrays
+) -> tuple[dict[str, list[str]], dict[str, np.ndarray]]:
+    """The arrays back, read-only views of the bytes (the cache's arrays are read-only maps too)."""
+    return terms, {
+        name: np.frombuffer(data, dtype=np.dtype(dtype)).reshape(shape) for name, (dtype, shape, data) in arrays.items()
+    }
 
 
 def _fold_all(texts: Sequence[str]) -> list[str]:

@@ -261,7 +261,8 @@ def test_merged_presence_answers_as_each_kind_does() -> None:
 
 def test_cold_warm_and_one_process_builds_answer_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The same engine three ways: built in one process (DXBOT_INDEX_PROCESSES=1), built with the forked
-    helpers (here for any build, not only a long one: tokenizing, and half the calibration's rankings) and
+    helpers (here for any build, not only a long one: tokenizing, the bigrams and readings, and half the
+    calibration's rankings) and
     written to the cache, and read back from that cache. Thresholds (fitted on the city FAQ at load), answers, candidates and scores all agree."""
     import knowledge.analysis as analysis
     import knowledge.engine as engine_module
@@ -277,11 +278,11 @@ def test_cold_warm_and_one_process_builds_answer_alike(tmp_path: Path, monkeypat
     assert forks == []
     monkeypatch.delenv("DXBOT_INDEX_PROCESSES")
     monkeypatch.setattr(analysis, "_can_fork", lambda: True)  # pytest's own threads would rule the fork out
-    monkeypatch.setattr(engine_module, "CALIBRATION_PARALLEL_ENTRIES", 2)
+    monkeypatch.setattr(engine_module, "PARALLEL_ENTRIES", 2)
     cold = FaqEngine(kb, cache_dir=tmp_path)
-    assert len(forks) == 3  # the phrasings, the answers and the calibration's rankings
+    assert len(forks) == 4  # the phrasings, the answers, the bigrams and readings, the calibration's rankings
     warm = FaqEngine(kb, cache_dir=tmp_path)
-    assert len(forks) == 3 and warm.thresholds.basis == "cached"
+    assert len(forks) == 4 and warm.thresholds.basis == "cached"
     assert (alone.thresholds.answer, alone.thresholds.suggest) == (cold.thresholds.answer, cold.thresholds.suggest)
     assert (cold.thresholds.answer, cold.thresholds.suggest) == (warm.thresholds.answer, warm.thresholds.suggest)
     for question in questions:
