@@ -8,6 +8,7 @@ import marshal
 import os
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass
@@ -311,11 +312,15 @@ def in_two_processes(mine: Callable[[], _A], theirs: Callable[[], _B], what: str
             os._exit(status)
     os.close(write_end)
     try:
+        started = time.perf_counter()
         here = mine()
+        done = time.perf_counter()
         with os.fdopen(read_end, "rb") as result:
             data = result.read()
     finally:
         _, status = os.waitpid(pid, 0)
+    logger.debug("index build: %s: %.2f s here, then %.2f s waiting for the helper", what, done - started,
+                 time.perf_counter() - done)
     if status == 0:
         try:
             return here, marshal.loads(data)
