@@ -423,22 +423,10 @@ class FaqEngine:
             list(answer_texts), word_vocabulary.encode, question_words=self._answer_question_words
         )
         del phrase_texts, answer_texts
-        phrase_folded = phrases.folded
-        # Sorted once here: token_sort_ratio is the ratio of the sorted words, and the question's are sorted once.
-        phrase_tokens = [" ".join(sorted(words)) for words in phrases.words or ()]
-        docs: dict[str, list[np.ndarray]] = {"qw": phrases.word_ids, "aw": answers.word_ids}
-        words = self._words_in_entry_order(word_vocabulary.frozen(), docs, phrase_entry, answer_of)
         n = len(self.entries)
         phrase_of = np.asarray(phrase_entry, dtype=np.int32)
-        out: dict[str, np.ndarray] = {
-            "phrase_entry": phrase_of,
-            "phrase_folded": _join(phrase_folded),
-            # Every phrasing as written, folded (`fold_for_match`), for the word-for-word lookups around the
-            # ranking (`_prepare_around_ranking`): made here, in one numpy pass, rather than at every start.
-            "phrasing_keys": _join(_fold_all([p for entry in self.entries for p in entry.phrasings])),
-            "phrase_tokens": _join(phrase_tokens),
-            "words": _join(words.terms),
-        }
+        phrase_folded, phrase_words = phrases.folded, phrases.words or []
+        docs: dict[str, list[np.ndarray]] = {"qw": phrases.word_ids, "aw": answers.word_ids}
         texts_of = {
             "b": ((phrases.codes, phrases.lengths), (answers.codes, answers.lengths)),
             "r": ((phrases.reading_codes, phrases.reading_lengths), (answers.reading_codes, answers.reading_lengths)),
@@ -456,9 +444,23 @@ class FaqEngine:
                 del phrase_docs, answer_docs
             return terms, arrays
 
-        def word_kind() -> dict[str, np.ndarray]:
-            """The words' arrays, and the entries' vectors made of them."""
-            arrays = self._kind_arrays("w", len(words.terms), phrase_of, docs.pop("qw"), [docs["aw"][i] for i in answer_of])
+        def word_kind() -> tuple[Vocabulary, dict[str, np.ndarray]]:
+            """The words, the phrasings' arrays, the words' arrays and the entries' vectors made of them."""
+            words = self._words_in_entry_order(word_vocabulary.frozen(), docs, phrase_entry, answer_of)
+            arrays: dict[str, np.ndarray] = {
+                "phrase_entry": phrase_of,
+                "phrase_folded": _join(phrase_folded),
+                # Every phrasing as written, folded (`fold_for_match`), for the word-for-word lookups around the
+                # ranking (`_prepare_around_ranking`): made here, in one numpy pass, rather than at every start.
+                "phrasing_keys": _join(_fold_all([p for entry in self.entries for p in entry.phrasings])),
+                # Sorted once here: token_sort_ratio is the ratio of the sorted words, and the question's are
+                # sorted once.
+                "phrase_tokens": _join([" ".join(sorted(words)) for words in phrase_words]),
+                "words": _join(words.terms),
+            }
+            arrays.update(
+                self._kind_arrays("w", len(words.terms), phrase_of, docs.pop("qw"), [docs["aw"][i] for i in answer_of])
+            )
             del docs["aw"]
             if self.vectors is not None:
                 word_rows = self.vectors.rows_of(words.terms)
@@ -472,26 +474,27 @@ class FaqEngine:
                     word_rows[terms], idf_w[terms], kept, self.vectors
                 )
                 arrays["word_rows"] = word_rows.astype(np.int32)
-            return arrays
+            return words, arrays
 
-        # A long knowledge base's bigrams and readings are made in a forked process while the words and the
-        # vectors are made here (each is about half of what is left of the build after tokenizing).
+        # A long knowledge base's bigrams and readings are made in a forked process while the words, their
+        # vectors and the phrasings' arrays are made here (each about half of what is left after tokenizing).
         if n >= PARALLEL_ENTRIES and can_fork():
-            word_arrays, portable = in_two_processes(
+            (words, word_arrays), portable = in_two_processes(
                 word_kind, lambda: _portable_arrays(*gram_kinds()), "making the bigrams of"
             )
             gram_terms, gram_arrays = _from_portable(*portable)
         else:
-            word_arrays = word_kind()
+            words, word_arrays = word_kind()
             gram_terms, gram_arrays = gram_kinds()
         bigrams, readings = Vocabulary(gram_terms["b"]), Vocabulary(gram_terms["r"])
+        # In the order the arrays always had: the phrasings', the vocabularies, each kind's, the vectors.
+        first = ("phrase_entry", "phrase_folded", "phrasing_keys", "phrase_tokens", "words")
+        later = ("entry_vectors", "vector_component", "word_rows")
+        out = {key: word_arrays[key] for key in first}
         out["bigrams"], out["readings"] = _join(bigrams.terms), _join(readings.terms)
-        vector_arrays: dict[str, np.ndarray] = {
-            key: word_arrays.pop(key) for key in ("entry_vectors", "vector_component", "word_rows") if key in word_arrays
-        }
-        out.update(word_arrays)
+        out.update((key, array) for key, array in word_arrays.items() if key not in first and key not in later)
         out.update(gram_arrays)
-        out.update(vector_arrays)
+        out.update((key, word_arrays[key]) for key in later if key in word_arrays)
         # Words, bigrams and readings in one forward index (bigram and reading ids after the words'), merged
         # here rather than at every start.
         offsets = _presence_offsets(words, bigrams)
