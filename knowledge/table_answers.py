@@ -399,8 +399,9 @@ class TableAnswerer:
         bodies = self._find(q.text, self._body_forms)
         initiatives = self._find(q.text, self._initiative_forms)
         revised = q.has(
-            _words("追記され", "修正され", "変更され", "追加され", "追記は", "修正は", "変更は", "追加は", "追記が", "修正が", "変更が"), q.text
-        ) and q.has(_HOW_MANY_TIMES, q.text)
+            _words("追記され", "修正され", "変更され", "追加され", "直され", "追記は", "修正は", "変更は", "追加は", "追記が", "修正が",
+                   "変更が"), q.text
+        ) and (q.has(_HOW_MANY_TIMES, q.text) or q.has(_words("いつ", "何年", "どの版", "何版"), q.text))
         if (q.has(_VERSION_WORD, q.text) or revised) and (found := self._revisions(q, question)):
             return found
         if not q.groups and not q.departments and (found := self._roles(q, bodies)):
@@ -1001,18 +1002,28 @@ class TableAnswerer:
         in_wg = {d for d in where}
         spans = f"（BPRの対象：{_bpr_all(rows)}）"
         sources = f"{bpr.source}／{table.source}"
+        both_denied = re.search(r"(bprモwgモ|wgモbprモ).*(ナイ|未実施)", q.text) is not None
+        if both_denied or (no_wg and no_bpr):
+            # 「BPRもWGもやっていない課」: the plan lists only the departments that did one or the other.
+            return TableAnswer(
+                note="計画には、BPRの対象にもWGの参加課にも入っていない課の一覧は書かれていません。"
+                f"計画に書かれているのは、BPRの対象（{_bpr_all(rows)}）と{table.year}のWGの参加課です（{sources}）。"
+            )
         if no_wg and not no_bpr:
             names = [f"{_stem(d)}（{row.label}）" for d, row in done if d not in in_wg]
-            body = f"BPRの対象のうち、{table.year}のWGの参加課に書かれていないのは、{'、'.join(names) or 'ありません'}です。{spans}"
+            listed = f"{'、'.join(names)}の{len(names)}課" if names else "ありません"
+            body = f"BPRの対象のうち、{table.year}のWGの参加課に書かれていないのは、{listed}です。{spans}"
             return self._entry(BPR_AND_WG, "BPRの対象でWGに参加していない課", body, sources)
         if no_bpr and not no_wg:
             done_names = {d for d, _ in done}
             names = [d for d in where if d not in done_names]
-            body = f"{table.year}のWGの参加課のうち、BPRの対象に書かれていないのは、{'、'.join(names) or 'ありません'}です。{spans}"
+            listed = f"{'、'.join(names)}の{len(names)}課" if names else "ありません"
+            body = f"{table.year}のWGの参加課のうち、BPRの対象に書かれていないのは、{listed}です。{spans}"
             return self._entry(BPR_AND_WG, "WGに参加していてBPRの対象でない課", body, sources)
         if q.has(_BOTH) or q.has(_words("も", "にも", "両方", "どちらも")) and not re.search(_fold("どの") + "wg", q.text):
             names = [f"{d}（{row.label}、{'・'.join(_short(g) for g in where[d])}）" for d, row in done if d in in_wg]
-            body = f"BPRの対象で{table.year}のWGにも参加している課は、{'、'.join(names) or 'ありません'}です。{spans}"
+            listed = f"{'、'.join(names)}の{len(names)}課" if names else "ありません"
+            body = f"BPRの対象で{table.year}のWGにも参加している課は、{listed}です。{spans}"
             return self._entry(BPR_AND_WG, "BPRの対象でWGにも参加している課", body, sources)
         if not re.search(_fold("どの") + "wg|wgニ|wgハ|wgヘ|wgデ", q.text):
             return None

@@ -96,6 +96,9 @@ COMPUTED = [
     ("推進体制図が修正されていない版", "table:revisions", ["第1.0版", "第1.4版（", "第1.5版"], ["第1.3版（"]),
     ("デザインの変更は何回あった？", "table:revisions", ["2回"], []),
     ("取組みが3つあるテーマは？", "table:initiatives", ["事務のペーパーレス化", "情報発信"], ["教育環境の向上"]),
+    # a count with the list of BPR departments outside the WGs; when a change was made
+    ("WGにいないBPR対象課はいくつ", "table:bpr-and-wg", ["土木建設", "学校教育", "2課"], []),
+    ("体制図が直されたのはいつ？", "table:revisions", ["第1.2版", "第1.3版", "第1.41版"], ["第1.4版（"]),
     # a range of tables is not a theme number (「表①〜③のテーマ」 is not table ①'s theme ③)
     ("表①〜③のテーマの数は？", "table:initiatives", ["16個"], []),
     ("表①～表③のテーマを数えて", "table:initiatives", ["16個"], []),
@@ -199,6 +202,7 @@ def test_combination_questions_are_computed(
         ("2026年度のWGは？", "計画には2026年度のWGは書かれていません"),
         ("R3年度のBPR", "計画には2021年度のBPRの対象は書かれていません"),
         ("どのWGにも入ってない課は", "計画には市のすべての課の一覧はない"),
+        ("WGもBPRもやっていない課はどこ", "計画には、BPRの対象にもWGの参加課にも入っていない課の一覧は書かれていません"),
     ],
 )
 def test_what_the_tables_do_not_have_is_said_and_not_answered(plan_engine: FaqEngine, question: str, statement: str) -> None:
