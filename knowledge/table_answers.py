@@ -114,6 +114,7 @@ _ONE_GROUP_ONLY = _words(
 _SEVERAL = _words("複数", "2つ以上", "二つ以上", "2つの", "二つの", "両方", "掛け持ち", "かけもち", "兼")
 _ALL = _words("全部", "すべて", "全て", "ぜんぶ", "一覧", "全体", "全")
 _BPR = re.compile("bpr")
+_KEPT_GROUPS = _words("両方にある", "どちらにもある", "どっちにもある", "両方にあった", "にもあった", "にもある", "残っている", "残ってる", "続いている", "続いてる")
 _CHANGED_GROUPS = _words("新しくできた", "新しくでき", "新設", "新たにでき", "新しいwg", "増えたwg", "なくなったwg", "なくなった", "減った", "増えた", "前年度から", "前年から", "廃止され")
 _PEERS = _words("と同じ年", "と同じ年度", "と同年度", "と同じwg", "と同じワーキング", "と一緒に")
 _VERSION_WORD = _words("版", "改訂", "バージョン")
@@ -1066,7 +1067,19 @@ class TableAnswerer:
     def _groups_changed(self, q: _Question) -> TableAnswer | None:
         """The WGs of one year against the year before, by name: 「2025年度に新しくできたWG」「前年度から何個減った」."""
         previous, current = self.previous, self.current
-        if previous is None or current is None or not q.has(_CHANGED_GROUPS):
+        if previous is None or current is None:
+            return None
+        if q.has(_KEPT_GROUPS) and set(q.years) == {previous.year, current.year}:
+            # 「2024年度と2025年度の両方にあるWG」: the WGs by the same name in both years.
+            kept = [g for g in current.groups if any(p.name == g.name for p in previous.groups)]
+            listed = "、".join(
+                f"{g.label}（{previous.year}は{next(p.label for p in previous.groups if p.name == g.name)}）" for g in kept
+            )
+            body = f"{previous.year}と{current.year}の両方に同じ名前で記載されているWGは、{listed or 'ありません'}です。"
+            moved = [p for p in previous.groups if current.year in p.status]
+            body += "".join(f"{previous.year}の{p.label}は「{p.status}」とされています。" for p in moved)
+            return self._entry(WG_STATUS, f"{previous.year}と{current.year}の両方にあるWG", body, f"{previous.source}／{current.source}")
+        if not q.has(_CHANGED_GROUPS):
             return None
         if q.years and not set(q.years) <= {previous.year, current.year}:
             return None
@@ -1118,6 +1131,12 @@ class TableAnswerer:
         wanted = [word for pattern, word in _STATUS_WORDS if q.has(pattern, q.text)]
         if not wanted:
             return None
+        if q.has(_words("していない", "してない", "じゃない", "ではない", "でもない", "でない", "以外", "なっていない", "なってない")):
+            # 「休止も保留もしていないWG」: the others, with what the plan says of each.
+            others = [g for g in table.groups if not any(word in g.status for word in wanted)]
+            listed = "".join(self._status_sentence(table, g) for g in others)
+            body = f"{table.year}のWGで{'・'.join(f'「{w}」' for w in wanted)}とされていないのは、{'、'.join(g.label for g in others)}です。{listed}"
+            return self._entry(WG_STATUS, f"{table.year}に{'・'.join(wanted)}とされていないWG", body, table.source)
         sentences = []
         for word in wanted:
             groups = [g for g in table.groups if word in g.status]

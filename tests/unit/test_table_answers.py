@@ -99,6 +99,9 @@ COMPUTED = [
     # a count with the list of BPR departments outside the WGs; when a change was made
     ("WGにいないBPR対象課はいくつ", "table:bpr-and-wg", ["土木建設", "学校教育", "2課"], []),
     ("体制図が直されたのはいつ？", "table:revisions", ["第1.2版", "第1.3版", "第1.41版"], ["第1.4版（"]),
+    # 2024年度 WGs neither paused nor on hold; WGs in both years
+    ("2024年度のWGで休止でも保留でもないのは？", "table:wg-status", ["WG①", "WG⑤"], ["WG②、", "WG④、"]),
+    ("2024年度にも2025年度にもあるWGは", "table:wg-status", ["フロントヤード改革", "2025年度のWG②と③で実施"], []),
     # a range of tables is not a theme number (「表①〜③のテーマ」 is not table ①'s theme ③)
     ("表①〜③のテーマの数は？", "table:initiatives", ["16個"], []),
     ("表①～表③のテーマを数えて", "table:initiatives", ["16個"], []),
