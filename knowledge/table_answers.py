@@ -415,6 +415,8 @@ class TableAnswerer:
             return found
         if len(initiatives) >= 2 and not wg and not bpr and (found := self._initiatives(q, initiatives)):
             return found
+        if len(initiatives) == 1 and not wg and not bpr and (found := self._same_place(q, initiatives[0])):
+            return found
         if not initiatives and not wg and not bpr and (
             found := self._theme_by_number(q) or self._initiatives_by_notes(q) or self._themes_by_size(q)
             or self._reforms_and_themes(q) or self._reform_overview(q)
@@ -750,6 +752,26 @@ class TableAnswerer:
             what = "テーマ" if by_theme else "改革（表）"
             sentences.insert(0, f"{'はい。同じ' if len(keys) == 1 else 'いいえ。別の'}{what}です。")
         return self._entry(INITIATIVES, f"{'と'.join(names)}の改革・テーマ", "".join(sentences), "3. DXの進め方 STEP2")
+
+    def _same_place(self, q: _Question, name: str) -> TableAnswer | None:
+        """「MaaSと同じ表にある取組み」「電子決裁と同じテーマの取組み」: the other initiatives of its table or theme."""
+        one = self._initiatives_by_name.get(name)
+        if one is None:
+            return None
+        if q.has(_words("と同じテーマ", "と同じてーま")):
+            others = [i for i in self.initiatives if i.reform == one.reform and i.theme_no == one.theme_no and i is not one]
+            where = f"{self._table_name(one.reform)}のテーマ{one.theme_no}「{one.theme}」"
+        elif q.has(_words("と同じ表", "と同じ改革")):
+            others = [i for i in self.initiatives if i.reform == one.reform and i is not one]
+            where = self._table_name(one.reform)
+        else:
+            return None
+        listed = "、".join(i.name for i in others)
+        body = (
+            f"「{one.name}」は{where}の取組みです。同じ{where}のほかの取組みは、{listed}の{_pieces(len(others))}です。"
+            if others else f"「{one.name}」は{where}の取組みで、同じところにほかの取組みはありません。"
+        )
+        return self._entry(INITIATIVES, f"{one.name}と同じところの取組み", body, "3. DXの進め方 STEP2")
 
     def _reform_overview(self, q: _Question) -> TableAnswer | None:
         """How many themes or initiatives a table ①–③ has: 「表①のテーマ数」, 「市民サービスの改革の取組みはいくつ」."""

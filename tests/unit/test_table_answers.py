@@ -102,6 +102,9 @@ COMPUTED = [
     # 2024年度 WGs neither paused nor on hold; WGs in both years
     ("2024年度のWGで休止でも保留でもないのは？", "table:wg-status", ["WG①", "WG⑤"], ["WG②、", "WG④、"]),
     ("2024年度にも2025年度にもあるWGは", "table:wg-status", ["フロントヤード改革", "2025年度のWG②と③で実施"], []),
+    # the other initiatives of one's theme or table
+    ("チャットツールの活用と同じテーマの取組みは？", "table:initiatives", ["電話改革"], ["ナッジ理論"]),
+    ("校務支援システムの導入と同じ表の取組み", "table:initiatives", ["MaaSの導入", "オンライン申請"], ["電子決裁"]),
     # a range of tables is not a theme number (「表①〜③のテーマ」 is not table ①'s theme ③)
     ("表①〜③のテーマの数は？", "table:initiatives", ["16個"], []),
     ("表①～表③のテーマを数えて", "table:initiatives", ["16個"], []),
