@@ -471,6 +471,8 @@ class TableAnswerer:
             return found
         if wg and q.has(_ASKS_DEPARTMENT) and (
             q.has(_SEVERAL) or q.has(_ALL) or q.has(_BOTH) or q.has(_EVERY) or q.has(_ASKS_COUNT) or q.has(_ONE_GROUP_ONLY)
+            # 「WGに入っている課」: every WG's departments
+            or (not q.groups and q.has(_MEMBERSHIP) and re.search(r"(ル|イル|テル)課(ハ|ッテ|\?|$)", q.text) is not None)
         ):
             return self._all_groups(q)
         return None

@@ -105,6 +105,7 @@ COMPUTED = [
     # the other initiatives of one's theme or table
     ("チャットツールの活用と同じテーマの取組みは？", "table:initiatives", ["電話改革"], ["ナッジ理論"]),
     ("校務支援システムの導入と同じ表の取組み", "table:initiatives", ["MaaSの導入", "オンライン申請"], ["電子決裁"]),
+    ("ワーキンググループに参加している課は？", "table:wg-members", ["15課", "市民生活課", "政策企画課"], []),
     # a range of tables is not a theme number (「表①〜③のテーマ」 is not table ①'s theme ③)
     ("表①〜③のテーマの数は？", "table:initiatives", ["16個"], []),
     ("表①～表③のテーマを数えて", "table:initiatives", ["16個"], []),
