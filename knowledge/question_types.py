@@ -87,6 +87,8 @@ _COUNT = _any(
 _VALUE = _any(r"目標値|数値は|何%|何パーセント|何割|達成率|割合|普及率|交付率|利用率|進捗率|進み具合|進捗状況は")
 _PROGRESS = _any(r"進捗|進み具合|どこまで進|実績|成果(は|って|[?？]|$)|効果は|効果って|どれくらい(減|増)|削減(量|効果)|達成状況|達成率")
 _DAY = _any(r"開催日|日程|日時|何日|何月|何曜|日付|開催予定|次回|完了日|開始日|実施日|導入日|締切日|期日|公開日|リリース日|稼働日|運用開始日")
+# 「進捗状況はどこ（に載っている）」 asks where a figure is written, not the figure.
+_WHERE_WRITTEN = re.compile(r"(進捗状況|進み具合|目標値|数値)(は|って|が)?(どこ|どの章|どこに|何に載)")
 # 「進捗はどう確認する」 asks how progress is checked, not how far things have come.
 _HOW_CHECKED = re.compile(r"(進捗|実績|成果|効果)(は|を)?(どう|どのよう|どうやって|どんなふう)")
 _PERIOD = _any(r"期間(は|って|を|が|[?？]|$)|何年間|いつからいつまで")
@@ -184,7 +186,7 @@ def asked_types(question: str) -> frozenset[Asks]:
         asks.add(Asks.UNTIL)
     if not asks & {Asks.SINCE, Asks.UNTIL} and _WHEN.search(q):
         asks.add(Asks.WHEN)
-    if _VALUE.search(q):
+    if _VALUE.search(q) and not _WHERE_WRITTEN.search(q):
         asks.add(Asks.VALUE)
     if _DAY.search(q):
         asks.add(Asks.DAY)

@@ -64,6 +64,7 @@ ASKED = [
     ("事務局をやっているのは何課", {Asks.DEPARTMENT}),
     ("計画を決めるのは誰", {Asks.WHO}),
     ("この計画を作った課は？", {Asks.DEPARTMENT}),  # a department named by what it did
+    ("進捗状況はどこに載っている？", set()),  # where a figure is written, not the figure
     ("取組みの進捗はどうやって確認する？", set()),  # how progress is checked, not how far it has come  # 「…のは何課」 asks which one, 「WG②は何課」 how many
     ("WG②は何課", {Asks.COUNT}),
     ("推進本部の顧問って誰？", {Asks.PERSON_NAME}),  # who holds a title: a name
