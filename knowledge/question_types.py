@@ -190,7 +190,7 @@ def asked_types(question: str) -> frozenset[Asks]:
         asks.add(Asks.VALUE)
     if _DAY.search(q):
         asks.add(Asks.DAY)
-    if _PROGRESS.search(q) and not _HOW_CHECKED.search(q):
+    if _PROGRESS.search(q) and not _HOW_CHECKED.search(q) and not _WHERE_WRITTEN.search(q):
         asks.add(Asks.PROGRESS)
     # 「計画期間はいつから？」 asks the start: the period is asked when nothing narrower is.
     if _PERIOD.search(q) and (not asks & {Asks.SINCE, Asks.UNTIL} or "いつからいつまで" in q):
