@@ -287,11 +287,14 @@ SentenceTerms = tuple[tuple[str, ...], tuple[str, ...], str]
 
 
 def _can_fork() -> bool:
-    """A second core, fork, and no other Python thread (a thread's held lock would stay held in the child)."""
+    """A second core that is free, fork, and no other Python thread (a thread's held lock would stay held in
+    the child). On a machine already busy (a load average of at least the other cores) the helper would only
+    take turns with this process on the same cores, and its part costs more than here (its results copied
+    back, sentences both halves have tokenized twice): a build there is quicker in one process."""
     if not hasattr(os, "fork") or os.environ.get("DXBOT_INDEX_PROCESSES") == "1":
         return False
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return cores > 1 and threading.active_count() == 1
+    return cores > 1 and threading.active_count() == 1 and os.getloadavg()[0] < cores - 1
 
 
 def in_two_processes(mine: Callable[[], _A], theirs: Callable[[], _B], what: str) -> tuple[_A, _B]:
