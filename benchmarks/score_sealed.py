@@ -7,6 +7,7 @@ Run once per change kept, and add a line to the 実行記録 of tests/eval/plan_
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -21,6 +22,10 @@ SEALED = ROOT / "tests" / "eval" / "plan_v2" / "sealed.jsonl"
 
 
 def main() -> None:
+    # Every run is a scoring that must be recorded, so even --help must not score by accident.
+    argparse.ArgumentParser(
+        description="Score the sealed plan set once (aggregates only). Record every run in tests/eval/plan_v2/README.md.",
+    ).parse_args()
     report = evaluate_plan_set(FaqEngine(load_kb()), read_jsonl(SEALED))
     report.failures.clear()
     print(f"sealed.jsonl: {report.summary()}")
