@@ -23,7 +23,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
 from knowledge.analysis import Analyzer
-from knowledge.normalize import _SMALL_TO_LARGE, fold_for_match, normalize_text
+from knowledge.normalize import fold_for_match, fold_reading, normalize_text
 
 _HIRAGANA_RUN = re.compile(r"[ぁ-ゖー]{3,}")
 _KANJI = re.compile(r"[一-龥々〆]")
@@ -60,15 +60,15 @@ class KanaWords:
     @staticmethod
     def folded_runs(question: str) -> list[str]:
         """The question's hiragana runs that `rewrite` reads, folded (katakana)."""
-        normalized = normalize_text(question)
-        return [folded for run in _HIRAGANA_RUN.findall(normalized) if len(folded := fold_for_match(run)) == len(run)]
+        return [folded for _, _, folded in _folded_runs(normalize_text(question))]
 
     def rewrite(self, question: str, texts: Sequence[str]) -> str:
         """`question` (normalized) with each hiragana run that reads as a noun of `texts` written as that noun;
         the question unchanged (normalized) if none does."""
         normalized = normalize_text(question)
-        runs = [(m.start(), m.end()) for m in _HIRAGANA_RUN.finditer(normalized)]
-        if not runs:
+        # Folding must keep positions, to put the noun where the kana was.
+        folded_runs = _folded_runs(normalized)
+        if not folded_runs:
             return normalized
         nouns: dict[str, str] = {}
         for text in texts:
@@ -76,9 +76,6 @@ class KanaWords:
                 nouns.setdefault(reading, surface)
         if not nouns:
             return normalized
-        # Folding must keep positions, to put the noun where the kana was.
-        folded_runs = [(start, end, folded) for start, end in runs
-                       if len(folded := fold_for_match(normalized[start:end])) == end - start]
         # Sudachi is asked where the verbs are only when some run reads as a noun at all (few questions do).
         if not any(reading in folded for _, _, folded in folded_runs for reading in nouns):
             return normalized
@@ -170,15 +167,15 @@ def _add_spans(morphemes: Sequence[tuple[str, str] | None], found: dict[str, str
 @functools.lru_cache(maxsize=100_000)
 def _folded_word(surface: str, reading: str) -> tuple[str, str, bool]:
     """(surface, folded reading, has a kanji) of one morpheme: the same words come back text after text."""
-    return surface, _fold_reading(reading), _KANJI.search(surface) is not None
+    return surface, fold_reading(reading), _KANJI.search(surface) is not None
 
 
-def _fold_reading(reading: str) -> str:
-    """`fold_for_match` of a reading: Sudachi's are full-width katakana, which NFKC, lower case and the noise
-    pattern leave as they are, so only the small kana and the long-vowel marks fold (a fifth of the time)."""
-    if _KATAKANA.fullmatch(reading):
-        return reading.translate(_SMALL_TO_LARGE).replace("ー", "")
-    return fold_for_match(reading)
+def _folded_runs(normalized: str) -> list[tuple[int, int, str]]:
+    """(start, end, folded) of each hiragana run of `normalized` whose folding keeps its length (positions hold)."""
+    return [
+        (m.start(), m.end(), folded) for m in _HIRAGANA_RUN.finditer(normalized)
+        if len(folded := fold_for_match(m.group())) == m.end() - m.start()
+    ]
 
 
 def _inflection(start: int, end: int, spans: list[tuple[int, int]]) -> bool:

@@ -84,13 +84,12 @@ def test_only_candidates_whose_reading_has_the_kana_are_read(engine: FaqEngine) 
 
 def test_reading_folds_as_fold_for_match() -> None:
     """The katakana short cut folds every reading as fold_for_match does (small kana, ー, and the rest)."""
-    from knowledge.kana_words import _fold_reading
-    from knowledge.normalize import fold_for_match
+    from knowledge.normalize import fold_for_match, fold_reading
 
     kana = [chr(c) for c in range(0x30A1, 0x30FB)] + ["ー"]
     for first in kana:
         for second in kana:
-            assert _fold_reading(first + second) == fold_for_match(first + second)
+            assert fold_reading(first + second) == fold_for_match(first + second)
     for reading in ("ショウガイシャテチョウ", "キャッシュレス", "ｶﾀｶﾅ", "ABC・デ", "ヴァ゙", "ヽヾ", ""):
-        assert _fold_reading(reading) == fold_for_match(reading)
-    assert _fold_reading("チャージー") == "チヤジ"
+        assert fold_reading(reading) == fold_for_match(reading)
+    assert fold_reading("チャージー") == "チヤジ"
