@@ -137,7 +137,7 @@ _PRODUCT_SPECIFIC = _any(
     r"(どの|どこの|何の|なんの|何という|なんという)(サービス|製品|ツール|ソフト|アプリ|ai|チャット|sns|クラウド|プラットフォーム|会社)|"
     r"ベンダー|メーカー|業者|委託先|(サービス|製品|ツール|ソフト|アプリ|会社|企業)(名|の名前)|契約"
 )
-_CONTACT = _any(r"電話番号|(?<!wg)(?<!表)(?<!テーマ)(?<!no)何番(?!目)|メールアドレス|メアド|url|ファックス|fax|内線|アドレス")
+_CONTACT = _any(r"電話番号|(?<!wg)(?<!wgは)(?<!wgの)(?<!表)(?<!テーマ)(?<!no)何番(?!目)|メールアドレス|メアド|url|ファックス|fax|内線|アドレス")
 _LONG_FORM = _any(r"何の略|なんの略|略称|正式名称|正式名|正式には|略さず|略さない|何を略|略語|の略\?|の略？")
 # 「STEP3で構想担当課は何してくれる？」 names a body (構想担当課) and asks what it does, not which it is.
 _NAMES_A_BODY_IN_CHARGE = re.compile(r"^(?!.*(どこ|どの|何課|誰|だれ)).*[一-龥a-z]担当課")
@@ -318,6 +318,10 @@ def _acronyms(plain_question: str) -> list[str]:
 _COUNTED = re.compile(
     r"(\d+(\.\d+)?|[一二三四五六七八九十]+)\s*(人|名|課|つ|件|個|業務|手続|年間|か所|カ所|箇所|分野|種類|団体|回|倍|割|%|組織|テーマ|項目|社|部署|本|点)(?!目)"
 )  # 「1つ目」 is an ordinal, not a count
+# The people a head count asks about, when a word for members names them: 「本部員は何人」「参加者の人数」.
+_MEMBERS_COUNTED = re.compile(
+    r"(?P<who>[一-龥ァ-ヶーa-z0-9]*[一-龥ァ-ヶーa-z0-9](員|者))(は|って|が|の)?(何人|何名|なんにん|なんめい|人数)"
+)
 _DATE = re.compile(
     r"\d+\s*(年|年度|月|日|時|か月|ヶ月|カ月|週間?|回目)|年度末|令和\d|r\d+年度|毎(年|月|週|日)|年\d+回|半年|前年度|今年度|"
     r"来年度|曜日|誕生日|以内|午前|午後|翌日|前日|当日|随時"
@@ -416,6 +420,13 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
         # 「年に何回」 is not answered by 「47人」: the counter asked must be the one counted.
         counted = [m.group(3) for m in _COUNTED.finditer(answer)]
         asked = _plain(question)
+        # 「本部員は何人」 counts some of a body's members, not the body (「推進本部は47人」): the people named
+        # by a word for a member (…員, …者) are counted only by a sentence that names them.
+        members = _MEMBERS_COUNTED.search(asked)
+        if members is not None and not any(
+            members.group("who") in s and _COUNTED.search(s) for s in answer.split("。")
+        ):
+            return False
         wanted = next((units for pattern, units in _COUNTERS if pattern.search(asked)), None)
         if wanted is None:
             return bool(counted)
@@ -687,7 +698,9 @@ _GENERIC_NOUNS = frozenset(
               # categories whose members an answer names instead (推進本部 for 組織)
               "組織", "団体", "会議体", "会議", "取組", "取組み", "取り組み", "項目", "種類", "担当", "部署",
               # how, not what: 「一緒に研究する」
-              "一緒", "共同", "互い")
+              "一緒", "共同", "互い",
+              # what a body is made of: 「何人で構成」 asks its size, 「構成は」 its members
+              "構成")
 )
 
 
@@ -780,7 +793,12 @@ class QuestionTypeCheck:
                     return replace(result, entry=entry, score=candidate.score, asked=asks)
         elif result.status == AMBIGUOUS:
             filling = [(c, e) for c, e in entries[:3] if e is not None and self._fills_all(asks, e, question)]
-            if self.notes and len(filling) == 1 and filling[0][0].score >= CLOSE_CALL * result.candidates[0].score:
+            if (
+                self.notes
+                and len(filling) == 1
+                and filling[0][0].score >= CLOSE_CALL * result.candidates[0].score
+                and not self.uncovered_terms(question, filling[0][1])
+            ):
                 # A close call that the type decides: of the choices only the first can give what is asked.
                 candidate, entry = filling[0]
                 return replace(result, status=ANSWERED, entry=entry, score=candidate.score, asked=asks)

@@ -297,3 +297,30 @@ def test_a_candidate_on_the_revision_history_does_not_take_over_a_question_about
     # 「作ったのは誰」 names no version: an entry on how often the plan is revised is no answer to it.
     result = plan_engine.match("このアクションプランを作ったのは誰")
     assert result.entry is None or result.entry.source != "改訂履歴", result.entry
+
+
+def test_a_count_of_some_members_is_not_the_whole_body(plan_engine: FaqEngine) -> None:
+    """「本部員」 are some of the 推進本部's members: its 47人 does not count them."""
+    result = plan_engine.match("推進本部にいる本部員の人数は？")
+    assert result.status != ANSWERED or "47人" not in result.entry.answer, result.entry  # type: ignore[union-attr]
+    whole = plan_engine.match("推進本部の人数は？")
+    assert whole.status == ANSWERED and whole.entry is not None and "47人" in whole.entry.answer
+
+
+def test_a_close_call_decided_by_the_type_still_says_the_question_s_nouns(plan_engine: FaqEngine) -> None:
+    """Of two close choices only one gives a count of 課, but it counts the BPR departments, not the city's:
+    the city's number of departments is not in the plan."""
+    result = plan_engine.match("江津市役所には課が何課ある？")
+    assert result.status != ANSWERED, result.entry
+
+
+@pytest.mark.parametrize(
+    ("asks", "answer", "question", "expected"),
+    [
+        (Asks.COUNT, "推進本部は47人です。メンバーには課長相当職（本部員）がいます。", "本部員は何人", False),
+        (Asks.COUNT, "参加者は12人です。", "参加者は何人", True),
+        (Asks.COUNT, "DX推進委員会のメンバーは各課職員1名です。", "推進委員は何人", True),
+    ],
+)
+def test_a_head_count_of_members_needs_a_sentence_naming_them(asks: Asks, answer: str, question: str, expected: bool, plan_engine: FaqEngine) -> None:
+    assert fills(asks, _entry(answer), question, plan_engine.analyzer) is expected
