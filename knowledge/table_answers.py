@@ -98,6 +98,10 @@ _BOTH = _words(
 )
 _EITHER = _words("どちらか", "どっちか", "いずれか", "合わせ", "あわせ", "合計", "全体")
 _ONLY = _words("だけ", "のみ", "しか")
+_WITHOUT_REPEATS = re.compile(
+    _fold("重複") + "(" + "|".join(_fold(w) for w in ("なし", "無し", "を除いて", "を除いた", "を除く", "を除き", "抜き", "のない", "はなし", "なく")) + ")"
+    + "|" + _fold("ダブりなし") + "|" + _fold("ダブり抜き")
+)
 _ONE_SIDE = _words(
     "共通しない", "共通していない", "共通してない", "重複しない", "重複していない", "重複してない", "かぶらない", "かぶってない",
     "かぶっていない", "被ってない", "被っていない", "ダブってない", "ダブっていない", "どちらか一方", "片方だけ", "一方だけ",
@@ -184,6 +188,8 @@ _BEYOND = {
     "何をした": "取り組んだ内容", "何をやった": "取り組んだ内容", "課題": "課ごとの課題", "理由": "その理由",
     "なぜ": "その理由", "目的": "その目的", "担当者": "担当者の名前", "名前": "担当者の名前", "何人": "参加している人数",
     "人数": "参加している人数", "予算": "費用や予算", "費用": "費用や予算",
+    "何してる": "取り組んでいる内容", "何をしてる": "取り組んでいる内容", "何している": "取り組んでいる内容",
+    "何をしている": "取り組んでいる内容", "何やってる": "取り組んでいる内容", "何をやってる": "取り組んでいる内容",
 }
 _BEYOND_WORDS = {_fold(k): v for k, v in _BEYOND.items()}
 _BEYOND_MEMBERSHIP = re.compile("|".join(re.escape(k) for k in sorted(_BEYOND_WORDS, key=len, reverse=True)))
@@ -304,6 +310,8 @@ class TableAnswerer:
         canonical = self.analyzer.glossary.canonicalize(normalize_text(question))
         text = _WG_SPELLINGS.sub(lambda m: "wg" + next(g for g in m.groups() if g), _fold(canonical))
         text = _TABLE_RANGE.sub(_tables_of_range, text)
+        # 「重複なしで何課」 counts each department once (the union), it does not ask for the overlap.
+        text = _WITHOUT_REPEATS.sub("", text)
         groups: list[int] = []
         for found in _WG_RANGE.finditer(text):
             groups += range(int(found.group(1)), int(found.group(2)) + 1)
@@ -438,7 +446,16 @@ class TableAnswerer:
         if bpr and (q.groups or wg) and (found := self._bpr_and_groups(q)):
             return found
         if bpr and not q.groups:
-            return self._bpr_by_year(q)
+            found = self._bpr_by_year(q)
+            if wg and found is not None and found.entry is not None and self.current is not None:
+                # A question on BPR and the WGs that the tables could not read as one: the BPR side alone would
+                # be half an answer given as a whole, so both tables are shown as a note instead.
+                groups = "／".join(f"{g.label}：{'、'.join(g.departments)}" for g in self.current.groups)
+                return TableAnswer(
+                    note=f"BPRとWGを組み合わせたこの質問には、表から答えを決められませんでした。{found.entry.answer}"
+                    f"{self.current.year}のWGの参加課は、{groups}です（{found.entry.source}／{self.current.source}）。"
+                )
+            return found
         if q.named_forms and q.has(_ASKS_WHERE) and "課" not in q.rest:
             found = self._appearances(q)
             if found is not None:
@@ -471,6 +488,7 @@ class TableAnswerer:
             return found
         if wg and q.has(_ASKS_DEPARTMENT) and (
             q.has(_SEVERAL) or q.has(_ALL) or q.has(_BOTH) or q.has(_EVERY) or q.has(_ASKS_COUNT) or q.has(_ONE_GROUP_ONLY)
+            or q.has(_EITHER)
             # 「WGに入っている課」: every WG's departments
             or (not q.groups and q.has(_MEMBERSHIP) and re.search(r"(ル|イル|テル)課(ハ|ッテ|\?|$)", q.text) is not None)
         ):
@@ -1050,7 +1068,8 @@ class TableAnswerer:
             listed = f"{'、'.join(names)}の{len(names)}課" if names else "ありません"
             body = f"BPRの対象で{table.year}のWGにも参加している課は、{listed}です。{spans}"
             return self._entry(BPR_AND_WG, "BPRの対象でWGにも参加している課", body, sources)
-        if not re.search(_fold("どの") + "wg|wgニ|wgハ|wgヘ|wgデ", q.text):
+        # 「2022年度にBPRした課が入ってるWG」: a question that ends on WG asks for the WGs.
+        if not re.search(_fold("どの") + "wg|wgニ|wgハ|wgヘ|wgデ|wg(ヲ|ッテ|ツテ)?(教エテ|オシエテ)?[?？]*$|wg(ハ)?ドコ|wg(ノ)?所属|所属(スル|シテイル|シテル)?wg", q.text):
             return None
         parts = []
         for department, row in done:
@@ -1171,6 +1190,9 @@ class TableAnswerer:
                 )
             else:
                 sentences.append(f"{table.year}のWGで「{word}」とされているWGはありません。")
+        if q.has(_ASKS_COUNT):
+            # 「2024年度のWGはいくつで、そのうち休止は？」: the whole that the part is counted from.
+            sentences.append(f"{table.year}のWGは全部で{len(table.groups)}つです。")
         return self._entry(WG_STATUS, f"{table.year}に{'・'.join(wanted)}とされたWG", "".join(sentences), table.source)
 
     def _table_name(self, reform_no: int) -> str:
@@ -1542,6 +1564,17 @@ class TableAnswerer:
         rows = [row for row in wanted if row is not None]
         parts = [f"{_year_label(row)}は{'、'.join(row.fields)}" for row in rows]
         body = f"BPRの対象は、{'、'.join(parts)}です。"
+        if len(rows) >= 2 and q.has(_BOTH) and not q.has(_EITHER):
+            # 「2022年度と2023年度の両方でBPRした課」: the fields every one of those years names.
+            common = [f for f in rows[0].fields if all(f in row.fields for row in rows[1:])]
+            years = "と".join(_year_label(row) for row in rows)
+            body = (
+                f"{years}の両方でBPRの対象になったのは、{'、'.join(common)}です。{body}"
+                if common
+                else f"{_no(q)}{years}の両方でBPRの対象になった課はありません。{body}"
+            )
+            question = f"{'・'.join(r.label for r in rows)}の両方のBPRの対象"
+            return self._entry(BPR_BY_YEAR, question, body, table.source)
         if not q.years and bound is None and q.has(_words("いつから", "何年度から", "何年から", "始ま", "はじま", "開始", "スタート")):
             # 「BPRはいつからやってる？」: the first year of the table.
             body = f"BPRの対象として書かれているのは{_year_label(rows[0])}からです。{body}"
