@@ -384,8 +384,10 @@ class Analyzer:
         # (split, synonym groups, readings) cost more than the tokenization itself.
         # A word made by Sudachi itself (unknown to the dictionary, or a number joined from digits: 2024) has
         # no word id of its own, and its reading depends on where it stands (ニレイニシ or ニレイニヨン), so its
-        # reading is part of the key: each word is analyzed the same whatever was read before it.
-        self._memo: dict[tuple[int, int, str, str], tuple[Unit | None, str, str | None, tuple[str, ...]]] = {}
+        # reading is part of the key: each word is analyzed the same whatever was read before it. The word id
+        # says the part of speech (a dictionary word's entry has one; an unknown word's id is 15 << 28 | its
+        # part of speech), so the key does not ask Sudachi for it: one call less per morpheme.
+        self._memo: dict[tuple[int, str, str], tuple[Unit | None, str, str | None, tuple[str, ...]]] = {}
         # Parts of speech of the last texts asked (knowledge-base answers, for the question-type check): the
         # same few answers come back question after question, and tokenizing a 500-character answer costs
         # more than ranking the whole knowledge base. Bounded; the oldest is dropped first.
@@ -394,7 +396,7 @@ class Analyzer:
         self._analyses: OrderedDict[tuple[str, bool], Analysis] = OrderedDict()
         # What `readings` gives of each word, keyed as `_memo`: candidate entries' texts are read word by word at
         # query time (knowledge/kana_words.py), and the calls into Sudachi per word cost more than tokenizing.
-        self._reading_memo: dict[tuple[int, int, str, str, bool], tuple[str, str, str, tuple[tuple[str, str], ...]]] = {}
+        self._reading_memo: dict[tuple[int, str, str, bool], tuple[str, str, str, tuple[tuple[str, str], ...]]] = {}
 
     def parts_of_speech(self, text: str) -> list[tuple[str, tuple[str, ...]]]:
         """(surface, Sudachi part of speech) of each morpheme: for telling a person's name (人名) or a
@@ -436,7 +438,7 @@ class Analyzer:
             for m in self._tokenizer.tokenize(normalized, SplitMode.C):
                 word_id = m.word_id()
                 surface = m.surface()
-                key = (word_id, m.part_of_speech_id(), surface, m.reading_form() if word_id >= _OOV_WORDS else "", parts)
+                key = (word_id, surface, m.reading_form() if word_id >= _OOV_WORDS else "", parts)
                 known = memo.get(key)
                 if known is None:
                     # Only a noun of three characters or more can be a compound worth splitting.
@@ -479,7 +481,7 @@ class Analyzer:
         memo = self._memo
         for morpheme in self._tokenizer.tokenize(normalized, SplitMode.C):
             word_id = morpheme.word_id()
-            key = (word_id, morpheme.part_of_speech_id(), morpheme.surface(), morpheme.reading_form() if word_id >= _OOV_WORDS else "")
+            key = (word_id, morpheme.surface(), morpheme.reading_form() if word_id >= _OOV_WORDS else "")
             known = memo.get(key)
             if known is None:
                 known = memo[key] = self._memo_word(morpheme)
@@ -507,7 +509,7 @@ class Analyzer:
         memo = self._memo
         for morpheme in self._tokenizer.tokenize(normalized, SplitMode.C):
             word_id = morpheme.word_id()
-            key = (word_id, morpheme.part_of_speech_id(), morpheme.surface(), morpheme.reading_form() if word_id >= _OOV_WORDS else "")
+            key = (word_id, morpheme.surface(), morpheme.reading_form() if word_id >= _OOV_WORDS else "")
             known = memo.get(key)
             if known is None:
                 known = memo[key] = self._memo_word(morpheme)

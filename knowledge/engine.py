@@ -167,6 +167,8 @@ def _is_kana_only(folded: str) -> bool:
 
 _MAX_ABBREVIATED = 3
 _ABBREVIATIONS_KEPT = 50_000
+# Bigram sets of phrasings kept for Dice (a bound: a large FAQ's every phrasing would otherwise stay).
+_PHRASE_SETS_KEPT = 20_000
 MAX_MATCH_CHARS = 2000
 # Phrasings of one entry compared with rapidfuzz and Dice, closest first (by BM25).
 _PHRASINGS_COMPARED = 4
@@ -288,6 +290,7 @@ class FaqEngine:
         calibrate = calibrate and not curated
         self.entries = kb.entries
         self._by_id = {e.id: e for e in kb.entries}
+        self._ranking_made: tuple[dict[str, float], np.ndarray] | None = None
         n = len(self.entries)
         self._unseen_idf = math.log(1 + (n + 0.5) / 0.5)
         self.thresholds = self._default_thresholds()
@@ -607,6 +610,8 @@ class FaqEngine:
         self._by_first = {first: "\n".join(words) for first, words in by_first.items()}
         self._abbreviations: dict[str, tuple[str, ...]] = {}
         self._rows_memo: dict[str, int] = {}
+        # `_near_words` of the vector rows met so far (bounded as the abbreviations).
+        self._expansion_memo: dict[int, list[tuple[int, float]]] = {}
 
     def _default_thresholds(self) -> Thresholds:
         c = self.calibration
@@ -658,6 +663,14 @@ class FaqEngine:
         if self.single_phrasing and self.calibration.single_ranking:
             return self.calibration.single_ranking
         return self.calibration.ranking
+
+    def _ranking_vector(self, ranking: dict[str, float]) -> np.ndarray:
+        """The ranking model's weights in the order of `Features.NAMES`, made once per model (a calibration
+        gives new dicts; none is changed in place)."""
+        made = self._ranking_made
+        if made is None or made[0] is not ranking:
+            made = self._ranking_made = (ranking, np.asarray([ranking.get(name, 0.0) for name in Features.NAMES]))
+        return made[1]
 
     def get(self, entry_id: str) -> FaqEntry | None:
         return self._by_id.get(entry_id)
@@ -862,25 +875,42 @@ class FaqEngine:
         if self.vectors is None or self._word_rows is None or rows is None:
             return [], []
         ids, weights = [], []
-        vectors = self.vectors
+        known = self._expansion_memo
         for row in rows.tolist():
             if row < 0:
                 continue
-            # The word's own row first: spaCy's pruning mapped near-synonyms onto it (入門書 → 入門).
-            neighbours = [(int(row), 1.0)] + [
-                (int(r), float(s))
-                for r, s in zip(vectors.neighbours[row].tolist(), vectors.similarities[row].tolist(), strict=True)
-                if s >= EXPAND_MIN_SIMILARITY
-            ]
+            near = known.get(row)
+            if near is None:
+                if len(known) >= _ABBREVIATIONS_KEPT:
+                    known.clear()
+                near = known[row] = self._near_words(row)
             added = 0
-            for neighbour, similarity in neighbours:
-                for word in self._row_words.get(neighbour, ()):
-                    if word not in taken and added < EXPAND_PER_WORD:
-                        taken.add(word)
-                        ids.append(word)
-                        weights.append(EXPAND_WEIGHT * similarity)
-                        added += 1
+            for word, weight in near:
+                if added >= EXPAND_PER_WORD:
+                    break
+                if word not in taken:
+                    taken.add(word)
+                    ids.append(word)
+                    weights.append(weight)
+                    added += 1
         return ids, weights
+
+    def _near_words(self, row: int) -> list[tuple[int, float]]:
+        """(knowledge-base word, expansion weight) of the words of `row` and of its nearest rows, nearest first:
+        what `_expansions` takes from, the same for every question (remembered per row)."""
+        assert self.vectors is not None
+        vectors = self.vectors
+        # The word's own row first: spaCy's pruning mapped near-synonyms onto it (入門書 → 入門).
+        neighbours = [(int(row), 1.0)] + [
+            (int(r), float(s))
+            for r, s in zip(vectors.neighbours[row].tolist(), vectors.similarities[row].tolist(), strict=True)
+            if s >= EXPAND_MIN_SIMILARITY
+        ]
+        return [
+            (word, EXPAND_WEIGHT * similarity)
+            for neighbour, similarity in neighbours
+            for word in self._row_words.get(neighbour, ())
+        ]
 
     def _query_vector(self, a: Analysis, rows: np.ndarray | None) -> np.ndarray | None:
         if self.vectors is None or self._vector_component is None or rows is None:
@@ -904,8 +934,9 @@ class FaqEngine:
         expansions: dict[str, tuple[str, ...]],
         rows: np.ndarray | None,
         exclude_phrase: int | None = None,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """(entry scores, phrasing ids hit, their scores), each field normalized to 1 = a perfect match."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, _KnownTerms]] | None:
+        """(entry scores, phrasing ids hit, their scores), each field normalized to 1 = a perfect match; and the
+        question's terms of each kind as the knowledge base knows them (`_known_terms`)."""
         words = list(dict.fromkeys([*a.word_terms, *(w for found in expansions.values() for w in found)]))
         bigrams = list(dict.fromkeys(a.bigrams))
         readings = list(dict.fromkeys(a.reading_bigrams))
@@ -915,15 +946,14 @@ class FaqEngine:
         unseen = self._unseen_idf
         # Per kind of term: the ids the knowledge base knows, and every term's idf (unseen ones included,
         # so a question with words the KB lacks cannot reach a perfect score).
-        queries: dict[str, tuple[list[int], np.ndarray]] = {}
-        for kind, terms, vocab, idf in (
-            ("w", words, self._words, self._idf_w), ("b", bigrams, self._bigrams, self._idf_b),
-            ("r", readings, self._readings, self._idf_r),
-        ):
-            ids = [vocab.ids[t] for t in terms if t in vocab.ids]
-            idf_all = np.asarray([idf[vocab.ids[t]] if t in vocab.ids else unseen for t in terms], dtype=np.float32)
-            queries[kind] = (ids, idf_all)
-        ex_ids, ex_weights = self._expansions(rows, set(queries["w"][0]))
+        queries: dict[str, _KnownTerms] = {
+            kind: _known_terms(terms, vocab.ids, idf, unseen)
+            for kind, terms, vocab, idf in (
+                ("w", words, self._words, self._idf_w), ("b", bigrams, self._bigrams, self._idf_b),
+                ("r", readings, self._readings, self._idf_r),
+            )
+        }
+        ex_ids, ex_weights = self._expansions(rows, set(queries["w"][1]))
         n_phrases = len(self._phrase_entry_array)
         n = len(self.entries)
         # (field, term ids, scales) of each field the question reads, phrasing fields first.
@@ -931,13 +961,13 @@ class FaqEngine:
         entry_queries: list[tuple[str, list[int], np.ndarray]] = []
         for name in FIELDS:
             kind = name[1]
-            ids, idf_all = queries[kind]
+            _, ids, idf_all, idf_sum = queries[kind]
             scales = [1.0] * len(ids)
             if name in ("qw", "aw") and ex_ids:
                 ids, scales = ids + ex_ids, scales + ex_weights
             if not ids or shares[name] <= 0:
                 continue
-            factor = shares[name] / self._postings[name].self_score(idf_all, len(idf_all))
+            factor = shares[name] / self._postings[name].self_score_of(idf_sum, len(idf_all))
             query = (name, ids, np.asarray(scales, dtype=np.float32) * factor)
             (phrase_queries if name in PHRASING_FIELDS else entry_queries).append(query)
         best: np.ndarray | None = None
@@ -962,7 +992,7 @@ class FaqEngine:
         if entry_queries:
             docs, weights = self._field_postings.gather(entry_queries, POSTINGS_CAP)
             best += np.bincount(docs, weights=weights, minlength=n)
-        return best, hit_phrases, phrase_scores
+        return best, hit_phrases, phrase_scores, queries
 
     def _rank(
         self, a: Analysis, exclude_phrase: int | None = None, depth: int = 0
@@ -975,7 +1005,7 @@ class FaqEngine:
         scored = self._field_scores(a, expansions, rows, exclude_phrase)
         if scored is None:
             return []
-        best, phrases, phrase_scores = scored
+        best, phrases, phrase_scores, terms = scored
         # Scores are sums of positive weights: > 0 is a hit (and numpy finds it several times faster than != 0).
         hit = np.flatnonzero(best > 0)
         if len(hit) == 0:
@@ -993,7 +1023,9 @@ class FaqEngine:
             self._closest_phrasings(top, phrases, self._phrase_entry_array[phrases], phrase_scores)
             if len(phrases) else {}
         )
-        return self._score_candidates(a, expansions, top, best[top], top_cosines, closest, keep=max(self.rerank_depth, depth))
+        return self._score_candidates(
+            a, expansions, top, best[top], top_cosines, closest, keep=max(self.rerank_depth, depth), terms=terms
+        )
 
     def _score_candidates(
         self,
@@ -1004,12 +1036,12 @@ class FaqEngine:
         cosines: np.ndarray,
         closest: dict[int, list[int]],
         keep: int,
+        terms: dict[str, _KnownTerms],
     ) -> list[tuple[int, float, Features]]:
         """Every feature of every candidate, computed column by column (numpy, rapidfuzz cdist); the `keep`
-        best, best first."""
+        best, best first. `terms`: the question's bigrams and readings as `_field_scores` looked them up."""
         words_vocab = self._words.ids
         bigrams = list(dict.fromkeys(a.bigrams))
-        readings = list(dict.fromkeys(a.reading_bigrams))
         units = self._coverage_units(a, expansions)
         total_w = sum(weight for weight, _, _ in units) or 1.0
         # How much of the question the knowledge base knows at all: words it has never seen (有給,
@@ -1025,8 +1057,8 @@ class FaqEngine:
         vocab = self._words.ids
         needed = sorted({vocab[t] for _, alts, parts in units for t in (*alts, *(x for _, ps in parts for x in ps))
                          if t in vocab} | {vocab[t] for t in numbers if t in vocab})
-        bigram_terms = self._term_weights(bigrams, self._bigrams.ids, self._idf_b)
-        reading_terms = self._term_weights(readings, self._readings.ids, self._idf_r)
+        bigram_terms = self._term_weights(terms["b"])
+        reading_terms = self._term_weights(terms["r"])
         offsets = self._presence_offsets
         mask = self._presence.contains(
             [*needed, *(i + offsets["b"] for i in bigram_terms[0]), *(i + offsets["r"] for i in reading_terms[0])], top
@@ -1059,6 +1091,8 @@ class FaqEngine:
         dice_each = np.zeros(len(flat))
         if query_bigrams:
             cache = self._phrase_bigram_sets
+            if len(cache) >= _PHRASE_SETS_KEPT:
+                cache.clear()
             asked = len(query_bigrams)
             values = []
             for p in flat:
@@ -1077,21 +1111,22 @@ class FaqEngine:
             dice = np.zeros(len(top))
             np.maximum.at(fuzzy, owner, ratio / 100.0)
             np.maximum.at(dice, owner, dice_each)
-        matrix = np.column_stack([
+        # Candidates × features, C-ordered as column_stack makes it (one np.array of the columns costs a tenth).
+        matrix = np.ascontiguousarray(np.array([
             np.minimum(1.5, retrieval), word_coverage, bigram_coverage, reading_coverage, fuzzy, dice,
             np.full(len(top), known), word_coverage * bigram_coverage, number_coverage, cosines, uncovered,
-        ])
+        ], dtype=np.float64).T)
         ranking = self.ranking_weights()
-        weights = np.asarray([ranking.get(name, 0.0) for name in Features.NAMES])
+        weights = self._ranking_vector(ranking)
         z = np.clip(ranking.get("bias", 0.0) + matrix @ weights, -30.0, 30.0)
         probabilities = 1.0 / (1.0 + np.exp(-z))
         # Best first (ties in the order scored), and only the `keep` best become Features.
         order = np.argsort(-probabilities, kind="stable")[:keep]
         # One array of the kept rows, read back as Python floats in one call.
-        rows = np.column_stack([
+        rows = np.array([
             probabilities, retrieval, word_coverage, bigram_coverage, reading_coverage, fuzzy, dice, number_coverage,
             cosines, uncovered,
-        ]).astype(float, copy=False)[order].tolist()
+        ], dtype=np.float64)[:, order].T.tolist()
         return [
             (entry, probability, Features(
                 retrieval=r, word_coverage=w, bigram_coverage=b, reading_coverage=rc, fuzzy=f, dice=d, known=known,
@@ -1100,14 +1135,16 @@ class FaqEngine:
             for entry, (probability, r, w, b, rc, f, d, nc, c, u) in zip(top[order].tolist(), rows, strict=True)
         ]
 
-    def _term_weights(
-        self, terms: list[str], vocab: dict[str, int], idf: np.ndarray
-    ) -> tuple[list[int], np.ndarray, np.ndarray]:
-        """(ids of the terms the knowledge base knows, their idf, the idf of every term: unseen ones too)."""
-        ids = [vocab.get(t, -1) for t in terms]
-        weights = np.asarray([float(idf[i]) if i >= 0 else self._unseen_idf for i in ids])
-        known = [k for k, i in enumerate(ids) if i >= 0]
-        return [ids[k] for k in known], weights[known], weights
+    def _term_weights(self, terms: _KnownTerms) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """(ids of the terms the knowledge base knows, their idf, the idf of every term: unseen ones too), in
+        float64 (the unseen idf unrounded)."""
+        found, ids, idf_all, _ = terms
+        weights = idf_all.astype(np.float64)
+        if len(ids) == len(found):
+            return ids, weights, weights
+        known = np.asarray(found) >= 0
+        weights[~known] = self._unseen_idf
+        return ids, weights[known], weights
 
     @staticmethod
     def _term_coverage(terms: tuple[list[int], np.ndarray, np.ndarray], mask: np.ndarray, n: int) -> np.ndarray:
@@ -1133,24 +1170,41 @@ class FaqEngine:
         vocab = self._words.ids
         row = {term_id: i for i, term_id in enumerate(needed)}
         empty = np.zeros(len(top), dtype=bool)
-
-        def has_any(tokens: Iterable[str]) -> np.ndarray:
+        # Whether each candidate has any token of each group (a unit's alternatives, a part's, a number): the
+        # groups' rows of `mask` OR-ed together in one numpy call, not one call per group.
+        groups: list[Iterable[str]] = [alternatives for _, alternatives, _ in units]
+        groups += [alts for _, _, parts in units for _, alts in parts]
+        groups += [(t,) for t in numbers]
+        flat: list[int] = []
+        starts: list[int] = []
+        filled: list[int] = []
+        for g, tokens in enumerate(groups):
             rows = [row[vocab[t]] for t in tokens if t in vocab]
-            return np.asarray(mask[rows].any(axis=0)) if rows else empty
-
+            if rows:
+                filled.append(g)
+                starts.append(len(flat))
+                flat.extend(rows)
+        has: list[np.ndarray] = [empty] * len(groups)
+        if flat:
+            for g, found in zip(filled, np.logical_or.reduceat(mask[flat], starts, axis=0), strict=True):
+                has[g] = found
         covered = np.zeros(len(top))
         missing = np.zeros(len(top))
         heaviest = max((weight for weight, _, _ in units), default=0.0) or 1.0
-        for weight, alternatives, parts in units:
-            whole = has_any(alternatives)
+        next_part = len(units)
+        for k, (weight, _, parts) in enumerate(units):
+            whole = has[k]
             if parts:
                 total = sum(w for w, _ in parts) or 1.0
-                share = np.where(whole, 1.0, sum(w * has_any(alts) for w, alts in parts) / total)
+                share = np.where(
+                    whole, 1.0, sum(w * has[next_part + j] for j, (w, _) in enumerate(parts)) / total
+                )
+                next_part += len(parts)
             else:
                 share = whole.astype(float)
             covered += weight * share
             missing = np.maximum(missing, weight * (1.0 - share) / heaviest)
-        number_share = sum(has_any([t]).astype(float) for t in numbers) / len(numbers) if numbers else empty
+        number_share = sum(found.astype(float) for found in has[next_part:]) / len(numbers) if numbers else empty
         return covered, np.asarray(number_share, dtype=float), missing
 
     @staticmethod
@@ -1215,6 +1269,26 @@ def _from_portable(
     return terms, {
         name: np.frombuffer(data, dtype=np.dtype(dtype)).reshape(shape) for name, (dtype, shape, data) in arrays.items()
     }
+
+
+# A question's terms of one kind as the knowledge base knows them: (the id of each term, -1 where unknown; the
+# known ids; the idf of every term in float32, the unseen idf where unknown; their sum).
+_KnownTerms = tuple[list[int], list[int], np.ndarray, np.floating]
+
+
+def _known_terms(terms: Sequence[str], vocab: dict[str, int], idf: np.ndarray, unseen: float) -> _KnownTerms:
+    found = [vocab.get(t, -1) for t in terms]
+    ids = [i for i in found if i >= 0]
+    if len(ids) == len(found):
+        values = idf[ids] if ids else np.empty(0, dtype=np.float32)
+    else:
+        values = np.full(len(found), unseen, dtype=np.float32)
+        if ids:
+            at = np.asarray(found)
+            known = at >= 0
+            values[known] = idf[at[known]]
+    values = values.astype(np.float32, copy=False)
+    return found, ids, values, values.sum()
 
 
 def _fold_all(texts: Sequence[str]) -> list[str]:

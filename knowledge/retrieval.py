@@ -148,8 +148,12 @@ class Postings:
 
     def self_score(self, idf_values: np.ndarray, query_length: int) -> float:
         """What a document identical to the query would score: the scale that makes 1 a perfect match."""
+        return self.self_score_of(idf_values.sum(), query_length)
+
+    def self_score_of(self, idf_sum: np.floating, query_length: int) -> float:
+        """`self_score` from the sum of the query's idf values (a question's fields of one kind share it)."""
         norm = self.k1 * (1 - self.b + self.b * query_length / max(self.avg_length, 1e-9))
-        return float(idf_values.sum() * (self.k1 + 1) / (1 + norm)) or 1.0
+        return float(idf_sum * (self.k1 + 1) / (1 + norm)) or 1.0
 
     def gather(self, ids: np.ndarray, scales: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarray]:
         """(documents, weights × scale) of every posting of `ids`, at most `cap` per term (the heaviest).

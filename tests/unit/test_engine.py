@@ -178,3 +178,57 @@ def test_parts_of_speech_are_remembered_and_the_same() -> None:
     assert analyzer.parts_of_speech(text) == first == Analyzer().parts_of_speech(text)
     first.clear()  # a caller's list is its own: the memo keeps its copy
     assert analyzer.parts_of_speech(text) != []
+
+
+def test_word_id_says_the_part_of_speech() -> None:
+    """The analyzer's word memo is keyed by word id without the part of speech: a dictionary word's id has one
+    part of speech, and Sudachi numbers an unknown word 15 << 28 | its part of speech."""
+    from sudachipy import SplitMode
+
+    from knowledge.analysis import _OOV_WORDS, sudachi_dictionary
+
+    tokenizer = sudachi_dictionary().tokenizer(SplitMode.C)
+    seen: dict[int, int] = {}
+    unknown = 0
+    for text in ("ぴよぴよ体操とﾎﾟﾌﾟﾘｶ教室の申込", "zqxv社のクラウド基盤をモダナイズする", "2031年度に改定"):
+        for m in tokenizer.tokenize(text, SplitMode.C):
+            word_id, pos_id = m.word_id(), m.part_of_speech_id()
+            assert seen.setdefault(word_id, pos_id) == pos_id
+            if word_id >= _OOV_WORDS:
+                unknown += 1
+                assert word_id - _OOV_WORDS == pos_id
+    assert unknown  # the texts have words the dictionary lacks
+
+
+def test_expansion_neighbours_are_remembered_per_row() -> None:
+    engine = FaqEngine(SINGLE, vectors=True)
+    rows = engine._vector_rows(["申請", "窓口"])
+    engine._expansion_memo.clear()  # the build's calibration asked questions too
+    first = engine._expansions(rows, set())
+    assert first[0]  # some knowledge-base word is near
+    assert set(engine._expansion_memo) == {r for r in rows.tolist() if r >= 0}
+    assert engine._expansions(rows, set()) == first
+    engine._expansion_memo.clear()
+    assert engine._expansions(rows, set()) == first  # made again the same
+    # A word already taken is not taken again, and each question word adds at most EXPAND_PER_WORD.
+    taken = set(first[0][:1])
+    again = engine._expansions(rows, taken)
+    assert first[0][0] not in again[0]
+    assert len(again[0]) <= 3 * len([r for r in rows.tolist() if r >= 0])
+
+
+def test_phrase_bigram_sets_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import knowledge.engine as engine_module
+
+    engine = FaqEngine(SINGLE)
+    question = "住民票の写しを取りたい"
+    expected = engine.match(question).candidates
+    kept = dict(engine._phrase_bigram_sets)
+    assert kept  # Dice's sets of the phrasings compared
+    engine.match("マイナンバーカード なくした")
+    assert set(kept) <= set(engine._phrase_bigram_sets)  # under the bound nothing is dropped
+    monkeypatch.setattr(engine_module, "_PHRASE_SETS_KEPT", 1)
+    engine._phrase_bigram_sets["stale"] = frozenset({"古い"})  # type: ignore[index]
+    assert engine.match(question).candidates == expected  # the full sets were dropped, made again the same
+    assert "stale" not in engine._phrase_bigram_sets
+    assert set(engine._phrase_bigram_sets) <= set(range(len(SINGLE.entries)))
