@@ -22,7 +22,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from knowledge.kb import FaqEntry
-from knowledge.normalize import fold_for_match
+from knowledge.normalize import fold_for_match, nfkc
 
 if TYPE_CHECKING:
     from knowledge.analysis import Analyzer
@@ -61,7 +61,7 @@ def _plain(text: str) -> str:
     """NFKC, lower case, no spaces: how both questions and answers are read here. Remembered for the last
     few thousand texts: the candidates' answers come back question after question, and NFKC of a 500-character
     answer with full-width brackets costs more than ranking it."""
-    return "".join(unicodedata.normalize("NFKC", text).lower().split())
+    return "".join(nfkc(text).lower().split())
 
 
 def _any(*patterns: str) -> re.Pattern[str]:

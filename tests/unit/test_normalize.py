@@ -9,6 +9,7 @@ from knowledge.normalize import (
     fold_for_match,
     fold_many,
     gram_documents,
+    nfkc,
     normalize_text,
     normalize_texts,
     split_texts,
@@ -91,3 +92,40 @@ def test_bigrams_by_running_count_and_by_binary_search_agree(texts: list[str]) -
         normalize._RANK_CELLS = saved
     assert by_count[0] == by_search[0]
     assert [[d.tolist() for d in docs] for docs in by_count[1]] == [[d.tolist() for d in docs] for docs in by_search[1]]
+
+
+def test_nfkc_stable_characters_are_stable() -> None:
+    """Each character `nfkc` does not normalize is one NFKC leaves alone whatever stands around it, by this
+    Python's Unicode data: NFKC keeps it, its combining class is 0, and no composition has it second."""
+    import re
+    import unicodedata
+
+    from knowledge.normalize import _NFKC_STABLE
+
+    seconds = set()
+    for code in range(0x110000):
+        decomposition = unicodedata.decomposition(chr(code)).split()
+        if len(decomposition) == 2 and not decomposition[0].startswith("<"):
+            seconds.add(chr(int(decomposition[1], 16)))
+    stable = re.compile(f"[{_NFKC_STABLE}]")
+    chars = [chr(code) for code in range(0x110000) if stable.match(chr(code))]
+    assert len(chars) > 20000  # kanji, kana, ASCII
+    assert [
+        ch for ch in chars
+        if unicodedata.normalize("NFKC", ch) != ch or unicodedata.combining(ch) or ch in seconds
+    ] == []
+
+
+@given(st.text(alphabet="あかがは゛゙゚カｶﾞﾊﾟ①㈱（）ＡＢａ１２ 　\u0301e漢字。、「」ー～ｰ\n\tﾞﾟヴゔ㌔ﾟ", max_size=30))
+def test_nfkc_is_nfkc(text: str) -> None:
+    import unicodedata
+
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_nfkc_of_a_long_answer() -> None:
+    import unicodedata
+
+    text = "申請は（市民課）窓口で。ｶﾞｲﾄﾞﾌﾞｯｸ①を参照、電話０８５５－５２－１２３４。か\u3099の後で㍻３年。" * 3
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
+    assert nfkc("住民票の写し") == "住民票の写し"
