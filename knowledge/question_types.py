@@ -99,6 +99,13 @@ _COUNTERS = (
     (re.compile(r"項目数"), "項目つ"),
     (re.compile(r"何課|何部署|課の数|課数"), "課"),
     (re.compile(r"何回|回数|頻度"), "回"),
+    (re.compile(r"何種類|種類数"), "種類"),
+    (re.compile(r"何か所|何カ所|何ヶ所|箇所数"), "か所カ所箇所"),
+    (re.compile(r"何団体"), "団体"),
+    (re.compile(r"何社"), "社"),
+    (re.compile(r"何分野"), "分野つ"),
+    (re.compile(r"何組織"), "組織つ"),
+    (re.compile(r"何テーマ"), "テーマつ"),
     (re.compile(r"何年間"), "年間"),
     (re.compile(r"何業務"), "業務"),
     (re.compile(r"何手続|手続の数|手続き数"), "手続"),
@@ -319,9 +326,12 @@ _COUNTED = re.compile(
     r"(\d+(\.\d+)?|[一二三四五六七八九十]+)\s*(人|名|課|つ|件|個|業務|手続|年間|か所|カ所|箇所|分野|種類|団体|回|倍|割|%|組織|テーマ|項目|社|部署|本|点)(?!目)"
 )  # 「1つ目」 is an ordinal, not a count
 # The people a head count asks about, when a word for members names them: 「本部員は何人」「参加者の人数」.
+# Members are named by a word for a member (…員, …者) or by a post (参事, 課長相当職, CDO補佐官, 危機管理監).
 _MEMBERS_COUNTED = re.compile(
-    r"(?P<who>[一-龥ァ-ヶーa-z0-9]*[一-龥ァ-ヶーa-z0-9](員|者))(は|って|が|の)?(何人|何名|なんにん|なんめい|人数)"
+    r"(?P<who>[一-龥ァ-ヶーa-z0-9]*(員|者|職|官|監|参事|長))(は|って|が|の)?(何人|何名|なんにん|なんめい|人数)"
 )
+_RATE_ASKED = re.compile(r"(?<!\d{4})年に?(何回|何度|なんかい)|(?<!\d)(月|週|日)に?(何回|何度|なんかい|何日)|(毎年|毎月|毎週|1年|一年|ひと月|1か月)(に)?(何回|何度)")
+_RATE_SAID = re.compile(r"(年|月|週)(に)?\d+\s*(回|度)|週\d+日|毎(年|月|週|日)|随時|定期")
 _DATE = re.compile(
     r"\d+\s*(年|年度|月|日|時|か月|ヶ月|カ月|週間?|回目)|年度末|令和\d|r\d+年度|毎(年|月|週|日)|年\d+回|半年|前年度|今年度|"
     r"来年度|曜日|誕生日|以内|午前|午後|翌日|前日|当日|随時"
@@ -426,6 +436,9 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
         if members is not None and not any(
             members.group("who") in s and _COUNTED.search(s) for s in answer.split("。")
         ):
+            return False
+        # 「年に何回」 asks how often: a total (「6回改訂」) or a list of dates does not say it.
+        if _RATE_ASKED.search(asked) and not _RATE_SAID.search(answer):
             return False
         wanted = next((units for pattern, units in _COUNTERS if pattern.search(asked)), None)
         if wanted is None:

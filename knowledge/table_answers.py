@@ -1077,6 +1077,9 @@ class TableAnswerer:
             joined = "、".join(g.label for g in groups) if groups else "WGの参加課に記載なし"
             parts.append(f"{_stem_label(row, department)}：{joined}")
         body = f"BPRの対象と{table.year}のWGは、{'、'.join(parts)}です。"
+        if q.has(_ASKS_COUNT):
+            # 「BPRをした課はWGに何課入っている」: how many of them the WGs' lists name.
+            body += f"WGの参加課に書かれているのは{sum(d in where for d, _ in done)}課です。"
         return self._entry(BPR_AND_WG, "BPRの対象の課が参加しているWG", body, f"{bpr.source}／{table.source}")
 
     def _appearances(self, q: _Question) -> TableAnswer | None:
@@ -1178,7 +1181,10 @@ class TableAnswerer:
             # 「休止も保留もしていないWG」: the others, with what the plan says of each.
             others = [g for g in table.groups if not any(word in g.status for word in wanted)]
             listed = "".join(self._status_sentence(table, g) for g in others)
-            body = f"{table.year}のWGで{'・'.join(f'「{w}」' for w in wanted)}とされていないのは、{'、'.join(g.label for g in others)}です。{listed}"
+            body = (
+                f"{table.year}のWGで{'・'.join(f'「{w}」' for w in wanted)}とされていないのは、"
+                f"{'、'.join(g.label for g in others)}の{len(others)}つです。{listed}"
+            )
             return self._entry(WG_STATUS, f"{table.year}に{'・'.join(wanted)}とされていないWG", body, table.source)
         sentences = []
         for word in wanted:

@@ -320,6 +320,14 @@ def test_a_close_call_decided_by_the_type_still_says_the_question_s_nouns(plan_e
         (Asks.COUNT, "推進本部は47人です。メンバーには課長相当職（本部員）がいます。", "本部員は何人", False),
         (Asks.COUNT, "参加者は12人です。", "参加者は何人", True),
         (Asks.COUNT, "DX推進委員会のメンバーは各課職員1名です。", "推進委員は何人", True),
+        # a post inside a body is not counted by the body's size
+        (Asks.COUNT, "監事会は11人です。メンバーは副市長（会長）、参事などです。", "参事って何人", False),
+        # how often is not a total nor a list of dates
+        (Asks.COUNT, "第1.2版（2024年3月26日）まで、改訂は2回です。", "年に何回改訂する", False),
+        (Asks.COUNT, "会議は年2回開きます。", "年に何回ひらく", True),
+        # 何種類 counts kinds, not 「この1つだけ」 of a theme's initiatives
+        (Asks.COUNT, "このテーマの取組みはこの1つだけです。", "交付できる書類は何種類", False),
+        (Asks.COUNT, "交付できる書類は3種類です。", "交付できる書類は何種類", True),
     ],
 )
 def test_a_head_count_of_members_needs_a_sentence_naming_them(asks: Asks, answer: str, question: str, expected: bool, plan_engine: FaqEngine) -> None:

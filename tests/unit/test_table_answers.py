@@ -186,6 +186,8 @@ COMPUTED = [
     ("R5にBPRした課の入っているWG", "table:bpr-and-wg", ["子育て支援（R5年度のBPR）：WG①"], []),
     # the whole a part is counted from
     ("2024年度にWGはいくつあって、保留は何個", "table:wg-status", ["WG③（電話改革）の1つ", "全部で5つ"], []),
+    ("2024年度、保留になってないWGの数", "table:wg-status", ["の4つです"], []),
+    ("BPRした課のうちWGに入ってるのは何課", "table:bpr-and-wg", ["8課"], []),
 ]
 
 
