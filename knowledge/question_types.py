@@ -22,7 +22,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from knowledge.kb import FaqEntry
-from knowledge.normalize import fold_for_match, nfkc
+from knowledge.normalize import fold_for_match, nfkc, normalize_text
 
 if TYPE_CHECKING:
     from knowledge.analysis import Analyzer
@@ -155,9 +155,18 @@ _DEPARTMENT = _any(
     r"(た|る|てる|ている)課(は|って)?[?？]*$"
 )
 _POSITION = re.compile(
-    r"(座長|委員長|議長|本部長|会長|責任者|代表者?|トップ|まとめ役|取りまとめ役|班長|部会長|リーダー|事務局長|窓口担当|担当者|"
-    r"策定委員|委員|課長|部長|係長)(って|は|を|が|に)?(誰|だれ|どなた|どこ|どの人|何者|[?？]|$)"
+    r"(座長|委員長|議長|本部長|会長|責任者|代表者?|トップ|まとめ役|取りまとめ役|とりまとめ役|班長|部会長|リーダー|事務局長|窓口担当|担当者|"
+    r"策定委員|委員|課長|部長|係長|取りまとめ|とりまとめ|取り纏め|幹事|主担当)(って|は|を|が|に)?(誰|だれ|どなた|どこ|どの人|何者|[?？]|$)"
 )
+# 「WG①の座長の課」「とりまとめ課はどこ」: the department that holds a post is asked like the post.
+_POSITION_DEPARTMENT = re.compile(
+    r"(座長|委員長|議長|会長|責任者|代表|まとめ役|取りまとめ役|とりまとめ役|取りまとめ|とりまとめ|取り纏め|幹事|主担当|リーダー)"
+    r"(の|を務める|をする|をやる)?(課|部署)(?!長)"
+)
+
+
+def _find_position(plain_question: str) -> re.Match[str] | None:
+    return _POSITION.search(plain_question) or _POSITION_DEPARTMENT.search(plain_question)
 # 「市長はどの組織のトップ？」 asks which body, not who its head is.
 _WHICH_BODY_HEADED = re.compile(r"(どの|どこの|何の|なんの)(組織|会議|会|グループ|本部)の")
 _HOW_TO = _any(r"作り方|使い方|設定方法|設定の仕方|やり方|手順|申請方法|申込方法|申し込み方法|ログイン|操作方法|インストール|登録方法")
@@ -212,7 +221,7 @@ def asked_types(question: str) -> frozenset[Asks]:
         asks.add(Asks.LONG_FORM)
     if _DEPARTMENT.search(q) and not _NAMES_A_BODY_IN_CHARGE.search(q):
         asks.add(Asks.DEPARTMENT)
-    if _POSITION.search(q) and not _WHICH_BODY_HEADED.search(q):
+    if _find_position(q) and not _WHICH_BODY_HEADED.search(q):
         asks.add(Asks.POSITION)
     elif _WHO.search(q) and Asks.PERSON_NAME not in asks:
         asks.add(Asks.WHO)
@@ -328,8 +337,20 @@ _COUNTED = re.compile(
 # The people a head count asks about, when a word for members names them: 「本部員は何人」「参加者の人数」.
 # Members are named by a word for a member (…員, …者) or by a post (参事, 課長相当職, CDO補佐官, 危機管理監).
 _MEMBERS_COUNTED = re.compile(
-    r"(?P<who>[一-龥ァ-ヶーa-z0-9]*(員|者|職|官|監|参事|長))(は|って|が|の)?(何人|何名|なんにん|なんめい|人数)"
+    r"(?P<who>[一-龥ァ-ヶーa-z0-9]*(員|者|職|官|監|参事|長|リーダー|メンバー))(は|って|が|の)?(何人|何名|なんにん|なんめい|人数)"
 )
+# Words for members that say nothing of whose: 「WGのリーダー」 is not the DX推進リーダー, so the word must
+# stand alone in the sentence, not inside another name.
+_BARE_MEMBER_WORDS = frozenset(("リーダー", "メンバー", "委員", "職員", "参加者", "担当者", "会長", "委員長", "座長", "責任者"))
+
+
+def _names_members(who: str, sentence: str) -> bool:
+    if who not in _BARE_MEMBER_WORDS:
+        return who in sentence
+    return any(
+        at == 0 or not re.match(r"[一-龥ァ-ヶーa-z0-9]", sentence[at - 1])
+        for at in (m.start() for m in re.finditer(re.escape(who), sentence))
+    )
 _RATE_ASKED = re.compile(r"(?<!\d{4})年に?(何回|何度|なんかい)|(?<!\d)(月|週|日)に?(何回|何度|なんかい|何日)|(毎年|毎月|毎週|1年|一年|ひと月|1か月)(に)?(何回|何度)")
 _RATE_SAID = re.compile(r"(年|月|週)(に)?\d+\s*(回|度)|週\d+日|毎(年|月|週|日)|随時|定期")
 _DATE = re.compile(
@@ -432,9 +453,10 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
         asked = _plain(question)
         # 「本部員は何人」 counts some of a body's members, not the body (「推進本部は47人」): the people named
         # by a word for a member (…員, …者) are counted only by a sentence that names them.
-        members = _MEMBERS_COUNTED.search(asked)
+        # (in the knowledge base's words: 「DXリーダー」 is its DX推進リーダー)
+        members = _MEMBERS_COUNTED.search(_plain(analyzer.glossary.canonicalize(normalize_text(question))))
         if members is not None and not any(
-            members.group("who") in s and _COUNTED.search(s) for s in answer.split("。")
+            _names_members(members.group("who"), s) and _COUNTED.search(s) for s in answer.split("。")
         ):
             return False
         # 「年に何回」 asks how often: a total (「6回改訂」) or a list of dates does not say it.
@@ -497,7 +519,7 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
         # 「2025年12月に何があった」 is not answered by what happened in 2020年12月.
         return all(year in answer for year in _years(_plain(question)))
     if asks is Asks.POSITION:
-        found = _POSITION.search(_plain(question))
+        found = _find_position(_plain(question))
         if found is None:
             return False
         # The head of a body is its トップ, 会長 or 長 in the plan's words; and it must be said of what the
@@ -642,7 +664,7 @@ def _who_of(plain_question: str) -> str:
 
 
 def _position(plain_question: str) -> str:
-    found = _POSITION.search(plain_question)
+    found = _find_position(plain_question)
     return found.group(1) if found else "担当者"
 
 

@@ -99,7 +99,9 @@ _BOTH = _words(
 _EITHER = _words("どちらか", "どっちか", "いずれか", "合わせ", "あわせ", "合計", "全体")
 _ONLY = _words("だけ", "のみ", "しか")
 _WITHOUT_REPEATS = re.compile(
-    _fold("重複") + "(" + "|".join(_fold(w) for w in ("なし", "無し", "を除いて", "を除いた", "を除く", "を除き", "抜き", "のない", "はなし", "なく")) + ")"
+    _fold("重複") + "(" + "|".join(_fold(w) for w in (
+        "なし", "無し", "を除いて", "を除いた", "を除く", "を除き", "除いて", "除いた", "除く", "除き", "抜き", "のない", "はなし", "なく",
+    )) + ")"
     + "|" + _fold("ダブりなし") + "|" + _fold("ダブり抜き")
 )
 _ONE_SIDE = _words(
@@ -144,10 +146,14 @@ _CHANGE_KINDS = [
 _THEME_OR_INITIATIVE = _words("テーマ", "取組", "取り組み", "とりくみ")
 # 「…のは誰？」「…のは何？」: which of the bodies is described.
 _ASKS_WG_NAME = _words("テーマ", "名前", "名称", "何のwg", "なんのwg", "何をするwg", "何を検討")
-_FAMILY = re.compile(r"([一-龥]{2,4})(?:系|関係|関連)の(?:課|部署)")
+_FAMILY = re.compile(r"([一-龥]{2,4}?)(?:系|関係|関連)?の(?:課|部署)")
 _NOT_HELD = re.compile(r"(開かれて(い)?ない|開催されて(い)?ない|開催していない|未開催|開いてない|開かれなかった|開催されなかった)")
 # 「…のは誰」, not 「…のは何STEP」 (a question word that heads a noun asks for that noun, not for a body).
-_WHICH_BODY = re.compile(r"(のは|なのは)((誰|だれ|どこ|何|なに|どれ|どの組織|どちら)(?![a-z一-龥ァ-ヶ])|[?？]*$)")
+_WHICH_BODY = re.compile(
+    r"(のは|なのは)((誰|だれ|どこ|何|なに|どれ|どの組織|どちら)(?![a-z一-龥ァ-ヶ])|[?？]*$)|"
+    # 「各課の職員がメンバーの組織」: a question that ends on the kind of body it asks for
+    r"(の|な|る|た)(組織|会議体|会議|グループ)(は|って)?(どれ|どこ|何|なに|どの組織)?[?？]*$"
+)
 # A question about the tables that is not a list or a count of them: 「表①〜③の取り組みは増えるだけ？」.
 _OTHER_QUESTION = _words(
     "増え", "減", "廃止", "変わ", "変更", "追加", "見直", "だけ", "なぜ", "どうして", "どのよう", "どうやって", "理由",
@@ -225,6 +231,7 @@ class _Question:
     departments: list[str]
     unknown_departments: list[str]
     rest: str  # the text without the department names found
+    distinct: bool = False  # 「重複なし」: each department counted once
 
     def has(self, pattern: re.Pattern[str], text: str | None = None) -> bool:
         return bool(pattern.search(self.rest if text is None else text))
@@ -311,6 +318,7 @@ class TableAnswerer:
         text = _WG_SPELLINGS.sub(lambda m: "wg" + next(g for g in m.groups() if g), _fold(canonical))
         text = _TABLE_RANGE.sub(_tables_of_range, text)
         # 「重複なしで何課」 counts each department once (the union), it does not ask for the overlap.
+        distinct = _WITHOUT_REPEATS.search(text) is not None
         text = _WITHOUT_REPEATS.sub("", text)
         groups: list[int] = []
         for found in _WG_RANGE.finditer(text):
@@ -354,7 +362,8 @@ class TableAnswerer:
             if _fold(d) not in known and not any(fuzz.ratio(_fold(d), k) >= 70 for k in known)
         ]
         return _Question(
-            text, list(dict.fromkeys(groups)), group_tables, list(dict.fromkeys(named_forms)), years, departments, unknown, rest
+            text, list(dict.fromkeys(groups)), group_tables, list(dict.fromkeys(named_forms)), years, departments, unknown, rest,
+            distinct,
         )
 
     def _find_departments(self, text: str, question: str) -> tuple[list[str], str]:
@@ -1310,13 +1319,17 @@ class TableAnswerer:
             departments = [d for d in groups[0].departments if all(d in g.departments for g in groups[1:])]
             lead = f"{table.year}の{labels}の{'両方' if len(groups) == 2 else 'すべて'}に参加している課は"
             question = f"{labels}の両方に参加している課"
-        elif q.has(_EITHER) or q.has(_ALL):
+        elif q.has(_EITHER) or q.has(_ALL) or (q.distinct and len(groups) > 1):
             departments = list(dict.fromkeys(d for g in groups for d in g.departments))
             lead = f"{table.year}の{labels}のいずれかに参加している課は、合わせて"
             question = f"{labels}の参加課（合計）"
         else:
             each = "。".join(f"{g.label}は{'、'.join(g.departments)}の{len(g.departments)}課" for g in groups)
             body = f"{table.year}のWGに参加している課は、{each}です。"
+            if len(groups) > 1 and q.has(_ASKS_COUNT):
+                # 「WG①とWG③は何課」 may ask each or both: both counts, the union after the parts.
+                union = list(dict.fromkeys(d for g in groups for d in g.departments))
+                body += f"重複を除くと合わせて{len(union)}課です。"
             return self._entry(WG_MEMBERS, f"{labels}の参加課", body, table.source)
         if len(groups) == 1 and q.has(_ONLY):
             others = [g for g in table.groups if g is not groups[0]]
@@ -1467,6 +1480,15 @@ class TableAnswerer:
                 if shared
                 else f"{'いいえ。' if yes_no else ''}{names}がともに参加している{table.year}のWGはありません。"
             )
+        if wg and table is not None and len(q.departments) == 1 and not q.groups and not bpr and q.has(_EXCEPT):
+            # 「人事課が入っていないWG」: the WGs without it, not the ones it is in.
+            department = q.departments[0]
+            outside = [g for g in table.groups if department not in g.departments]
+            sentences.append(
+                f"{department}が参加していない{table.year}のWGは、{'、'.join(g.label for g in outside)}です。"
+                if outside
+                else f"{department}は{table.year}のすべてのWGに参加しています。"
+            )
         if wg and table is not None:
             asked = [table.group(n) for n in q.groups]
             for department in q.departments:
@@ -1474,7 +1496,9 @@ class TableAnswerer:
                 if asked and all(a is not None for a in asked):
                     inside = [a for a in asked if a is not None and department in a.departments]
                     outside = [a for a in asked if a is not None and department not in a.departments]
-                    head = "はい。" if not outside else "いいえ。" if not inside and len(q.departments) == 1 else ""
+                    # 「WG②に福祉の課はある？」 names two departments: no only when neither is in it.
+                    in_none = not any(d in a.departments for a in asked if a is not None for d in q.departments)
+                    head = "はい。" if not outside else "いいえ。" if not inside and (len(q.departments) == 1 or in_none) else ""
                     if inside:
                         sentences.append(f"{head}{department}は{table.year}の{'と'.join(a.label for a in inside)}に参加しています。")
                         head = ""

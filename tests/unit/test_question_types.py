@@ -332,3 +332,20 @@ def test_a_close_call_decided_by_the_type_still_says_the_question_s_nouns(plan_e
 )
 def test_a_head_count_of_members_needs_a_sentence_naming_them(asks: Asks, answer: str, question: str, expected: bool, plan_engine: FaqEngine) -> None:
     assert fills(asks, _entry(answer), question, plan_engine.analyzer) is expected
+
+
+def test_a_post_s_department_is_asked_like_the_post(plan_engine: FaqEngine) -> None:
+    """The plan names the departments in a WG, not which one chairs or coordinates it."""
+    for question in ("WG③の幹事課はどこ", "WG①で取りまとめをする課"):
+        result = plan_engine.match(question)
+        assert result.status != ANSWERED, (question, result.entry)
+        assert result.note is not None
+
+
+def test_the_leaders_of_a_wg_are_not_the_dx_leaders(plan_engine: FaqEngine) -> None:
+    """「WGのリーダー」 is a bare word: DX推進リーダーは10名程度 does not count them. Asked by the knowledge base's
+    own short name (DXリーダー), the DX推進リーダー are counted."""
+    bare = plan_engine.match("各WGのリーダーって何人？")
+    assert bare.status != ANSWERED or "10名" not in bare.entry.answer, bare.entry  # type: ignore[union-attr]
+    named = plan_engine.match("DXリーダーの人数は？")
+    assert named.status == ANSWERED and named.entry is not None and "10名程度" in named.entry.answer

@@ -188,6 +188,15 @@ COMPUTED = [
     ("2024年度にWGはいくつあって、保留は何個", "table:wg-status", ["WG③（電話改革）の1つ", "全部で5つ"], []),
     ("2024年度、保留になってないWGの数", "table:wg-status", ["の4つです"], []),
     ("BPRした課のうちWGに入ってるのは何課", "table:bpr-and-wg", ["8課"], []),
+    # the WGs a department is not in
+    ("政策企画課が参加してないWGはどれ", "table:wg-of-department", ["政策企画課が参加していない2025年度のWGは、WG①"], []),
+    # 「除く」 of 「重複除く」 is not 「WG①を除く」
+    ("WG①とWG②とWG③の課を重複除いて数えると", "table:wg-members", ["合わせて、", "15課"], []),
+    ("WG②とWG③で何課", "table:wg-members", ["5課", "6課", "合わせて10課"], []),
+    # a word of the departments' names: all of them are outside that WG
+    ("WG③に福祉の課は入ってる？", "table:wg-of-department", ["いいえ。社会福祉課"], []),
+    # a body named by its members, the question ending on the kind of body
+    ("各課職員1名がメンバーになっている組織", "table:bodies", ["DX推進委員会"], ["ワーキンググループ"]),
 ]
 
 
