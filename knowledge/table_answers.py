@@ -961,7 +961,7 @@ class TableAnswerer:
                 else:
                     parts.append(f"{self._table_name(reform.no)}の取組みは{_pieces(len(mine), q)}（{'、'.join(i.name for i in mine)}）")
             body = "、".join(parts) + "です。"
-            if q.has(_ASKS_COUNT) or q.has(_ALL):
+            if q.has(_ASKS_COUNT) or q.has(_ALL) or q.has(_EITHER):
                 counted = [i for i in self.initiatives if i.reform in {r.no for r in reforms}]
                 theme_keys = {(i.reform, i.theme_no) for i in counted}
                 total = (
