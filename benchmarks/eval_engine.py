@@ -10,6 +10,7 @@ The sealed set is scored by benchmarks/score_sealed.py, aggregates only, once pe
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import time
@@ -19,8 +20,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from knowledge.engine import FaqEngine  # noqa: E402
-from knowledge.evaluation import evaluate_faq_proxy, evaluate_plan_set, evaluate_retrieval, read_jsonl  # noqa: E402
+from knowledge.engine import ANSWERED, FaqEngine  # noqa: E402
+from knowledge.evaluation import (  # noqa: E402
+    contains_facts,
+    evaluate_faq_proxy,
+    evaluate_plan_set,
+    evaluate_retrieval,
+    read_jsonl,
+)
 from knowledge.kb import KnowledgeBase, load_kb  # noqa: E402
 from knowledge.normalize import char_ngrams, fold_for_match  # noqa: E402
 
@@ -35,16 +42,27 @@ def main() -> None:
                         help="FAQ proxy split to score: dev while tuning; test once per kept change (record it)")
     parser.add_argument("--set", action="append", type=Path, dest="sets", metavar="PATH",
                         help="score this plan set instead of plan_v2/dev.jsonl (repeatable)")
+    parser.add_argument("--all-dev", action="store_true",
+                        help="score every plan development set (plan_v2/dev.jsonl, dev2 … dev5)")
+    parser.add_argument("--dump", type=Path, metavar="PATH",
+                        help="write each plan question's outcome (right/wrong/not answered, entry, answer) as JSON lines")
     args = parser.parse_args()
+    if args.all_dev:
+        args.sets = [*(args.sets or []), *DEV_SETS]
     if any(path.name == "sealed.jsonl" for path in args.sets or ()):
         parser.error("the sealed set is scored by benchmarks/score_sealed.py only")
     if args.faq_split != "none":
         faq_proxy_figures(args.faq_split)
 
     engine = FaqEngine(load_kb())
+    dump = args.dump.open("w", encoding="utf-8") if args.dump else None
     for path in args.sets or [EVAL / "plan_v2" / "dev.jsonl"]:
         started = time.perf_counter()
-        report = evaluate_plan_set(engine, read_jsonl(path))
+        rows = read_jsonl(path)
+        report = evaluate_plan_set(engine, rows)
+        if dump is not None:
+            for row in rows:
+                dump.write(json.dumps({"set": path.name, **plan_outcome(engine, row)}, ensure_ascii=False) + "\n")
         print(f"{path.parent.name}/{path.name}: {report.summary()}  [{time.perf_counter() - started:.1f}s]")
         if args.kinds:
             print(report.kinds_summary())
@@ -73,6 +91,26 @@ def main() -> None:
             print(f"cityfaq {name}: {report.summary()}")
         answerable = [r for r in rows[1::2] if r.get("expected")]
         print(f"cityfaq held out, char-bigram BM25 over question+answer: top-1 {bigram_bm25_top1(city_kb, answerable):.1%}")
+
+
+DEV_SETS = [EVAL / "plan_v2" / name for name in ("dev.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "dev5.jsonl")]
+
+
+def plan_outcome(engine: FaqEngine, row: dict) -> dict:
+    """One plan question's outcome, as the plan figures count it (knowledge/evaluation.py)."""
+    result = engine.match(row["q"])
+    answered = result.status == ANSWERED and result.entry is not None
+    answer = result.entry.answer if answered and result.entry is not None else ""
+    if row["tag"] == "out_of_scope":
+        outcome = "out_of_scope_answered" if answered else "out_of_scope_declined"
+    elif not answered:
+        outcome = "not_answered"
+    else:
+        outcome = "right" if contains_facts(answer, row.get("all", []), row.get("any", [])) else "wrong"
+    return {
+        "id": row.get("id"), "q": row["q"], "outcome": outcome, "status": result.status,
+        "entry": result.entry.id if result.entry else None, "answer": answer, "note": result.note,
+    }
 
 
 PROXY = EVAL / "faq_proxy"
