@@ -60,10 +60,15 @@ def nfkc(text: str) -> str:
     return "".join(out)
 
 
+# A dash typed for the long-vowel mark inside a katakana word (ワーキンググル―プ): the tokenizer and the glossary
+# see the word only with ー. 〜 and ~ are left alone (2022〜2023 is a range).
+_DASH_IN_KATAKANA = re.compile(r"(?<=[ァ-ヴ])[―‐‑–—−](?=[ァ-ヴ]|$|[^\w])")
+
+
 def normalize_text(text: str) -> str:
     """NFKC + lower case + single spaces; the form handed to the tokenizer."""
     text = nfkc(text).lower()
-    text = text.replace("\u3000", " ")
+    text = _DASH_IN_KATAKANA.sub("ー", text.replace("\u3000", " "))
     return _SPACES.sub(" ", text).strip()
 
 
@@ -83,7 +88,7 @@ def normalize_texts(texts: Sequence[str]) -> list[str]:
                 piece += "。"
             done = memo.get(piece)
             if done is None:
-                done = memo[piece] = _SPACES.sub(" ", nfkc(piece).lower())
+                done = memo[piece] = _SPACES.sub(" ", _DASH_IN_KATAKANA.sub("ー", nfkc(piece).lower()))
             pieces[i] = done
         out.append("".join(pieces).strip())
     return out

@@ -96,7 +96,7 @@ _BOTH = _words(
     "両方", "どちらにも", "どっちにも", "共通", "重複", "かぶ", "被って", "ともに", "共に", "どちらも", "どっちも",
     "いずれにも", "全てに", "すべてに", "全部に", "兼", "掛け持ち", "かけもち",
 )
-_EITHER = _words("どちらか", "どっちか", "いずれか", "合わせ", "あわせ", "合計", "全体")
+_EITHER = _words("どちらか", "どっちか", "いずれか", "合わせ", "あわせ", "合計", "全体", "足す", "足し", "足した", "総数", "総計")
 _ONLY = _words("だけ", "のみ", "しか")
 _WITHOUT_REPEATS = re.compile(
     _fold("重複") + "(" + "|".join(_fold(w) for w in (
@@ -152,7 +152,7 @@ _NOT_HELD = re.compile(r"(開かれて(い)?ない|開催されて(い)?ない|�
 _WHICH_BODY = re.compile(
     r"(のは|なのは)((誰|だれ|どこ|何|なに|どれ|どの組織|どちら)(?![a-z一-龥ァ-ヶ])|[?？]*$)|"
     # 「各課の職員がメンバーの組織」: a question that ends on the kind of body it asks for
-    r"(の|な|る|た)(組織|会議体|会議|グループ)(は|って)?(どれ|どこ|何|なに|どの組織)?[?？]*$"
+    r"(の|な|[うくぐすつぬぶむるた])(組織|会議体|会議|グループ)(は|って)?(どれ|どこ|何|なに|どの組織)?[?？]*$"
 )
 # A question about the tables that is not a list or a count of them: 「表①〜③の取り組みは増えるだけ？」.
 _OTHER_QUESTION = _words(
@@ -485,7 +485,8 @@ class TableAnswerer:
             asked_text = q.text
             for form, _name in self._initiative_forms:
                 asked_text = asked_text.replace(form, "#")  # 「電話改革」 names an initiative, it does not ask 改革
-            asks_place = q.has(_ASKS_THEME, asked_text) or q.has(_ASKS_REFORM, asked_text)
+            # 「電話改革はWGにも取組みにもある？」 asks where it stands as an initiative, too.
+            asks_place = q.has(_ASKS_THEME, asked_text) or q.has(_ASKS_REFORM, asked_text) or q.has(_THEME_OR_INITIATIVE, asked_text)
             if found is not None and found.entry is not None and initiatives and asks_place:
                 # 「ナッジ理論はどのテーマで、ナッジのWGはどうなった？」: the initiative's place, then the WG.
                 where = self._initiatives(q, initiatives)
@@ -677,7 +678,8 @@ class TableAnswerer:
                 hit = SequenceMatcher(None, plain, text, autojunk=False).find_longest_match(0, len(plain), 0, len(text))
                 phrase = plain[hit.a : hit.a + hit.size]
                 bare = phrase.strip("のをはがにでとも")
-                if hit.size < 4 or any(phrase in n or bare in n for n in names):
+                # four characters, or three kanji (全職員): shorter shared runs are common words
+                if (hit.size < 4 and not re.fullmatch(r"[一-龥]{3}", phrase)) or any(phrase in n or bare in n for n in names):
                     continue
                 if hit.size > longest:
                     best, longest = [(body.name, text)], hit.size
@@ -891,7 +893,11 @@ class TableAnswerer:
         """「取組みが1つだけのテーマは」「取組みが一番多いテーマは」: themes by how many initiatives they have."""
         if not q.has(_ASKS_THEME):
             return None
-        named = {r.no for r in self.reforms.values() if f"表{r.no}" in q.text or _fold(r.name) in q.text}
+        # 「市民サービスのテーマ」 names the table as well as 「市民サービスの改革」 does.
+        named = {
+            r.no for r in self.reforms.values()
+            if f"表{r.no}" in q.text or _fold(r.name) in q.text or _fold(r.name.removesuffix("の改革")) + _fold("のテーマ") in q.text
+        }
         themes: dict[tuple[int, str, str], list[str]] = {}
         for i in self.initiatives:
             if named and i.reform not in named:
@@ -899,14 +905,18 @@ class TableAnswerer:
             themes.setdefault((i.reform, i.theme_no, i.theme), []).append(i.name)
         label = {key: f"{self._table_name(key[0])}のテーマ{key[1]}「{key[2]}」" for key in themes}
         sized = re.search(
-            "(?:" + _fold("取組") + "ミ?|" + _fold("取り組み") + ")(?:ガ|ハ)(\\d|一|二|三|四|ヒト|フタ)(?:ツ|個)(ダケ|シカ|ノ|アル)", q.text
+            "(?:" + _fold("取組") + "ミ?|" + _fold("取り組み") + ")(?:ガ|ハ)?(\\d|一|二|三|四|ヒト|フタ)(?:ツ|個)(以上|以下|ダケ|シカ|ノ|アル)", q.text
         )
         if sized is not None:
-            # 「取組みが1つだけのテーマ」「取組みが2つのテーマ」: themes with that many initiatives.
+            # 「取組みが1つだけのテーマ」「取組みが2つのテーマ」「取組み2つ以上のテーマ」: themes with that many initiatives.
             size = {"一": 1, "ヒト": 1, "二": 2, "フタ": 2, "三": 3, "四": 4}.get(sized.group(1)) or int(sized.group(1))
-            fitting = [k for k, names in themes.items() if len(names) == size]
+            bound = sized.group(2)
+            fitting = [
+                k for k, names in themes.items()
+                if (len(names) >= size if bound == "以上" else len(names) <= size if bound == "以下" else len(names) == size)
+            ]
             listed = "、".join(f"{label[k]}（{'、'.join(themes[k])}）" for k in fitting)
-            only = "だけ" if size == 1 else ""
+            only = "だけ" if size == 1 and bound not in ("以上", "以下") else bound if bound in ("以上", "以下") else ""
             if not fitting:
                 body = f"取組みが{size}つ{only}のテーマはありません。"
             else:
@@ -1112,7 +1122,11 @@ class TableAnswerer:
         for table in (self.current, self.previous):
             for group in table.groups if table else ():
                 if any(folded == _fold(f) or folded in _fold(group.name) for f in (group.name, *group.aliases)):
-                    places.append(f"{table.year}の{group.label}")  # type: ignore[union-attr]
+                    # what became of a WG of 2024年度 (「取組み休止」) is said with it
+                    label = group.label
+                    if table is self.previous and group.status:
+                        label = f"{label[:-1]}、{group.status}）" if label.endswith("）") else f"{label}（{group.status}）"
+                    places.append(f"{table.year}の{label}")  # type: ignore[union-attr]
                     sources.append(table.source)  # type: ignore[union-attr]
         if len(places) < 2:
             return None

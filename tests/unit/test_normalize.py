@@ -129,3 +129,9 @@ def test_nfkc_of_a_long_answer() -> None:
     text = "申請は（市民課）窓口で。ｶﾞｲﾄﾞﾌﾞｯｸ①を参照、電話０８５５－５２－１２３４。か\u3099の後で㍻３年。" * 3
     assert nfkc(text) == unicodedata.normalize("NFKC", text)
     assert nfkc("住民票の写し") == "住民票の写し"
+
+def test_a_dash_typed_for_the_long_vowel_mark_inside_katakana_is_the_mark() -> None:
+    from knowledge.normalize import normalize_text, normalize_texts
+
+    assert normalize_text("グル―プ") == "グループ" == normalize_texts(["グル‐プ"])[0]
+    assert normalize_text("2022―2023") == "2022―2023"  # between digits it is not a vowel mark

@@ -197,6 +197,18 @@ COMPUTED = [
     ("WG③に福祉の課は入ってる？", "table:wg-of-department", ["いいえ。社会福祉課"], []),
     # a body named by its members, the question ending on the kind of body
     ("各課職員1名がメンバーになっている組織", "table:bodies", ["DX推進委員会"], ["ワーキンググループ"]),
+    # a dash typed for ー inside a katakana word
+    ("ワーキンググル‐プ②の参加課", "table:wg-members", ["総務課", "政策企画課"], []),
+    # as a WG and as an initiative: both places, and what became of the 2024年度 WG
+    ("電話改革って取組みでもWGでも出てくる？", "table:appearances", ["コミュニケーションの改革", "保留"], []),
+    ("電話改革はWGにも取組みにもあるの", "table:wg-status", ["コミュニケーションの改革", "保留"], []),
+    ("データ利活用はWGと取組みのどっちにある", "table:wg-status", ["取組み休止"], []),
+    # themes by a lower bound of initiatives, in one table named without 「の改革」
+    ("人と組織のテーマで取組みが2つ以上あるもの", "table:initiatives", ["働き方改革", "人材育成"], ["組織の在り方検討"]),
+    # a sum asked with 足す
+    ("監事会と推進本部の人数を足した数", "table:bodies", ["合わせて58人"], []),
+    # three kanji the members' text shares (全職員)
+    ("全職員の中から選ばれるのはどの組織", "table:bodies", ["ワーキンググループ", "DX推進リーダー"], []),
 ]
 
 
