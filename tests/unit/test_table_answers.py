@@ -205,6 +205,9 @@ COMPUTED = [
     ("データ利活用はWGと取組みのどっちにある", "table:wg-status", ["取組み休止"], []),
     # themes by a lower bound of initiatives, in one table named without 「の改革」
     ("人と組織のテーマで取組みが2つ以上あるもの", "table:initiatives", ["働き方改革", "人材育成"], ["組織の在り方検討"]),
+    # staff words: 作業部会 is a WG, 業務の棚卸し is BPR
+    ("作業部会②に入っている課", "table:wg-members", ["総務課", "政策企画課"], []),
+    ("業務の棚卸しをR6にやった課", "table:bpr-by-year", ["農林水産、学校教育"], []),
     # a sum asked with 足す
     ("監事会と推進本部の人数を足した数", "table:bodies", ["合わせて58人"], []),
     # three kanji the members' text shares (全職員)
