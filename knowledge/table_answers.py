@@ -529,6 +529,29 @@ class TableAnswerer:
             return self._entry(REVISIONS, f"{one.version}の改訂点の数", body, table.source)
         if table is None or (len(named) == 1 and one is None) or q.has(_ONE_VERSION):
             return None  # 今回の改訂, a version the table lacks: an entry's question
+        several = [v for name in dict.fromkeys(named) for v in table.versions if v.version == f"第{name}版"]
+        if len(several) >= 2 and len(several) == len(set(named)) and q.has(_BOTH) or len(several) >= 2 and q.has(_words("同じ")):
+            # 「1.3版と1.41版の共通の変更」: the lines of the revision history every one of them has.
+            def shared(line: str, other: str) -> str | None:
+                # the same line, or one that says more in its brackets (推進体制図の修正とDX推進リーダーの追記)
+                short, long = sorted((line, other), key=len)
+                return short if line == other or long.startswith(short.removesuffix("）")) else None
+
+            common = []
+            for line in several[0].changes:
+                kept: str | None = line
+                for v in several[1:]:
+                    kept = next((x for x in (shared(kept, c) for c in v.changes) if x), None) if kept else None
+                if kept and kept not in common:
+                    common.append(kept)
+            labels = "と".join(v.version for v in several)
+            rows = "／".join(f"{v.version}（{v.issued}）：{'、'.join(v.changes)}" for v in several)
+            body = (
+                f"{labels}の両方の改訂内容にあるのは、{'、'.join(common)}です。（{rows}）"
+                if common
+                else f"{labels}の改訂内容に共通するものはありません。（{rows}）"
+            )
+            return self._entry(REVISIONS, f"{labels}に共通する改訂内容", body, table.source)
         words = [
             fold_for_match(surface)
             for surface, pos in self.analyzer.parts_of_speech(self.analyzer.glossary.canonicalize(normalize_text(question)))
@@ -613,6 +636,11 @@ class TableAnswerer:
             if q.has(_HOW_MANY_TIMES) or q.has(_ASKS_COUNT):
                 # 「推進体制図が修正されたのは何回」: the versions that did it.
                 body = f"改訂履歴では{len(found)}回（{len(found)}つの版）です。{body}"
+            touched = [v for v in table.versions if any(all(t in fold_for_match(c) for t in terms) for c in v.changes)]
+            if kinds == {fold_for_match("修正")} and not q.has(_words("修正")) and len(touched) > len(found):
+                # 「直した」 may mean any change: the versions with any line on it (追記, 変更 too), as a second reading.
+                touched_names = "、".join(v.version for v in touched)
+                body += f"追記や変更も含めると、手が入った版は{len(touched)}つ（{touched_names}）です。"
             return self._entry(REVISIONS, "改訂履歴で当てはまる版", body, table.source)
         if year is not None:
             issued = [v for v in table.versions if v.issued.startswith(f"{year.group(1)}年")]

@@ -205,6 +205,10 @@ COMPUTED = [
     ("データ利活用はWGと取組みのどっちにある", "table:wg-status", ["取組み休止"], []),
     # themes by a lower bound of initiatives, in one table named without 「の改革」
     ("人と組織のテーマで取組みが2つ以上あるもの", "table:initiatives", ["働き方改革", "人材育成"], ["組織の在り方検討"]),
+    # what two versions' rows share, a line that says more in its brackets counting as the same change
+    ("第1.2版と第1.41版に共通する改訂", "table:revisions", ["推進体制図の修正"], []),
+    # 「直した」 read as 修正, and as any change
+    ("個別業務一覧を直したのはどの版", "table:revisions", ["第1.41版", "手が入った版は6つ"], []),
     # staff words: 作業部会 is a WG, 業務の棚卸し is BPR
     ("作業部会②に入っている課", "table:wg-members", ["総務課", "政策企画課"], []),
     ("業務の棚卸しをR6にやった課", "table:bpr-by-year", ["農林水産、学校教育"], []),
