@@ -9,6 +9,9 @@ from knowledge.kb import FaqEntry
 from knowledge.question_types import Asks, asked_types, definition_topic, fills
 
 ASKED = [
+    # who holds a post now is a name; who may hold it is not
+    ("CDO補佐官には誰が就いているの", {Asks.PERSON_NAME}),
+    ("WGのメンバーには誰がなれる？", {Asks.WHO}),
     ("DX推進リーダーの名前を教えて", {Asks.PERSON_NAME}),
     ("監事会の会長の氏名は？", {Asks.PERSON_NAME}),
     ("WG③の名前は？", set()),
