@@ -270,3 +270,17 @@ def test_what_the_tables_do_not_have_is_said_and_not_answered(plan_engine: FaqEn
 def test_questions_that_only_mention_a_table_are_left_to_the_entries(plan_engine: FaqEngine, question: str) -> None:
     result = plan_engine.match(question)
     assert result.entry is None or not result.entry.id.startswith("table:"), result.entry
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        # everyday words for an initiative's concept (the glossary): how staff and residents say them
+        ("テレビ電話の窓口ってできる？", "r1-remote-madoguchi"),
+        ("現金以外で払えるようになる？", "r1-cashless"),
+        ("自宅で仕事できるようになる？", "r3-telework"),
+    ],
+)
+def test_everyday_words_reach_the_initiative(plan_engine: FaqEngine, question: str, entry_id: str) -> None:
+    result = plan_engine.match(question)
+    assert result.status == ANSWERED and result.entry is not None and result.entry.id == entry_id, result
