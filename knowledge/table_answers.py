@@ -98,6 +98,8 @@ _BOTH = _words(
 )
 _EITHER = _words("どちらか", "どっちか", "いずれか", "合わせ", "あわせ", "合計", "全体", "足す", "足し", "足した", "総数", "総計")
 _ONLY = _words("だけ", "のみ", "しか")
+_MOST = _words("一番多い", "いちばん多い", "最も多い", "もっとも多い", "最多")
+_LEAST = _words("一番少ない", "いちばん少ない", "最も少ない", "もっとも少ない", "最少")
 _WITHOUT_REPEATS = re.compile(
     _fold("重複") + "(" + "|".join(_fold(w) for w in (
         "なし", "無し", "を除いて", "を除いた", "を除く", "を除き", "除いて", "除いた", "除く", "除き", "抜き", "のない", "はなし", "なく",
@@ -139,7 +141,7 @@ _REVISION_WORDS = {
 }
 # How the question names the kind of change, and the plan's word for it.
 _CHANGE_KINDS = [
-    (_words("追加", "追記", "加わ", "加え", "載せ"), fold_for_match("追記")),
+    (_words("追加", "追記", "加わ", "加え", "載せ", "入っ", "入れ", "盛り込"), fold_for_match("追記")),
     (_words("修正", "直し", "直さ", "直っ"), fold_for_match("修正")),
     (_words("変更", "変わ", "変え"), fold_for_match("変更")),
 ]
@@ -418,7 +420,7 @@ class TableAnswerer:
         initiatives = self._find(q.text, self._initiative_forms)
         revised = q.has(
             _words("追記され", "修正され", "変更され", "追加され", "直され", "追記は", "修正は", "変更は", "追加は", "追記が", "修正が",
-                   "変更が"), q.text
+                   "変更が", "が入った", "が入っ", "が加わった", "が盛り込まれ"), q.text
         ) and (q.has(_HOW_MANY_TIMES, q.text) or q.has(_words("いつ", "何年", "どの版", "何版"), q.text))
         if (q.has(_VERSION_WORD, q.text) or revised) and (found := self._revisions(q, question)):
             return found
@@ -498,7 +500,7 @@ class TableAnswerer:
             return found
         if wg and q.has(_ASKS_DEPARTMENT) and (
             q.has(_SEVERAL) or q.has(_ALL) or q.has(_BOTH) or q.has(_EVERY) or q.has(_ASKS_COUNT) or q.has(_ONE_GROUP_ONLY)
-            or q.has(_EITHER)
+            or q.has(_EITHER) or q.has(_MOST) or q.has(_LEAST)
             # 「WGに入っている課」: every WG's departments
             or (not q.groups and q.has(_MEMBERSHIP) and re.search(r"(ル|イル|テル)課(ハ|ッテ|\?|$)", q.text) is not None)
         ):
@@ -1215,8 +1217,22 @@ class TableAnswerer:
     def _group_counts(self, q: _Question) -> TableAnswer | None:
         """「2024年度と2025年度のWGの数」: how many WGs each year the plan gives had."""
         tables = [t for t in (self.previous, self.current) if t is not None and t.year in q.years]
-        if len(tables) < 2 or not (q.has(_ASKS_COUNT) or q.has(_HOW_MANY_TIMES)) or q.has(_words("課", "部署")):
+        if not (q.has(_ASKS_COUNT) or q.has(_HOW_MANY_TIMES)) or q.has(_words("課", "部署", "人", "名", "メンバー", "規模")):
             return None
+        if len(tables) < 2:
+            # 「今のWGはいくつ」「2024年度のWGの数」: the WGs of the year named, or of the latest year with no year named.
+            # not 「WGの開催回数」 (how often they meet) nor 「WGの参加者数」 (their members)
+            if (
+                q.years and not tables
+                or q.has(_HOW_MANY_TIMES) or q.has(_words("者", "職員", "会議", "開催", "予算", "費用"))
+                or q.has(_words("休止", "保留", "状況", "違い", "増え", "減っ", "新しく", "なくな"))
+            ):
+                return None
+            table = tables[0] if tables else self.current
+            if table is None:
+                return None
+            listed = "、".join(g.label for g in table.groups)
+            return self._entry(WG_STATUS, f"{table.year}のWGの数", f"{table.year}のWGは{len(table.groups)}つです：{listed}。", table.source)
         parts = "、".join(f"{t.year}は{len(t.groups)}つ（{'、'.join(g.label for g in t.groups)}）" for t in tables)
         return self._entry(WG_STATUS, "年度ごとのWGの数", f"WGの数は、{parts}です。", "／".join(t.source for t in tables))
 
@@ -1415,6 +1431,17 @@ class TableAnswerer:
         if table is None:
             return None
         where = _membership(table)
+        most, least = q.has(_MOST), q.has(_LEAST)
+        if most != least and not q.departments:
+            # 「参加課がいちばん多いWG」: the WG by the number of its departments.
+            size = (max if most else min)(len(g.departments) for g in table.groups)
+            picked = [g for g in table.groups if len(g.departments) == size]
+            sizes = "、".join(f"{g.label}{len(g.departments)}課" for g in table.groups)
+            body = (
+                f"{table.year}のWGで参加課が{'一番多い' if most else '一番少ない'}のは、"
+                f"{'、'.join(g.label for g in picked)}の{size}課です（{sizes}）。"
+            )
+            return self._entry(WG_MEMBERS, f"参加課が{'一番多い' if most else '一番少ない'}WG", body, table.source)
         if q.has(_EVERY):
             every = [d for d, gs in where.items() if len(gs) == len(table.groups)]
             names = "、".join(g.label for g in table.groups)

@@ -209,6 +209,13 @@ COMPUTED = [
     ("第1.2版と第1.41版に共通する改訂", "table:revisions", ["推進体制図の修正"], []),
     # 「直した」 read as 修正, and as any change
     ("個別業務一覧を直したのはどの版", "table:revisions", ["第1.41版", "手が入った版は6つ"], []),
+    # the number of WGs of one year, the latest with no year named; not how often they meet
+    ("WGって今いくつあるの", "table:wg-status", ["2025年度のWGは3つ"], []),
+    ("2024年度はWGがいくつあった", "table:wg-status", ["2024年度のWGは5つ"], []),
+    # the WG with the most or fewest departments
+    ("参加している課が一番少ないWG", "table:wg-members", ["WG②（SNS情報発信）の5課"], []),
+    # 「入った」 is 追記
+    ("KPIが入ったのはどの版", "table:revisions", ["第1.2版"], ["第1.1版"]),
     # staff words: 作業部会 is a WG, 業務の棚卸し is BPR
     ("作業部会②に入っている課", "table:wg-members", ["総務課", "政策企画課"], []),
     ("業務の棚卸しをR6にやった課", "table:bpr-by-year", ["農林水産、学校教育"], []),
@@ -251,6 +258,7 @@ def test_combination_questions_are_computed(
         # BPR and WG in one question the tables cannot read as one: not the BPR half given as the whole
         ("R6のBPR対象とWGのつながり", "BPRとWGを組み合わせたこの質問には、表から答えを決められませんでした"),
         ("R4でBPRした課はWGで何をしてる", "計画には取り組んでいる内容は書かれていません"),
+        ("WGの開催回数は年何回？", "計画には頻度や回数は書かれていません"),
     ],
 )
 def test_what_the_tables_do_not_have_is_said_and_not_answered(plan_engine: FaqEngine, question: str, statement: str) -> None:
