@@ -343,6 +343,47 @@ _COUNTED = re.compile(
 _MEMBERS_COUNTED = re.compile(
     r"(?P<who>[一-龥ァ-ヶーa-z0-9]*(員|者|職|官|監|参事|長|リーダー|メンバー))(は|って|が|の)?(何人|何名|なんにん|なんめい|人数)"
 )
+# The thing a count of things asks about, named just before the count word: 「改革って何個」「stepはいくつ」.
+_THING_COUNTED = re.compile(
+    r"(?<![一-龥ァ-ヶーa-z0-9])(?P<what>[一-龥ァ-ヶーa-z0-9]{2,})(は|って|が|の)?(いくつ|幾つ|何個|何つ|の数|数は|数って)"
+)
+
+
+_WORD_BEFORE = re.compile(r"([一-龥ァ-ヶーa-z0-9]+)[」』）)]?(は|が|の|、|:|：)?(次の|全部で|合わせて|計|で)?$")
+_WORD_AFTER = re.compile(r"^の[「『]?([一-龥ァ-ヶーa-z0-9]+)")
+# The plan writes some words in letters that a question types in katakana.
+_SPELLED = {"ステップ": "step"}
+
+
+_CIRCLED = re.compile(r"[①-⑳]")
+# The kinds of things the plan counts: a count next to one of them counts that kind.
+_COUNTED_KINDS = ("wg", "ワーキンググループ", "テーマ", "取組み", "取組", "取り組み", "改革", "版", "組織", "step", "役割", "表")
+
+
+def _counts_thing(what: str, sentence: str) -> bool:
+    """A sentence counts `what` when the word next to a count is it (「…の改革の3つ」, 「3つのSTEP」), the counter
+    is its last word (「20業務」 counts 基幹系業務, 「5課」 counts 参加課), or it names `what` and the count is not
+    next to another kind of thing: 「WGは3つ」 does not count 改革, nor does 「人と組織の改革のテーマは3つ」."""
+    what = _SPELLED.get(what, what)
+    for m in _COUNTED.finditer(sentence):
+        if what.endswith(m.group(3)):
+            return True
+        before = _WORD_BEFORE.search(sentence[: m.start()])
+        after = _WORD_AFTER.search(sentence[m.end():])
+        if (before and before.group(1).endswith(what)) or (after and after.group(1).startswith(what)):
+            return True
+        other_kind = any(
+            word is not None and word.endswith(kind) and not what.endswith(kind)
+            for word in (before.group(1) if before else None, after.group(1) if after else None)
+            for kind in _COUNTED_KINDS
+        )
+        if what in sentence and not other_kind:
+            return True
+    return False
+
+
+# 「いくつのWGに」: the thing counted follows the count word.
+_COUNT_OF_THING = re.compile(r"(いくつ|幾つ|何個)の(?P<what>[一-龥ァ-ヶーa-z0-9]{2,})")
 # Words for members that say nothing of whose: 「WGのリーダー」 is not the DX推進リーダー, so the word must
 # stand alone in the sentence, not inside another name.
 _BARE_MEMBER_WORDS = frozenset(("リーダー", "メンバー", "委員", "職員", "参加者", "担当者", "会長", "委員長", "座長", "責任者"))
@@ -452,6 +493,8 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
             return bool(_SOMEONE_SPECIFIC.search(answer))
         return bool(_SOMEONE.search(answer))
     if asks is Asks.COUNT:
+        # 「①組織の在り方検討」 is a list mark, not 「1組織」: circled numbers count nothing.
+        answer = _plain(_CIRCLED.sub("", entry.answer))
         # 「年に何回」 is not answered by 「47人」: the counter asked must be the one counted.
         counted = [m.group(3) for m in _COUNTED.finditer(answer)]
         asked = _plain(question)
@@ -462,6 +505,14 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
         if members is not None and not any(
             _names_members(members.group("who"), s) and _COUNTED.search(s) for s in answer.split("。")
         ):
+            return False
+        # 「改革って何個」 counts 改革: 「WGは3つです」 counts something else. The thing named just before the
+        # count word must be said in a sentence that gives a count.
+        canonical = _plain(analyzer.glossary.canonicalize(normalize_text(question)))
+        thing = _COUNT_OF_THING.search(canonical) or _THING_COUNTED.search(canonical)
+        what = thing.group("what") if thing is not None else ""
+        # a category (組織, 取組み) is counted by naming its members: 「監事会、DX推進委員、WGの3つ」
+        if what and fold_for_match(what) not in _GENERIC_NOUNS and not any(_counts_thing(what, s) for s in answer.split("。")):
             return False
         # 「年に何回」 asks how often: a total (「6回改訂」) or a list of dates does not say it.
         if _RATE_ASKED.search(asked) and not _RATE_SAID.search(answer):

@@ -1372,6 +1372,19 @@ class TableAnswerer:
             ]
             lead = f"{table.year}のWGの参加課のうち、{labels}のどれにも参加していない課は"
             question = f"{labels}のどれにも参加していない課"
+            if q.has(_words("両方")) and len(groups) == 2:
+                # 「両方に入っていない」 may also mean 「両方には入っていない」: the one-sided ones are said after.
+                one_side = [
+                    d for d in dict.fromkeys(d for g in groups for d in g.departments)
+                    if sum(d in g.departments for g in groups) == 1
+                ]
+                body = (
+                    f"{lead}、{'、'.join(departments)}の{len(departments)}課です。" if departments
+                    else f"{lead.removesuffix('は')}はありません。"
+                )
+                body += f"{labels}のどちらか一方だけに参加している課は、{'、'.join(one_side)}です。"
+                body += "（" + "／".join(f"{g.label}：{'、'.join(g.departments)}" for g in groups) + "）"
+                return self._entry(WG_MEMBERS, question, body, table.source)
         elif q.has(_BOTH) or q.has(_words("にも")):
             # 「WG②にもWG③にも」「WG②の課でWG③にも入っている課」: in all of them.
             departments = [d for d in groups[0].departments if all(d in g.departments for g in groups[1:])]
@@ -1421,7 +1434,7 @@ class TableAnswerer:
         # 「WG①とWG②のどちらにも入っていない課」 too.
         if negated and len(spans) >= 2 and (
             all(q.text[at : spans[i + 1][0]].endswith(_fold("にも")) for i, (at, _) in enumerate(spans[:-1]))
-            or q.has(_words("どちらにも", "どっちにも", "いずれにも", "どれにも"))
+            or q.has(_words("どちらにも", "どっちにも", "いずれにも", "どれにも", "両方に", "両方とも", "両方"))
         ):
             return [group for _, group in spans]
         return negated

@@ -328,6 +328,14 @@ def test_a_close_call_decided_by_the_type_still_says_the_question_s_nouns(plan_e
         # how often is not a total nor a list of dates
         (Asks.COUNT, "第1.2版（2024年3月26日）まで、改訂は2回です。", "年に何回改訂する", False),
         (Asks.COUNT, "会議は年2回開きます。", "年に何回ひらく", True),
+        # the thing counted is the word next to the count: 「WGは3つ」 and 「…のテーマは次の3つ」 do not count 改革
+        (Asks.COUNT, "2025年度のWGは3つです。", "改革は何個", False),
+        (Asks.COUNT, "表③「人と組織の改革」のテーマは次の3つです。①働き方改革、②人材育成、③組織の在り方検討です。", "改革っていくつ", False),
+        (Asks.COUNT, "構想では市民サービスの改革、業務プロセスの改革、人と組織の改革の3つを掲げています。", "改革っていくつ", True),
+        (Asks.COUNT, "DXは3つのSTEPで進めます。", "ステップっていくつ", True),
+        # a counter that is the last word of the thing, and a category counted by its members
+        (Asks.COUNT, "基幹系20業務を移行します。", "移行する基幹系業務の数", True),
+        (Asks.COUNT, "監事会、DX推進委員、WGの3つを置くことができます。", "置ける組織はいくつ", True),
         # 何種類 counts kinds, not 「この1つだけ」 of a theme's initiatives
         (Asks.COUNT, "このテーマの取組みはこの1つだけです。", "交付できる書類は何種類", False),
         (Asks.COUNT, "交付できる書類は3種類です。", "交付できる書類は何種類", True),

@@ -212,6 +212,8 @@ COMPUTED = [
     # the number of WGs of one year, the latest with no year named; not how often they meet
     ("WGって今いくつあるの", "table:wg-status", ["2025年度のWGは3つ"], []),
     ("2024年度はWGがいくつあった", "table:wg-status", ["2024年度のWGは5つ"], []),
+    # 「両方に入っていない」: in neither, and the one-sided ones after
+    ("WG②とWG③の両方に入ってない課", "table:wg-members", ["どれにも参加していない課は、市民生活課", "どちらか一方だけ"], []),
     # the WG with the most or fewest departments
     ("参加している課が一番少ないWG", "table:wg-members", ["WG②（SNS情報発信）の5課"], []),
     # 「入った」 is 追記
