@@ -214,6 +214,8 @@ COMPUTED = [
     ("2024年度はWGがいくつあった", "table:wg-status", ["2024年度のWGは5つ"], []),
     # 「両方に入っていない」: in neither, and the one-sided ones after
     ("WG②とWG③の両方に入ってない課", "table:wg-members", ["どれにも参加していない課は、市民生活課", "どちらか一方だけ"], []),
+    # 「AIのWG」 is WG③ (生成AI活用), the only WG about AI
+    ("AIのワーキンググループに入ってる課は", "table:wg-members", ["WG③（生成AI活用）", "人事課"], []),
     # the WG with the most or fewest departments
     ("参加している課が一番少ないWG", "table:wg-members", ["WG②（SNS情報発信）の5課"], []),
     # 「入った」 is 追記
