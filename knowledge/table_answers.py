@@ -98,6 +98,8 @@ _BOTH = _words(
 )
 _EITHER = _words("どちらか", "どっちか", "いずれか", "合わせ", "あわせ", "合計", "全体", "足す", "足し", "足した", "総数", "総計")
 _ONLY = _words("だけ", "のみ", "しか")
+# A number the question asks to confirm, at its end: 「10課？」「4つ？」「8課だけ？」.
+_CLAIMED_NUMBER = re.compile(r"(?<![\d.])(\d+)(課|ツ|個)(ダケ|デスカ|ナノ|カ|デ合ッテル)?[?？]$")
 _MOST = _words("一番多い", "いちばん多い", "最も多い", "もっとも多い", "最多")
 _LEAST = _words("一番少ない", "いちばん少ない", "最も少ない", "もっとも少ない", "最少")
 _WITHOUT_REPEATS = re.compile(
@@ -434,7 +436,7 @@ class TableAnswerer:
             return found
         if len(initiatives) >= 2 and not wg and not bpr and (found := self._initiatives(q, initiatives)):
             return found
-        if len(initiatives) == 1 and not wg and not bpr and (found := self._same_place(q, initiatives[0])):
+        if len(initiatives) == 1 and not wg and not bpr and (found := self._same_place(q, initiatives[0]) or self._in_reform(q, initiatives[0])):
             return found
         if not initiatives and not wg and not bpr and (
             found := self._theme_by_number(q) or self._initiatives_by_notes(q) or self._themes_by_size(q)
@@ -813,6 +815,23 @@ class TableAnswerer:
             what = "テーマ" if by_theme else "改革（表）"
             sentences.insert(0, f"{'はい。同じ' if len(keys) == 1 else 'いいえ。別の'}{what}です。")
         return self._entry(INITIATIVES, f"{'と'.join(names)}の改革・テーマ", "".join(sentences), "3. DXの進め方 STEP2")
+
+    def _in_reform(self, q: _Question, name: str) -> TableAnswer | None:
+        """「MaaSは業務プロセスの改革？」「テレワークは表③？」: yes or no from the initiative's table."""
+        one = self._initiatives_by_name.get(name)
+        if one is None or not _is_yes_no(q) or q.has(_ASKS_THEME):
+            return None
+        rest = q.text
+        for form, _name in self._initiative_forms:
+            rest = rest.replace(form, "#")  # 「電話改革」 names the initiative, not a reform
+        named = [r for r in self.reforms.values() if f"表{r.no}" in rest or _fold(r.name) in rest]
+        if len(named) != 1:
+            return None
+        yes = named[0].no == one.reform
+        body = (
+            f"{'はい' if yes else 'いいえ'}。「{one.name}」は{self._table_name(one.reform)}のテーマ{one.theme_no}「{one.theme}」の取組みです。"
+        )
+        return self._entry(INITIATIVES, f"{one.name}の改革", body, "3. DXの進め方 STEP2")
 
     def _same_place(self, q: _Question, name: str) -> TableAnswer | None:
         """「MaaSと同じ表にある取組み」「電子決裁と同じテーマの取組み」: the other initiatives of its table or theme."""
@@ -1304,11 +1323,22 @@ class TableAnswerer:
         if table is self.previous:
             found = self._status(q, table, groups)
             current = self.current
-            gone = [g for g in groups if current is not None and current.group(g.number) is None]
+            # gone from the later figure: by number (WG④), or by name when named by name (電話改革のWG is not WG③ 生成AI活用)
+            named = {_fold(f) for f in q.named_forms}
+            gone = [
+                g for g in groups
+                if current is not None and (
+                    current.group(g.number) is None
+                    or (
+                        any(_fold(f) in named for f in (g.name, *g.aliases))
+                        and all(c.name != g.name for c in current.groups)
+                    )
+                )
+            ]
             if found is not None and found.entry is not None and current is not None and current.year in q.years and gone:
                 # 「WG④は2025年度もある？」: not in the 2025年度 figure, then what became of it.
                 head = (
-                    f"{_no(q)}{current.year}のWGに{'、'.join(f'WG{circled(g.number)}' for g in gone)}はありません"
+                    f"{_no(q)}{current.year}のWGに{'、'.join(g.label for g in gone)}はありません"
                     f"（{current.year}のWGは{'、'.join(g.label for g in current.groups)}）。"
                 )
                 entry = found.entry
@@ -1657,7 +1687,9 @@ class TableAnswerer:
             else:
                 body = f"{_no(q)}BPRの対象として2つ以上の年度に書かれている課はありません（{_bpr_all(table.years)}）。"
             return self._entry(BPR_BY_YEAR, "2つ以上の年度でBPRの対象になった課", body, table.source)
-        if table is None or q.has(_NEGATION) or not (q.years or q.has(_ASKS_WHICH)):
+        # 「BPRは10課？」「2023年度にBPRした課は4つ？」: a number to confirm, answered with the count.
+        claimed = _CLAIMED_NUMBER.search(q.text)
+        if table is None or q.has(_NEGATION) or not (q.years or q.has(_ASKS_WHICH) or claimed):
             return None
         wanted: list[BprYear | None] = [table.of_year(y) for y in q.years] if q.years else list(table.years)
         bound = _YEAR_BOUND.search(q.text)
@@ -1690,13 +1722,16 @@ class TableAnswerer:
         if not q.years and bound is None and q.has(_words("いつから", "何年度から", "何年から", "始ま", "はじま", "開始", "スタート")):
             # 「BPRはいつからやってる？」: the first year of the table.
             body = f"BPRの対象として書かれているのは{_year_label(rows[0])}からです。{body}"
-        if len(rows) > 1 and q.has(_ASKS_COUNT):
+        if claimed is not None:
+            total = sum(len(r.fields) for r in rows)
+            body = f"{'はい' if int(claimed.group(1)) == total else 'いいえ'}。{body}"
+        if len(rows) > 1 and (q.has(_ASKS_COUNT) or claimed):
             body += f"合わせて{sum(len(r.fields) for r in rows)}課です。"
             summary_years = {f"{y}年度" for y in re.findall(r"(20\d\d)年度", table.summary)}
             if table.summary and (not q.years and bound is None or {r.year for r in rows} == summary_years):
                 # 「2022年度と2023年度で何課？」 is what STEP1 says in its own words (合計8つの課).
                 body += f"なお、STEP1には「{table.summary}」とあります。"
-        elif len(rows) == 1 and q.has(_ASKS_COUNT):
+        elif len(rows) == 1 and (q.has(_ASKS_COUNT) or claimed):
             body += f"{len(rows[0].fields)}課です。"
         question = f"{'・'.join(r.label for r in rows)}のBPRの対象"
         return self._entry(BPR_BY_YEAR, question, body, table.source)

@@ -170,7 +170,7 @@ COMPUTED = [
     ("税務課と人事課の共通のWG", "table:wg-of-department", ["WG③（生成AI活用）です"], ["はい"]),
     ("総務課と政策企画課は同じWG？", "table:wg-of-department", ["はい。", "WG②"], ["事務局"]),
     ("商工観光課と水道課の共通のWGは", "table:wg-of-department", ["ありません"], []),
-    ("WG④は2025年度もある？", "table:wg-status", ["いいえ。2025年度のWGにWG④はありません", "取組み休止"], []),
+    ("WG④は2025年度もある？", "table:wg-status", ["いいえ。2025年度のWGにWG④（データ利活用）はありません", "取組み休止"], []),
     ("DX推進リーダー養成は2025年度どこでやる", "table:wg-status", ["2025年度のWG②と③で実施"], []),
     # a department the plan does not have is not a typo of one that shares two letters (情報政策課, 政策企画課)
     ("情報政策課はどのWG", "table:wg-of-department", ["情報政策課は書かれていません"], ["政策企画課"]),
@@ -214,6 +214,14 @@ COMPUTED = [
     ("2024年度はWGがいくつあった", "table:wg-status", ["2024年度のWGは5つ"], []),
     # 「両方に入っていない」: in neither, and the one-sided ones after
     ("WG②とWG③の両方に入ってない課", "table:wg-members", ["どれにも参加していない課は、市民生活課", "どちらか一方だけ"], []),
+    # a 2024年度 WG named by name is gone from 2025年度 even where its number is reused (WG③ is 生成AI活用 now)
+    ("電話改革のWGって2025年度も続いてる？", "table:wg-status", ["いいえ。2025年度のWGにWG③（電話改革）はありません", "保留"], []),
+    # a number to confirm: yes or no with the count
+    ("R4のBPRの対象は4課？", "table:bpr-by-year", ["はい。", "4課です"], []),
+    ("2024年度にBPRした課は3つ？", "table:bpr-by-year", ["いいえ。", "2課です"], []),
+    # an initiative's table asked as yes or no
+    ("電子決裁は市民サービスの改革？", "table:initiatives", ["いいえ。", "表②「業務プロセスの改革」"], []),
+    ("MaaSの導入は表①？", "table:initiatives", ["はい。"], []),
     # 「AIのWG」 is WG③ (生成AI活用), the only WG about AI
     ("AIのワーキンググループに入ってる課は", "table:wg-members", ["WG③（生成AI活用）", "人事課"], []),
     # the WG with the most or fewest departments
