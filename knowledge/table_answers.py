@@ -672,6 +672,22 @@ class TableAnswerer:
             "入っている会議", "入ってる会議", "会議体",
         ))
         named = [b for b in bodies if b != role]
+        if (
+            len(named) == 1 and _is_yes_no(q)
+            and q.has(_words("いる", "入って", "入る", "メンバー", "参加", "所属", "含まれ", "属して"))
+        ):
+            # 「教育長は監事会にいる？」: yes or no from that body's list of members, and where the role does sit.
+            asked_body = self._bodies_by_name[named[0]]
+            seats = self._role_seats[role]
+            mine = [seg for b, seg in seats if b == asked_body.name]
+            elsewhere = "、".join(f"{b}（メンバー：{seg}）" for b, seg in seats if b != asked_body.name)
+            text = (
+                f"はい。「{role}」は{asked_body.name}のメンバー（{asked_body.members}）に入っています。"
+                if mine
+                else f"いいえ。{asked_body.name}のメンバーは「{asked_body.members}」と書かれていて、「{role}」は挙げられていません。"
+                + (f"「{role}」は{elsewhere}に入っています。" if elsewhere else "")
+            )
+            return self._entry(BODIES, f"{role}は{asked_body.name}のメンバーか", text, self.tables.bodies.source)
         if not (asks_body or (named and q.has(_words("何", "立場", "役職", "役割", "位置づけ", "どういう")))):
             return None
         places = [(b, seg) for b, seg in self._role_seats[role] if not named or b in named]

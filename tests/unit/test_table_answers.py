@@ -216,6 +216,9 @@ COMPUTED = [
     ("WG②とWG③の両方に入ってない課", "table:wg-members", ["どれにも参加していない課は、市民生活課", "どちらか一方だけ"], []),
     # a 2024年度 WG named by name is gone from 2025年度 even where its number is reused (WG③ is 生成AI活用 now)
     ("電話改革のWGって2025年度も続いてる？", "table:wg-status", ["いいえ。2025年度のWGにWG③（電話改革）はありません", "保留"], []),
+    # a post in a body, asked as yes or no: that body's list, and where the post does sit
+    ("教育長って監事会のメンバー？", "table:bodies", ["いいえ。", "挙げられていません", "スマートシティ江津推進本部"], []),
+    ("参事は監事会に入っている？", "table:bodies", ["はい。"], []),
     # a number to confirm: yes or no with the count
     ("R4のBPRの対象は4課？", "table:bpr-by-year", ["はい。", "4課です"], []),
     ("2024年度にBPRした課は3つ？", "table:bpr-by-year", ["いいえ。", "2課です"], []),
