@@ -138,7 +138,8 @@ _REVISION_WORDS = {
                   "入る", "加わる", "載る", "行う", "初めて", "最初", "版数", "改訂履歴", "履歴", "どれ", "ある", "為る",
                   "教える", "新た", "新しい", "見直す", "直す", "時", "バージョン", "回", "年", "年度", "月", "日", "何",
                   "いつ", "どこ", "部分", "箇所", "ところ", "こと", "の", "計画", "アクションプラン", "いくつ", "幾つ", "数",
-                  "何個", "何回", "全体", "一覧", "リスト", "順番", "順", "今", "現在", "今回", "前回")
+                  "何個", "何回", "全体", "一覧", "リスト", "順番", "順", "今", "現在", "今回", "前回",
+                  "回数", "最後", "最近", "直近", "一番", "日付", "発行日")
     for _f in (fold_for_match(_w),)
 }
 # How the question names the kind of change, and the plan's word for it.
@@ -423,7 +424,7 @@ class TableAnswerer:
         revised = q.has(
             _words("追記され", "修正され", "変更され", "追加され", "直され", "追記は", "修正は", "変更は", "追加は", "追記が", "修正が",
                    "変更が", "が入った", "が入っ", "が加わった", "が盛り込まれ"), q.text
-        ) and (q.has(_HOW_MANY_TIMES, q.text) or q.has(_words("いつ", "何年", "どの版", "何版"), q.text))
+        ) and (q.has(_HOW_MANY_TIMES, q.text) or q.has(_words("いつ", "何年", "どの版", "何版", "日付", "発行日", "時期", "日は", "された日", "した日"), q.text))
         if (q.has(_VERSION_WORD, q.text) or revised) and (found := self._revisions(q, question)):
             return found
         if not q.groups and not q.departments and (found := self._roles(q, bodies)):
@@ -597,6 +598,9 @@ class TableAnswerer:
             ]
             if issued:
                 listed = "、".join(f"{v.version}（{v.issued}）" for v in issued)
+                if q.has(_words("内容", "改訂点", "変更点", "何が", "なにが", "どこが", "変わ")):
+                    # 「2025年3月の改訂内容」: what those versions changed, too.
+                    listed = "、".join(f"{v.version}（{v.issued}：{'／'.join(v.changes)}）" for v in issued)
                 body = f"{on}に発行されたのは、{listed}です。"
                 if q.has(_HOW_MANY_TIMES) or q.has(_ASKS_COUNT):
                     body = f"{on}に発行された版は{len(issued)}つです（{listed}）。"
@@ -628,6 +632,10 @@ class TableAnswerer:
                 found = of_kind
             if not found or len(found) == len(table.versions):
                 return None
+            if q.has(_words("初めて", "最初に", "はじめて", "一番最初")):
+                found = found[:1]  # 「推進体制図が初めて直された版」: the earliest of them
+            elif q.has(_words("最後に", "最近", "直近", "一番最近", "最新の")):
+                found = found[-1:]  # 「推進体制図が最後に直されたのはいつ」: the latest of them
             if q.has(_words("てない", "ていない", "されてない", "されていない", "なかった", "しなかった")):
                 # 「STEP2の表が追記されていない版」: the versions whose changes do not say it.
                 hit = {v.version for v, _ in found}

@@ -216,6 +216,11 @@ COMPUTED = [
     ("WG②とWG③の両方に入ってない課", "table:wg-members", ["どれにも参加していない課は、市民生活課", "どちらか一方だけ"], []),
     # a 2024年度 WG named by name is gone from 2025年度 even where its number is reused (WG③ is 生成AI活用 now)
     ("電話改革のWGって2025年度も続いてる？", "table:wg-status", ["いいえ。2025年度のWGにWG③（電話改革）はありません", "保留"], []),
+    # the first or last version that made a change, and the contents of the versions of a month
+    ("推進体制図が一番最近修正されたのはいつ", "table:revisions", ["第1.41版"], ["第1.2版"]),
+    ("推進体制図が初めて直された日", "table:revisions", ["第1.2版（2024年3月26日"], ["第1.3版"]),
+    ("個別業務一覧の追記された回数", "table:revisions", ["回（"], []),
+    ("2024年9月の改訂内容", "table:revisions", ["第1.3版（2024年9月30日：", "推進体制図の修正"], []),
     # a post in a body, asked as yes or no: that body's list, and where the post does sit
     ("教育長って監事会のメンバー？", "table:bodies", ["いいえ。", "挙げられていません", "スマートシティ江津推進本部"], []),
     ("参事は監事会に入っている？", "table:bodies", ["はい。"], []),
