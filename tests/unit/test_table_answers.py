@@ -312,3 +312,9 @@ def test_questions_that_only_mention_a_table_are_left_to_the_entries(plan_engine
 def test_everyday_words_reach_the_initiative(plan_engine: FaqEngine, question: str, entry_id: str) -> None:
     result = plan_engine.match(question)
     assert result.status == ANSWERED and result.entry is not None and result.entry.id == entry_id, result
+
+
+def test_outside_experts_are_the_plan_s_external_experts(plan_engine: FaqEngine) -> None:
+    """「外部の専門家」 is how staff say the plan's 外部有識者 (glossary)."""
+    result = plan_engine.match("評価のとき外部の専門家に意見をもらう？")
+    assert result.status == ANSWERED and result.entry is not None and "外部有識者" in result.entry.answer, result
