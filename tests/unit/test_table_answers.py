@@ -318,3 +318,9 @@ def test_outside_experts_are_the_plan_s_external_experts(plan_engine: FaqEngine)
     """「外部の専門家」 is how staff say the plan's 外部有識者 (glossary)."""
     result = plan_engine.match("評価のとき外部の専門家に意見をもらう？")
     assert result.status == ANSWERED and result.entry is not None and "外部有識者" in result.entry.answer, result
+
+
+def test_reviewing_the_flow_of_work_is_bpr(plan_engine: FaqEngine) -> None:
+    """「業務の流れを見直す」 is how staff describe BPR (glossary)."""
+    result = plan_engine.match("業務の流れを見直すやり方って何？")
+    assert result.status == ANSWERED and result.entry is not None and "BPR" in result.entry.answer, result
