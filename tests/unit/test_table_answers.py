@@ -324,3 +324,9 @@ def test_reviewing_the_flow_of_work_is_bpr(plan_engine: FaqEngine) -> None:
     """「業務の流れを見直す」 is how staff describe BPR (glossary)."""
     result = plan_engine.match("業務の流れを見直すやり方って何？")
     assert result.status == ANSWERED and result.entry is not None and "BPR" in result.entry.answer, result
+
+
+def test_people_from_companies_are_the_plan_s_private_sector_talent(plan_engine: FaqEngine) -> None:
+    """「企業出身の人」 is the plan's 民間人材 (glossary)."""
+    result = plan_engine.match("企業出身の人材を入れる取組みは？")
+    assert result.status == ANSWERED and result.entry is not None and "民間人材" in result.entry.answer, result
