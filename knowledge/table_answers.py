@@ -1014,12 +1014,15 @@ class TableAnswerer:
         reforms = [r for r in self.reforms.values() if f"表{r.no}" in q.text or _fold(r.name) in q.text]
         reforms = reforms or list(self.reforms.values())
         what = "備考が空欄の" if empty else "備考に記載がある"
+        # 「備考に書いてあること」: what each note says, not only which initiatives have one.
+        said = not empty and q.has(_words("書いてあること", "書かれていること", "書いてある内容", "内容", "何が書", "なんて書", "中身"))
         parts = []
         total = 0
         for reform in reforms:
             mine = [i for i in self.initiatives if i.reform == reform.no and bool(i.notes) is not empty]
             total += len(mine)
-            parts.append(f"{self._table_name(reform.no)}は{_pieces(len(mine), q)}（{'、'.join(i.name for i in mine) or 'なし'}）")
+            names = [f"{i.name}（備考：{i.notes}）" if said else i.name for i in mine]
+            parts.append(f"{self._table_name(reform.no)}は{_pieces(len(mine), q)}（{'、'.join(names) or 'なし'}）")
         body = f"{what}取組みは、{'、'.join(parts)}です。"
         if len(reforms) > 1:
             body = f"{what}取組みは合わせて{_pieces(total, q)}です。内訳は、{'、'.join(parts)}です。"
