@@ -532,6 +532,14 @@ class TableAnswerer:
             listed = " ".join(f"{circled(i + 1)}{c}" for i, c in enumerate(one.changes))
             body = f"{one.version}（{one.issued}）の改訂内容は{len(one.changes)}点です：{listed}。"
             return self._entry(REVISIONS, f"{one.version}の改訂点の数", body, table.source)
+        if table is not None and not named and q.has(_words("1つ前の版", "一つ前の版", "ひとつ前の版", "1個前の版", "最新の前の版")):
+            # 「1つ前の版は」: the version before the latest, and what the latest changed since it.
+            before, latest = table.versions[-2], table.versions[-1]
+            body = (
+                f"最新の{latest.version}（{latest.issued}）の1つ前は、{before.version}（{before.issued}：{'／'.join(before.changes)}）です。"
+                f"{latest.version}の改訂内容は{'／'.join(latest.changes)}です。"
+            )
+            return self._entry(REVISIONS, "最新の1つ前の版", body, table.source)
         if table is None or (len(named) == 1 and one is None) or q.has(_ONE_VERSION):
             return None  # 今回の改訂, a version the table lacks: an entry's question
         several = [v for name in dict.fromkeys(named) for v in table.versions if v.version == f"第{name}版"]

@@ -221,6 +221,8 @@ COMPUTED = [
     ("推進体制図が初めて直された日", "table:revisions", ["第1.2版（2024年3月26日"], ["第1.3版"]),
     ("個別業務一覧の追記された回数", "table:revisions", ["回（"], []),
     ("2024年9月の改訂内容", "table:revisions", ["第1.3版（2024年9月30日：", "推進体制図の修正"], []),
+    # the version before the latest
+    ("一つ前の版っていつのもの？", "table:revisions", ["1つ前は、第1.41版（2025年9月30日"], []),
     # what the notes say, not only which initiatives have one
     ("表③の備考に書いてある内容は全部", "table:initiatives", ["テレワークの導入（備考：システムと制度の構築）"], []),
     # a post in a body, asked as yes or no: that body's list, and where the post does sit
