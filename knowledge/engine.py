@@ -571,6 +571,7 @@ class FaqEngine:
         self._bigrams = Vocabulary(_split(arrays["bigrams"]))
         self._readings = Vocabulary(_split(arrays["readings"]))
         self._idf_w, self._idf_b, self._idf_r = arrays["idf_w"], arrays["idf_b"], arrays["idf_r"]
+        self._idf_lists = {"w": self._idf_w.tolist(), "b": self._idf_b.tolist(), "r": self._idf_r.tolist()}
         self._presence_offsets = _presence_offsets(self._words, self._bigrams)
         self._presence = Presence(
             arrays["presence_indptr"], arrays["presence_terms"], self._presence_offsets["r"] + len(self._readings.terms)
@@ -919,13 +920,13 @@ class FaqEngine:
         keep = rows >= 0
         if not keep.any():
             return None
+        ids, idf_w, unseen = self._words.ids, self._idf_lists["w"], self._unseen_idf
         idf = np.asarray(
-            [self._idf_w[self._words.ids[t]] if t in self._words.ids else self._unseen_idf for t in terms],
-            dtype=np.float32,
+            [idf_w[i] if (i := ids.get(t, -1)) >= 0 else unseen for t in terms], dtype=np.float32
         ) * np.asarray([u.weight for u in a.units], dtype=np.float32)
         vector = idf[keep] @ self.vectors.of(rows[keep])
         vector -= (vector @ self._vector_component) * self._vector_component
-        norm = float(np.linalg.norm(vector))
+        norm = float(np.sqrt(vector.dot(vector)))  # np.linalg.norm's own computation, without its checks
         return vector / norm if norm > 0 else None
 
     def _field_scores(
@@ -946,12 +947,10 @@ class FaqEngine:
         unseen = self._unseen_idf
         # Per kind of term: the ids the knowledge base knows, and every term's idf (unseen ones included,
         # so a question with words the KB lacks cannot reach a perfect score).
+        idf_lists = self._idf_lists
         queries: dict[str, _KnownTerms] = {
-            kind: _known_terms(terms, vocab.ids, idf, unseen)
-            for kind, terms, vocab, idf in (
-                ("w", words, self._words, self._idf_w), ("b", bigrams, self._bigrams, self._idf_b),
-                ("r", readings, self._readings, self._idf_r),
-            )
+            kind: _known_terms(terms, vocab.ids, idf_lists[kind], unseen)
+            for kind, terms, vocab in (("w", words, self._words), ("b", bigrams, self._bigrams), ("r", readings, self._readings))
         }
         ex_ids, ex_weights = self._expansions(rows, set(queries["w"][1]))
         n_phrases = len(self._phrase_entry_array)
@@ -961,7 +960,7 @@ class FaqEngine:
         entry_queries: list[tuple[str, list[int], np.ndarray]] = []
         for name in FIELDS:
             kind = name[1]
-            _, ids, idf_all, idf_sum = queries[kind]
+            _, ids, idf_all, idf_sum, _ = queries[kind]
             scales = [1.0] * len(ids)
             if name in ("qw", "aw") and ex_ids:
                 ids, scales = ids + ex_ids, scales + ex_weights
@@ -1138,13 +1137,11 @@ class FaqEngine:
     def _term_weights(self, terms: _KnownTerms) -> tuple[list[int], np.ndarray, np.ndarray]:
         """(ids of the terms the knowledge base knows, their idf, the idf of every term: unseen ones too), in
         float64 (the unseen idf unrounded)."""
-        found, ids, idf_all, _ = terms
-        weights = idf_all.astype(np.float64)
+        found, ids, _, _, values = terms
+        weights = np.asarray(values, dtype=np.float64)
         if len(ids) == len(found):
             return ids, weights, weights
-        known = np.asarray(found) >= 0
-        weights[~known] = self._unseen_idf
-        return ids, weights[known], weights
+        return ids, weights[[k for k, i in enumerate(found) if i >= 0]], weights
 
     @staticmethod
     def _term_coverage(terms: tuple[list[int], np.ndarray, np.ndarray], mask: np.ndarray, n: int) -> np.ndarray:
@@ -1227,17 +1224,18 @@ class FaqEngine:
     ) -> list[tuple[float, frozenset[str], list[tuple[float, frozenset[str]]]]]:
         """Per content word of the question: its weight, the tokens that count as a match (itself, its
         Sudachi synonym groups and the glossary concepts that cover it), and the same for its parts."""
-        ids, idf, unseen = self._words.ids, self._idf_w, self._unseen_idf
+        ids, idf, unseen = self._words.ids, self._idf_lists["w"], self._unseen_idf
+        forms = a.concept_forms
 
         def alternatives(term: str) -> frozenset[str]:
-            return frozenset({term, *(c for c, form in a.concept_forms if term in form)})
+            return frozenset({term, *(c for c, form in forms if term in form)}) if forms else frozenset((term,))
 
         def weight_of(tokens: frozenset[str]) -> float:
-            return max((float(idf[ids[t]]) for t in tokens if t in ids), default=unseen)
+            return max((idf[ids[t]] for t in tokens if t in ids), default=unseen)
 
         out = []
         for unit in dict.fromkeys(a.units):
-            parts = [(weight_of(alternatives(p)), alternatives(p)) for p in unit.parts]
+            parts = [(weight_of(alts), alts) for alts in map(alternatives, unit.parts)]
             term_alternatives = alternatives(unit.term) | set(unit.synonyms) | set((expansions or {}).get(unit.term, ()))
             if any(t in ids for t in term_alternatives) or not parts:
                 weight = weight_of(term_alternatives)
@@ -1272,23 +1270,18 @@ def _from_portable(
 
 
 # A question's terms of one kind as the knowledge base knows them: (the id of each term, -1 where unknown; the
-# known ids; the idf of every term in float32, the unseen idf where unknown; their sum).
-_KnownTerms = tuple[list[int], list[int], np.ndarray, np.floating]
+# known ids; the idf of every term in float32, the unseen idf where unknown; their sum; the same idf values as
+# Python floats, the unseen idf unrounded).
+_KnownTerms = tuple[list[int], list[int], np.ndarray, np.floating, list[float]]
 
 
-def _known_terms(terms: Sequence[str], vocab: dict[str, int], idf: np.ndarray, unseen: float) -> _KnownTerms:
+def _known_terms(terms: Sequence[str], vocab: dict[str, int], idf: list[float], unseen: float) -> _KnownTerms:
+    """`idf`: the kind's idf as a list (float32 values as Python floats): a list reads a value quicker than
+    numpy does, and a question has only a few dozen terms."""
     found = [vocab.get(t, -1) for t in terms]
-    ids = [i for i in found if i >= 0]
-    if len(ids) == len(found):
-        values = idf[ids] if ids else np.empty(0, dtype=np.float32)
-    else:
-        values = np.full(len(found), unseen, dtype=np.float32)
-        if ids:
-            at = np.asarray(found)
-            known = at >= 0
-            values[known] = idf[at[known]]
-    values = values.astype(np.float32, copy=False)
-    return found, ids, values, values.sum()
+    values = [idf[i] if i >= 0 else unseen for i in found]
+    idf_all = np.asarray(values, dtype=np.float32)
+    return found, [i for i in found if i >= 0], idf_all, idf_all.sum(), values
 
 
 def _fold_all(texts: Sequence[str]) -> list[str]:

@@ -51,11 +51,7 @@ class KanaWords:
     def applies(question: str, terms: Iterable[str]) -> bool:
         """Whether Sudachi read a word of the question's hiragana runs as kana (`terms`: the question's content
         words, folded): じどうてあて gives ジドウ and テアテ; ほしい, できる and ください give words in kanji or none."""
-        folded_runs = [fold_for_match(run) for run in _HIRAGANA_RUN.findall(normalize_text(question))]
-        return any(
-            len(term) >= 2 and _KATAKANA.fullmatch(term) and any(term in run for run in folded_runs)
-            for term in terms
-        ) if folded_runs else False
+        return _applies(question, tuple(terms))
 
     @staticmethod
     def folded_runs(question: str) -> list[str]:
@@ -162,6 +158,16 @@ def _add_spans(morphemes: Sequence[tuple[str, str] | None], found: dict[str, str
                 surface, reading, kanji = surface + nxt[0], reading + nxt[1], kanji or nxt[2]
             if kanji and len(reading) >= MIN_READING:
                 found.setdefault(reading, surface)
+
+
+@functools.lru_cache(maxsize=_TEXTS_KEPT)
+def _applies(question: str, terms: tuple[str, ...]) -> bool:
+    """`KanaWords.applies`, remembered for the last questions asked (people ask the same ones)."""
+    folded_runs = [fold_for_match(run) for run in _HIRAGANA_RUN.findall(normalize_text(question))]
+    return any(
+        len(term) >= 2 and _KATAKANA.fullmatch(term) and any(term in run for run in folded_runs)
+        for term in terms
+    ) if folded_runs else False
 
 
 @functools.lru_cache(maxsize=100_000)

@@ -65,8 +65,10 @@ def nfkc(text: str) -> str:
 _DASH_IN_KATAKANA = re.compile(r"(?<=[ァ-ヴ])[―‐‑–—−](?=[ァ-ヴ]|$|[^\w])")
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_text(text: str) -> str:
-    """NFKC + lower case + single spaces; the form handed to the tokenizer."""
+    """NFKC + lower case + single spaces; the form handed to the tokenizer. Remembered for the last few
+    thousand texts: a question is normalized again by each step that reads it (and people ask the same)."""
     text = nfkc(text).lower()
     text = _DASH_IN_KATAKANA.sub("ー", text.replace("\u3000", " "))
     return _SPACES.sub(" ", text).strip()
@@ -107,8 +109,10 @@ def fold_kana(text: str) -> str:
     return _LONG_VOWELS.sub("", text)
 
 
+@functools.lru_cache(maxsize=8192)
 def fold_for_match(text: str) -> str:
-    """The most folded form: for character n-grams and fuzzy comparison. Drops spaces and punctuation."""
+    """The most folded form: for character n-grams and fuzzy comparison. Drops spaces and punctuation.
+    Remembered as `normalize_text` (a question and its words are folded by several steps)."""
     text = fold_kana(normalize_text(text))
     return _NOISE.sub("", text)
 

@@ -192,8 +192,10 @@ _ACRONYM = re.compile(r"[a-z][a-z0-9\-]*[a-z0-9]")
 _LETTER_OF = re.compile(r"[a-z]{2,}の[a-z](?![a-z])|「[a-z]」")
 
 
+@functools.lru_cache(maxsize=4096)
 def asked_types(question: str) -> frozenset[Asks]:
-    """The checked types a question asks for (possibly none)."""
+    """The checked types a question asks for (possibly none). Remembered for the last few thousand texts: the
+    check reads a question's types several times, and people ask the same questions."""
     q = _plain(question)
     asks: set[Asks] = set()
     if (_PERSON_NAME.search(q) and not _THING_BEFORE_NAME.search(q)) or _WHO_HOLDS_TITLE.search(q):
@@ -298,8 +300,10 @@ def asks_whom_to_ask(question: str) -> bool:
     return not re.search(r"[一-龥]{2,}|[ァ-ヶー]{3,}|[a-z]{2,}", rest)
 
 
+@functools.lru_cache(maxsize=4096)
 def definition_topic(question: str) -> str | None:
-    """「KPIって何のこと？」 → 「KPI」: what a definition question asks about (None for other questions)."""
+    """「KPIって何のこと？」 → 「KPI」: what a definition question asks about (None for other questions).
+    Remembered as `asked_types`."""
     text = unicodedata.normalize("NFKC", question).strip().strip("「」『』\"'")
     listing = _WHAT_THERE_IS.match(text)
     if listing is not None:

@@ -135,3 +135,10 @@ def test_a_dash_typed_for_the_long_vowel_mark_inside_katakana_is_the_mark() -> N
 
     assert normalize_text("グル―プ") == "グループ" == normalize_texts(["グル‐プ"])[0]
     assert normalize_text("2022―2023") == "2022―2023"  # between digits it is not a vowel mark
+
+
+def test_remembered_folding_is_the_folding() -> None:
+    """normalize_text and fold_for_match remember their last texts: the remembered answer is the computed one."""
+    for text in ("ＤＸ推進リーダーは何人？", "がばくら ぎむ", "第1.3版　の　改訂"):
+        assert normalize_text(text) == normalize_text.__wrapped__(text)
+        assert fold_for_match(text) == fold_for_match.__wrapped__(text) == fold_for_match(text)

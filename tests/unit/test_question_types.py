@@ -360,3 +360,13 @@ def test_the_leaders_of_a_wg_are_not_the_dx_leaders(plan_engine: FaqEngine) -> N
     assert bare.status != ANSWERED or "10名" not in bare.entry.answer, bare.entry  # type: ignore[union-attr]
     named = plan_engine.match("DXリーダーの人数は？")
     assert named.status == ANSWERED and named.entry is not None and "10名程度" in named.entry.answer
+
+
+def test_remembered_question_reading_is_the_reading() -> None:
+    """asked_types and definition_topic remember their last questions (immutable answers): the same as computed."""
+    from knowledge.question_types import asked_types, definition_topic
+
+    for question in ("保育園の申込はいつまで？", "ふるさと納税って何？", "担当課の電話番号を教えて"):
+        assert asked_types(question) == asked_types.__wrapped__(question)
+        assert isinstance(asked_types(question), frozenset)
+        assert definition_topic(question) == definition_topic.__wrapped__(question)
