@@ -191,9 +191,28 @@ class FieldPostings:
         self, queries: Sequence[tuple[str, list[int], np.ndarray]], cap: int
     ) -> tuple[np.ndarray, np.ndarray]:
         """`Postings.gather` of each (field, term ids, float32 scales), concatenated in that order."""
+        return self._gather(queries, cap)[:2]
+
+    def gather_two(
+        self,
+        first: Sequence[tuple[str, list[int], np.ndarray]],
+        second: Sequence[tuple[str, list[int], np.ndarray]],
+        cap: int,
+    ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """`gather` of `first` and of `second` (say the phrasing fields and the entry fields) in one pass: the
+        two (documents, weights) are views of one concatenation."""
+        docs, weights, lengths = self._gather([*first, *second], cap)
+        terms = sum(len(ids) for _, ids, _ in first)
+        split = int(lengths[:terms].sum()) if terms else 0
+        return (docs[:split], weights[:split]), (docs[split:], weights[split:])
+
+    def _gather(
+        self, queries: Sequence[tuple[str, list[int], np.ndarray]], cap: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(documents, weights × scale, postings per term) of the queries' terms in order."""
         at = np.asarray([self._base[name] + i for name, ids, _ in queries for i in ids], dtype=np.int64)
         if not len(at):
-            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
+            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
         starts = self._indptr[at]
         lengths = np.minimum(self._indptr[at + 1] - starts, cap)
         firsts, lasts = starts.tolist(), (starts + lengths).tolist()
@@ -210,7 +229,7 @@ class FieldPostings:
         found = np.concatenate(doc_runs)
         gathered = np.concatenate(weight_runs)
         gathered *= np.repeat(np.concatenate([scales for _, _, scales in queries]).astype(np.float32), lengths)
-        return found, gathered
+        return found, gathered, lengths
 
 
 @dataclass

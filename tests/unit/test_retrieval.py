@@ -326,6 +326,12 @@ def test_field_postings_read_together_are_each_fields_postings_in_turn() -> None
     assert together[0].tolist() == np.concatenate([d for d, _ in apart]).tolist()
     assert together[1].tolist() == np.concatenate([w for _, w in apart]).tolist()
     assert FieldPostings(fields).gather([], cap=3)[0].size == 0
+    # Two groups in one pass: each group's postings, as gathered alone.
+    for cut in range(len(queries) + 1):
+        first, second = FieldPostings(fields).gather_two(queries[:cut], queries[cut:], cap=3)
+        for part, alone in ((first, queries[:cut]), (second, queries[cut:])):
+            expected = FieldPostings(fields).gather(alone, cap=3)
+            assert part[0].tolist() == expected[0].tolist() and part[1].tolist() == expected[1].tolist()
 
 
 def test_a_remembered_analysis_is_what_a_fresh_analyzer_gives(monkeypatch: pytest.MonkeyPatch) -> None:
