@@ -167,6 +167,8 @@ def _is_kana_only(folded: str) -> bool:
 
 _MAX_ABBREVIATED = 3
 _ABBREVIATIONS_KEPT = 50_000
+# Questions whose `_Query` is kept (a bound; the analyzer keeps as many analyses).
+_QUERIES_KEPT = 1024
 # Bigram sets of phrasings kept for Dice (a bound: a large FAQ's every phrasing would otherwise stay).
 _PHRASE_SETS_KEPT = 20_000
 MAX_MATCH_CHARS = 2000
@@ -611,6 +613,8 @@ class FaqEngine:
         self._by_first = {first: "\n".join(words) for first, words in by_first.items()}
         self._abbreviations: dict[str, tuple[str, ...]] = {}
         self._rows_memo: dict[str, int] = {}
+        # `_prepared` of the last questions ranked, by their analysis (the object, which the analyzer remembers).
+        self._queries: dict[int, _Query] = {}
         # `_near_words` of the vector rows met so far (bounded as the abbreviations).
         self._expansion_memo: dict[int, list[tuple[int, float]]] = {}
 
@@ -929,15 +933,12 @@ class FaqEngine:
         norm = float(np.sqrt(vector.dot(vector)))  # np.linalg.norm's own computation, without its checks
         return vector / norm if norm > 0 else None
 
-    def _field_scores(
-        self,
-        a: Analysis,
-        expansions: dict[str, tuple[str, ...]],
-        rows: np.ndarray | None,
-        exclude_phrase: int | None = None,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, _KnownTerms]] | None:
-        """(entry scores, phrasing ids hit, their scores), each field normalized to 1 = a perfect match; and the
-        question's terms of each kind as the knowledge base knows them (`_known_terms`)."""
+    def _field_query(
+        self, a: Analysis, expansions: dict[str, tuple[str, ...]], rows: np.ndarray | None
+    ) -> _FieldQuery | None:
+        """What `_field_scores` reads of the postings for the question: (the phrasing fields' and the entry fields'
+        (field, term ids, scales), the question's terms of each kind as the knowledge base knows them); None for
+        a question with no words and no bigrams."""
         words = list(dict.fromkeys([*a.word_terms, *(w for found in expansions.values() for w in found)]))
         bigrams = list(dict.fromkeys(a.bigrams))
         readings = list(dict.fromkeys(a.reading_bigrams))
@@ -953,8 +954,6 @@ class FaqEngine:
             for kind, terms, vocab in (("w", words, self._words), ("b", bigrams, self._bigrams), ("r", readings, self._readings))
         }
         ex_ids, ex_weights = self._expansions(rows, set(queries["w"][1]))
-        n_phrases = len(self._phrase_entry_array)
-        n = len(self.entries)
         # (field, term ids, scales) of each field the question reads, phrasing fields first.
         phrase_queries: list[tuple[str, list[int], np.ndarray]] = []
         entry_queries: list[tuple[str, list[int], np.ndarray]] = []
@@ -974,6 +973,15 @@ class FaqEngine:
             )
             query = (name, ids, scales)
             (phrase_queries if name in PHRASING_FIELDS else entry_queries).append(query)
+        return phrase_queries, entry_queries, queries
+
+    def _field_scores(
+        self, field_query: _FieldQuery, exclude_phrase: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(entry scores, phrasing ids hit, their scores), each field normalized to 1 = a perfect match."""
+        phrase_queries, entry_queries, _ = field_query
+        n_phrases = len(self._phrase_entry_array)
+        n = len(self.entries)
         best: np.ndarray | None = None
         hit_phrases: np.ndarray = np.empty(0, dtype=np.int64)
         phrase_scores: np.ndarray = np.empty(0)
@@ -998,27 +1006,24 @@ class FaqEngine:
             best = np.zeros(n, dtype=np.float64)
         if entry_queries:
             best += np.bincount(entry_docs, weights=entry_weights, minlength=n)
-        return best, hit_phrases, phrase_scores, queries
+        return best, hit_phrases, phrase_scores
 
     def _rank(
         self, a: Analysis, exclude_phrase: int | None = None, depth: int = 0
     ) -> list[tuple[int, float, Features]]:
         """The best candidates, scored with every feature: at least `rerank_depth`, or `depth` if more, of the
         `feature_depth` best by BM25 and cosine."""
-        expansions = {u.term: self._abbreviated(u.term) for u in a.units}
-        # Vector rows of the content words: for the expansion and for the question's mean vector.
-        rows = self._vector_rows([u.term for u in a.units]) if self.vectors is not None else None
-        scored = self._field_scores(a, expansions, rows, exclude_phrase)
-        if scored is None:
+        query = self._prepared(a)
+        if query.fields is None:
             return []
-        best, phrases, phrase_scores, terms = scored
+        best, phrases, phrase_scores = self._field_scores(query.fields, exclude_phrase)
         # Scores are sums of positive weights: > 0 is a hit (and numpy finds it several times faster than != 0).
         hit = np.flatnonzero(best > 0)
         if len(hit) == 0:
             return []
         short = _shortlist(hit, best[hit])
         cosines = np.zeros(len(short), dtype=np.float64)
-        query_vector = self._query_vector(a, rows)
+        query_vector = query.vector
         if query_vector is not None and self._entry_vectors is not None:
             cosines = np.maximum(self._entry_vectors[short] @ query_vector, 0.0).astype(np.float64)
         mixed = best[short] + COSINE_MIX * cosines
@@ -1029,25 +1034,34 @@ class FaqEngine:
             self._closest_phrasings(top, phrases, self._phrase_entry_array[phrases], phrase_scores)
             if len(phrases) else {}
         )
-        return self._score_candidates(
-            a, expansions, top, best[top], top_cosines, closest, keep=max(self.rerank_depth, depth), terms=terms
-        )
+        return self._score_candidates(query, top, best[top], top_cosines, closest, keep=max(self.rerank_depth, depth))
 
-    def _score_candidates(
-        self,
-        a: Analysis,
-        expansions: dict[str, tuple[str, ...]],
-        top: np.ndarray,
-        retrieval: np.ndarray,
-        cosines: np.ndarray,
-        closest: dict[int, list[int]],
-        keep: int,
-        terms: dict[str, _KnownTerms],
-    ) -> list[tuple[int, float, Features]]:
-        """Every feature of every candidate, computed column by column (numpy, rapidfuzz cdist); the `keep`
-        best, best first. `terms`: the question's bigrams and readings as `_field_scores` looked them up."""
+    def _prepared(self, a: Analysis) -> _Query:
+        """What ranking needs of the question alone (`_Query`), made once per analysis: the analyzer remembers
+        the analyses of the last questions, and people ask the same questions. The ranking itself (postings,
+        candidates, their features) is done for every question asked."""
+        memo = self._queries
+        known = memo.get(id(a))
+        if known is not None and known.analysis is a:
+            return known
+        expansions = {u.term: self._abbreviated(u.term) for u in a.units}
+        # Vector rows of the content words: for the expansion and for the question's mean vector.
+        rows = self._vector_rows([u.term for u in a.units]) if self.vectors is not None else None
+        fields = self._field_query(a, expansions, rows)
+        query = _Query(
+            a, fields, self._query_vector(a, rows) if fields is not None else None,
+            self._candidate_query(a, expansions, fields[2]) if fields is not None else None,
+        )
+        if len(memo) >= _QUERIES_KEPT:
+            memo.clear()
+        memo[id(a)] = query
+        return query
+
+    def _candidate_query(
+        self, a: Analysis, expansions: dict[str, tuple[str, ...]], terms: dict[str, _KnownTerms]
+    ) -> _CandidateQuery:
+        """What `_score_candidates` needs of the question alone (`terms`: as `_field_query` looked them up)."""
         words_vocab = self._words.ids
-        bigrams = list(dict.fromkeys(a.bigrams))
         units = self._coverage_units(a, expansions)
         total_w = sum(weight for weight, _, _ in units) or 1.0
         # How much of the question the knowledge base knows at all: words it has never seen (有給,
@@ -1066,9 +1080,31 @@ class FaqEngine:
         bigram_terms = self._term_weights(terms["b"])
         reading_terms = self._term_weights(terms["r"])
         offsets = self._presence_offsets
-        mask = self._presence.contains(
-            [*needed, *(i + offsets["b"] for i in bigram_terms[0]), *(i + offsets["r"] for i in reading_terms[0])], top
+        presence_terms = [
+            *needed, *(i + offsets["b"] for i in bigram_terms[0]), *(i + offsets["r"] for i in reading_terms[0])
+        ]
+        query_tokens = " ".join(sorted({*a.word_terms, *(w for f in expansions.values() for w in f)}))
+        return _CandidateQuery(
+            units, total_w, known, numbers, needed, bigram_terms, reading_terms, presence_terms, query_tokens,
+            frozenset(dict.fromkeys(a.bigrams)),
         )
+
+    def _score_candidates(
+        self,
+        query: _Query,
+        top: np.ndarray,
+        retrieval: np.ndarray,
+        cosines: np.ndarray,
+        closest: dict[int, list[int]],
+        keep: int,
+    ) -> list[tuple[int, float, Features]]:
+        """Every feature of every candidate, computed column by column (numpy, rapidfuzz cdist); the `keep`
+        best, best first."""
+        a, q = query.analysis, query.candidates
+        assert q is not None
+        units, total_w, known, numbers, needed = q.units, q.total_w, q.known, q.numbers, q.needed
+        bigram_terms, reading_terms = q.bigram_terms, q.reading_terms
+        mask = self._presence.contains(q.presence_terms, top)
         bigram_rows = len(needed) + len(bigram_terms[0])
         word_cov = self._coverage(units, numbers, top, needed, mask[: len(needed)])
         word_coverage = word_cov[0] / total_w if units else np.zeros(len(top))
@@ -1086,12 +1122,12 @@ class FaqEngine:
             phrases = [closest.get(e) or entry_phrases[e][:_PHRASINGS_COMPARED] for e in top_ids]
             flat = [p for group in phrases for p in group]
         one_each = len(flat) == len(top_ids)
-        query_tokens = " ".join(sorted({*a.word_terms, *(w for f in expansions.values() for w in f)}))
+        query_tokens = q.query_tokens
         ratio = cdist([a.folded], [self._phrase_folded[p] for p in flat], scorer=fuzz.ratio)[0]
         if query_tokens:
             tokens = cdist([query_tokens], [self._phrase_tokens[p] for p in flat], scorer=fuzz.ratio)[0]
             ratio = np.maximum(ratio, tokens)
-        query_bigrams = frozenset(bigrams)
+        query_bigrams = q.query_bigrams
         # Dice on bigram sets is symmetric: a phrasing that says much more than the question
         # (DX推進リーダーの選び方 for DX推進リーダーは何人) loses to one that says just as much.
         dice_each = np.zeros(len(flat))
@@ -1280,6 +1316,39 @@ def _from_portable(
 # known ids; the idf of every term in float32, the unseen idf where unknown; their sum; the same idf values as
 # Python floats, the unseen idf unrounded).
 _KnownTerms = tuple[list[int], list[int], np.ndarray, np.floating, list[float]]
+
+
+# What `_field_scores` reads for a question: the phrasing fields' and the entry fields' (field, term ids, scales),
+# and the question's terms of each kind as the knowledge base knows them.
+_FieldQuery = tuple[
+    list[tuple[str, list[int], np.ndarray]], list[tuple[str, list[int], np.ndarray]], dict[str, _KnownTerms]
+]
+
+
+@dataclass(slots=True)
+class _CandidateQuery:
+    """What `_score_candidates` reads of the question alone (see there)."""
+
+    units: list[tuple[float, frozenset[str], list[tuple[float, frozenset[str]]]]]
+    total_w: float
+    known: float
+    numbers: list[str]
+    needed: list[int]
+    bigram_terms: tuple[list[int], np.ndarray, np.ndarray]
+    reading_terms: tuple[list[int], np.ndarray, np.ndarray]
+    presence_terms: list[int]
+    query_tokens: str
+    query_bigrams: frozenset[str]
+
+
+@dataclass(slots=True)
+class _Query:
+    """A question's analysis in the knowledge base's terms (`FaqEngine._prepared`): read only."""
+
+    analysis: Analysis
+    fields: _FieldQuery | None  # None: nothing to look up
+    vector: np.ndarray | None
+    candidates: _CandidateQuery | None
 
 
 def _known_terms(terms: Sequence[str], vocab: dict[str, int], idf: list[float], unseen: float) -> _KnownTerms:

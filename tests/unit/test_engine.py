@@ -232,3 +232,28 @@ def test_phrase_bigram_sets_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None
     assert engine.match(question).candidates == expected  # the full sets were dropped, made again the same
     assert "stale" not in engine._phrase_bigram_sets
     assert set(engine._phrase_bigram_sets) <= set(range(len(SINGLE.entries)))
+
+
+def test_prepared_question_is_remembered_per_analysis() -> None:
+    engine = FaqEngine(SINGLE, vectors=True)
+    analysis = engine.analyzer.analyze("マイナンバーカード なくした")
+    first = engine._rank(analysis)
+    prepared = engine._queries[id(analysis)]
+    assert prepared.analysis is analysis and engine._prepared(analysis) is prepared
+    engine._queries.clear()
+    again = engine._rank(analysis)  # made again: the same ranking
+    assert [(i, p) for i, p, _ in again] == [(i, p) for i, p, _ in first]
+    # An entry left by another analysis under the same key is not taken for this one.
+    other = engine.analyzer.analyze("生活保護の相談")
+    engine._queries[id(other)] = engine._queries[id(analysis)]
+    assert engine._prepared(other).analysis is other
+
+
+def test_prepared_questions_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import knowledge.engine as engine_module
+
+    engine = FaqEngine(SINGLE)
+    monkeypatch.setattr(engine_module, "_QUERIES_KEPT", 2)
+    for question in ("住民票の写し", "市税 カード", "生活保護 相談", "マイナ なくした"):
+        engine.match(question)
+    assert len(engine._queries) <= 2
