@@ -35,10 +35,10 @@ CITY_HELD_OUT_TOP3 = 0.82
 
 # The blind plan set v2 (tests/eval/plan_v2/README.md). Floors at what the sealed set measured when they were
 # set (its 実行記録); raise them when a kept change does better, never lower them. Only aggregates are shown.
-SEALED_ANSWERED_RIGHT = 273 / 290
-SEALED_ANSWERED_WRONG_AT_MOST = 8 / 290
+SEALED_ANSWERED_RIGHT = 275 / 290
+SEALED_ANSWERED_WRONG_AT_MOST = 7 / 290
 SEALED_OUT_OF_SCOPE_NOT_ANSWERED = 65 / 68
-SEALED_FIRST_DAY_RIGHT = 37
+SEALED_FIRST_DAY_RIGHT = 38
 # The tuning half (dev.jsonl), measured 175/182 right, 0 wrong, 43/44 out of scope not answered, 24/24 first-day.
 DEV_ANSWERED_RIGHT = 175 / 182
 DEV_ANSWERED_WRONG_AT_MOST = 0
