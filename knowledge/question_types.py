@@ -53,6 +53,7 @@ class Asks(Enum):
     LIST = "list"  # 全部挙げて: every item, which an answer saying the plan does not list them cannot give
     INITIATIVE = "initiative"  # 災害の時の取組みは: one of the plan's initiatives, which the answer must name
     YEAR = "year"  # 2025年12月に何があった: an answer about that year, not another one
+    CONTENTS = "contents"  # 次期DX推進計画の中身は: what a document holds, which an answer pointing elsewhere lacks
     UNKNOWN_TERM = "unknown_term"  # 参加病院: a thing the knowledge base never mentions
 
 
@@ -91,6 +92,8 @@ _COUNT = _any(
 _VALUE = _any(r"目標値|数値は|何%|何パーセント|何割|達成率|割合|普及率|交付率|利用率|進捗率|進み具合|進捗状況は")
 _PROGRESS = _any(r"進捗|進み具合|どこまで進|実績|成果(は|って|[?？]|$)|効果は|効果って|どれくらい(減|増)|削減(量|効果)|達成状況|達成率")
 _DAY = _any(r"開催日|日程|日時|何日|何月|何曜|日付|開催予定|次回|完了日|開始日|実施日|導入日|締切日|期日|公開日|リリース日|稼働日|運用開始日")
+# A day of the month, not only the month: 「何日に」「開催日」「日付」.
+_DAY_OF_MONTH = re.compile(r"(?<!週)何日(?!間)|(開催|完了|開始|実施|導入|締切|公開|リリース|稼働|発行|設置|成立)日|日付|日にち|期日")
 # 「進捗状況はどこ（に載っている）」 asks where a figure is written, not the figure.
 _WHERE_WRITTEN = re.compile(r"(進捗状況|進み具合|目標値|数値)(は|って|が)?(どこ|どの章|どこに|何に載)")
 # 「進捗はどう確認する」 asks how progress is checked, not how far things have come.
@@ -177,6 +180,11 @@ _HOW_TO = _any(r"作り方|使い方|設定方法|設定の仕方|やり方|手�
 _NAMED_PROCEDURE = re.compile(r"申請方法|申込方法|申し込み方法|登録方法|ログイン|インストール|操作方法|設定方法")
 # A phrasing that asks how (not one that names a method: 「設定方法を習得するのはなぜ」).
 _HOW_PHRASING = re.compile(r"どう|どのよう|やり方|手順|進め方|仕方|流れ|方法(は|を教え|って|[?？]|$)")
+# 「ロジックモデルの中身は」「次期計画には何が書かれる」: what a document or a thing holds.
+_CONTENTS = _any(
+    r"中身|内容(は|って|を教え|が知りたい|[?？]|$)|どんな内容|どういう内容|"
+    r"(何|なに|どんなこと|どういうこと)が(書|載|記載|盛り込|含ま)"
+)
 _LIST = _any(r"全部|ぜんぶ|すべて|全て|一覧|挙げて|あげて|列挙|リストアップ|個々の|それぞれの名|具体的にどの|具体的にどれ|どれとどれ|内訳|どれが含まれ|何が含まれ")
 _WHO = _any(r"誰(?!一人|ひとり|でも|にとって|も)|だれ(?!ひとり|でも)|どなた|どの人")
 _PLACE = _any(r"場所|会場|開催地|どこで(開催|や|行|する|して|し|実施|使|利用)|所在地|どの窓口|どこの窓口")
@@ -237,6 +245,8 @@ def asked_types(question: str) -> frozenset[Asks]:
         asks.add(Asks.REASON)
     if _LIST.search(q):
         asks.add(Asks.LIST)
+    if _CONTENTS.search(q):
+        asks.add(Asks.CONTENTS)
     if _HOW_TO.search(q) and not re.search(r"目的|ねらい|狙い|習得|学ぶ|覚える|なぜ|なんで|理由", q):
         asks.add(Asks.HOW_TO)  # 「設定方法を習得する目的」 names a method, it does not ask for one
     if _NEXT.search(q) and (asks & {Asks.WHEN, Asks.SINCE, Asks.UNTIL} or "開催" in q):
@@ -450,7 +460,11 @@ _LACKED_WORDS = {
     Asks.PRODUCT: re.compile(r"システム名|製品|サービス名|名称"),
     Asks.COUNT: re.compile(r"人数|件数|の数|頻度|回数"),
     Asks.LIST: re.compile(r"個々|それぞれ|名称|一覧|内訳"),
+    Asks.CONTENTS: re.compile(r"内容|中身|詳細|個々|それぞれ|名称"),
 }
+# An answer that says a thing's contents are in another document (別ファイル「ロジックモデル」, the 構想) does not
+# give them.
+_HELD_ELSEWHERE = re.compile(r"別ファイル|構想に記載")
 
 def says_lacking(asks: Asks, entry: FaqEntry, question: str = "") -> bool:
     """The answer itself says the plan does not give what `asks` wants: of what the question names, when a
@@ -489,6 +503,8 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
         return any(_HOW_PHRASING.search(_plain(p)) for p in entry.phrasings) if entry.phrasings else True
     if asks is Asks.LIST:
         return True  # any answer on the topic lists what the plan lists, unless it says the plan does not
+    if asks is Asks.CONTENTS:
+        return not _HELD_ELSEWHERE.search(answer)
     if asks is Asks.WHO:
         # Who a thing is may be a person, a position, a body or 「市民」; an answer that names none of them
         # (「ロジックモデルは…一覧として理解するために作成したもの」 for 「誰が作った」) cannot fill it.
@@ -537,6 +553,9 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
     if asks is Asks.PROGRESS:
         return bool(re.search(r"\d+(\.\d+)?\s*(%|パーセント|割)|実績|進捗状況|達成度", answer))
     if asks is Asks.DAY:
+        # 「デジタル庁は何日に設置された」 asks the day of the month: 「2021年9月」 gives only the month.
+        if _DAY_OF_MONTH.search(_plain(question)):
+            return _said_of_topic(r"\d+\s*日|曜日|毎月|毎週", entry, question, analyzer)
         return _said_of_topic(r"\d+\s*(月|日)|曜日|毎月|毎週", entry, question, analyzer)
     if asks is Asks.WHEN:
         return bool(_DATE.search(answer))
@@ -701,6 +720,7 @@ def missing_statement(asks: Asks, question: str, source_name: str = "計画") ->
         Asks.POSITION: f"{_position(q)}が誰か",
         Asks.WHO: f"{_who_of(q)}が誰か",
         Asks.LIST: "その一つ一つ（一覧）",
+        Asks.CONTENTS: "その中身（内容）",
         Asks.HOW_TO: "具体的な方法や手順",
         Asks.REASON: "その理由",
         Asks.NEXT: "次の予定（日程）",
@@ -877,7 +897,10 @@ class QuestionTypeCheck:
             if self._fits(asks, result.entry, question):
                 return result
             best = result.candidates[0].score
-            for candidate, entry in entries[1:]:
+            # What a document holds is told by the entry on that document: when it points elsewhere, another
+            # entry on the topic (how the ロジックモデル is revised) does not say it either.
+            held_elsewhere = Asks.CONTENTS in asks and not fills(Asks.CONTENTS, result.entry, question, self.analyzer)
+            for candidate, entry in [] if held_elsewhere else entries[1:]:
                 if (
                     entry is not None
                     and candidate.score >= CLOSE_ENOUGH * best
@@ -919,7 +942,13 @@ class QuestionTypeCheck:
             if unfilled is Asks.UNKNOWN_TERM
             else missing_statement(unfilled, question, self.source_name)
         )
-        note = statement + topic_summary(closest, question, self.analyzer)
+        elsewhere = [s for s in top.answer.split("。") if _HELD_ELSEWHERE.search(_plain(s))] if unfilled is Asks.CONTENTS else []
+        if elsewhere:
+            # Where the contents are is what the plan does say: 「内容は別ファイル「ロジックモデル」にまとめられています」.
+            summary = f"{elsewhere[0].strip()}（{top.source}）" if top.source else f"{elsewhere[0].strip()}。"
+        else:
+            summary = topic_summary(closest, question, self.analyzer)
+        note = statement + summary
         return replace(result, status=NO_ANSWER, entry=None, note=note, asked=asks)
 
     def _to_a_role(self, question: str, result: MatchResult) -> MatchResult:
@@ -958,7 +987,7 @@ class QuestionTypeCheck:
 
         if not self.notes or result.score < RESCUE_FLOOR or self.unknown_terms(question):
             return result
-        asks = asked_types(question) - {Asks.LIST, Asks.INITIATIVE, Asks.YEAR}
+        asks = asked_types(question) - {Asks.LIST, Asks.INITIATIVE, Asks.YEAR, Asks.CONTENTS}
         if not asks:
             return result
         fitting = [

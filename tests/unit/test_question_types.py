@@ -72,6 +72,11 @@ ASKED = [
     ("WG②は何課", {Asks.COUNT}),
     ("推進本部の顧問って誰？", {Asks.PERSON_NAME}),  # who holds a title: a name
     ("基幹系20業務は具体的にどれ？", {Asks.LIST}),
+    # what a thing holds; 「改訂内容」 too (the revision entries say it)
+    ("ロジックモデルの中身を教えて", {Asks.CONTENTS}),
+    ("次の計画には何が書かれるの", {Asks.CONTENTS}),
+    ("第1.1版の改訂内容は？", {Asks.CONTENTS}),
+    ("取組みの内容確認の方法", set()),
 ]
 
 
@@ -112,6 +117,14 @@ def _entry(answer: str) -> FaqEntry:
         (Asks.WHO, "CDO補佐官は推進本部のメンバーです。CDO補佐官に誰が就くかは記載されていません。", "誰", False),
         (Asks.WHEN, "イベント開催と記載されています。開催時期や内容などの詳細は書かれていません。", "いつ", False),
         (Asks.WHEN, "2024年度に実施しました。備考欄には記載がありません。", "いつ", True),
+        # contents in another document, or said to be missing, are not given
+        (Asks.CONTENTS, "内容は別ファイル「資料A」にまとめられています。", "資料Aの中身", False),
+        (Asks.CONTENTS, "来年度に策定します。その計画の内容は書かれていません。", "計画の中身", False),
+        (Asks.CONTENTS, "市議会資料のペーパーレス化、電子決裁、文書管理です。", "ペーパーレス化の中身", True),
+        # a day of the month is not given by a month
+        (Asks.DAY, "庁は2021年9月に設置されました。", "庁は何日に設置", False),
+        (Asks.DAY, "庁は2021年9月1日に設置されました。", "庁は何日に設置", True),
+        (Asks.DAY, "庁は2021年9月に設置されました。", "庁は何月に設置", True),
     ],
 )
 def test_whether_an_answer_fills_it(plan_engine: FaqEngine, asks: Asks, answer: str, question: str, expected: bool) -> None:
@@ -133,6 +146,8 @@ def test_a_person_name_and_a_product_are_told_by_their_part_of_speech(plan_engin
         ("生成AIはどのサービスを使っている？", "計画には利用するサービスや製品の名前は書かれていません。", "生成AI"),
         ("CDOって何の略？", "計画にはCDOの正式名称（略さない言い方）は書かれていません。", "市長"),
         ("救急医療ICTネットワークの参加病院は？", "計画には「病院」についての記載はありません。", "救急医療ICTネットワーク"),
+        # where the contents are is what the plan says of them
+        ("ロジックモデルの中身を教えて", "計画にはその中身（内容）は書かれていません。", "別ファイル「ロジックモデル」"),
     ],
 )
 def test_a_topic_the_plan_covers_without_what_is_asked_gets_a_plain_statement(
@@ -182,7 +197,9 @@ def test_basic_questions_get_the_basic_answer(plan_engine: FaqEngine, question: 
      "構想担当課はどこ", "BPRの担当課は",
      "課はぜんぶで何課ある",
      # what an earlier version meant to do is not the next revision now; a cost of living figure the plan lacks
-     "このプランの次の改訂時期", "江津市の職員数"],  # 3つの改革 counts no 課  # naming the body asked, or BPR's departments, is not who is in charge
+     "このプランの次の改訂時期", "江津市の職員数",
+     # the contents of documents the plan only names; a day where the plan gives a month
+     "次期DX推進計画の中身は？", "ロジックモデルの中身を教えて", "デジタル庁は何日に設置された？"],  # 3つの改革 counts no 課  # naming the body asked, or BPR's departments, is not who is in charge
 )
 def test_traps_on_plan_topics_are_not_answered(plan_engine: FaqEngine, question: str) -> None:
     result = plan_engine.match(question)
