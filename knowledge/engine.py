@@ -74,6 +74,7 @@ from knowledge.retrieval import (
     FieldPostings,
     GrowingVocabulary,
     Postings,
+    PreparedGather,
     Presence,
     Vocabulary,
     bm25_idf,
@@ -937,8 +938,8 @@ class FaqEngine:
         self, a: Analysis, expansions: dict[str, tuple[str, ...]], rows: np.ndarray | None
     ) -> _FieldQuery | None:
         """What `_field_scores` reads of the postings for the question: (the phrasing fields' and the entry fields'
-        (field, term ids, scales), the question's terms of each kind as the knowledge base knows them); None for
-        a question with no words and no bigrams."""
+        (field, term ids, scales), the question's terms of each kind as the knowledge base knows them, where their
+        postings are); None for a question with no words and no bigrams."""
         words = list(dict.fromkeys([*a.word_terms, *(w for found in expansions.values() for w in found)]))
         bigrams = list(dict.fromkeys(a.bigrams))
         readings = list(dict.fromkeys(a.reading_bigrams))
@@ -973,21 +974,23 @@ class FaqEngine:
             )
             query = (name, ids, scales)
             (phrase_queries if name in PHRASING_FIELDS else entry_queries).append(query)
-        return phrase_queries, entry_queries, queries
+        # Where each term's postings run starts and ends: the same for every asking of the question.
+        prepared = self._field_postings.prepare_two(phrase_queries, entry_queries, POSTINGS_CAP)
+        return phrase_queries, entry_queries, queries, prepared
 
     def _field_scores(
         self, field_query: _FieldQuery, exclude_phrase: int | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(entry scores, phrasing ids hit, their scores), each field normalized to 1 = a perfect match."""
-        phrase_queries, entry_queries, _ = field_query
+        phrase_queries, entry_queries, _, _ = field_query
         n_phrases = len(self._phrase_entry_array)
         n = len(self.entries)
         best: np.ndarray | None = None
         hit_phrases: np.ndarray = np.empty(0, dtype=np.int64)
         phrase_scores: np.ndarray = np.empty(0)
         # Both kinds of fields' postings in one gather (each numpy call costs more than the postings it moves).
-        (phrase_docs, phrase_weights), (entry_docs, entry_weights) = self._field_postings.gather_two(
-            phrase_queries, entry_queries, POSTINGS_CAP
+        (phrase_docs, phrase_weights), (entry_docs, entry_weights) = self._field_postings.gather_prepared(
+            field_query[3]
         )
         if phrase_queries:
             sums = np.bincount(phrase_docs, weights=phrase_weights, minlength=n_phrases)
@@ -1086,7 +1089,7 @@ class FaqEngine:
         query_tokens = " ".join(sorted({*a.word_terms, *(w for f in expansions.values() for w in f)}))
         return _CandidateQuery(
             units, total_w, known, numbers, needed, bigram_terms, reading_terms, presence_terms, query_tokens,
-            frozenset(dict.fromkeys(a.bigrams)),
+            frozenset(dict.fromkeys(a.bigrams)), self._coverage_plan(units, numbers, needed),
         )
 
     def _score_candidates(
@@ -1106,7 +1109,7 @@ class FaqEngine:
         bigram_terms, reading_terms = q.bigram_terms, q.reading_terms
         mask = self._presence.contains(q.presence_terms, top)
         bigram_rows = len(needed) + len(bigram_terms[0])
-        word_cov = self._coverage(units, numbers, top, needed, mask[: len(needed)])
+        word_cov = self._coverage(q.coverage, len(top), mask[: len(needed)])
         word_coverage = word_cov[0] / total_w if units else np.zeros(len(top))
         number_coverage = word_cov[1] if numbers else np.ones(len(top))
         uncovered = word_cov[2]
@@ -1123,9 +1126,9 @@ class FaqEngine:
             flat = [p for group in phrases for p in group]
         one_each = len(flat) == len(top_ids)
         query_tokens = q.query_tokens
-        ratio = cdist([a.folded], [self._phrase_folded[p] for p in flat], scorer=fuzz.ratio)[0]
+        ratio = cdist([a.folded], list(map(self._phrase_folded.__getitem__, flat)), scorer=fuzz.ratio)[0]
         if query_tokens:
-            tokens = cdist([query_tokens], [self._phrase_tokens[p] for p in flat], scorer=fuzz.ratio)[0]
+            tokens = cdist([query_tokens], list(map(self._phrase_tokens.__getitem__, flat)), scorer=fuzz.ratio)[0]
             ratio = np.maximum(ratio, tokens)
         query_bigrams = q.query_bigrams
         # Dice on bigram sets is symmetric: a phrasing that says much more than the question
@@ -1136,15 +1139,13 @@ class FaqEngine:
             if len(cache) >= _PHRASE_SETS_KEPT:
                 cache.clear()
             asked = len(query_bigrams)
-            values = []
-            for p in flat:
-                phrase_bigrams = cache.get(p)
-                if phrase_bigrams is None:
-                    phrase_bigrams = cache[p] = _bigram_set(self._phrase_folded[p])
-                values.append(
-                    2 * len(phrase_bigrams & query_bigrams) / (len(phrase_bigrams) + asked) if phrase_bigrams else 0.0
-                )
-            dice_each = np.asarray(values, dtype=np.float64)
+            get = cache.get
+            # (An empty set, of a phrasing with no bigram, is made again each time: there are next to none.)
+            sets = [get(p) or self._phrase_bigram_set(p) for p in flat]
+            dice_each = np.asarray(
+                [2 * len(phrase & query_bigrams) / (len(phrase) + asked) if phrase else 0.0 for phrase in sets],
+                dtype=np.float64,
+            )
         if one_each:
             fuzzy, dice = ratio / 100.0, dice_each
         else:
@@ -1160,7 +1161,9 @@ class FaqEngine:
         ], dtype=np.float64).T)
         ranking = self.ranking_weights()
         weights = self._ranking_vector(ranking)
-        z = np.clip(ranking.get("bias", 0.0) + matrix @ weights, -30.0, 30.0)
+        z = ranking.get("bias", 0.0) + matrix @ weights
+        # np.clip's values, without its Python wrappers (a few microseconds of a question's few hundred).
+        np.minimum(np.maximum(z, -30.0, out=z), 30.0, out=z)
         probabilities = 1.0 / (1.0 + np.exp(-z))
         # Best first (ties in the order scored), and only the `keep` best become Features.
         order = np.argsort(-probabilities, kind="stable")[:keep]
@@ -1176,6 +1179,11 @@ class FaqEngine:
             ))
             for entry, (probability, r, w, b, rc, f, d, nc, c, u) in zip(top[order].tolist(), rows, strict=True)
         ]
+
+    def _phrase_bigram_set(self, phrase: int) -> frozenset[str]:
+        """The bigram set of a phrasing (Dice), remembered (`_phrase_bigram_sets`)."""
+        made = self._phrase_bigram_sets[phrase] = _bigram_set(self._phrase_folded[phrase])
+        return made
 
     def _term_weights(self, terms: _KnownTerms) -> tuple[list[int], np.ndarray, np.ndarray]:
         """(ids of the terms the knowledge base knows, their idf, the idf of every term: unseen ones too), in
@@ -1196,22 +1204,17 @@ class FaqEngine:
         covered = known_weights @ mask if known_ids else np.zeros(n)
         return covered / weights.sum()
 
-    def _coverage(
+    def _coverage_plan(
         self,
         units: list[tuple[float, frozenset[str], list[tuple[float, frozenset[str]]]]],
         numbers: list[str],
-        top: np.ndarray,
         needed: list[int],
-        mask: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(idf mass of the question's content words each candidate covers: a word, else its parts;
-        share of the question's numbers each candidate has; the heaviest word it misses, relative).
-        `needed`: the word ids of the units (sorted), `mask` whether each candidate has each."""
+    ) -> _CoveragePlan:
+        """What `_coverage` reads of the question alone: its groups of tokens (a unit's alternatives, then each
+        part's, then each number) as rows of the presence mask (`needed`: the word ids of the units, sorted),
+        and the weights that combine them."""
         vocab = self._words.ids
         row = {term_id: i for i, term_id in enumerate(needed)}
-        empty = np.zeros(len(top), dtype=bool)
-        # Whether each candidate has any token of each group (a unit's alternatives, a part's, a number): the
-        # groups' rows of `mask` OR-ed together in one numpy call, not one call per group.
         groups: list[Iterable[str]] = [alternatives for _, alternatives, _ in units]
         groups += [alts for _, _, parts in units for _, alts in parts]
         groups += [(t,) for t in numbers]
@@ -1224,28 +1227,55 @@ class FaqEngine:
                 filled.append(g)
                 starts.append(len(flat))
                 flat.extend(rows)
-        has: list[np.ndarray] = [empty] * len(groups)
-        if flat:
-            for g, found in zip(filled, np.logical_or.reduceat(mask[flat], starts, axis=0), strict=True):
-                has[g] = found
-        covered = np.zeros(len(top))
-        missing = np.zeros(len(top))
-        heaviest = max((weight for weight, _, _ in units), default=0.0) or 1.0
+        # The parts of the units, column by column (a unit's first part, its second…): the group of each (the
+        # row after the last group, never filled, where a unit has fewer parts) and its weight (0 there).
+        widest = max((len(parts) for _, _, parts in units), default=0)
+        part_groups: list[list[int]] = [[len(groups)] * len(units) for _ in range(widest)]
+        part_weights: list[list[float]] = [[0.0] * len(units) for _ in range(widest)]
         next_part = len(units)
-        for k, (weight, _, parts) in enumerate(units):
-            whole = has[k]
-            if parts:
-                total = sum(w for w, _ in parts) or 1.0
-                share = np.where(
-                    whole, 1.0, sum(w * has[next_part + j] for j, (w, _) in enumerate(parts)) / total
-                )
-                next_part += len(parts)
-            else:
-                share = whole.astype(float)
-            covered += weight * share
-            missing = np.maximum(missing, weight * (1.0 - share) / heaviest)
-        number_share = sum(found.astype(float) for found in has[next_part:]) / len(numbers) if numbers else empty
-        return covered, np.asarray(number_share, dtype=float), missing
+        for k, (_, _, parts) in enumerate(units):
+            for j, (w, _) in enumerate(parts):
+                part_groups[j][k] = next_part + j
+                part_weights[j][k] = w
+            next_part += len(parts)
+        return _CoveragePlan(
+            flat, starts, filled, len(groups),
+            np.asarray([weight for weight, _, _ in units], dtype=np.float64),
+            np.asarray([bool(parts) for _, _, parts in units]),
+            np.asarray([(sum(w for w, _ in parts) or 1.0) if parts else 1.0 for _, _, parts in units]),
+            [np.asarray(g, dtype=np.intp) for g in part_groups],
+            [np.asarray(w, dtype=np.float64)[:, None] for w in part_weights],
+            max((weight for weight, _, _ in units), default=0.0) or 1.0,
+            next_part,
+        )
+
+    @staticmethod
+    def _coverage(plan: _CoveragePlan, n: int, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(idf mass of the question's content words each of the `n` candidates covers: a word, else its parts;
+        share of the question's numbers each candidate has; the heaviest word it misses, relative).
+        `mask`: whether each candidate has each word of the plan's `needed`.
+
+        All units at once, each sum in the order the units and parts are listed (the same floating-point sums
+        as one unit at a time)."""
+        # Whether each candidate has any token of each group, and a last row that no candidate has.
+        has = np.zeros((plan.groups + 1, n), dtype=bool)
+        if plan.flat:
+            has[plan.filled] = np.logical_or.reduceat(mask[plan.flat], plan.starts, axis=0)
+        units = len(plan.weights)
+        covered = np.zeros(n)
+        missing = np.zeros(n)
+        if units:
+            whole = has[:units]
+            parts_sum = np.zeros((units, n))
+            for groups, weights in zip(plan.part_groups, plan.part_weights, strict=True):
+                parts_sum += weights * has[groups]
+            share = np.where(plan.with_parts[:, None], np.where(whole, 1.0, parts_sum / plan.part_totals[:, None]), whole)
+            for weighted in plan.weights[:, None] * share:
+                covered += weighted
+            np.maximum(missing, (plan.weights[:, None] * (1.0 - share) / plan.heaviest).max(axis=0), out=missing)
+        numbers = has[plan.numbers_from : plan.groups]
+        number_share = numbers.sum(axis=0, dtype=np.float64) / len(numbers) if len(numbers) else np.zeros(n)
+        return covered, number_share, missing
 
     @staticmethod
     def _closest_phrasings(
@@ -1319,9 +1349,10 @@ _KnownTerms = tuple[list[int], list[int], np.ndarray, np.floating, list[float]]
 
 
 # What `_field_scores` reads for a question: the phrasing fields' and the entry fields' (field, term ids, scales),
-# and the question's terms of each kind as the knowledge base knows them.
+# the question's terms of each kind as the knowledge base knows them, and where their postings are.
 _FieldQuery = tuple[
-    list[tuple[str, list[int], np.ndarray]], list[tuple[str, list[int], np.ndarray]], dict[str, _KnownTerms]
+    list[tuple[str, list[int], np.ndarray]], list[tuple[str, list[int], np.ndarray]], dict[str, _KnownTerms],
+    PreparedGather,
 ]
 
 
@@ -1339,6 +1370,24 @@ class _CandidateQuery:
     presence_terms: list[int]
     query_tokens: str
     query_bigrams: frozenset[str]
+    coverage: _CoveragePlan
+
+
+@dataclass(slots=True)
+class _CoveragePlan:
+    """What `FaqEngine._coverage` reads of the question alone (`FaqEngine._coverage_plan`)."""
+
+    flat: list[int]  # rows of the presence mask, group by group
+    starts: list[int]  # where each filled group's rows start in `flat`
+    filled: list[int]  # the groups with a row
+    groups: int
+    weights: np.ndarray  # of each unit
+    with_parts: np.ndarray  # whether each unit has parts
+    part_totals: np.ndarray  # the weight of each unit's parts (1 where none)
+    part_groups: list[np.ndarray]  # per column of parts: the group of each unit's part
+    part_weights: list[np.ndarray]  # per column of parts: its weight, as a column
+    heaviest: float
+    numbers_from: int  # the first group of a number
 
 
 @dataclass(slots=True)

@@ -201,35 +201,75 @@ class FieldPostings:
     ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
         """`gather` of `first` and of `second` (say the phrasing fields and the entry fields) in one pass: the
         two (documents, weights) are views of one concatenation."""
-        docs, weights, lengths = self._gather([*first, *second], cap)
+        return self.gather_prepared(self.prepare_two(first, second, cap))
+
+    def prepare_two(
+        self,
+        first: Sequence[tuple[str, list[int], np.ndarray]],
+        second: Sequence[tuple[str, list[int], np.ndarray]],
+        cap: int,
+    ) -> PreparedGather:
+        """What `gather_two` reads of the queries alone (where each term's run of postings starts and ends, the
+        scales), for a caller that reads the same queries' postings again."""
+        queries = [*first, *second]
+        at = np.asarray([self._base[name] + i for name, ids, _ in queries for i in ids], dtype=np.int64)
+        if not len(at):
+            return PreparedGather([], np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32), 0)
+        starts = self._indptr[at]
+        lengths = np.minimum(self._indptr[at + 1] - starts, cap)
+        firsts, lasts = starts.tolist(), (starts + lengths).tolist()
+        # Per query (a field): its arrays and its terms' runs, as lists of numbers (a tuple per term would be
+        # one more object for the garbage collector to visit, per term of every question remembered).
+        runs: list[tuple[np.ndarray, np.ndarray, list[int], list[int]]] = []
+        k = 0
+        for name, ids, _ in queries:
+            postings = self.fields[name]
+            runs.append((postings.docs, postings.weights, firsts[k : k + len(ids)], lasts[k : k + len(ids)]))
+            k += len(ids)
+        scales = np.concatenate([scales for _, _, scales in queries]).astype(np.float32, copy=False)
         terms = sum(len(ids) for _, ids, _ in first)
         split = int(lengths[:terms].sum()) if terms else 0
-        return (docs[:split], weights[:split]), (docs[split:], weights[split:])
+        return PreparedGather(runs, lengths, scales, split)
+
+    @staticmethod
+    def gather_prepared(
+        prepared: PreparedGather,
+    ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """`gather_two` of the queries `prepare_two` read: a run per term, sliced (cheaper than an index array of
+        every posting and a gather per field), concatenated, weighted by its term's scale."""
+        if not prepared.runs:
+            docs, weights = np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32)
+            return (docs, weights), (docs, weights)
+        doc_runs: list[np.ndarray] = []
+        weight_runs: list[np.ndarray] = []
+        for docs, weights, firsts, lasts in prepared.runs:
+            doc_runs += [docs[first:last] for first, last in zip(firsts, lasts, strict=True)]
+            weight_runs += [weights[first:last] for first, last in zip(firsts, lasts, strict=True)]
+        found = np.concatenate(doc_runs)
+        gathered = np.concatenate(weight_runs)
+        gathered *= np.repeat(prepared.scales, prepared.lengths)
+        split = prepared.split
+        return (found[:split], gathered[:split]), (found[split:], gathered[split:])
 
     def _gather(
         self, queries: Sequence[tuple[str, list[int], np.ndarray]], cap: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(documents, weights × scale, postings per term) of the queries' terms in order."""
-        at = np.asarray([self._base[name] + i for name, ids, _ in queries for i in ids], dtype=np.int64)
-        if not len(at):
-            return np.empty(0, dtype=np.int32), np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
-        starts = self._indptr[at]
-        lengths = np.minimum(self._indptr[at + 1] - starts, cap)
-        firsts, lasts = starts.tolist(), (starts + lengths).tolist()
-        # A run per term, sliced: cheaper than an index array of every posting and a gather per field.
-        doc_runs, weight_runs = [], []
-        k = 0
-        for name, ids, _ in queries:
-            postings = self.fields[name]
-            docs, weights = postings.docs, postings.weights
-            for _ in ids:
-                doc_runs.append(docs[firsts[k] : lasts[k]])
-                weight_runs.append(weights[firsts[k] : lasts[k]])
-                k += 1
-        found = np.concatenate(doc_runs)
-        gathered = np.concatenate(weight_runs)
-        gathered *= np.repeat(np.concatenate([scales for _, _, scales in queries]).astype(np.float32), lengths)
-        return found, gathered, lengths
+        prepared = self.prepare_two(queries, (), cap)
+        (found, gathered), _ = self.gather_prepared(prepared)
+        return found, gathered, prepared.lengths
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedGather:
+    """`FieldPostings.prepare_two`: per query, its field's documents and weights and where each of its terms' runs
+    of postings starts and ends (capped); the number of postings of each term, each term's scale, and how many
+    postings the first queries have."""
+
+    runs: list[tuple[np.ndarray, np.ndarray, list[int], list[int]]]
+    lengths: np.ndarray
+    scales: np.ndarray
+    split: int
 
 
 @dataclass
@@ -300,20 +340,19 @@ class Presence:
         ).astype(dtype, copy=False)
         base: np.ndarray = np.arange(len(candidates), dtype=dtype) * span
         hay += np.repeat(base, lengths)
-        # Keys candidate by candidate, terms ascending within each: sorted, as the search likes them.
-        asked = np.asarray(terms, dtype=np.int64)
-        order = np.argsort(asked, kind="stable")
-        asked = asked[order]
+        # Keys candidate by candidate, the terms in the order asked: each key is searched on its own, so they
+        # need no sorting (sorting them and putting the answers back in order cost more than the search).
         # A term id no entry has (beyond the span) would read as a term of the next candidate.
-        known = (asked >= 0) & (asked < span)
-        wanted = (base[:, None] + np.where(known, asked, 0).astype(dtype)[None, :]).ravel()
+        known = None if min(terms) >= 0 and max(terms) < span else np.asarray([0 <= t < span for t in terms])
+        asked = np.asarray(terms if known is None else [t if 0 <= t < span else 0 for t in terms], dtype=dtype)
+        wanted = (base[:, None] + asked[None, :]).ravel()
         at = np.searchsorted(hay, wanted)
         np.minimum(at, len(hay) - 1, out=at)
-        found = (hay[at] == wanted).reshape(len(candidates), len(order))
-        found &= known[None, :]
-        mask = np.empty((len(order), len(candidates)), dtype=bool)
-        mask[order] = found.T
-        return mask
+        found = (hay[at] == wanted).reshape(len(candidates), len(terms))
+        if known is not None:
+            found &= known[None, :]
+        # Terms × candidates, C-ordered as before (a product with it then runs the same BLAS path).
+        return np.ascontiguousarray(found.T)
 
     @cached_property
     def span(self) -> int:

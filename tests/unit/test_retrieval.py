@@ -302,7 +302,12 @@ def test_presence_contains_is_membership_in_each_entrys_terms(seed: int) -> None
     candidates = rng.choice(n_entries, int(rng.integers(1, n_entries)), replace=False)
     terms = [int(t) for t in rng.integers(0, n_terms + 5, int(rng.integers(1, 30)))]  # unsorted, some unknown
     expected = np.array([[(int(c), t) in has for c in candidates] for t in terms], dtype=bool).reshape(len(terms), -1)
-    assert (presence.contains(terms, candidates) == expected).all()
+    mask = presence.contains(terms, candidates)
+    assert (mask == expected).all() and mask.flags["C_CONTIGUOUS"]
+    # Only terms every entry may have (no term id to set aside), and a negative id among them.
+    for asked in ([t for t in terms if t < n_terms] or [0], [*terms[:3], -1]):
+        wanted = np.array([[(int(c), t) in has for c in candidates] for t in asked], dtype=bool).reshape(len(asked), -1)
+        assert (presence.contains(asked, candidates) == wanted).all()
     # The same answer where the keys no longer fit in 32 bits.
     wide = Presence(presence.indptr, presence.terms, n_terms + 5)
     wide.__dict__["span"] = 1 << 30
@@ -332,6 +337,14 @@ def test_field_postings_read_together_are_each_fields_postings_in_turn() -> None
         for part, alone in ((first, queries[:cut]), (second, queries[cut:])):
             expected = FieldPostings(fields).gather(alone, cap=3)
             assert part[0].tolist() == expected[0].tolist() and part[1].tolist() == expected[1].tolist()
+    # A prepared reading gathers the same postings every time it is read (the weights are scaled in a copy).
+    together_two = FieldPostings(fields).gather_two(queries[:1], queries[1:], cap=3)
+    prepared = FieldPostings(fields).prepare_two(queries[:1], queries[1:], cap=3)
+    for _ in range(2):
+        again = FieldPostings.gather_prepared(prepared)
+        for part, expected_part in zip(again, together_two, strict=True):
+            assert part[0].tolist() == expected_part[0].tolist() and part[1].tolist() == expected_part[1].tolist()
+    assert FieldPostings.gather_prepared(FieldPostings(fields).prepare_two([], [], cap=3))[0][0].size == 0
 
 
 def test_a_remembered_analysis_is_what_a_fresh_analyzer_gives(monkeypatch: pytest.MonkeyPatch) -> None:
