@@ -8,7 +8,8 @@ COPY knowledge ./knowledge
 COPY storage ./storage
 COPY jobs ./jobs
 COPY curation ./curation
-RUN python -m venv /opt/dxbot && /opt/dxbot/bin/pip install --no-cache-dir .
+# The modules' regular expressions compiled once here rather than at every start (knowledge/patterns.py).
+RUN python -m venv /opt/dxbot && /opt/dxbot/bin/pip install --no-cache-dir . && /opt/dxbot/bin/python -m knowledge.patterns
 
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 --home-dir /var/lib/dxbot --create-home dxbot

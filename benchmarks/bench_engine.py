@@ -24,7 +24,9 @@ only the project's venv. Timings on a shared machine are noisy: quote medians of
 
 The project's modules are compiled to bytecode first (`compileall`, into their `__pycache__`), as `pip install`
 does for a deployed bot: where PYTHONDONTWRITEBYTECODE is set (this machine), every child would otherwise
-compile them again, about 0.1 s of CPU per start that no installed bot pays. `--no-compile` leaves them alone.
+compile them again, about 0.1 s of CPU per start that no installed bot pays. The regular expressions of the modules'
+constants are compiled and stored the same way (`python -m knowledge.patterns`, the install step).
+`--no-compile` leaves both alone.
 """
 
 from __future__ import annotations
@@ -321,11 +323,13 @@ PACKAGES = ("bot", "knowledge", "storage", "jobs", "curation")
 
 def compile_bytecode() -> None:
     """The project's modules as bytecode, as `pip install` leaves them (written whatever PYTHONDONTWRITEBYTECODE
-    says: compileall writes on purpose)."""
+    says: compileall writes on purpose), and their regular expressions as the install step
+    `python -m knowledge.patterns` leaves them (knowledge/patterns.py)."""
     import compileall
 
     for package in PACKAGES:
         compileall.compile_dir(ROOT / package, quiet=1)
+    subprocess.run([sys.executable, "-m", "knowledge.patterns"], cwd=ROOT, check=True, capture_output=True)
 
 
 def _verdict(ok: bool) -> str:

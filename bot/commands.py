@@ -16,14 +16,15 @@ from typing import NamedTuple
 
 from bot.errors import STORAGE_UNAVAILABLE, UserError, is_storage_outage
 from bot.replies import ChatContext, Inline, Part, Reply, inlines, refusal
+from knowledge import patterns
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[ChatContext, str], Reply]
 
 # A leading "/dx" (any width, any case) is optional in the console.
-_PREFIX = re.compile(r"^\s*[/／]\s*dx(?=\s|$)", re.IGNORECASE)
-_SPACE = re.compile(r"[\s\u3000]+")
+_PREFIX = patterns.compile(r"^\s*[/／]\s*dx(?=\s|$)", re.IGNORECASE)
+_SPACE = patterns.compile(r"[\s\u3000]+")
 # Every command and question, on every adapter: longer than any real use (a question is at most 500, a
 # report's memo 1,000 characters), short enough that nothing downstream has to cope with a pasted book.
 MAX_INPUT_CHARS = 1500

@@ -9,7 +9,6 @@ forgets after an hour: a choice is something you pick right away.
 
 from __future__ import annotations
 
-import re
 import threading
 import unicodedata
 from collections import OrderedDict
@@ -23,14 +22,15 @@ from bot.clock import Clock
 from bot.feedback import FeedbackService
 from bot.questions import QuestionService
 from bot.replies import Answer, ChatContext, Choice, Choices, Command, Message, Reply, para, refusal
+from knowledge import patterns
 
 ConversationKey = tuple[str, str, str, str]
 
 PENDING_TTL = timedelta(hours=1)
 MAX_CONVERSATIONS = 10_000
 
-_NUMBER = re.compile(r"^(\d{1,3})(?:番|番目)?$")
-_TRAILING = re.compile(r"[\s。、．，.,!！?？~〜ー♪☆★]+$")
+_NUMBER = patterns.compile(r"^(\d{1,3})(?:番|番目)?$")
+_TRAILING = patterns.compile(r"[\s。、．，.,!！?？~〜ー♪☆★]+$")
 # The whole message must be one of these (after NFKC, lower case, trailing punctuation removed).
 _GREETINGS = {
     "こんにちは": "こんにちは",

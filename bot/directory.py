@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ import yaml
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
+from knowledge import patterns
 from knowledge.kb import Problem
 from knowledge.normalize import fold_for_match
 from storage.progress import (
@@ -47,8 +47,8 @@ logger = logging.getLogger(__name__)
 USER_FIELDS = {"id", "teams_id", "name", "department", "role"}
 REQUIRED_USER_FIELDS = ("name", "department")
 TEAMS_KEY_PREFIX = "teams:"
-_TEAMS_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+_TEAMS_ID = patterns.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_USER_ID = patterns.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 
 # Spellings people use for each role; compared after NFKC and lower-casing.
 _ROLE_WORDS: dict[str, StaffRole] = {

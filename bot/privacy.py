@@ -16,6 +16,8 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from knowledge import patterns
+
 MY_NUMBER = "マイナンバー"
 PHONE = "電話番号"
 EMAIL = "メールアドレス"
@@ -24,16 +26,16 @@ _KIND_ORDER = (MY_NUMBER, PHONE, EMAIL)
 # space, ideographic space, the dashes Japanese IMEs produce, dots and middle dots (half- and full-width)
 _SEP = "[ \u3000\\-‐‑–—−ー－.．・･]"
 # 12 digits, optionally grouped 4-4-4, not part of a longer number.
-_MY_NUMBER = re.compile(rf"(?<!\d)(\d{{4}}){_SEP}?(\d{{4}}){_SEP}?(\d{{4}})(?!\d)")
+_MY_NUMBER = patterns.compile(rf"(?<!\d)(\d{{4}}){_SEP}?(\d{{4}}){_SEP}?(\d{{4}})(?!\d)")
 # Domestic 0AB…: 10 or 11 digits in all, separators or parentheses between groups; or +81 and 9–10 digits.
 _PHONE_SEP = "[ \u3000\\-‐‑–—−ー－.．・･()（）]"
-_PHONE = re.compile(
+_PHONE = patterns.compile(
     rf"(?<![\d+＋.．])(?:[+＋][8８][1１]{_PHONE_SEP}?(?:[(（][0０][)）])?{_PHONE_SEP}?(?:\d{_PHONE_SEP}?){{8,9}}\d"
     rf"|[(（]?[0０](?:\d{_PHONE_SEP}?){{8,9}}\d)(?!\d)"
 )
 _LOCAL = "A-Za-z0-9Ａ-Ｚａ-ｚ０-９._%+\\-．＿％＋－"  # the local part, with the full-width forms of its marks
 _LABEL = "A-Za-z0-9Ａ-Ｚａ-ｚ０-９\\-－"
-_EMAIL = re.compile(rf"(?<![{_LOCAL}])[{_LOCAL}]+[@＠][{_LABEL}]+(?:[.．][{_LABEL}]+)+")
+_EMAIL = patterns.compile(rf"(?<![{_LOCAL}])[{_LOCAL}]+[@＠][{_LABEL}]+(?:[.．][{_LABEL}]+)+")
 # Weights Q_n for the n-th digit counted from the right, check digit excluded (n = 1..11).
 _MY_NUMBER_WEIGHTS = tuple(n + 1 if n <= 6 else n - 5 for n in range(1, 12))
 

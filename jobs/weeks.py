@@ -7,7 +7,6 @@ assumes that: local wall times are turned into instants through zoneinfo.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -15,11 +14,13 @@ from zoneinfo import ZoneInfo
 
 import jpholiday
 
+from knowledge import patterns
+
 DIGEST_TIME = time(9, 0)  # Monday 09:00, moved to the next business day
 REMINDER_WEEKDAY = 3  # Thursday
 REMINDER_TIME = time(15, 0)
 
-_WEEK = re.compile(r"^\s*(\d{4})-?[Ww](\d{1,2})\s*$")
+_WEEK = patterns.compile(r"^\s*(\d{4})-?[Ww](\d{1,2})\s*$")
 
 
 class InvalidWeek(ValueError):

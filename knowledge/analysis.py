@@ -6,7 +6,6 @@ import functools
 import logging
 import marshal
 import os
-import re
 import threading
 import time
 from collections import OrderedDict
@@ -17,6 +16,7 @@ from typing import TypeVar
 import numpy as np
 from sudachipy import Dictionary, Morpheme, SplitMode
 
+from knowledge import patterns
 from knowledge.normalize import (
     char_ngrams,
     fold_for_match,
@@ -31,7 +31,7 @@ from knowledge.retrieval import GrowingVocabulary
 logger = logging.getLogger(__name__)
 
 # Parts of speech that carry no topic: particles, auxiliaries, symbols, pronouns, interjections…
-_HIRAGANA_ONLY = re.compile(r"[\u3041-\u309f]+")
+_HIRAGANA_ONLY = patterns.compile(r"[\u3041-\u309f]+")
 
 _MAX_SYNONYM_GROUPS = 2
 
@@ -63,7 +63,7 @@ class Unit:
 
 # Sudachi refuses more than 49,149 bytes at once: a sentence longer than this is analyzed in pieces.
 ANALYSIS_CHUNK = 12000
-_SENTENCE_END = re.compile(r"(?<=。)")
+_SENTENCE_END = patterns.compile(r"(?<=。)")
 
 
 def sentences(text: str) -> list[str]:

@@ -34,7 +34,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.process import cdist
 
-from knowledge import index_cache
+from knowledge import index_cache, patterns
 from knowledge.analysis import (
     Analysis,
     Analyzer,
@@ -86,7 +86,7 @@ from knowledge.vectors import WordVectors, bundled_vectors
 
 logger = logging.getLogger(__name__)
 
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_NUMBER = patterns.compile(r"\d+(?:\.\d+)?")
 
 CALIBRATION_FILE = Path(__file__).resolve().parent / "calibration.json"
 
@@ -1462,8 +1462,8 @@ def _plan_names(kb: KnowledgeBase, glossary: Iterable[Sequence[str]]) -> list[st
     return names
 
 
-_PARTICLE = re.compile(r"(?<=[一-龥a-z0-9])(ツテ|トハ|ハ)(?=[一-龥ア-ンa-z0-9])")
-_ENDING = re.compile(r"(デスカ|デシヨウカ|ダツケ|ナノ|ナン|カナ|ノ)$")
+_PARTICLE = patterns.compile(r"(?<=[一-龥a-z0-9])(ツテ|トハ|ハ)(?=[一-龥ア-ンa-z0-9])")
+_ENDING = patterns.compile(r"(デスカ|デシヨウカ|ダツケ|ナノ|ナン|カナ|ノ)$")
 
 
 def _loose_key(folded: str) -> str:

@@ -17,17 +17,17 @@ is not about 市内.
 from __future__ import annotations
 
 import functools
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
+from knowledge import patterns
 from knowledge.analysis import Analyzer
 from knowledge.normalize import fold_for_match, fold_reading, normalize_text
 
-_HIRAGANA_RUN = re.compile(r"[ぁ-ゖー]{3,}")
-_KANJI = re.compile(r"[一-龥々〆]")
-_KATAKANA = re.compile(r"[ァ-ヺー]+")
+_HIRAGANA_RUN = patterns.compile(r"[ぁ-ゖー]{3,}")
+_KANJI = patterns.compile(r"[一-龥々〆]")
+_KATAKANA = patterns.compile(r"[ァ-ヺー]+")
 _NOUNISH = ("名詞", "接頭辞", "接尾辞")
 MIN_READING = 3
 MAX_SPAN = 3  # morphemes joined into one noun: 粗大 + ごみ, 出生 + 届

@@ -10,7 +10,6 @@ can point at problems. Every message is Japanese (knowledge/messages.py).
 from __future__ import annotations
 
 import logging
-import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from knowledge import patterns
 from knowledge.messages import msg, yaml_error_message
 
 if TYPE_CHECKING:
@@ -235,7 +235,7 @@ def _string_list(value: Any) -> tuple[str, ...] | None:
     return None
 
 
-_FOLD_SPACE = re.compile(r"(?<=[。、」』）！？])[ \t]+")
+_FOLD_SPACE = patterns.compile(r"(?<=[。、」』）！？])[ \t]+")
 
 
 def _join_folded_lines(text: str) -> str:

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from knowledge import patterns
+
 _HIRA_START, _HIRA_END = 0x3041, 0x3096
 _KATA_OFFSET = 0x60
 
@@ -27,11 +29,11 @@ _SMALL_TO_LARGE = str.maketrans(
     }
 )
 # Long-vowel marks and dash look-alikes that people type for ー.
-_LONG_VOWELS = re.compile(r"[ー〜～~\-−‐‑–—―]")  # the same as _LONG_VOWEL_CHARS below
+_LONG_VOWELS = patterns.compile(r"[ー〜～~\-−‐‑–—―]")  # the same as _LONG_VOWEL_CHARS below
 # Anything that is not a letter, digit or kana/kanji is noise for matching.
 # A dot between digits is kept: 第1.3版 and 第13版 are different versions.
-_NOISE = re.compile(r"(?!(?<=\d)\.(?=\d))[^\w]|_", re.UNICODE)
-_SPACES = re.compile(r"\s+")
+_NOISE = patterns.compile(r"(?!(?<=\d)\.(?=\d))[^\w]|_", re.UNICODE)
+_SPACES = patterns.compile(r"\s+")
 
 
 # Characters that NFKC leaves as they are and that nothing before or after them composes or reorders with
@@ -40,7 +42,7 @@ _SPACES = re.compile(r"\s+")
 # piece normalized alone. Most of a Japanese text is these; full-width ASCII, half-width kana, voiced-sound
 # marks, circled numbers and the like are not.
 _NFKC_STABLE = "\n\x20-\x7e\u3001\u3002\u300c-\u3011\u3041-\u3096\u30a1-\u30fa\u30fb\u30fc\u4e00-\u9fff"
-_NFKC_UNSTABLE = re.compile(f"[^{_NFKC_STABLE}]+")
+_NFKC_UNSTABLE = patterns.compile(f"[^{_NFKC_STABLE}]+")
 
 
 def nfkc(text: str) -> str:
@@ -62,7 +64,7 @@ def nfkc(text: str) -> str:
 
 # A dash typed for the long-vowel mark inside a katakana word (ワーキンググル―プ): the tokenizer and the glossary
 # see the word only with ー. 〜 and ~ are left alone (2022〜2023 is a range).
-_DASH_IN_KATAKANA = re.compile(r"(?<=[ァ-ヴ])[―‐‑–—−](?=[ァ-ヴ]|$|[^\w])")
+_DASH_IN_KATAKANA = patterns.compile(r"(?<=[ァ-ヴ])[―‐‑–—−](?=[ァ-ヴ]|$|[^\w])")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -117,7 +119,7 @@ def fold_for_match(text: str) -> str:
     return _NOISE.sub("", text)
 
 
-_FULL_WIDTH_KATAKANA = re.compile(r"[ァ-ヺー]+")
+_FULL_WIDTH_KATAKANA = patterns.compile(r"[ァ-ヺー]+")
 
 
 def fold_reading(reading: str) -> str:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from knowledge import patterns
 from knowledge.kb import FaqEntry
 from knowledge.normalize import fold_for_match, nfkc, normalize_text
 
@@ -65,8 +66,8 @@ def _plain(text: str) -> str:
     return "".join(nfkc(text).lower().split())
 
 
-def _any(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(patterns))
+def _any(*alternatives: str) -> re.Pattern[str]:
+    return patterns.compile("|".join(alternatives))
 
 
 # ---------------------------------------------------------------- reading the question
@@ -78,7 +79,7 @@ _THING_BEFORE_NAME = _any(
 # 「副市長は誰？」: a person's title asked as who, which only a name can answer (the plan names nobody). Roles
 # held by a title (CDO, 会長, トップ) are positions instead: 「CDOは誰」 is answered by 市長.
 # 「監事会の参事って誰」 asks who holds a title: a name (not 「推進本部の本部長は誰」, which is a title).
-_WHO_HOLDS_TITLE = re.compile(r"(^|(?<!課)の)(市長|副市長|教育長|参事|顧問|危機管理監|課長|部長|係長)(って|は)(誰|だれ|どなた|どんな人)")
+_WHO_HOLDS_TITLE = patterns.compile(r"(^|(?<!課)の)(市長|副市長|教育長|参事|顧問|危機管理監|課長|部長|係長)(って|は)(誰|だれ|どなた|どんな人)")
 _PERSON_NAME = _any(
     r"名前|なまえ|氏名|フルネーム|実名|誰さん|どなたさん|作成者|著者|執筆者|(作っ|書い|関わっ|携わっ|担当し)た人|"
     # 「DX推進リーダーって誰がなってる」 asks who holds it now: a name (not 「誰がなれる」, who may)
@@ -93,31 +94,31 @@ _VALUE = _any(r"目標値|数値は|何%|何パーセント|何割|達成率|割
 _PROGRESS = _any(r"進捗|進み具合|どこまで進|実績|成果(は|って|[?？]|$)|効果は|効果って|どれくらい(減|増)|削減(量|効果)|達成状況|達成率")
 _DAY = _any(r"開催日|日程|日時|何日|何月|何曜|日付|開催予定|次回|完了日|開始日|実施日|導入日|締切日|期日|公開日|リリース日|稼働日|運用開始日")
 # A day of the month, not only the month: 「何日に」「開催日」「日付」.
-_DAY_OF_MONTH = re.compile(r"(?<!週)何日(?!間)|(開催|完了|開始|実施|導入|締切|公開|リリース|稼働|発行|設置|成立)日|日付|日にち|期日")
+_DAY_OF_MONTH = patterns.compile(r"(?<!週)何日(?!間)|(開催|完了|開始|実施|導入|締切|公開|リリース|稼働|発行|設置|成立)日|日付|日にち|期日")
 # 「進捗状況はどこ（に載っている）」 asks where a figure is written, not the figure.
-_WHERE_WRITTEN = re.compile(r"(進捗状況|進み具合|目標値|数値)(は|って|が)?(どこ|どの章|どこに|何に載)")
+_WHERE_WRITTEN = patterns.compile(r"(進捗状況|進み具合|目標値|数値)(は|って|が)?(どこ|どの章|どこに|何に載)")
 # 「進捗はどう確認する」 asks how progress is checked, not how far things have come.
-_HOW_CHECKED = re.compile(r"(進捗|実績|成果|効果)(は|を)?(どう|どのよう|どうやって|どんなふう)")
+_HOW_CHECKED = patterns.compile(r"(進捗|実績|成果|効果)(は|を)?(どう|どのよう|どうやって|どんなふう)")
 _PERIOD = _any(r"期間(は|って|を|が|[?？]|$)|何年間|いつからいつまで")
 # The counter a count question names, and the counters of an answer that can fill it.
 _COUNTERS = (
-    (re.compile(r"何人|何名|人数|なんにん|なんめい|者数|員数|人口(?![減増])"), "人名"),
-    (re.compile(r"件数|何件"), "件手続"),
-    (re.compile(r"項目数"), "項目つ"),
-    (re.compile(r"何課|何部署|課の数|課数"), "課"),
-    (re.compile(r"何回|回数|頻度"), "回"),
-    (re.compile(r"何種類|種類数"), "種類"),
-    (re.compile(r"何か所|何カ所|何ヶ所|箇所数"), "か所カ所箇所"),
-    (re.compile(r"何団体"), "団体"),
-    (re.compile(r"何社"), "社"),
-    (re.compile(r"何分野"), "分野つ"),
-    (re.compile(r"何組織"), "組織つ"),
-    (re.compile(r"何テーマ"), "テーマつ"),
-    (re.compile(r"何年間"), "年間"),
-    (re.compile(r"何業務"), "業務"),
-    (re.compile(r"何手続|手続の数|手続き数"), "手続"),
+    (patterns.compile(r"何人|何名|人数|なんにん|なんめい|者数|員数|人口(?![減増])"), "人名"),
+    (patterns.compile(r"件数|何件"), "件手続"),
+    (patterns.compile(r"項目数"), "項目つ"),
+    (patterns.compile(r"何課|何部署|課の数|課数"), "課"),
+    (patterns.compile(r"何回|回数|頻度"), "回"),
+    (patterns.compile(r"何種類|種類数"), "種類"),
+    (patterns.compile(r"何か所|何カ所|何ヶ所|箇所数"), "か所カ所箇所"),
+    (patterns.compile(r"何団体"), "団体"),
+    (patterns.compile(r"何社"), "社"),
+    (patterns.compile(r"何分野"), "分野つ"),
+    (patterns.compile(r"何組織"), "組織つ"),
+    (patterns.compile(r"何テーマ"), "テーマつ"),
+    (patterns.compile(r"何年間"), "年間"),
+    (patterns.compile(r"何業務"), "業務"),
+    (patterns.compile(r"何手続|手続の数|手続き数"), "手続"),
     # 「推進本部に置ける組織はいくつ」 counts things, not people: 47人 does not fill it.
-    (re.compile(r"いくつ|幾つ|何個|何つ"), "つ個件課業務手続か所カ所箇所分野種類団体回組織テーマ項目社部署本点"),
+    (patterns.compile(r"いくつ|幾つ|何個|何つ"), "つ個件課業務手続か所カ所箇所分野種類団体回組織テーマ項目社部署本点"),
 )
 # 「始まったら窓口はなくなる？」 is a condition, not a question of when.
 _SINCE = _any(
@@ -139,8 +140,8 @@ _AMOUNT = _any(
     r"(?<![消])[一-龥]費(は|って|が|を|[?？]|$)"  # 事業費, 整備費: what it costs
 )
 # 「職員同士の連絡の改革は何を使う？」 asks which kind of tool (チャットツール); 「どのサービス」 asks for a product.
-_PRODUCT_GENERIC = re.compile(r"(何|なに|どれ)を(使|導入|採用)|何使")
-_TOOL_KIND = re.compile(r"[ァ-ヶー]*(ツール|システム|アプリ|ネットワーク|クラウド)|(?<![a-z])(ai|sns|rpa|ocr|gis|maas|hp)(?![a-z])")
+_PRODUCT_GENERIC = patterns.compile(r"(何|なに|どれ)を(使|導入|採用)|何使")
+_TOOL_KIND = patterns.compile(r"[ァ-ヶー]*(ツール|システム|アプリ|ネットワーク|クラウド)|(?<![a-z])(ai|sns|rpa|ocr|gis|maas|hp)(?![a-z])")
 _PRODUCT = _any(
     r"(どの|どこの|何の|なんの|何という|なんという)(サービス|製品|ツール|ソフト|アプリ|ai|チャット|sns|クラウド|プラットフォーム|会社)|"
     r"ベンダー|メーカー|業者|委託先|(サービス|製品|ツール|ソフト|アプリ|会社|企業)(名|の名前)|"
@@ -154,19 +155,19 @@ _PRODUCT_SPECIFIC = _any(
 _CONTACT = _any(r"電話番号|(?<!wg)(?<!wgは)(?<!wgの)(?<!表)(?<!テーマ)(?<!no)何番(?!目)|メールアドレス|メアド|url|ファックス|fax|内線|アドレス")
 _LONG_FORM = _any(r"何の略|なんの略|略称|正式名称|正式名|正式には|略さず|略さない|何を略|略語|の略\?|の略？")
 # 「STEP3で構想担当課は何してくれる？」 names a body (構想担当課) and asks what it does, not which it is.
-_NAMES_A_BODY_IN_CHARGE = re.compile(r"^(?!.*(どこ|どの|何課|誰|だれ)).*[一-龥a-z]担当課")
+_NAMES_A_BODY_IN_CHARGE = patterns.compile(r"^(?!.*(どこ|どの|何課|誰|だれ)).*[一-龥a-z]担当課")
 _DEPARTMENT = _any(
     r"どの課|どこの課|何課が|何課の|のは何課|担当課|所管課|担当部署|どの部署|どこの部署|どの部局|所管は|所管部署|"
     r"どこが担当|担当はどこ|どこの担当|担当の課|"
     # 「計画を作った課」: a department named by what it did
     r"(た|る|てる|ている)課(は|って)?[?？]*$"
 )
-_POSITION = re.compile(
+_POSITION = patterns.compile(
     r"(座長|委員長|議長|本部長|会長|責任者|代表者?|トップ|まとめ役|取りまとめ役|とりまとめ役|班長|部会長|リーダー|事務局長|窓口担当|担当者|"
     r"策定委員|委員|課長|部長|係長|取りまとめ|とりまとめ|取り纏め|幹事|主担当)(って|は|を|が|に)?(誰|だれ|どなた|どこ|どの人|何者|[?？]|$)"
 )
 # 「WG①の座長の課」「とりまとめ課はどこ」: the department that holds a post is asked like the post.
-_POSITION_DEPARTMENT = re.compile(
+_POSITION_DEPARTMENT = patterns.compile(
     r"(座長|委員長|議長|会長|責任者|代表|まとめ役|取りまとめ役|とりまとめ役|取りまとめ|とりまとめ|取り纏め|幹事|主担当|リーダー)"
     r"(の|を務める|をする|をやる)?(課|部署)(?!長)"
 )
@@ -175,11 +176,11 @@ _POSITION_DEPARTMENT = re.compile(
 def _find_position(plain_question: str) -> re.Match[str] | None:
     return _POSITION.search(plain_question) or _POSITION_DEPARTMENT.search(plain_question)
 # 「市長はどの組織のトップ？」 asks which body, not who its head is.
-_WHICH_BODY_HEADED = re.compile(r"(どの|どこの|何の|なんの)(組織|会議|会|グループ|本部)の")
+_WHICH_BODY_HEADED = patterns.compile(r"(どの|どこの|何の|なんの)(組織|会議|会|グループ|本部)の")
 _HOW_TO = _any(r"作り方|使い方|設定方法|設定の仕方|やり方|手順|申請方法|申込方法|申し込み方法|ログイン|操作方法|インストール|登録方法")
-_NAMED_PROCEDURE = re.compile(r"申請方法|申込方法|申し込み方法|登録方法|ログイン|インストール|操作方法|設定方法")
+_NAMED_PROCEDURE = patterns.compile(r"申請方法|申込方法|申し込み方法|登録方法|ログイン|インストール|操作方法|設定方法")
 # A phrasing that asks how (not one that names a method: 「設定方法を習得するのはなぜ」).
-_HOW_PHRASING = re.compile(r"どう|どのよう|やり方|手順|進め方|仕方|流れ|方法(は|を教え|って|[?？]|$)")
+_HOW_PHRASING = patterns.compile(r"どう|どのよう|やり方|手順|進め方|仕方|流れ|方法(は|を教え|って|[?？]|$)")
 # 「ロジックモデルの中身は」「次期計画には何が書かれる」: what a document or a thing holds.
 _CONTENTS = _any(
     r"中身|内容(は|って|を教え|が知りたい|[?？]|$)|どんな内容|どういう内容|"
@@ -192,12 +193,12 @@ _REASON = _any(r"なぜ|なんで(?!す)|どうして|理由|わけは|訳は") 
 # 「eスポーツってなんで計画に入ってるの？」: why it is there is where it stands (a theme), which any answer gives.
 _WHY_INCLUDED = _any(r"(計画|プラン|表|アクションプラン|ここ)に(入って|入る|ある|載って|あるの|出て)")
 # 「次期」 names the plan after this one: its dates are not the current plan's.
-_NEXT_ONE = re.compile(r"次期|次の計画")
+_NEXT_ONE = patterns.compile(r"次期|次の計画")
 _NEXT = _any(r"次の|次回|今度の|今後の予定|予定日|開催予定|いつ開催|次はいつ")
 # An ASCII acronym (BPR, CDO, KPI) whose long form a 「何の略」 question asks for.
-_ACRONYM = re.compile(r"[a-z][a-z0-9\-]*[a-z0-9]")
+_ACRONYM = patterns.compile(r"[a-z][a-z0-9\-]*[a-z0-9]")
 # 「DXのDは何の略」 asks what one letter stands for, not for the long form.
-_LETTER_OF = re.compile(r"[a-z]{2,}の[a-z](?![a-z])|「[a-z]」")
+_LETTER_OF = patterns.compile(r"[a-z]{2,}の[a-z](?![a-z])|「[a-z]」")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -259,11 +260,11 @@ def asked_types(question: str) -> frozenset[Asks]:
 
 
 # 「窓口に行かずに相談できる取組み」「どの取組み？」: which initiative (not 「取組みはできる？」).
-_WHICH_INITIATIVE = re.compile(
+_WHICH_INITIATIVE = patterns.compile(
     r"(どの|何という|なんという|何て|なんて)(取組|取り組み|とりくみ)|"
     r"(取組み?|取り組み|とりくみ)(は|って)?(何|なに|どれ|ある|あります|ありますか)?(か|の)?[?？]?$"
 )
-_YEAR_NAMED = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?![\d.])")
+_YEAR_NAMED = patterns.compile(r"(?<![\d.])((?:19|20)\d\d)(?![\d.])")
 
 
 def _years(plain_question: str) -> list[str]:
@@ -271,7 +272,7 @@ def _years(plain_question: str) -> list[str]:
     return list(dict.fromkeys(_YEAR_NAMED.findall(plain_question)))
 
 
-_DEFINITION = re.compile(
+_DEFINITION = patterns.compile(
     r"^(?P<topic>.+?)\s*(?:とは(?:何|なに|なん)?(?:ですか|でしょうか|のこと|か)?|"
     r"って(?:何|なに|なん)(?:ですか|のこと|なの|だっけ|でしょう|でしょうか|ですか)?|"
     r"ってどういう(?:意味|こと)(?:ですか)?|(?:の|\s)意味(?:は|って)?(?:何|なに)?(?:ですか)?|"
@@ -281,19 +282,19 @@ _DEFINITION = re.compile(
 
 
 # 「改革は何がある？」「どんな改革がある？」: a list of what a basic concept covers, answered like its definition.
-_WHAT_THERE_IS = re.compile(
+_WHAT_THERE_IS = patterns.compile(
     r"^(?:(?P<topic>[^のに]+?)(?:は|って)(?:何|なに|どんなの|どんなもの|どういうもの)が(?:ある|あります|あるの)(?:か|の)?|"
     r"どんな(?P<topic2>.+?)が(?:ある|あります)(?:の|か)?)[?？!！。]*$"
 )
 
 
 # 「わからないことは誰に聞けばいい？」「DXの担当課はどこ？」: whom to ask about the plan, not about one of its topics.
-_WHOM_TO_ASK = re.compile(
+_WHOM_TO_ASK = patterns.compile(
     r"(誰|だれ|どこ|どの課|どなた)に(聞|き|相談|問い?合わせ|質問|確認)|問い?合わせ先|相談先|相談窓口|"
     r"^(新任です。?)?(dx|アクションプラン|計画|推進体制)(全般)?の?(担当課|担当部署|所管課|担当)(は|って)?(どこ|どの課)"
 )
 # Words a general 「誰に聞けばいい？」 may have besides: about the plan or DX as a whole, or the asker.
-_GENERAL_WORDS = re.compile(
+_GENERAL_WORDS = patterns.compile(
     r"dx|アクションプラン|このプラン|プラン|計画|推進体制|新任|着任|異動|職員|担当課|担当部署|所管課|わから|分から|"
     r"困った|迷った|疑問|質問|相談|窓口|問い?合わせ|とき|時|場合|こと|全般|ボット|最初|まず"
 )
@@ -327,10 +328,10 @@ def definition_topic(question: str) -> str | None:
 
 # 「アクションプランの正式名称は」: the entry that defines it names it in full (an acronym's long form is a type
 # the check reads instead: 「KPIの正式名称は？」 may be something the plan lacks).
-_FULL_NAME_OF = re.compile(r"^(?P<topic>[^a-zA-Z]+?)の(?:正式名称|正式な名前|正式名)(?:は|って)?(?:何|なに)?(?:ですか)?[?？]*$")
+_FULL_NAME_OF = patterns.compile(r"^(?P<topic>[^a-zA-Z]+?)の(?:正式名称|正式な名前|正式名)(?:は|って)?(?:何|なに)?(?:ですか)?[?？]*$")
 
 
-_DEFINED_IN_PHRASING = re.compile(r"^(?P<topic>[^、。？?]+?)\s*とは")
+_DEFINED_IN_PHRASING = patterns.compile(r"^(?P<topic>[^、。？?]+?)\s*とは")
 
 
 def defined_topic(phrasing: str) -> str | None:
@@ -349,27 +350,27 @@ def _acronyms(plain_question: str) -> list[str]:
 
 # ---------------------------------------------------------------- reading an answer
 
-_COUNTED = re.compile(
+_COUNTED = patterns.compile(
     r"(\d+(\.\d+)?|[一二三四五六七八九十]+)\s*(人|名|課|つ|件|個|業務|手続|年間|か所|カ所|箇所|分野|種類|団体|回|倍|割|%|組織|テーマ|項目|社|部署|本|点)(?!目)"
 )  # 「1つ目」 is an ordinal, not a count
 # The people a head count asks about, when a word for members names them: 「本部員は何人」「参加者の人数」.
 # Members are named by a word for a member (…員, …者) or by a post (参事, 課長相当職, CDO補佐官, 危機管理監).
-_MEMBERS_COUNTED = re.compile(
+_MEMBERS_COUNTED = patterns.compile(
     r"(?P<who>[一-龥ァ-ヶーa-z0-9]*(員|者|職|官|監|参事|長|リーダー|メンバー))(は|って|が|の)?(何人|何名|なんにん|なんめい|人数)"
 )
 # The thing a count of things asks about, named just before the count word: 「改革って何個」「stepはいくつ」.
-_THING_COUNTED = re.compile(
+_THING_COUNTED = patterns.compile(
     r"(?<![一-龥ァ-ヶーa-z0-9])(?P<what>[一-龥ァ-ヶーa-z0-9]{2,})(は|って|が|の)?(いくつ|幾つ|何個|何つ|の数|数は|数って)"
 )
 
 
-_WORD_BEFORE = re.compile(r"([一-龥ァ-ヶーa-z0-9]+)[」』）)]?(は|が|の|、|:|：)?(次の|全部で|合わせて|計|で)?$")
-_WORD_AFTER = re.compile(r"^の[「『]?([一-龥ァ-ヶーa-z0-9]+)")
+_WORD_BEFORE = patterns.compile(r"([一-龥ァ-ヶーa-z0-9]+)[」』）)]?(は|が|の|、|:|：)?(次の|全部で|合わせて|計|で)?$")
+_WORD_AFTER = patterns.compile(r"^の[「『]?([一-龥ァ-ヶーa-z0-9]+)")
 # The plan writes some words in letters that a question types in katakana.
 _SPELLED = {"ステップ": "step"}
 
 
-_CIRCLED = re.compile(r"[①-⑳]")
+_CIRCLED = patterns.compile(r"[①-⑳]")
 # The kinds of things the plan counts: a count next to one of them counts that kind.
 _COUNTED_KINDS = ("wg", "ワーキンググループ", "テーマ", "取組み", "取組", "取り組み", "改革", "版", "組織", "step", "役割", "表")
 
@@ -397,7 +398,7 @@ def _counts_thing(what: str, sentence: str) -> bool:
 
 
 # 「いくつのWGに」: the thing counted follows the count word.
-_COUNT_OF_THING = re.compile(r"(いくつ|幾つ|何個)の(?P<what>[一-龥ァ-ヶーa-z0-9]{2,})")
+_COUNT_OF_THING = patterns.compile(r"(いくつ|幾つ|何個)の(?P<what>[一-龥ァ-ヶーa-z0-9]{2,})")
 # Words for members that say nothing of whose: 「WGのリーダー」 is not the DX推進リーダー, so the word must
 # stand alone in the sentence, not inside another name.
 _BARE_MEMBER_WORDS = frozenset(("リーダー", "メンバー", "委員", "職員", "参加者", "担当者", "会長", "委員長", "座長", "責任者"))
@@ -410,61 +411,61 @@ def _names_members(who: str, sentence: str) -> bool:
         at == 0 or not re.match(r"[一-龥ァ-ヶーa-z0-9]", sentence[at - 1])
         for at in (m.start() for m in re.finditer(re.escape(who), sentence))
     )
-_RATE_ASKED = re.compile(r"(?<!\d{4})年に?(何回|何度|なんかい)|(?<!\d)(月|週|日)に?(何回|何度|なんかい|何日)|(毎年|毎月|毎週|1年|一年|ひと月|1か月)(に)?(何回|何度)")
-_RATE_SAID = re.compile(r"(年|月|週)(に)?\d+\s*(回|度)|週\d+日|毎(年|月|週|日)|随時|定期")
-_DATE = re.compile(
+_RATE_ASKED = patterns.compile(r"(?<!\d{4})年に?(何回|何度|なんかい)|(?<!\d)(月|週|日)に?(何回|何度|なんかい|何日)|(毎年|毎月|毎週|1年|一年|ひと月|1か月)(に)?(何回|何度)")
+_RATE_SAID = patterns.compile(r"(年|月|週)(に)?\d+\s*(回|度)|週\d+日|毎(年|月|週|日)|随時|定期")
+_DATE = patterns.compile(
     r"\d+\s*(年|年度|月|日|時|か月|ヶ月|カ月|週間?|回目)|年度末|令和\d|r\d+年度|毎(年|月|週|日)|年\d+回|半年|前年度|今年度|"
     r"来年度|曜日|誕生日|以内|午前|午後|翌日|前日|当日|随時"
 )
-_START = re.compile(r"から|以降|開始|始ま|成立|設置|策定|発行|閣議決定|改訂|追記|より|以来")
-_END = re.compile(r"まで|末|終了|期限|迄")
-_RANGE = re.compile(r"\d{4}年度?(から|~|〜|-)\d{4}年度?")
-_MONEY = re.compile(r"\d[\d,]*\s*(円|万円|億円)|無料|有料|無償|円|負担|助成|割引|免除|実費")
-_CONTACT_VALUE = re.compile(r"\d{2,4}-\d{2,4}-\d{3,4}|@|https?://|内線\d")
-_BECAUSE = re.compile(r"ため|(?<!も)ので|(?<![0-9年度月日])から|理由|目的|により|によって|結果|受け|踏まえ|べく|よう(?!にな)")  # 「…したもので」 gives no reason
-_PAST_INTENT = re.compile(r"(予定|こととし|することとし)(ていました|ていた|でした)")
-_PAST_ASKED = re.compile(r"だった|でした|てた|ていた|時点|当時|前の版|版では")
-_TO_COME = re.compile(r"予定|次期|今後|以降|これから|行います|行う|策定|こととし|することと")
-_SOMEONE = re.compile(
+_START = patterns.compile(r"から|以降|開始|始ま|成立|設置|策定|発行|閣議決定|改訂|追記|より|以来")
+_END = patterns.compile(r"まで|末|終了|期限|迄")
+_RANGE = patterns.compile(r"\d{4}年度?(から|~|〜|-)\d{4}年度?")
+_MONEY = patterns.compile(r"\d[\d,]*\s*(円|万円|億円)|無料|有料|無償|円|負担|助成|割引|免除|実費")
+_CONTACT_VALUE = patterns.compile(r"\d{2,4}-\d{2,4}-\d{3,4}|@|https?://|内線\d")
+_BECAUSE = patterns.compile(r"ため|(?<!も)ので|(?<![0-9年度月日])から|理由|目的|により|によって|結果|受け|踏まえ|べく|よう(?!にな)")  # 「…したもので」 gives no reason
+_PAST_INTENT = patterns.compile(r"(予定|こととし|することとし)(ていました|ていた|でした)")
+_PAST_ASKED = patterns.compile(r"だった|でした|てた|ていた|時点|当時|前の版|版では")
+_TO_COME = patterns.compile(r"予定|次期|今後|以降|これから|行います|行う|策定|こととし|することと")
+_SOMEONE = patterns.compile(
     r"[一-龥]課|事務局|本部|委員会|委員|監事会|市長|教育長|参事|顧問|補佐官|職員|市民|住民|事業者|有識者|リーダー|"
     r"wg|ワーキンググループ|グループ|チーム|人材|江津市|国|庁|担当|cdo|本人|申請者|誰|人"
 )
-_ACTOR_ASKED = re.compile(
+_ACTOR_ASKED = patterns.compile(
     r"(決め|決定|承認|選ぶ|選ば|選定|任命|設置|判断|評価|チェック|確認|作っ|作る|作成|まとめ|進め)[ぁ-ん]{0,5}(誰|だれ|どこ)|"
     r"(誰|だれ)(が|に)(決め|決定|承認|選|任命|設置|判断|評価|チェック|確認)"
 )
-_SOMEONE_SPECIFIC = re.compile(
+_SOMEONE_SPECIFIC = patterns.compile(
     r"[一-龥]課|事務局|本部|委員会|委員|監事会|市長|教育長|参事|顧問|補佐官|有識者|リーダー|wg|ワーキンググループ|cdo|申請者|事業者"
 )
 # Names of bodies in an answer (政策企画課, 推進本部, 事務局) and the ones that name no particular department.
-_ORGANIZATION_NAME = re.compile(r"[一-龥ァ-ヶーa-z]*(課|事務局|本部|委員会|監事会)|市長")
+_ORGANIZATION_NAME = patterns.compile(r"[一-龥ァ-ヶーa-z]*(課|事務局|本部|委員会|監事会)|市長")
 _GENERIC_BODIES = frozenset(("各課", "関係課", "担当課", "所管課", "所属課", "参加課", "対象課", "全課"))
-_ORGANIZATION = re.compile(r"[一-龥]課|事務局|本部|委員会|監事会|市長|各課|関係課|担当課")
+_ORGANIZATION = patterns.compile(r"[一-龥]課|事務局|本部|委員会|監事会|市長|各課|関係課|担当課")
 
 
 # A sentence of an answer that says the plan lacks something (「開催時期や内容などの詳細は、アクションプランには
 # 書かれていません」), and the words by which it names what is lacking, per type asked.
-_IN_CHARGE = re.compile(r"担当課|所管課|担当部署|所管部署|所管は|どこが担当|担当はどこ|どこの担当|担当の課|担当する課|担当している課")
-_IN_CHARGE_SAID = re.compile(r"担当|所管|事務局|が行|が担|が進め|伴走")
-_LACKS = re.compile(r"(記載されていません|書かれていません|記載はありません|明記されていません|示されていません)")
+_IN_CHARGE = patterns.compile(r"担当課|所管課|担当部署|所管部署|所管は|どこが担当|担当はどこ|どこの担当|担当の課|担当する課|担当している課")
+_IN_CHARGE_SAID = patterns.compile(r"担当|所管|事務局|が行|が担|が進め|伴走")
+_LACKS = patterns.compile(r"(記載されていません|書かれていません|記載はありません|明記されていません|示されていません)")
 _LACKED_WORDS = {
-    Asks.WHO: re.compile(r"誰|だれ|氏名|名前|担当者"),
-    Asks.PERSON_NAME: re.compile(r"誰|だれ|氏名|名前|担当者"),
-    Asks.POSITION: re.compile(r"誰|だれ|氏名|名前|担当者"),
-    Asks.WHEN: re.compile(r"時期|いつ|日程|期限|頻度|開催日|年度より後"),
-    Asks.SINCE: re.compile(r"時期|いつ|日程|開始"),
-    Asks.UNTIL: re.compile(r"時期|いつ|期限|終了"),
-    Asks.DAY: re.compile(r"時期|いつ|日程|開催日"),
-    Asks.NEXT: re.compile(r"時期|いつ|日程|次回|頻度"),
-    Asks.AMOUNT: re.compile(r"費用|金額|予算"),
-    Asks.PRODUCT: re.compile(r"システム名|製品|サービス名|名称"),
-    Asks.COUNT: re.compile(r"人数|件数|の数|頻度|回数"),
-    Asks.LIST: re.compile(r"個々|それぞれ|名称|一覧|内訳"),
-    Asks.CONTENTS: re.compile(r"内容|中身|詳細|個々|それぞれ|名称"),
+    Asks.WHO: patterns.compile(r"誰|だれ|氏名|名前|担当者"),
+    Asks.PERSON_NAME: patterns.compile(r"誰|だれ|氏名|名前|担当者"),
+    Asks.POSITION: patterns.compile(r"誰|だれ|氏名|名前|担当者"),
+    Asks.WHEN: patterns.compile(r"時期|いつ|日程|期限|頻度|開催日|年度より後"),
+    Asks.SINCE: patterns.compile(r"時期|いつ|日程|開始"),
+    Asks.UNTIL: patterns.compile(r"時期|いつ|期限|終了"),
+    Asks.DAY: patterns.compile(r"時期|いつ|日程|開催日"),
+    Asks.NEXT: patterns.compile(r"時期|いつ|日程|次回|頻度"),
+    Asks.AMOUNT: patterns.compile(r"費用|金額|予算"),
+    Asks.PRODUCT: patterns.compile(r"システム名|製品|サービス名|名称"),
+    Asks.COUNT: patterns.compile(r"人数|件数|の数|頻度|回数"),
+    Asks.LIST: patterns.compile(r"個々|それぞれ|名称|一覧|内訳"),
+    Asks.CONTENTS: patterns.compile(r"内容|中身|詳細|個々|それぞれ|名称"),
 }
 # An answer that says a thing's contents are in another document (別ファイル「ロジックモデル」, the 構想) does not
 # give them.
-_HELD_ELSEWHERE = re.compile(r"別ファイル|構想に記載")
+_HELD_ELSEWHERE = patterns.compile(r"別ファイル|構想に記載")
 
 def says_lacking(asks: Asks, entry: FaqEntry, question: str = "") -> bool:
     """The answer itself says the plan does not give what `asks` wants: of what the question names, when a
@@ -479,8 +480,8 @@ def says_lacking(asks: Asks, entry: FaqEntry, question: str = "") -> bool:
     )
 
 
-_NAMED_RUN = re.compile(r"[一-龥ァ-ヶーa-z0-9]{2,}")
-_SUBJECT = re.compile(r"([一-龥ァ-ヶーa-z0-9]{2,})(が|に)(誰|だれ)")
+_NAMED_RUN = patterns.compile(r"[一-龥ァ-ヶーa-z0-9]{2,}")
+_SUBJECT = patterns.compile(r"([一-龥ァ-ヶーa-z0-9]{2,})(が|に)(誰|だれ)")
 
 
 def _names_another(sentence: str, named: list[str]) -> bool:
@@ -627,7 +628,7 @@ def fills(asks: Asks, entry: FaqEntry, question: str, analyzer: Analyzer) -> boo
     return True
 
 
-_COMPOUND_CHAR = re.compile(r"[一-龥ァ-ヶーa-z0-9]")
+_COMPOUND_CHAR = patterns.compile(r"[一-龥ァ-ヶーa-z0-9]")
 
 
 def _compound_before(text: str, end: int) -> str:
@@ -681,10 +682,10 @@ def _has_long_form(answer: str, acronym: str) -> bool:
 # ---------------------------------------------------------------- what the reply says
 
 # A question word: what is asked is not a yes or no (「KPIはいつから見直す？」).
-_QUESTION_WORD = re.compile(r"いつ|どう|どこ|どの|どれ|どんな|何(?!回も|度も)|なに|なん|誰|だれ|なぜ|いくつ|いくら|教えて")
-_YES_NO_HEAD = re.compile(r"^(はい|いいえ)[。、]\s*")
+_QUESTION_WORD = patterns.compile(r"いつ|どう|どこ|どの|どれ|どんな|何(?!回も|度も)|なに|なん|誰|だれ|なぜ|いくつ|いくら|教えて")
+_YES_NO_HEAD = patterns.compile(r"^(はい|いいえ)[。、]\s*")
 # 「BPRをしてない業務はDXできない？」: a yes to a question asked in the negative reads as its opposite.
-_NEGATIVE_QUESTION = re.compile(r"(ない|なく|ダメ|だめ|駄目|いけない|無理)(の|んですか|ですか|か)?[?？]?$")
+_NEGATIVE_QUESTION = patterns.compile(r"(ない|なく|ダメ|だめ|駄目|いけない|無理)(の|んですか|ですか|か)?[?？]?$")
 
 
 def without_stray_yes_no(question: str, entry: FaqEntry) -> FaqEntry:
@@ -731,10 +732,10 @@ def missing_statement(asks: Asks, question: str, source_name: str = "計画") ->
 
 
 # A sentence that leans on the question or on the sentence before cannot stand alone in a note.
-_NOT_SELF_CONTAINED = re.compile(r"^(両方|はい|いいえ|また|なお|これ|それ|つまり|このため|その|ただし|さらに)")
+_NOT_SELF_CONTAINED = patterns.compile(r"^(両方|はい|いいえ|また|なお|これ|それ|つまり|このため|その|ただし|さらに)")
 
 
-_WHO_OF = re.compile(r"^(?P<topic>[^、。]+?)(?:って|は|の担当は|を担当するのは)(?:誰|だれ|どなた|どの人)")
+_WHO_OF = patterns.compile(r"^(?P<topic>[^、。]+?)(?:って|は|の担当は|を担当するのは)(?:誰|だれ|どなた|どの人)")
 
 
 def _who_of(plain_question: str) -> str:
@@ -775,16 +776,16 @@ def topic_summary(entries: list[FaqEntry], question: str, analyzer: Analyzer) ->
 
 # The section of the plan's revision history, and the words by which a question is about it.
 REVISION_SOURCE = "改訂履歴"
-_ABOUT_VERSIONS = re.compile(
+_ABOUT_VERSIONS = patterns.compile(
     r"版|改訂|履歴|発行|バージョン|追記|修正|変更|変わ|直し|直さ|直っ|加わ|載っ|初版|最新|いつから|いつ(追加|入っ)|ver|v\d"
 )
 # What a body does (not who is in it): asked of a body or a post, said in an answer.
-_ASKS_ROLE = re.compile(r"(何|なに|なん)(を)?(する|して|やる|やって)|役割|役目|仕事|任務|どんなこと")
-_ORGANIZATION_WORD = re.compile(r"委員|本部|監事会|リーダー|wg|ワーキンググループ|事務局|cdo|補佐官|顧問|参事|市長|教育長")
-_ROLE_SAID = re.compile(r"役割|役目|担う|担い|推進する|を推進|検討し|報告|サポート|支援|見える化|拾い上げ|けん引|承認")
+_ASKS_ROLE = patterns.compile(r"(何|なに|なん)(を)?(する|して|やる|やって)|役割|役目|仕事|任務|どんなこと")
+_ORGANIZATION_WORD = patterns.compile(r"委員|本部|監事会|リーダー|wg|ワーキンググループ|事務局|cdo|補佐官|顧問|参事|市長|教育長")
+_ROLE_SAID = patterns.compile(r"役割|役目|担う|担い|推進する|を推進|検討し|報告|サポート|支援|見える化|拾い上げ|けん引|承認")
 
 # A question that names the versions themselves (not 「いつから」, which the rescue reads as when a thing began).
-_NAMES_VERSIONS = re.compile(r"版|改訂|履歴|発行|バージョン|ver|v\d")
+_NAMES_VERSIONS = patterns.compile(r"版|改訂|履歴|発行|バージョン|ver|v\d")
 
 # How far down the candidates an entry that fills the type may come from, and how close it must be.
 CANDIDATES_CONSIDERED = 5
@@ -798,7 +799,7 @@ RESCUE_FLOOR = 0.05
 # A word the knowledge base never uses is a thing it says nothing about, when it is clearly a word: two
 # kanji or more (病院, 予算) or three katakana (アカウント). Shorter ones are too often a typo or a guess
 # of Sudachi at kana input (ジカ of じんじか).
-_CLEAR_WORD = re.compile(r"[一-龥]{2,}|[ァ-ヶ]{3,}")
+_CLEAR_WORD = patterns.compile(r"[一-龥]{2,}|[ァ-ヶ]{3,}")
 
 
 # Nouns of intention and manner written in kana (「するつもりだった」): no topic the knowledge base could lack.

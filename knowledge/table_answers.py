@@ -16,6 +16,7 @@ from difflib import SequenceMatcher
 
 from rapidfuzz import fuzz
 
+from knowledge import patterns
 from knowledge.analysis import Analyzer
 from knowledge.kb import FaqEntry, Initiative, Reform
 from knowledge.normalize import fold_for_match, fold_kana, hiragana_to_katakana, normalize_text
@@ -34,7 +35,7 @@ INITIATIVES = "table:initiatives"
 BPR_AND_WG = "table:bpr-and-wg"
 
 
-_DIGIT_RANGE = re.compile(r"(?<=\d)\s*[〜～~\-−‐]\s*(?=[\dwW表])")
+_DIGIT_RANGE = patterns.compile(r"(?<=\d)\s*[〜～~\-−‐]\s*(?=[\dwW表])")
 
 
 def _fold(text: str) -> str:
@@ -44,18 +45,18 @@ def _fold(text: str) -> str:
 
 
 def _words(*words: str) -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(_fold(w)) for w in sorted(words, key=len, reverse=True)))
+    return patterns.compile("|".join(re.escape(_fold(w)) for w in sorted(words, key=len, reverse=True)))
 
 
-_WG_NUMBERS = re.compile(
+_WG_NUMBERS = patterns.compile(
     r"wg(?:ノ)?([1-9])(?![0-9個名人]|ツ(?!テ))((?:(?:ト|・|,|、|及ビ|オヨビ|ヤ|カ|マタハ|or|&|/)(?:wg)?[1-9](?![0-9個名人]|ツ(?!テ)))*)"
     r"|([1-9])(?:ト|・|、)([1-9])(?:ノ|番目ノ)?wg"
 )
 # 第1WG, 1番目のWG, WG(1), WG No.1: all WG1.
-_WG_SPELLINGS = re.compile(r"第([1-9])wg|([1-9])番目?ノ?wg|wg\s*(?:no\.?|番号)?\s*[(（]([1-9])[)）]|wg\s*no\.?\s*([1-9])")
-_WG_RANGE = re.compile(r"wg([1-9])カラ(?:wg)?([1-9])")
+_WG_SPELLINGS = patterns.compile(r"第([1-9])wg|([1-9])番目?ノ?wg|wg\s*(?:no\.?|番号)?\s*[(（]([1-9])[)）]|wg\s*no\.?\s*([1-9])")
+_WG_RANGE = patterns.compile(r"wg([1-9])カラ(?:wg)?([1-9])")
 # 表①〜③ (表1カラ3 once folded), 表②と③: every table named, each as 表N.
-_TABLE_RANGE = re.compile(r"表([1-3])(カラ|ト|・|、|及ビ|ヤ)表?([1-3])")
+_TABLE_RANGE = patterns.compile(r"表([1-3])(カラ|ト|・|、|及ビ|ヤ)表?([1-3])")
 
 
 def _tables_of_range(found: re.Match[str]) -> str:
@@ -64,14 +65,14 @@ def _tables_of_range(found: re.Match[str]) -> str:
     return "ト".join(f"表{n}" for n in numbers)
 
 
-_YEARS = re.compile(r"(20\d\d)年度?")
-_REIWA_YEAR = re.compile(r"(?:令和|r)([1-9]|1[0-9])年度")
+_YEARS = patterns.compile(r"(20\d\d)年度?")
+_REIWA_YEAR = patterns.compile(r"(?:令和|r)([1-9]|1[0-9])年度")
 # 2022〜2023年度, 2022・2023年度: both years.
-_YEAR_BOUND = re.compile(r"(20\d\d)年度?(マデ|以降|カラ)")
-_YEAR_PAIR = re.compile(r"(20\d\d)(?:年度?)?(?:カラ|・|、|ト)(20\d\d)(?:年|(?![\d.]))")
+_YEAR_BOUND = patterns.compile(r"(20\d\d)年度?(マデ|以降|カラ)")
+_YEAR_PAIR = patterns.compile(r"(20\d\d)(?:年度?)?(?:カラ|・|、|ト)(20\d\d)(?:年|(?![\d.]))")
 # A department the tables do not know: 財政課. Question words ending in 課 are not departments.
-_ANY_DEPARTMENT = re.compile(r"(?<![一-龥])[一-龥]{2,8}課(?![題長程金税])")  # not 業務課題, 課長
-_NOT_DEPARTMENTS = re.compile("|".join(("何課", "どの課", "参加課", "各課", "担当課", "所属課", "関係課", "対象課", "実施課", "所管課", "構想担当課")))
+_ANY_DEPARTMENT = patterns.compile(r"(?<![一-龥])[一-龥]{2,8}課(?![題長程金税])")  # not 業務課題, 課長
+_NOT_DEPARTMENTS = patterns.compile("|".join(("何課", "どの課", "参加課", "各課", "担当課", "所属課", "関係課", "対象課", "実施課", "所管課", "構想担当課")))
 
 _MEMBERSHIP = _words(
     "参加", "入って", "入る", "入つて", "所属", "メンバー", "加わ", "属して", "構成", "関わ", "関係", "携わ", "いる課", "いた課"
@@ -99,10 +100,10 @@ _BOTH = _words(
 _EITHER = _words("どちらか", "どっちか", "いずれか", "合わせ", "あわせ", "合計", "全体", "足す", "足し", "足した", "総数", "総計")
 _ONLY = _words("だけ", "のみ", "しか")
 # A number the question asks to confirm, at its end: 「10課？」「4つ？」「8課だけ？」.
-_CLAIMED_NUMBER = re.compile(r"(?<![\d.])(\d+)(課|ツ|個)(ダケ|デスカ|ナノ|カ|デ合ッテル)?[?？]$")
+_CLAIMED_NUMBER = patterns.compile(r"(?<![\d.])(\d+)(課|ツ|個)(ダケ|デスカ|ナノ|カ|デ合ッテル)?[?？]$")
 _MOST = _words("一番多い", "いちばん多い", "最も多い", "もっとも多い", "最多")
 _LEAST = _words("一番少ない", "いちばん少ない", "最も少ない", "もっとも少ない", "最少")
-_WITHOUT_REPEATS = re.compile(
+_WITHOUT_REPEATS = patterns.compile(
     _fold("重複") + "(" + "|".join(_fold(w) for w in (
         "なし", "無し", "を除いて", "を除いた", "を除く", "を除き", "除いて", "除いた", "除く", "除き", "抜き", "のない", "はなし", "なく",
     )) + ")"
@@ -123,13 +124,13 @@ _ONE_GROUP_ONLY = _words(
 )
 _SEVERAL = _words("複数", "2つ以上", "二つ以上", "2つの", "二つの", "両方", "掛け持ち", "かけもち", "兼")
 _ALL = _words("全部", "すべて", "全て", "ぜんぶ", "一覧", "全体", "全")
-_BPR = re.compile("bpr")
+_BPR = patterns.compile("bpr")
 _KEPT_GROUPS = _words("両方にある", "どちらにもある", "どっちにもある", "両方にあった", "にもあった", "にもある", "残っている", "残ってる", "続いている", "続いてる")
 _CHANGED_GROUPS = _words("新しくできた", "新しくでき", "新設", "新たにでき", "新しいwg", "増えたwg", "なくなったwg", "なくなった", "減った", "増えた", "前年度から", "前年から", "廃止され")
 _PEERS = _words("と同じ年", "と同じ年度", "と同年度", "と同じwg", "と同じワーキング", "と一緒に")
 _VERSION_WORD = _words("版", "改訂", "バージョン")
 _ONE_VERSION = _words("今回", "最新", "今の版", "現在の版", "現行", "前回", "この版", "初回", "次の改訂", "次回")
-_NAMED_VERSION = re.compile(r"(\d+\.\d+)版?")
+_NAMED_VERSION = patterns.compile(r"(\d+\.\d+)版?")
 _HOW_MANY_TIMES = _words("何回", "何度", "回数")
 _ISSUE_DATE = _words("いつ", "日付", "発行日", "何日", "日にち", "何年何月", "出た", "出され", "発行され")
 # Words of any revision, which cannot tell one version from another.
@@ -151,10 +152,10 @@ _CHANGE_KINDS = [
 _THEME_OR_INITIATIVE = _words("テーマ", "取組", "取り組み", "とりくみ")
 # 「…のは誰？」「…のは何？」: which of the bodies is described.
 _ASKS_WG_NAME = _words("テーマ", "名前", "名称", "何のwg", "なんのwg", "何をするwg", "何を検討")
-_FAMILY = re.compile(r"([一-龥]{2,4}?)(?:系|関係|関連)?の(?:課|部署)")
-_NOT_HELD = re.compile(r"(開かれて(い)?ない|開催されて(い)?ない|開催していない|未開催|開いてない|開かれなかった|開催されなかった)")
+_FAMILY = patterns.compile(r"([一-龥]{2,4}?)(?:系|関係|関連)?の(?:課|部署)")
+_NOT_HELD = patterns.compile(r"(開かれて(い)?ない|開催されて(い)?ない|開催していない|未開催|開いてない|開かれなかった|開催されなかった)")
 # 「…のは誰」, not 「…のは何STEP」 (a question word that heads a noun asks for that noun, not for a body).
-_WHICH_BODY = re.compile(
+_WHICH_BODY = patterns.compile(
     r"(のは|なのは)((誰|だれ|どこ|何|なに|どれ|どの組織|どちら)(?![a-z一-龥ァ-ヶ])|[?？]*$)|"
     # 「各課の職員がメンバーの組織」: a question that ends on the kind of body it asks for
     r"(の|な|[うくぐすつぬぶむるた])(組織|会議体|会議|グループ)(は|って)?(どれ|どこ|何|なに|どの組織)?[?？]*$"
@@ -203,7 +204,7 @@ _BEYOND = {
     "何をしている": "取り組んでいる内容", "何やってる": "取り組んでいる内容", "何をやってる": "取り組んでいる内容",
 }
 _BEYOND_WORDS = {_fold(k): v for k, v in _BEYOND.items()}
-_BEYOND_MEMBERSHIP = re.compile("|".join(re.escape(k) for k in sorted(_BEYOND_WORDS, key=len, reverse=True)))
+_BEYOND_MEMBERSHIP = patterns.compile("|".join(re.escape(k) for k in sorted(_BEYOND_WORDS, key=len, reverse=True)))
 _MEMBERSHIP_ANSWERS = {"table:wg-of-department", "table:bpr-of-department", "table:bpr-and-wg", "table:bpr-by-year"}
 
 

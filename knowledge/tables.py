@@ -10,7 +10,6 @@ in it: the tables are taken from the plan, and `dxbot kb check` says where one i
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,14 +17,15 @@ from typing import Any
 
 import yaml
 
+from knowledge import patterns
 from knowledge.kb import Problem
 
 TABLES_DIR = "tables"
 SOURCES_DIR = "sources"
 
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_YEAR = re.compile(r"(\d{4})年度")
-_REIWA = re.compile(r"R(\d+)年度")
+_YEAR = patterns.compile(r"(\d{4})年度")
+_REIWA = patterns.compile(r"R(\d+)年度")
 
 
 @dataclass(frozen=True)
@@ -322,8 +322,8 @@ def _read_bodies(path: Path, problems: list[Problem]) -> tuple[BodyTable | None,
     return BodyTable(reader.text(top.get("source"), "source"), tuple(bodies)), values
 
 
-_VERSION = re.compile(r"第\d+(\.\d+)?版")
-_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
+_VERSION = patterns.compile(r"第\d+(\.\d+)?版")
+_DATE = patterns.compile(r"\d{4}年\d{1,2}月\d{1,2}日")
 
 
 def _read_revisions(path: Path, problems: list[Problem]) -> tuple[RevisionTable | None, list[_Value]]:

@@ -8,16 +8,17 @@ already in the question is never touched, so a question that was fine stays as i
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable
 
 from rapidfuzz.distance import Levenshtein
 
+from knowledge import patterns
+
 MIN_NAME = 4  # shorter names (WG, 本部) are one letter away from too many words
 # The katakana ロ typed for the kanji 口 (窓ロ, 入ロ): between or after kanji it is the kanji.
-_HIRAGANA = re.compile(r"[ぁ-ゖー・]+")
-_KATAKANA_RO = re.compile(r"(?<=[一-龥])ロ(?![ァ-ヶー])")
+_HIRAGANA = patterns.compile(r"[ぁ-ゖー・]+")
+_KATAKANA_RO = patterns.compile(r"(?<=[一-龥])ロ(?![ァ-ヶー])")
 
 
 def _plain(text: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -12,10 +11,11 @@ from rapidfuzz import fuzz
 
 from bot.errors import UserError
 from bot.replies import Command, UserText, bullets, para
+from knowledge import patterns
 from knowledge.normalize import fold_for_match
 from storage.progress import InitiativeRecord
 
-_INITIATIVE_ID = re.compile(r"^([1-9])\s*[-ー‐−の]\s*(\d{1,2})$")
+_INITIATIVE_ID = patterns.compile(r"^([1-9])\s*[-ー‐−の]\s*(\d{1,2})$")
 
 
 class AmbiguousInitiative(UserError):

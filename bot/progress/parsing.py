@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from bot.directory import ROLE_HELP, parse_role, valid_teams_id, valid_user_id
 from bot.errors import UserError
 from bot.replies import Code, Command, Mention, Paragraph, UserRef, UserText, para
+from knowledge import patterns
 from storage.progress import (
     MAX_DEPARTMENT_CHARS,
     MAX_NAME_CHARS,
@@ -58,11 +59,11 @@ _STATUS_WORDS.update(
     }
 )
 
-_PERCENT = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(%|パーセント)?$")
-_PERCENT_LIKE = re.compile(r"^[+-]?\d+(?:\.\d+)?(?:%|パーセント)$")
-_SPACE_BEFORE_PERCENT = re.compile(r"(\d)\s+(%|パーセント)")
-_OPTION = re.compile(r"^(課|部署|担当課|dept|department|kpi|指標)[:=](.*)$", re.IGNORECASE)
-_KPI_VALUE = re.compile(r"^([+-]?\d[\d,]*(?:\.\d+)?)\D*$")
+_PERCENT = patterns.compile(r"^([+-]?)(\d+(?:\.\d+)?)(%|パーセント)?$")
+_PERCENT_LIKE = patterns.compile(r"^[+-]?\d+(?:\.\d+)?(?:%|パーセント)$")
+_SPACE_BEFORE_PERCENT = patterns.compile(r"(\d)\s+(%|パーセント)")
+_OPTION = patterns.compile(r"^(課|部署|担当課|dept|department|kpi|指標)[:=](.*)$", re.IGNORECASE)
+_KPI_VALUE = patterns.compile(r"^([+-]?\d[\d,]*(?:\.\d+)?)\D*$")
 _DEPARTMENT_WORDS = {"課", "部署", "担当課", "dept", "department"}
 
 
