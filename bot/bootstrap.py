@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -37,7 +38,6 @@ from bot.progress.service import ProgressService
 from bot.questions import QuestionService
 from bot.replies import ChatContext, Reply
 from bot.settings import Settings
-from jobs.digest import DigestRepos
 from knowledge.engine import FaqEngine
 from knowledge.kb import KnowledgeBase, load_kb
 from storage.db import create_db_engine
@@ -48,6 +48,9 @@ from storage.progress import InitiativeRepository, ReportRepository, StaffReposi
 from storage.readiness import DatabaseReadiness, GatedSessionmaker
 from storage.repositories import QuestionLogRepository
 from storage.schema import prepare_schema
+
+if TYPE_CHECKING:
+    from jobs.digest import DigestRepos
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +94,9 @@ class Bot:
         return self.chat.handle(ctx, text)
 
     def digest_repos(self) -> DigestRepos:
+        # Imported here: only the scheduled jobs need it, and with jpholiday it is 30-40 ms of a start's imports.
+        from jobs.digest import DigestRepos
+
         progress = self.progress
         return DigestRepos(
             initiatives=progress.initiatives,
