@@ -1243,10 +1243,9 @@ class FaqEngine:
         return _CoveragePlan(
             flat, starts, filled, len(groups),
             np.asarray([weight for weight, _, _ in units], dtype=np.float64),
-            np.asarray([bool(parts) for _, _, parts in units]),
             np.asarray([(sum(w for w, _ in parts) or 1.0) if parts else 1.0 for _, _, parts in units]),
-            [np.asarray(g, dtype=np.intp) for g in part_groups],
-            [np.asarray(w, dtype=np.float64)[:, None] for w in part_weights],
+            np.asarray(part_groups, dtype=np.intp).reshape(widest, len(units)),
+            np.asarray(part_weights, dtype=np.float64).reshape(widest, len(units), 1),
             max((weight for weight, _, _ in units), default=0.0) or 1.0,
             next_part,
         )
@@ -1271,7 +1270,8 @@ class FaqEngine:
             parts_sum = np.zeros((units, n))
             for groups, weights in zip(plan.part_groups, plan.part_weights, strict=True):
                 parts_sum += weights * has[groups]
-            share = np.where(plan.with_parts[:, None], np.where(whole, 1.0, parts_sum / plan.part_totals[:, None]), whole)
+            # A unit without parts has a sum of 0 (its columns weigh 0) over 1: its share is whether it is there.
+            share = np.where(whole, 1.0, parts_sum / plan.part_totals[:, None])
             for weighted in plan.weights[:, None] * share:
                 covered += weighted
             np.maximum(missing, (plan.weights[:, None] * (1.0 - share) / plan.heaviest).max(axis=0), out=missing)
@@ -1384,10 +1384,9 @@ class _CoveragePlan:
     filled: list[int]  # the groups with a row
     groups: int
     weights: np.ndarray  # of each unit
-    with_parts: np.ndarray  # whether each unit has parts
     part_totals: np.ndarray  # the weight of each unit's parts (1 where none)
-    part_groups: list[np.ndarray]  # per column of parts: the group of each unit's part
-    part_weights: list[np.ndarray]  # per column of parts: its weight, as a column
+    part_groups: np.ndarray  # per column of parts (a row): the group of each unit's part
+    part_weights: np.ndarray  # per column of parts: its weight for each unit, as a column
     heaviest: float
     numbers_from: int  # the first group of a number
 
